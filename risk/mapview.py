@@ -1,0 +1,215 @@
+"""folium map builders that work with no internet.
+
+Leaflet is served by the app itself (static/vendor, Streamlit static serving),
+and each map gets its *own* script lists: folium's class-level defaults point
+at CDNs, and mutating them would leak between sessions. There is no basemap
+unless a tile URL is configured. Every text that came from a data file is
+HTML-escaped here, because Leaflet tooltips are set with innerHTML.
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from risk.classify import Classification
+
+DISPLAY_CRS = "EPSG:4326"
+CANVAS_THRESHOLD = 2000  # features above which a map should draw on a canvas
+COORD_DECIMALS = 5  # about 1 m: plenty for a commune map, and a much smaller page
+
+
+def leaflet_assets(static_url: str = "/app/static") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(js, css) lists for a map: only files served by the app."""
+    base = f"{static_url.rstrip('/')}/vendor/leaflet"
+    return [("leaflet", f"{base}/leaflet.js")], [("leaflet_css", f"{base}/leaflet.css")]
+
+
+def plugin_assets(static_url: str, plugin: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Local script and stylesheets for a Leaflet plugin used by a map."""
+    base = f"{static_url.rstrip('/')}/vendor"
+    if plugin == "markercluster":
+        return (
+            [("markercluster", f"{base}/leaflet.markercluster/leaflet.markercluster.js")],
+            [
+                ("markercluster_css", f"{base}/leaflet.markercluster/MarkerCluster.css"),
+                ("markercluster_default_css", f"{base}/leaflet.markercluster/MarkerCluster.Default.css"),
+            ],
+        )
+    if plugin == "heat":
+        return [("leaflet.heat", f"{base}/leaflet.heat/leaflet-heat.js")], []
+    raise ValueError(f"no local copy of Leaflet plugin {plugin!r}")
+
+
+def escape(value: Any) -> str:
+    """Text for HTML: data-file strings may carry markup."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+@dataclass(frozen=True)
+class DisplayLayer:
+    """Commune geometry ready to draw: simplified, rounded, with only the tooltip fields."""
+
+    features: list[dict]
+    bounds: tuple[float, float, float, float]  # minx, miny, maxx, maxy
+    outline: dict  # GeoJSON geometry of the union
+
+
+def display_layer(
+    boundaries: gpd.GeoDataFrame, tolerance_deg: float = 0.0004,
+    fields: tuple[str, ...] = ("commune_id", "name", "former_district"),
+) -> DisplayLayer:
+    """Simplify the commune coverage for drawing, keeping shared edges shared.
+
+    Coverage simplification treats the communes as one mesh, so neighbours
+    never split apart or overlap on screen, unlike per-polygon simplify().
+    """
+    gdf = boundaries.to_crs(DISPLAY_CRS) if boundaries.crs is not None else boundaries
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    try:
+        simple = shapely.coverage_simplify(geoms, tolerance_deg)
+    except Exception:  # not a clean coverage (user data): fall back to per-polygon
+        simple = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
+    simple = shapely.set_precision(simple, 10 ** -COORD_DECIMALS, mode="pointwise")
+    bad = ~shapely.is_valid(simple) | shapely.is_empty(simple)
+    simple[bad] = shapely.set_precision(geoms[bad], 10 ** -COORD_DECIMALS, mode="pointwise")
+    features = []
+    for i, geom in enumerate(simple):
+        props = {f: _plain(gdf[f].iloc[i]) for f in fields if f in gdf.columns}
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props})
+    outline = shapely.union_all(geoms)
+    outline = shapely.set_precision(shapely.simplify(outline, tolerance_deg), 10 ** -COORD_DECIMALS)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    return DisplayLayer(features, (float(minx), float(miny), float(maxx), float(maxy)), shapely.geometry.mapping(outline))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def base_map(
+    bounds: tuple[float, float, float, float], static_url: str = "/app/static",
+    tile_url: str | None = None, tile_attribution: str | None = None, prefer_canvas: bool = False,
+) -> folium.Map:
+    """An empty Leaflet map fitted to `bounds`, loading scripts only from the app.
+
+    Use `prefer_canvas` for thousands of polygons: one canvas draws far faster
+    than thousands of SVG paths (DESIGN.md, "Map").
+    """
+    minx, miny, maxx, maxy = bounds
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
+        prefer_canvas=prefer_canvas, control_scale=True, zoom_control=True,
+    )
+    js, css = leaflet_assets(static_url)
+    fmap.default_js = js  # instance attributes: never mutate folium's class lists
+    fmap.default_css = css
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution or tile_url, name="basemap", control=False).add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def add_choropleth(
+    fmap: folium.Map, layer: DisplayLayer, values: Mapping[str, float], classification: Classification,
+    value_texts: Mapping[str, str], labels: Mapping[str, str], name: str,
+    selected_id: str | None = None,
+) -> folium.GeoJson:
+    """Communes filled by class, with an escaped tooltip: name, former district, value.
+
+    `classification.classes` is aligned with `layer.features` order.
+    `labels` gives the tooltip aliases for keys name, former_district, value.
+    """
+    features = []
+    for i, feat in enumerate(layer.features):
+        props = feat["properties"]
+        cid = str(props.get("commune_id"))
+        style = {
+            "fillColor": classification.colour_of(int(classification.classes[i])) if len(classification.classes) else "#d9d9d9",
+            "color": "#1f1f1f" if cid == selected_id else "#555555",
+            "weight": 3 if cid == selected_id else 0.6,
+            "fillOpacity": 0.8,
+        }
+        features.append({
+            "type": "Feature", "geometry": feat["geometry"],
+            "properties": {
+                "commune_id": escape(cid),
+                "name": escape(props.get("name")),
+                "former_district": escape(props.get("former_district")),
+                "value": escape(value_texts.get(cid, "")),
+                "style": style,
+            },
+        })
+    tooltip = folium.GeoJsonTooltip(
+        fields=["name", "former_district", "value"],
+        aliases=[escape(labels["name"]), escape(labels["former_district"]), escape(labels["value"])],
+        sticky=True,
+    )
+    layer_obj = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=escape(name), tooltip=tooltip,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+    )
+    layer_obj.add_to(fmap)
+    return layer_obj
+
+
+def add_outline(fmap: folium.Map, outline: dict, name: str) -> None:
+    folium.GeoJson(
+        {"type": "Feature", "geometry": outline, "properties": {}}, name=escape(name),
+        style_function=lambda _f: {"fill": False, "color": "#252525", "weight": 2.2},
+        interactive=False,
+    ).add_to(fmap)
+
+
+def add_border(fmap: folium.Map, border: gpd.GeoDataFrame | None, name: str) -> None:
+    if border is None or border.empty:
+        return
+    geo = json.loads(border[["geometry"]].to_crs(DISPLAY_CRS).to_json(drop_id=True))
+    folium.GeoJson(
+        geo, name=escape(name),
+        style_function=lambda _f: {"color": "#7a0177", "weight": 3.5, "dashArray": "8 5"},
+        interactive=False,
+    ).add_to(fmap)
+
+
+def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str) -> None:
+    if gates is None or gates.empty:
+        return
+    group = folium.FeatureGroup(name=escape(name))
+    pts = gates.to_crs(DISPLAY_CRS)
+    for _, row in pts.iterrows():
+        label = escape(row.get("name", ""))
+        kind = escape(row.get("kind", "")) if "kind" in pts.columns else ""
+        # CircleMarker, not RegularPolygonMarker: the latter pulls leaflet-dvf from a CDN.
+        folium.CircleMarker(
+            location=[row.geometry.y, row.geometry.x], radius=7,
+            color="#ffffff", weight=2, fill=True, fill_color="#4a1486", fill_opacity=1,
+            tooltip=f"<b>{label}</b><br>{kind}" if kind else f"<b>{label}</b>",
+        ).add_to(group)
+    group.add_to(fmap)
+
+
+def map_scripts(fmap: folium.Map) -> list[str]:
+    """Every script and stylesheet URL the map (and its children) will load."""
+    urls: list[str] = []
+
+    def walk(element: Any) -> None:
+        urls.extend(u for _, u in getattr(element, "default_js", []))
+        urls.extend(u for _, u in getattr(element, "default_css", []))
+        for child in getattr(element, "_children", {}).values():
+            walk(child)
+
+    walk(fmap)
+    return urls

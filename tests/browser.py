@@ -1,0 +1,118 @@
+"""Helpers for real-browser tests: a Streamlit server and Debian's Chromium via Playwright.
+
+Never `playwright install` (it downloads a browser): we drive /usr/bin/chromium.
+Requests to anything but the local server are blocked and recorded, so a test
+can assert the page needed no internet.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("RISK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 90) -> Iterator[str]:
+    """Start `streamlit run dashboard.py` on a free port; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, **(env_extra or {})}
+    log = open(ROOT / "tests" / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "tests" / "artifacts").is_dir() else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start (exit code {proc.poll()})")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+@contextmanager
+def browser_page(base_url: str, width: int = 1500, height: int = 1100):
+    """A Playwright page in headless Chromium; yields (page, blocked_requests)."""
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+
+        def guard(route, request):
+            if request.url.startswith(base_url) or request.url.startswith(("data:", "blob:", "about:")):
+                route.continue_()
+            else:
+                blocked.append(request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        try:
+            yield page, blocked
+        finally:
+            context.close()
+            browser.close()
+
+
+def map_frame(page, timeout_ms: int = 60000):
+    """The streamlit-folium iframe, once it exists."""
+    waited = 0
+    while waited < timeout_ms:
+        for frame in page.frames:
+            if "streamlit_folium" in frame.url:
+                return frame
+        page.wait_for_timeout(250)
+        waited += 250
+    raise AssertionError("the map iframe never appeared")
+
+
+def wait_for_paths(frame, page, minimum: int, timeout_ms: int = 60000) -> int:
+    """Poll until at least `minimum` interactive vector paths are drawn in the map frame."""
+    waited, count = 0, 0
+    while waited < timeout_ms:
+        count = frame.locator("path.leaflet-interactive").count()
+        if count >= minimum:
+            return count
+        page.wait_for_timeout(250)
+        waited += 250
+    return count

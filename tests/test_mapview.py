@@ -1,0 +1,123 @@
+"""Map builders: offline assets only, escaped text, coverage kept intact."""
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, Point, box
+
+from risk.classify import NO_DATA_COLOUR, classify, palette
+from risk.mapview import (
+    add_border, add_choropleth, add_gates, add_outline, base_map, display_layer, leaflet_assets, map_scripts,
+    plugin_assets,
+)
+
+URL = re.compile(r"https?://", re.I)
+
+
+def grid(n: int = 4) -> gpd.GeoDataFrame:
+    cells = [box(104 + i * 0.1, 19 + j * 0.1, 104 + (i + 1) * 0.1, 19 + (j + 1) * 0.1) for i in range(n) for j in range(n)]
+    return gpd.GeoDataFrame(
+        {"commune_id": [f"{k:05d}" for k in range(n * n)], "name": [f"Xã {k}" for k in range(n * n)],
+         "former_district": ["Huyện A"] * (n * n)},
+        geometry=cells, crs="EPSG:4326",
+    )
+
+
+def render(fmap) -> str:
+    return fmap.get_root().render()
+
+
+def test_classes_follow_scheme_and_missing_is_grey():
+    values = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, np.nan])
+    c = classify(values, "quantiles", 5)
+    assert c.counts == (2, 2, 2, 2, 2)
+    assert c.classes[-1] == -1 and c.colour_of(-1) == NO_DATA_COLOUR
+    assert c.ranges()[0][0] == 1 and c.upper_bounds[-1] == 10
+    eq = classify(values, "equal_interval", 3)
+    assert eq.upper_bounds == pytest.approx((4.0, 7.0, 10.0))
+    nb = classify(np.r_[np.ones(10), np.full(10, 50.0), np.full(10, 100.0)], "natural_breaks", 3)
+    assert nb.counts == (10, 10, 10)
+
+
+def test_constant_and_empty_values_do_not_fail():
+    assert classify(np.full(5, 3.0), "natural_breaks", 5).counts == (5,)
+    empty = classify(np.full(4, np.nan), "quantiles", 5)
+    assert empty.counts == () and (empty.classes == -1).all()
+
+
+def test_palette_is_reversed_when_higher_means_less_risk():
+    assert palette(5, False) == palette(5, True)[::-1]
+    assert palette(5, None) != palette(5, True)
+
+
+def test_map_loads_only_local_scripts_and_has_no_tiles_by_default():
+    gdf = grid()
+    layer = display_layer(gdf)
+    fmap = base_map(layer.bounds)
+    c = classify(np.arange(16, dtype=float), "quantiles", 4)
+    add_choropleth(fmap, layer, {}, c, {}, {"name": "n", "former_district": "d", "value": "v"}, "communes")
+    add_outline(fmap, layer.outline, "outline")
+    add_border(fmap, gpd.GeoDataFrame(geometry=[LineString([(104, 19), (104.4, 19.4)])], crs="EPSG:4326"), "border")
+    add_gates(fmap, gpd.GeoDataFrame({"name": ["G"]}, geometry=[Point(104.2, 19.2)], crs="EPSG:4326"), "gates")
+    scripts = map_scripts(fmap)
+    assert scripts and not any(URL.match(u) for u in scripts)
+    html = render(fmap)
+    assert "tile.openstreetmap" not in html and "/app/static/vendor/leaflet/leaflet.js" in html
+    assert not re.search(r'<script[^>]+src="https?://', html)
+    assert not re.search(r'<link[^>]+href="https?://', html)
+
+
+def test_folium_class_defaults_are_untouched():
+    """Per-map asset lists must not leak into folium's class lists (shared by all sessions)."""
+    import folium
+
+    before = list(folium.Map.default_js)
+    base_map((104, 19, 105, 20), static_url="/elsewhere")
+    assert folium.Map.default_js == before
+
+
+def test_tile_url_is_a_setting():
+    fmap = base_map((104, 19, 105, 20), tile_url="http://tiles.intranet/{z}/{x}/{y}.png", tile_attribution="intranet")
+    assert "tiles.intranet" in render(fmap)
+
+
+def test_names_from_data_files_are_escaped():
+    gdf = grid(2)
+    gdf.loc[0, "name"] = '<img src=x onerror="alert(1)">'
+    gdf.loc[1, "former_district"] = "<script>alert(2)</script>"
+    layer = display_layer(gdf)
+    fmap = base_map(layer.bounds)
+    obj = add_choropleth(fmap, layer, {}, classify(np.arange(4.0)), {}, {"name": "<b>", "former_district": "d", "value": "v"}, "x")
+    html = render(fmap)
+    assert "<img src=x" not in html and "<script>alert(2)" not in html
+    props = [f["properties"] for f in obj.data["features"]]
+    assert props[0]["name"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert props[1]["former_district"] == "&lt;script&gt;alert(2)&lt;/script&gt;"
+
+
+def test_display_layer_keeps_a_valid_coverage_and_only_tooltip_fields():
+    gdf = grid(5)
+    gdf["secret"] = "x"
+    layer = display_layer(gdf)
+    assert len(layer.features) == 25
+    assert set(layer.features[0]["properties"]) == {"commune_id", "name", "former_district"}
+    from shapely.geometry import shape
+
+    shapes = [shape(f["geometry"]) for f in layer.features]
+    assert all(s.is_valid and not s.is_empty for s in shapes)
+    total = gpd.GeoSeries(shapes, crs="EPSG:4326").to_crs("EPSG:32648").area.sum()
+    assert total == pytest.approx(gdf.to_crs("EPSG:32648").area.sum(), rel=1e-3)
+
+
+def test_plugin_assets_are_local():
+    for plugin in ("markercluster", "heat"):
+        js, css = plugin_assets("/app/static", plugin)
+        assert all(u.startswith("/app/static/vendor/") for _, u in js + css)
+    js, css = leaflet_assets()
+    from risk.settings import PROJECT_ROOT
+
+    for _, url in js + css:
+        assert (PROJECT_ROOT / url.removeprefix("/app/")).is_file()
