@@ -63,8 +63,18 @@ class DisplayLayer:
     outline: dict  # GeoJSON geometry of the union
 
 
+def display_tolerance(bounds: tuple[float, float, float, float]) -> float:
+    """Simplification tolerance in degrees: about 1/3000 of the map's extent.
+
+    A province (~1.5°) keeps ~50 m detail; the whole country ~400 m, which is
+    below a pixel at the zoom that shows it all.
+    """
+    minx, miny, maxx, maxy = bounds
+    return max(maxx - minx, maxy - miny, 1e-3) / 3000
+
+
 def display_layer(
-    boundaries: gpd.GeoDataFrame, tolerance_deg: float = 0.0004,
+    boundaries: gpd.GeoDataFrame, tolerance_deg: float | None = None,
     fields: tuple[str, ...] = ("commune_id", "name", "former_district"),
 ) -> DisplayLayer:
     """Simplify the commune coverage for drawing, keeping shared edges shared.
@@ -74,6 +84,8 @@ def display_layer(
     """
     gdf = boundaries.to_crs(DISPLAY_CRS) if boundaries.crs is not None else boundaries
     geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if tolerance_deg is None:
+        tolerance_deg = display_tolerance(tuple(shapely.total_bounds(geoms)))
     try:
         simple = shapely.coverage_simplify(geoms, tolerance_deg)
     except Exception:  # not a clean coverage (user data): fall back to per-polygon
@@ -85,10 +97,21 @@ def display_layer(
     for i, geom in enumerate(simple):
         props = {f: _plain(gdf[f].iloc[i]) for f in fields if f in gdf.columns}
         features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props})
-    outline = shapely.union_all(geoms)
+    outline = _outline(simple)
     outline = shapely.set_precision(shapely.simplify(outline, tolerance_deg), 10 ** -COORD_DECIMALS)
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     return DisplayLayer(features, (float(minx), float(miny), float(maxx), float(maxy)), shapely.geometry.mapping(outline))
+
+
+def _outline(geoms: np.ndarray) -> shapely.Geometry:
+    """Union of the communes; the coverage union is fast but needs edges that match."""
+    try:
+        outline = shapely.coverage_union_all(geoms)
+        if outline.is_valid:
+            return outline
+    except shapely.errors.GEOSException:
+        pass
+    return shapely.union_all(geoms)
 
 
 def _plain(value: Any) -> Any:

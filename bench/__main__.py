@@ -1,0 +1,8 @@
+"""Run every benchmark module in turn."""
+import importlib
+
+MODULES = ["bench.map_render"]
+
+for name in MODULES:
+    print(f"\n=== {name} ===", flush=True)
+    importlib.import_module(name).main()
