@@ -82,7 +82,193 @@ _UI: dict[str, dict[str, str]] = {
 }
 
 # --- loaders and validation (risk/io.py) -------------------------------------
-_IO: dict[str, dict[str, str]] = {}
+_IO: dict[str, dict[str, str]] = {
+    # where a problem is
+    "io.at.row": {"vi": "dòng {row}", "en": "row {row}"},
+    "io.at.feature": {"vi": "đối tượng {row}", "en": "feature {row}"},
+    "io.at.column": {"vi": "cột {column}", "en": "column {column}"},
+    "io.more_problems": {
+        "vi": "còn {count} lỗi khác trong tệp này không được liệt kê; hãy sửa các lỗi trên rồi nạp lại để xem tiếp.",
+        "en": "and {count} more problems in this file; fix the ones above and load it again to see the rest.",
+    },
+    # files and folders
+    "io.folder_missing": {"vi": "không tìm thấy thư mục bộ dữ liệu này.", "en": "this dataset folder does not exist."},
+    "io.file_missing": {
+        "vi": "thiếu tệp bắt buộc trong thư mục {folder}; cần một trong các tệp: {expected}.",
+        "en": "a required file is missing from the folder {folder}; expected one of: {expected}.",
+    },
+    "io.ambiguous_files": {
+        "vi": "có nhiều tệp cho cùng một loại dữ liệu ({found}); hãy chỉ giữ lại một tệp để không nạp nhầm bản cũ.",
+        "en": "several files hold the same kind of data ({found}); keep only one so an old copy is not loaded by mistake.",
+    },
+    "io.file_not_found": {"vi": "không tìm thấy tệp.", "en": "the file does not exist."},
+    "io.file_empty": {"vi": "tệp rỗng (0 byte).", "en": "the file is empty (0 bytes)."},
+    "io.no_data": {
+        "vi": "tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề hoặc để trống).",
+        "en": "the file has no data rows (only a header, or nothing at all).",
+    },
+    "io.no_features": {"vi": "tệp không có đối tượng (vùng, đường) nào.", "en": "the file contains no features."},
+    "io.no_geometry": {
+        "vi": "tệp không có cột hình học; cần một lớp bản đồ có hình học, không phải bảng thuộc tính.",
+        "en": "the file has no geometry column; a map layer with geometry is needed, not an attribute table.",
+    },
+    "io.file_unreadable": {"vi": "không đọc được tệp: {reason}.", "en": "the file cannot be read: {reason}."},
+    "io.unsupported_format": {
+        "vi": "không hỗ trợ định dạng '{suffix}'; hãy dùng một trong các định dạng: {expected}.",
+        "en": "the format '{suffix}' is not supported; use one of: {expected}.",
+    },
+    "io.not_utf8": {
+        "vi": "tệp không được mã hoá UTF-8 (gặp ký tự không hợp lệ ở dòng này); có thể tệp đã được lưu bằng "
+        "Windows-1258, TCVN3 hoặc VNI. Trong Excel hãy chọn Lưu thành → 'CSV UTF-8 (phân cách bằng dấu phẩy)', "
+        "hoặc lưu thành tệp .xlsx.",
+        "en": "the file is not encoded in UTF-8 (an invalid character was found in this row); it was probably saved "
+        "as Windows-1258, TCVN3 or VNI. In Excel choose Save As → 'CSV UTF-8 (Comma delimited)', or save it as .xlsx.",
+    },
+    "io.utf16": {
+        "vi": "tệp được mã hoá UTF-16 (kiểu 'Unicode Text' của Excel), trong khi chỉ nhận UTF-8. Trong Excel hãy chọn "
+        "Lưu thành → 'CSV UTF-8 (phân cách bằng dấu phẩy)', hoặc lưu thành tệp .xlsx.",
+        "en": "the file is encoded in UTF-16 (Excel's 'Unicode Text'), but only UTF-8 is accepted. In Excel choose "
+        "Save As → 'CSV UTF-8 (Comma delimited)', or save it as .xlsx.",
+    },
+    "io.json_invalid": {"vi": "nội dung không phải JSON hợp lệ: {reason}.", "en": "the content is not valid JSON: {reason}."},
+    "io.json_not_object": {
+        "vi": "nội dung phải là một đối tượng JSON gồm các cặp khoá: giá trị.",
+        "en": "the content must be a JSON object of key: value pairs.",
+    },
+    # table layout
+    "io.missing_column": {
+        "vi": "tệp không có cột bắt buộc này; các cột hiện có: {found}.",
+        "en": "the file has no such column, and it is required; the columns present are: {found}.",
+    },
+    "io.duplicate_column": {
+        "vi": "tên cột này xuất hiện {count} lần; mỗi cột phải có tên riêng.",
+        "en": "this column name appears {count} times; every column needs its own name.",
+    },
+    "io.unnamed_column": {
+        "vi": "cột thứ {index} có dữ liệu nhưng không có tên ở dòng tiêu đề.",
+        "en": "column number {index} holds data but has no name in the header row.",
+    },
+    "io.bad_row_length": {
+        "vi": "dòng này có {found} giá trị nhưng dòng tiêu đề chỉ có {expected} cột (có thể do dấu phẩy thừa trong một ô).",
+        "en": "this row has {found} values but the header has only {expected} columns (perhaps a stray comma in a cell).",
+    },
+    # values
+    "io.empty_value": {"vi": "ô này bị trống nhưng bắt buộc phải có giá trị.", "en": "this cell is empty, but a value is required."},
+    "io.not_a_number": {"vi": "giá trị '{value}' không phải là số.", "en": "'{value}' is not a number."},
+    "io.decimal_comma": {
+        "vi": "giá trị '{value}' có dấu phẩy; hãy ghi phần thập phân sau dấu chấm (12.5, không phải 12,5) "
+        "và không dùng dấu phân cách hàng nghìn (1234, không phải 1,234 hay 1.234).",
+        "en": "'{value}' contains a comma; write decimals with a point (12.5, not 12,5) "
+        "and thousands without a separator (1234, not 1,234).",
+    },
+    "io.not_integer": {"vi": "giá trị '{value}' phải là số nguyên.", "en": "'{value}' must be a whole number."},
+    "io.year_out_of_range": {
+        "vi": "năm {value} không hợp lý; năm phải nằm trong khoảng {min}–{max}.",
+        "en": "the year {value} is implausible; years must be within {min}–{max}.",
+    },
+    "io.rate_out_of_range": {
+        "vi": "tỷ lệ {value} nằm ngoài khoảng 0–100 (tỷ lệ ghi theo phần trăm, ví dụ 12.5 cho 12,5%).",
+        "en": "the rate {value} is outside 0–100 (rates are percentages, e.g. 12.5 for 12.5%).",
+    },
+    "io.negative_value": {"vi": "giá trị {value} không được là số âm.", "en": "the value {value} cannot be negative."},
+    "io.unknown_value": {
+        "vi": "giá trị '{value}' không hợp lệ; các giá trị được phép: {allowed}.",
+        "en": "'{value}' is not an allowed value; allowed values: {allowed}.",
+    },
+    # identifiers
+    "io.duplicate_row_id": {
+        "vi": "mã '{value}' đã có ở dòng {first_row}; mỗi mã chỉ được xuất hiện một lần.",
+        "en": "the id '{value}' already appears in row {first_row}; each id must appear only once.",
+    },
+    "io.duplicate_feature_id": {
+        "vi": "mã xã '{value}' đã có ở đối tượng {first_row}; mỗi xã chỉ được có một mã riêng.",
+        "en": "the commune code '{value}' already appears in feature {first_row}; each commune needs its own code.",
+    },
+    "io.duplicate_commune_year": {
+        "vi": "xã '{commune_id}' năm {year} đã có ở dòng {first_row}; mỗi xã chỉ có một dòng cho mỗi năm.",
+        "en": "commune '{commune_id}' in {year} already appears in row {first_row}; each commune has one row per year.",
+    },
+    "io.unknown_commune": {
+        "vi": "mã xã '{value}' không có trong tệp ranh giới xã.",
+        "en": "the commune code '{value}' is not in the boundaries file.",
+    },
+    # geometry and coordinate systems
+    "io.geometry_empty": {"vi": "đối tượng không có hình học (rỗng).", "en": "the feature has no geometry (it is empty)."},
+    "io.geometry_invalid": {
+        "vi": "hình học không hợp lệ ({reason}). Hãy sửa trong QGIS (Vectơ → Công cụ hình học → Sửa hình học) rồi nạp lại.",
+        "en": "the geometry is invalid ({reason}). Fix it in QGIS (Vector → Geometry Tools → Fix Geometries) and load it again.",
+    },
+    "io.geometry_not_polygon": {
+        "vi": "hình học kiểu {geom_type}; ranh giới xã phải là vùng (Polygon hoặc MultiPolygon).",
+        "en": "the geometry is a {geom_type}; commune boundaries must be areas (Polygon or MultiPolygon).",
+    },
+    "io.geometry_not_line": {
+        "vi": "hình học kiểu {geom_type}; đường biên giới phải là đường (LineString hoặc MultiLineString).",
+        "en": "the geometry is a {geom_type}; the border must be lines (LineString or MultiLineString).",
+    },
+    "io.crs_missing": {
+        "vi": "toạ độ không phải độ kinh/vĩ (ví dụ x = {x}, y = {y}) nhưng tệp không khai báo hệ toạ độ (CRS) tương ứng. "
+        "Hãy cho biết hệ toạ độ của tệp, ví dụ VN-2000 hoặc WGS 84 / UTM 48N (EPSG:32648): kèm tệp .prj, "
+        "hoặc lưu lại thành GeoPackage có khai báo CRS.",
+        "en": "the coordinates are not degrees (e.g. x = {x}, y = {y}) but the file does not declare its coordinate "
+        "reference system (CRS). State the file's CRS, e.g. VN-2000 or WGS 84 / UTM 48N (EPSG:32648): include the .prj "
+        "file, or save it again as a GeoPackage with its CRS.",
+    },
+    "io.crs_mismatch": {
+        "vi": "tệp khai báo hệ toạ độ {crs} (đơn vị mét) nhưng toạ độ trông như độ kinh/vĩ (ví dụ x = {x}, y = {y}); "
+        "hãy khai báo đúng hệ toạ độ của tệp.",
+        "en": "the file declares the CRS {crs} (in metres) but the coordinates look like degrees (e.g. x = {x}, y = {y}); "
+        "declare the file's real CRS.",
+    },
+    "io.crs_unusable": {
+        "vi": "không chuyển được hệ toạ độ {crs} sang WGS 84 (EPSG:4326): {reason}.",
+        "en": "the CRS {crs} cannot be converted to WGS 84 (EPSG:4326): {reason}.",
+    },
+    "io.coords_out_of_range": {
+        "vi": "sau khi chuyển từ {crs} sang WGS 84, toạ độ ({bounds}) nằm ngoài phạm vi kinh độ −180…180, vĩ độ −90…90; "
+        "hãy kiểm tra hệ toạ độ khai báo trong tệp.",
+        "en": "after conversion from {crs} to WGS 84 the coordinates ({bounds}) are outside longitude −180…180, "
+        "latitude −90…90; check the CRS the file declares.",
+    },
+    # cases
+    "io.date_invalid": {
+        "vi": "'{value}' không phải là ngày hợp lệ; hãy ghi dạng YYYY-MM-DD (ví dụ 2024-03-25) hoặc DD/MM/YYYY.",
+        "en": "'{value}' is not a valid date; write it as YYYY-MM-DD (e.g. 2024-03-25) or DD/MM/YYYY.",
+    },
+    "io.date_future": {
+        "vi": "ngày {value} nằm trong tương lai (hôm nay là {today}).",
+        "en": "the date {value} is in the future (today is {today}).",
+    },
+    "io.date_too_old": {
+        "vi": "ngày {value} quá xa; chỉ nhận vụ việc từ năm {min} trở đi.",
+        "en": "the date {value} is too far back; only cases from {min} onwards are accepted.",
+    },
+    "io.victims_below_one": {
+        "vi": "số nạn nhân là {value}; mỗi vụ việc phải có ít nhất 1 nạn nhân.",
+        "en": "the number of victims is {value}; each case has at least 1 victim.",
+    },
+    "io.no_location": {
+        "vi": "vụ việc không có vị trí; cần mã xã (commune_id) hoặc cả kinh độ và vĩ độ (lon, lat).",
+        "en": "the case has no location; give a commune code (commune_id) or both longitude and latitude (lon, lat).",
+    },
+    "io.lonlat_incomplete": {
+        "vi": "chỉ có một trong hai toạ độ lon/lat; hãy ghi cả hai hoặc để trống cả hai.",
+        "en": "only one of lon/lat is given; give both or leave both empty.",
+    },
+    "io.lonlat_out_of_range": {
+        "vi": "toạ độ (lon {lon}, lat {lat}) nằm ngoài phạm vi kinh độ/vĩ độ; cần độ thập phân WGS 84, ví dụ lon 104.5, lat 19.2.",
+        "en": "the position (lon {lon}, lat {lat}) is outside the longitude/latitude range; use WGS 84 decimal degrees, "
+        "e.g. lon 104.5, lat 19.2.",
+    },
+    "io.point_outside": {
+        "vi": "điểm (lon {lon}, lat {lat}) không nằm trong xã nào của tệp ranh giới (nằm ngoài địa bàn tỉnh).",
+        "en": "the point (lon {lon}, lat {lat}) lies in no commune of the boundaries file (outside the province).",
+    },
+    "io.point_wrong_commune": {
+        "vi": "điểm (lon {lon}, lat {lat}) nằm trong xã {actual_name} (mã {actual_id}), không phải xã '{value}' như ghi trong tệp.",
+        "en": "the point (lon {lon}, lat {lat}) lies in {actual_name} (code {actual_id}), not in commune '{value}' as the file says.",
+    },
+}
 
 CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO}
 

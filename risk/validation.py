@@ -1,0 +1,402 @@
+"""Problems found in input files, and the table reading that finds them.
+
+Loaders never stop at the first mistake: they collect every problem in a file
+(up to a cap), each naming the file, the row as the user sees it and the column,
+so a user can fix a whole file in one pass. Messages come from `risk.i18n`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Collection, Iterable
+
+import numpy as np
+import pandas as pd
+
+from risk.i18n import DEFAULT_LANGUAGE, t
+
+MAX_PROBLEMS_PER_FILE = 200
+QUOTE_LIMIT = 60  # characters of a user's value shown in a message
+LIST_LIMIT = 240  # characters of a list (allowed values, columns found)
+_LIST_PARAMS = frozenset({"allowed", "expected", "found", "reason", "bounds", "folder"})
+VECTOR_SUFFIXES = frozenset({".gpkg", ".geojson", ".zip", ".shp"})
+TABLE_SUFFIXES = (".csv", ".xlsx")
+# Cell texts read as "no value" in numeric columns (case-insensitive).
+NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "—", "–", "..", "#n/a"})
+
+
+def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value as one short line, so a huge or multi-line cell cannot flood a message."""
+    text = str(value).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clean_text(value: object) -> str:
+    """Cell or property text, NFC-normalised and stripped; missing values become ""."""
+    if type(value) is str:  # the common case, kept fast for 100,000-row files
+        text = value.strip()
+        return text if text.isascii() else unicodedata.normalize("NFC", text).strip()
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 16681.0 from a numeric field is the code "16681"
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one input file, located as the user sees the file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """A full sentence naming the file, row and column, then what is wrong."""
+        where = [self.file]
+        if self.row is not None:
+            row_key = "io.at.feature" if Path(self.file).suffix.lower() in VECTOR_SUFFIXES else "io.at.row"
+            where.append(t(row_key, lang, row=self.row))
+        if self.column is not None:
+            where.append(t("io.at.column", lang, column=shorten(self.column)))
+        params = {
+            key: shorten(value, LIST_LIMIT if key in _LIST_PARAMS else QUOTE_LIMIT) if isinstance(value, str) else value
+            for key, value in self.params.items()
+        }
+        return f"{', '.join(where)}: {t(self.code, lang, **params)}"
+
+
+class DataError(Exception):
+    """Every problem found in one or more input files; nothing was loaded."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.problems)  # so the error pickles (args rebuild it)
+
+    def messages(self, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+        """One sentence per problem, in `lang`."""
+        return [problem.message(lang) for problem in self.problems]
+
+    @property
+    def codes(self) -> list[str]:
+        """The error codes, in order (handy for tests and logs)."""
+        return [problem.code for problem in self.problems]
+
+    def __str__(self) -> str:
+        return "\n".join(self.messages("en"))
+
+
+class ProblemLog:
+    """Problems of one file, capped so a broken 100,000-row file stays readable."""
+
+    def __init__(self, file: str, limit: int = MAX_PROBLEMS_PER_FILE):
+        self.file = file
+        self.limit = limit
+        self._items: list[Problem] = []
+        self._overflow = 0
+
+    def add(self, code: str, row: int | None = None, column: str | None = None, **params: object) -> None:
+        """Record a problem; past the cap only count it."""
+        if len(self._items) < self.limit:
+            plain = {k: v.item() if isinstance(v, np.generic) else v for k, v in params.items()}
+            self._items.append(Problem(self.file, None if row is None else int(row), column, code, plain))
+        else:
+            self._overflow += 1
+
+    def __len__(self) -> int:
+        return len(self._items) + self._overflow
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    @property
+    def problems(self) -> list[Problem]:
+        """File-wide problems first, then by row (stable), so a file can be fixed
+        top to bottom; ends with an "and N more" line when capped."""
+        ordered = sorted(self._items, key=lambda p: (p.row is not None, p.row or 0))
+        if not self._overflow:
+            return ordered
+        return [*ordered, Problem(self.file, None, None, "io.more_problems", {"count": self._overflow})]
+
+    def raise_if_any(self) -> None:
+        """Raise DataError when anything was recorded."""
+        if self:
+            raise DataError(self.problems)
+
+
+# --- checks shared by all loaders ---------------------------------------------
+
+
+def fmt_number(value: float) -> str:
+    """A coordinate or number short enough for a message."""
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.6g}"
+
+
+def file_ok(path: Path, log: ProblemLog) -> bool:
+    """The file is there and not 0 bytes."""
+    if not path.is_file():
+        log.add("io.file_not_found")
+        return False
+    if path.stat().st_size == 0:
+        log.add("io.file_empty")
+        return False
+    return True
+
+
+def require_columns(frame: pd.DataFrame, required: Collection[str], log: ProblemLog) -> bool:
+    """Report each missing column; True when all are present."""
+    missing = [c for c in required if c not in frame.columns]
+    found = ", ".join(str(c) for c in frame.columns if c != "geometry") or "-"
+    for column in missing:
+        log.add("io.missing_column", column=column, found=found)
+    return not missing
+
+
+def required_text(frame: pd.DataFrame, column: str, log: ProblemLog) -> pd.Series:
+    """A text column with each empty cell reported."""
+    values = frame[column].map(clean_text)
+    for row in values.index[values == ""]:
+        log.add("io.empty_value", row=row, column=column)
+    return values
+
+
+def report_unknown_ids(ids: pd.Series, known: Collection[str] | None, column: str, log: ProblemLog) -> pd.Series:
+    """Mask of ids not in `known` (reported); all False when nothing is known."""
+    if known is None:
+        return pd.Series(False, index=ids.index)
+    unknown = (ids != "") & ~ids.isin(set(known))
+    for row, value in ids[unknown].items():
+        log.add("io.unknown_commune", row=row, column=column, value=value)
+    return unknown
+
+
+# --- reading tables -----------------------------------------------------------
+
+
+def decode_utf8(data: bytes, log: ProblemLog) -> str | None:
+    """UTF-8 (with or without BOM) text, or None with a problem saying how to fix the file.
+
+    Only UTF-8 is accepted so that Vietnamese letters are never silently garbled.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        log.add("io.utf16")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        log.add("io.not_utf8", row=data.count(b"\n", 0, err.start) + 1)
+        return None
+
+
+def _delimiter(text: str) -> str:
+    """Comma, unless the header clearly uses semicolons or tabs (some Excel locales)."""
+    header = text.split("\n", 1)[0]
+    if "," in header:
+        return ","
+    return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
+
+
+def _csv_rows(path: Path, log: ProblemLog) -> list[list[str]] | None:
+    """Clean cells of each CSV record; a record is one spreadsheet row, as Excel shows it."""
+    text = decode_utf8(path.read_bytes(), log)
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text)  # once for the whole file: cells only need stripping
+    try:
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+        return [[cell.strip() for cell in cells] for cells in records]
+    except csv.Error as err:
+        log.add("io.file_unreadable", reason=str(err))
+        return None
+
+
+def _xlsx_cell(value: object) -> object:
+    """An Excel cell as text the CSV path would have produced."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return value
+
+
+def _xlsx_rows(path: Path, log: ProblemLog) -> list[list[str]] | None:
+    """Clean cells of each row (from row 1) of the sheet named like the file, else the first."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many types for a non-workbook
+        log.add("io.file_unreadable", reason=first_line(err))
+        return None
+    try:
+        sheet = book[path.stem] if path.stem in book.sheetnames else book.worksheets[0]
+        sheet.reset_dimensions()  # some writers store wrong dimensions
+        return [[clean_text(_xlsx_cell(v)) for v in values] for values in sheet.iter_rows(min_row=1, values_only=True)]
+    except Exception as err:
+        log.add("io.file_unreadable", reason=first_line(err))
+        return None
+    finally:
+        book.close()
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception message (library errors can be long)."""
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]
+
+
+def _header_names(cells: list[object], known: Collection[str]) -> list[str]:
+    """Header cells cleaned; known column names matched case-insensitively."""
+    names = []
+    for cell in cells:
+        name = clean_text(cell)
+        names.append(name.lower() if name.lower() in known else name)
+    return names
+
+
+def read_table(path: Path, log: ProblemLog, known: Collection[str] = ()) -> pd.DataFrame | None:
+    """A CSV/XLSX file as text cells, indexed by the row number the user sees.
+
+    The header is the first non-empty row. Blank rows are skipped but still
+    counted, so row numbers match the spreadsheet. Returns None when the file
+    cannot be read at all (the reason is in `log`).
+    """
+    if not file_ok(path, log):
+        return None
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        log.add("io.unsupported_format", suffix=suffix or path.name, expected=", ".join(TABLE_SUFFIXES))
+        return None
+    rows = _csv_rows(path, log) if suffix == ".csv" else _xlsx_rows(path, log)
+    if rows is None:
+        return None
+    width = max((len(r) for r in rows), default=0)
+    raw = pd.DataFrame([r if len(r) == width else r + [""] * (width - len(r)) for r in rows], dtype=object)
+    raw.index = pd.RangeIndex(1, len(raw) + 1)  # spreadsheet row numbers
+    filled = raw != ""
+    nonblank = filled.any(axis=1)
+    if not len(raw) or not nonblank.any():
+        log.add("io.no_data")
+        return None
+    header_at = int(nonblank.idxmax())
+    named = [p for p, cell in enumerate(raw.loc[header_at]) if cell != ""]
+    width = named[-1] + 1  # columns right of the last header name belong to no column
+    header = _header_names(raw.loc[header_at].tolist()[:width], known)
+    body = nonblank.index > header_at
+    body &= nonblank.to_numpy()
+    _report_long_rows(filled[body], width, log)
+    frame = _name_columns(raw.loc[body, list(range(width))], header, log)
+    if not len(frame):
+        log.add("io.no_data")
+    return frame
+
+
+def _report_long_rows(filled: pd.DataFrame, width: int, log: ProblemLog) -> None:
+    """Rows with values right of the last named column (often a stray comma)."""
+    if filled.shape[1] <= width:
+        return
+    for row in filled.index[filled.iloc[:, width:].any(axis=1)]:
+        found = int(np.flatnonzero(filled.loc[row].to_numpy())[-1]) + 1
+        log.add("io.bad_row_length", row=row, found=found, expected=width)
+
+
+def _name_columns(frame: pd.DataFrame, header: list[str], log: ProblemLog) -> pd.DataFrame:
+    """Give columns their header names; drop empty unnamed ones; report clashes."""
+    keep: list[int] = []
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header):
+        has_data = bool(len(frame)) and bool((frame[position] != "").any())
+        if not name:
+            if has_data:
+                log.add("io.unnamed_column", index=position + 1)
+            continue
+        if name in seen:
+            seen[name] += 1
+            continue
+        seen[name] = 1
+        keep.append(position)
+    for name, count in seen.items():
+        if count > 1:
+            log.add("io.duplicate_column", column=name, count=count)
+    named = frame[keep]
+    named.columns = [header[p] for p in keep]
+    return named
+
+
+# --- parsing values -------------------------------------------------------------
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """Cells that mean "no value" (empty, NA, -, ...)."""
+    return values.str.lower().isin(NA_TOKENS)
+
+
+def parse_numbers(values: pd.Series, column: str, log: ProblemLog) -> pd.Series:
+    """Float values of a text column; each non-number is a problem and becomes NaN.
+
+    A trailing % is allowed. A decimal comma gets its own hint, since Vietnamese
+    spreadsheets write 12,5 where the file needs 12.5.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    retry = ~np.isfinite(numbers.to_numpy())  # only these cells need the slower text handling
+    if retry.any():
+        odd = values[retry]
+        missing = is_missing(odd)
+        cleaned = odd.where(~missing).str.removesuffix("%").str.strip()
+        numbers[retry] = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+        bad = pd.Series(False, index=values.index)
+        bad[retry] = ~missing & ~np.isfinite(numbers[retry].to_numpy())
+    else:
+        bad = pd.Series(False, index=values.index)
+    for row, value in values[bad].items():
+        if _looks_decimal_comma(value):
+            log.add("io.decimal_comma", row=row, column=column, value=value)
+        else:
+            log.add("io.not_a_number", row=row, column=column, value=value)
+    return numbers.where(~bad)
+
+
+def _looks_decimal_comma(value: str) -> bool:
+    """'12,5' or '1,234': a number written with a comma."""
+    head, sep, tail = value.removesuffix("%").strip().lstrip("+-").partition(",")
+    return bool(sep) and head.isdigit() and tail.isdigit()
+
+
+def check_integers(numbers: pd.Series, values: pd.Series, column: str, log: ProblemLog) -> pd.Series:
+    """Mask of values that are whole numbers; the others are problems."""
+    whole = numbers.isna() | (numbers == np.floor(numbers))
+    for row in numbers.index[~whole]:
+        log.add("io.not_integer", row=row, column=column, value=values[row])
+    return whole
+
+
+def report_duplicates(keys: pd.DataFrame, log: ProblemLog, code: str, column: str | None) -> None:
+    """One problem per repeated key, naming the row where it first appeared."""
+    if keys.empty:
+        return
+    repeated = keys.duplicated(keep="first")
+    if not repeated.any():
+        return
+    first_rows = {tuple(k): row for row, k in zip(keys.index[~repeated], keys[~repeated].itertuples(index=False))}
+    for row, key in zip(keys.index[repeated], keys[repeated].itertuples(index=False)):
+        params = dict(zip(keys.columns, key))
+        if "value" not in params:
+            params["value"] = " / ".join(str(k) for k in key)
+        log.add(code, row=row, column=column, first_row=first_rows[tuple(key)], **params)
+
+
+def normalise_choice(value: str, aliases: dict[str, str]) -> str:
+    """'Forced labor' -> 'forced_labour': case, spaces and hyphens do not matter."""
+    key = "_".join(value.lower().replace("-", " ").split())
+    return aliases.get(key, key)
