@@ -91,7 +91,7 @@ if selected and selected in ids:
         st.caption(f"{t('col.former_district', lang)}: {row['former_district']}")
     history = ds.indicators[ds.indicators["commune_id"] == selected].set_index("year").sort_index()
     table = history[[c for c in keys if c in history.columns]].rename(columns=lambda c: indicator_for(c).label(lang))
-    st.dataframe(table.T, use_container_width=True)
+    st.dataframe(table.T, width="stretch")
 else:
     st.caption(t("map.click_hint", lang))
 
@@ -105,4 +105,4 @@ with st.expander(t("map.table", lang)):
         ind.label(lang): values.to_numpy(),
         t("col.class", lang): [c + 1 if c >= 0 else None for c in classification.classes],
     })
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")

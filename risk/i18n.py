@@ -20,6 +20,9 @@ _UI: dict[str, dict[str, str]] = {
         "en": "Supporting trafficking prevention in border, mountainous and ethnic-minority communes",
     },
     "app.language": {"vi": "Ngôn ngữ", "en": "Language"},
+    # The switch's label is the same in both languages: a label that changes
+    # with the language would make Streamlit treat it as a new widget and reset it.
+    "app.language_switch": {"vi": "Ngôn ngữ / Language", "en": "Ngôn ngữ / Language"},
     "app.dataset": {"vi": "Bộ dữ liệu", "en": "Dataset"},
     "app.dataset_summary": {
         "vi": "{communes} xã/phường · chỉ số {year_min}–{year_max} · {cases} vụ việc",

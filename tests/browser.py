@@ -94,25 +94,42 @@ def browser_page(base_url: str, width: int = 1500, height: int = 1100):
             browser.close()
 
 
-def map_frame(page, timeout_ms: int = 60000):
-    """The streamlit-folium iframe, once it exists."""
-    waited = 0
-    while waited < timeout_ms:
-        for frame in page.frames:
-            if "streamlit_folium" in frame.url:
-                return frame
-        page.wait_for_timeout(250)
-        waited += 250
-    raise AssertionError("the map iframe never appeared")
+def map_frame(page):
+    """The streamlit-folium iframe, or None while it does not exist."""
+    for frame in page.frames:
+        if "streamlit_folium" in frame.url and not frame.is_detached():
+            return frame
+    return None
 
 
-def wait_for_paths(frame, page, minimum: int, timeout_ms: int = 60000) -> int:
+def count_in_map(page, selector: str) -> int:
+    """Elements matching `selector` inside the map iframe (0 while it is being re-mounted)."""
+    frame = map_frame(page)
+    if frame is None:
+        return 0
+    try:
+        return frame.locator(selector).count()
+    except Exception:  # the frame was replaced between lookup and count
+        return 0
+
+
+def wait_for_paths(page, minimum: int, timeout_ms: int = 60000, selector: str = "path.leaflet-interactive") -> int:
     """Poll until at least `minimum` interactive vector paths are drawn in the map frame."""
     waited, count = 0, 0
     while waited < timeout_ms:
-        count = frame.locator("path.leaflet-interactive").count()
+        count = count_in_map(page, selector)
         if count >= minimum:
             return count
         page.wait_for_timeout(250)
         waited += 250
     return count
+
+
+def wait_for_text(page, text: str, timeout_ms: int = 30000) -> bool:
+    waited = 0
+    while waited < timeout_ms:
+        if page.get_by_text(text, exact=False).count():
+            return True
+        page.wait_for_timeout(250)
+        waited += 250
+    return False

@@ -20,7 +20,7 @@ def language_picker() -> str:
     if "lang" not in st.session_state:
         st.session_state["lang"] = DEFAULT_LANGUAGE
     st.sidebar.selectbox(
-        t("app.language", st.session_state["lang"]) + " / Language",
+        t("app.language_switch"),
         LANGUAGES, key="lang", format_func=lambda code: LANGUAGE_NAMES[code],
     )
     return st.session_state["lang"]

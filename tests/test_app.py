@@ -1,0 +1,118 @@
+"""Pages in Streamlit's AppTest: both languages, offline map component, bad data."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from risk.i18n import t
+from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+
+APP = str(PROJECT_ROOT / "dashboard.py")
+URL = re.compile(r"https?://", re.I)
+
+
+def run_app(lang: str | None = None, **widgets) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if lang:
+        at.session_state["lang"] = lang
+    at.run()
+    return at
+
+
+def map_args(at: AppTest) -> dict:
+    comps = [e for e in at.main if getattr(e, "type", None) == "component_instance"]
+    assert len(comps) == 1, "the page should hold exactly one map component"
+    return json.loads(comps[0].proto.json_args)
+
+
+@pytest.fixture(autouse=True)
+def demo_data(monkeypatch):
+    monkeypatch.setenv("RISK_DATA_DIR", str(DEFAULT_DATA_DIR))
+    monkeypatch.delenv("RISK_TILE_URL", raising=False)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_risk_map_runs_in_both_languages(lang):
+    at = run_app(lang)
+    assert not at.exception, at.exception
+    assert at.title[0].value == t("page.risk_map", lang)
+    assert any(t("app.demo_notice", lang) == w.value for w in at.warning), "the demo notice is missing"
+    labels = [s.label for s in at.selectbox]
+    assert t("map.indicator", lang) in labels and t("map.year", lang) in labels
+    args = map_args(at)
+    assert args["js_links"] and args["css_links"]
+    for link in args["js_links"] + args["css_links"]:
+        assert not URL.match(link), f"map loads {link} from the internet"
+    for part in ("header", "html", "script"):
+        assert not re.search(r'(src|href)\s*=\s*["\']https?://', args[part]), part
+    assert "tile.openstreetmap" not in args["script"] and "tileLayer" not in args["script"]
+    assert args["returned_objects"] == ["last_active_drawing"]
+
+
+def test_indicator_year_and_scheme_can_be_changed():
+    at = run_app("en")
+    at.selectbox(key="map_indicator").set_value("mobile_coverage")
+    at.selectbox(key="map_year").set_value(2019)
+    at.selectbox(key="map_scheme").set_value("natural_breaks")
+    at.slider(key="map_k").set_value(7)
+    at.run()
+    assert not at.exception
+    legend = [m.value for m in at.markdown if "risk-legend" in m.value]
+    assert legend and "Mobile and internet coverage (2019)" in legend[0]
+    assert t("map.direction.lower_risk", "en") in [c.value for c in at.caption]
+    assert len(at.dataframe) >= 1 and len(at.dataframe[-1].value) == 130
+
+
+def test_ethnic_minority_share_is_framed_as_a_place_vulnerability():
+    at = run_app("en")
+    at.selectbox(key="map_indicator").set_value("ethnic_minority_share")
+    at.run()
+    assert t("map.vulnerability_note", "en") in [i.value for i in at.info]
+
+
+def test_selected_commune_shows_its_indicator_history():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["lang"] = "en"
+    at.session_state["selected_commune"] = "16681"
+    at.run()
+    assert not at.exception
+    assert any("Phường Thành Vinh" in s.value for s in at.subheader)
+
+
+def _copy_demo(tmp_path):
+    folder = tmp_path / "ds"
+    shutil.copytree(DEFAULT_DATA_DIR, folder)
+    return folder
+
+
+def test_names_with_markup_reach_the_map_escaped(tmp_path, monkeypatch):
+    folder = _copy_demo(tmp_path)
+    path = folder / "boundaries.geojson"
+    text = path.read_text(encoding="utf-8").replace("Phường Thành Vinh", "<img src=x onerror=alert(1)>", 1)
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("RISK_DATA_DIR", str(folder))
+    at = run_app("vi")
+    assert not at.exception
+    script = map_args(at)["script"]
+    assert "<img src=x" not in script
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in script or "&lt;img src=x" in script
+
+
+def test_broken_dataset_shows_every_problem_and_no_traceback(tmp_path, monkeypatch):
+    folder = _copy_demo(tmp_path)
+    ind = folder / "indicators.csv"
+    lines = ind.read_text(encoding="utf-8").splitlines()
+    cells = lines[3].split(",")
+    cells[2] = "abc"
+    lines[3] = ",".join(cells)
+    ind.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setenv("RISK_DATA_DIR", str(folder))
+    at = run_app("en")
+    assert not at.exception
+    assert at.error and "could not be read" in at.error[0].value
+    assert any("indicators.csv" in x.value and "row 4" in x.value for x in at.text)
+    assert not [e for e in at.main if getattr(e, "type", None) == "component_instance"]

@@ -1,0 +1,68 @@
+"""Real browser: the dashboard in headless Chromium draws every commune with no internet.
+
+Every request that is not to the local server is blocked and recorded; the
+test fails if the page tried to load any. The screenshot it saves is the one
+in the README (docs/screenshot-risk-map.png).
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from risk.io import load_dataset
+from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
+
+pytestmark = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (make test installs it); CI never skips this",
+)
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot-risk-map.png"
+
+
+@pytest.fixture(scope="module")
+def server():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with streamlit_server({"RISK_DATA_DIR": str(DEFAULT_DATA_DIR)}) as url:
+        yield url
+
+
+def test_risk_map_draws_all_communes_offline_and_a_click_selects_one(server):
+    ds = load_dataset(DEFAULT_DATA_DIR)
+    n_communes = len(ds.boundaries)
+    n_gates = 0 if ds.gates is None else len(ds.gates)
+    with browser_page(server) as (page, blocked):
+        page.goto(server, wait_until="domcontentloaded")
+        drawn = wait_for_paths(page, n_communes)
+        page.wait_for_timeout(1500)  # let the fade-in of tiles-free layers settle for the screenshot
+        page.screenshot(path=str(ARTIFACTS / "risk-map.png"), full_page=True)
+        assert drawn >= n_communes, f"only {drawn} of {n_communes} commune polygons were drawn"
+        assert drawn <= n_communes + n_gates
+        assert blocked == [], f"the page tried to reach the internet: {blocked[:5]}"
+        # The demo notice is on the page.
+        assert page.get_by_text("DỮ LIỆU MINH HỌA", exact=False).count() >= 1
+
+        # Click the commune polygon nearest the middle of the list and expect its panel.
+        target = map_frame(page).locator("path.leaflet-interactive").nth(n_communes // 2)
+        target.dispatch_event("click")
+        assert wait_for_text(page, "Xã đang chọn"), "clicking a commune opened no panel"
+        assert wait_for_paths(page, n_communes) >= n_communes
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "risk-map-selected.png"), full_page=True)
+        if os.environ.get("RISK_UPDATE_SCREENSHOTS"):  # `make screenshots` refreshes the README picture
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+        assert blocked == [], f"the page tried to reach the internet: {blocked[:5]}"
+
+
+def test_english_switch_in_browser(server):
+    with browser_page(server) as (page, blocked):
+        page.goto(server, wait_until="domcontentloaded")
+        assert wait_for_paths(page, 100) >= 100
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.get_by_role("option", name="English").click()
+        assert wait_for_text(page, "DEMO DATA")
+        assert wait_for_paths(page, 100) >= 100
+        assert blocked == []
