@@ -70,7 +70,7 @@ with side_col:
     if not ind.in_registry:
         st.caption(t("map.extra_indicator", lang, key=key))
     elif ind.source:
-        st.caption(f"{t('map.source', lang)}: {ind.source}")
+        st.caption(f"{t('map.source', lang)}: {ind.source_label(lang)}")
     st.caption(ind.description(lang))
     if key == "ethnic_minority_share":
         st.info(t("map.vulnerability_note", lang))

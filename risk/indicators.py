@@ -20,7 +20,7 @@ class Indicator:
     higher_is_riskier: bool | None  # None: direction unknown (extra indicators)
     description_vi: str
     description_en: str
-    source: str = ""
+    source: str = ""  # a key of SOURCES
     is_rate: bool = True  # a percentage, bounded to [0, 100]
     in_registry: bool = True
 
@@ -30,8 +30,22 @@ class Indicator:
     def description(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return self.description_en if lang == "en" else self.description_vi
 
+    def source_label(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        entry = SOURCES.get(self.source)
+        return (entry[1] if lang == "en" else entry[0]) if entry else self.source
 
-_SOURCE = "Commune statistics (Department of Labour, Invalids and Social Affairs; census; education sector)"
+
+# Typical sources of each indicator, (Vietnamese, English).
+SOURCES: dict[str, tuple[str, str]] = {
+    "social": ("Thống kê cấp xã (ngành Lao động – Thương binh và Xã hội, Nội vụ)",
+               "Commune statistics (labour and social affairs, home affairs)"),
+    "census": ("Tổng điều tra dân số và nhà ở", "Population and housing census"),
+    "education": ("Ngành giáo dục", "Education sector"),
+    "population": ("Thống kê dân số", "Population statistics"),
+}
+
+
+_SOURCE = "social"
 
 REGISTRY: dict[str, Indicator] = {
     ind.key: ind
@@ -51,7 +65,7 @@ REGISTRY: dict[str, Indicator] = {
             "Ethnic-minority share of population (a place's vulnerability)", "%", True,
             "Mô tả mức dễ tổn thương của địa bàn (xa dịch vụ, thông tin và việc làm bằng tiếng mẹ đẻ), không mô tả con người.",
             "Describes a place's vulnerability (distance from services, information and jobs in one's own language), never people.",
-            "Population census",
+            "census",
         ),
         Indicator(
             "outmigration_rate", "Tỷ lệ lao động đi làm ăn xa", "Labour out-migration rate", "%", True,
@@ -61,7 +75,7 @@ REGISTRY: dict[str, Indicator] = {
         Indicator(
             "dropout_rate", "Tỷ lệ bỏ học THCS", "Lower-secondary dropout rate", "%", True,
             "Tỷ lệ học sinh trung học cơ sở bỏ học trong năm.",
-            "Share of lower-secondary pupils who left school during the year.", "Education sector",
+            "Share of lower-secondary pupils who left school during the year.", "education",
         ),
         Indicator(
             "early_marriage_rate", "Tỷ lệ tảo hôn", "Early-marriage rate", "%", True,
@@ -80,7 +94,7 @@ REGISTRY: dict[str, Indicator] = {
         ),
         Indicator(
             "population", "Dân số", "Population", "người / people", None,
-            "Dân số trung bình năm.", "Mid-year population.", "Population statistics", is_rate=False,
+            "Dân số trung bình năm.", "Mid-year population.", "population", is_rate=False,
         ),
     ]
 }
