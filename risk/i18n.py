@@ -273,7 +273,16 @@ _IO: dict[str, dict[str, str]] = {
     },
 }
 
-CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO}
+# --- risk model and backtest (risk/features.py, risk/model.py) ----------------
+_MODEL: dict[str, dict[str, str]] = {}
+
+# --- composite index (risk/composite.py) ---------------------------------------
+_COMPOSITE: dict[str, dict[str, str]] = {}
+
+# --- import and store (risk/store.py, risk/importer.py) ------------------------
+_STORE: dict[str, dict[str, str]] = {}
+
+CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE}
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
