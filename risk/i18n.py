@@ -277,12 +277,101 @@ _IO: dict[str, dict[str, str]] = {
 _MODEL: dict[str, dict[str, str]] = {}
 
 # --- composite index (risk/composite.py) ---------------------------------------
-_COMPOSITE: dict[str, dict[str, str]] = {}
+_COMPOSITE: dict[str, dict[str, str]] = {
+    # errors (CompositeError codes)
+    "composite.unknown_indicator": {
+        "vi": "có trọng số cho chỉ số không có trong bộ dữ liệu: {keys}; các chỉ số hiện có: {available}.",
+        "en": "weights are given for indicators that are not in the dataset: {keys}; the indicators present are: {available}.",
+    },
+    "composite.negative_weight": {
+        "vi": "trọng số của chỉ số {key} là {weight}; trọng số không được âm (đặt bằng 0 để bỏ chỉ số này ra khỏi chỉ số tổng hợp).",
+        "en": "the weight of {key} is {weight}; weights cannot be negative (set it to 0 to leave the indicator out of the composite index).",
+    },
+    "composite.weight_not_number": {
+        "vi": "trọng số của chỉ số {key} là '{weight}', không phải là một số hữu hạn.",
+        "en": "the weight of {key} is '{weight}', which is not a finite number.",
+    },
+    "composite.all_weights_zero": {
+        "vi": "tất cả trọng số đều bằng 0; cần ít nhất một chỉ số có trọng số lớn hơn 0.",
+        "en": "all weights are zero; at least one indicator needs a weight above zero.",
+    },
+    "composite.year_missing": {
+        "vi": "không có số liệu chỉ số cho năm {year}; các năm có số liệu: {available}.",
+        "en": "there are no indicator data for {year}; years with data: {available}.",
+    },
+    "composite.no_directed_indicators": {
+        "vi": "không có chỉ số nào đã xác định chiều tác động (cao hơn là nguy cơ cao hơn hay thấp hơn) nên không tính được "
+        "chỉ số tổng hợp; hãy chọn chiều cho ít nhất một chỉ số. Các chỉ số hiện có: {available}.",
+        "en": "no indicator has a risk direction (whether higher means more or less risk), so no composite index can be "
+        "computed; set the direction of at least one indicator. Indicators present: {available}.",
+    },
+    "composite.no_direction": {
+        "vi": "chỉ số {key} chưa xác định chiều tác động (cao hơn là nguy cơ cao hơn hay thấp hơn); hãy chọn chiều cho chỉ số "
+        "này hoặc đặt trọng số của nó bằng 0.",
+        "en": "{key} has no risk direction (whether higher means more or less risk); set its direction or give it a weight of 0.",
+    },
+    "composite.direction_invalid": {
+        "vi": "chiều tác động của chỉ số {key} là '{value}'; chỉ nhận True (cao hơn là nguy cơ cao hơn), False (cao hơn là "
+        "nguy cơ thấp hơn) hoặc None (chưa xác định).",
+        "en": "the direction of {key} is '{value}'; only True (higher = more risk), False (higher = less risk) or None "
+        "(not set) are accepted.",
+    },
+    "composite.unknown_method": {
+        "vi": "phương pháp tổng hợp '{method}' không hợp lệ; hãy chọn một trong: {allowed}.",
+        "en": "'{method}' is not a known aggregation method; choose one of: {allowed}.",
+    },
+    "composite.invalid_change": {
+        "vi": "mức thay đổi trọng số {change} không hợp lệ; cần một số lớn hơn 0 và nhỏ hơn 1 (ví dụ 0.2 cho ±20%).",
+        "en": "the weight change {change} is invalid; it must be above 0 and below 1 (e.g. 0.2 for ±20%).",
+    },
+    "composite.reserved_name": {
+        "vi": "chỉ số '{key}' trùng tên với một cột kết quả ({reserved}); hãy đổi tên cột này trong tệp chỉ số.",
+        "en": "the indicator '{key}' has the same name as a result column ({reserved}); rename that column in the indicators file.",
+    },
+    # notes shown next to the index
+    "composite.method.arithmetic": {"vi": "Trung bình cộng có trọng số", "en": "Weighted arithmetic mean"},
+    "composite.method.geometric": {"vi": "Trung bình nhân có trọng số", "en": "Weighted geometric mean"},
+    "composite.geometric_note": {
+        "vi": "Trung bình nhân: một chỉ số thấp kéo cả chỉ số tổng hợp xuống (không được bù hết bởi chỉ số cao khác). "
+        "Giá trị chuẩn hoá dưới {floor} được nâng lên {floor} để một chỉ số bằng 0 không xoá mất các chỉ số còn lại.",
+        "en": "Geometric mean: one low indicator pulls the whole index down (high values elsewhere do not fully offset it). "
+        "Normalised values below {floor} are raised to {floor} so that a single zero does not wipe out the other indicators.",
+    },
+    "composite.constant_indicator": {
+        "vi": "Các chỉ số sau có cùng một giá trị ở mọi xã trong năm {year} nên được tính là 0,5 ở mọi nơi và không giúp "
+        "phân biệt các xã: {keys}.",
+        "en": "These indicators have the same value in every commune in {year}, so they count as 0.5 everywhere and do not "
+        "tell communes apart: {keys}.",
+    },
+    "composite.missing_note": {
+        "vi": "{count} xã thiếu số liệu một số chỉ số; chỉ số tổng hợp của các xã này được tính trên các chỉ số hiện có, "
+        "với trọng số được chia lại cho các chỉ số đó.",
+        "en": "{count} communes lack some indicators; their composite index is computed over the indicators they have, "
+        "with the weights rescaled over those.",
+    },
+}
 
 # --- import and store (risk/store.py, risk/importer.py) ------------------------
 _STORE: dict[str, dict[str, str]] = {}
 
-CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE}
+# --- accounts and sign-in (risk/accounts.py, ui/auth.py) ---------------------
+_ACCOUNTS: dict[str, dict[str, str]] = {
+    "accounts.bad_username": {
+        "vi": "Tên đăng nhập '{username}' không hợp lệ: chỉ dùng chữ, số và . _ - @ (tối đa 64 ký tự).",
+        "en": "User name '{username}' is not valid: use letters, digits and . _ - @ only (at most 64 characters).",
+    },
+    "accounts.password_too_short": {
+        "vi": "Mật khẩu phải có ít nhất {minimum} ký tự.", "en": "The password must have at least {minimum} characters.",
+    },
+    "accounts.exists": {"vi": "Tài khoản '{username}' đã tồn tại.", "en": "Account '{username}' already exists."},
+    "accounts.unknown": {"vi": "Không có tài khoản '{username}'.", "en": "There is no account '{username}'."},
+    "accounts.first_admin": {
+        "vi": "Đã tạo tài khoản quản trị đầu tiên. Tên đăng nhập: admin  Mật khẩu: {password}  (chỉ hiện một lần; hãy đổi và cất giữ cẩn thận)",
+        "en": "First administrator account created. User name: admin  Password: {password}  (shown once only; change it and keep it safe)",
+    },
+}
+
+CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS}
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
