@@ -7,11 +7,14 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.i18n import t
-from ui import state, widgets
+from ui import auth, state, widgets
 
 st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon="🗺️", layout="wide")
 
 lang = state.language_picker()
+conf = state.settings()
+session = auth.require_session(conf, lang)
+auth.sidebar(session, lang)
 ds = state.dataset()
 
 with st.sidebar:

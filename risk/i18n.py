@@ -280,16 +280,16 @@ _MODEL: dict[str, dict[str, str]] = {}
 _COMPOSITE: dict[str, dict[str, str]] = {
     # errors (CompositeError codes)
     "composite.unknown_indicator": {
-        "vi": "có trọng số cho chỉ số không có trong bộ dữ liệu: {keys}; các chỉ số hiện có: {available}.",
-        "en": "weights are given for indicators that are not in the dataset: {keys}; the indicators present are: {available}.",
+        "vi": "có trọng số cho chỉ số không có trong bộ dữ liệu: {indicators}; các chỉ số hiện có: {available}.",
+        "en": "weights are given for indicators that are not in the dataset: {indicators}; the indicators present are: {available}.",
     },
     "composite.negative_weight": {
-        "vi": "trọng số của chỉ số {key} là {weight}; trọng số không được âm (đặt bằng 0 để bỏ chỉ số này ra khỏi chỉ số tổng hợp).",
-        "en": "the weight of {key} is {weight}; weights cannot be negative (set it to 0 to leave the indicator out of the composite index).",
+        "vi": "trọng số của chỉ số {indicator} là {weight}; trọng số không được âm (đặt bằng 0 để bỏ chỉ số này ra khỏi chỉ số tổng hợp).",
+        "en": "the weight of {indicator} is {weight}; weights cannot be negative (set it to 0 to leave the indicator out of the composite index).",
     },
     "composite.weight_not_number": {
-        "vi": "trọng số của chỉ số {key} là '{weight}', không phải là một số hữu hạn.",
-        "en": "the weight of {key} is '{weight}', which is not a finite number.",
+        "vi": "trọng số của chỉ số {indicator} là '{weight}', không phải là một số hữu hạn.",
+        "en": "the weight of {indicator} is '{weight}', which is not a finite number.",
     },
     "composite.all_weights_zero": {
         "vi": "tất cả trọng số đều bằng 0; cần ít nhất một chỉ số có trọng số lớn hơn 0.",
@@ -306,14 +306,14 @@ _COMPOSITE: dict[str, dict[str, str]] = {
         "computed; set the direction of at least one indicator. Indicators present: {available}.",
     },
     "composite.no_direction": {
-        "vi": "chỉ số {key} chưa xác định chiều tác động (cao hơn là nguy cơ cao hơn hay thấp hơn); hãy chọn chiều cho chỉ số "
+        "vi": "chỉ số {indicator} chưa xác định chiều tác động (cao hơn là nguy cơ cao hơn hay thấp hơn); hãy chọn chiều cho chỉ số "
         "này hoặc đặt trọng số của nó bằng 0.",
-        "en": "{key} has no risk direction (whether higher means more or less risk); set its direction or give it a weight of 0.",
+        "en": "{indicator} has no risk direction (whether higher means more or less risk); set its direction or give it a weight of 0.",
     },
     "composite.direction_invalid": {
-        "vi": "chiều tác động của chỉ số {key} là '{value}'; chỉ nhận True (cao hơn là nguy cơ cao hơn), False (cao hơn là "
+        "vi": "chiều tác động của chỉ số {indicator} là '{value}'; chỉ nhận True (cao hơn là nguy cơ cao hơn), False (cao hơn là "
         "nguy cơ thấp hơn) hoặc None (chưa xác định).",
-        "en": "the direction of {key} is '{value}'; only True (higher = more risk), False (higher = less risk) or None "
+        "en": "the direction of {indicator} is '{value}'; only True (higher = more risk), False (higher = less risk) or None "
         "(not set) are accepted.",
     },
     "composite.unknown_method": {
@@ -325,8 +325,8 @@ _COMPOSITE: dict[str, dict[str, str]] = {
         "en": "the weight change {change} is invalid; it must be above 0 and below 1 (e.g. 0.2 for ±20%).",
     },
     "composite.reserved_name": {
-        "vi": "chỉ số '{key}' trùng tên với một cột kết quả ({reserved}); hãy đổi tên cột này trong tệp chỉ số.",
-        "en": "the indicator '{key}' has the same name as a result column ({reserved}); rename that column in the indicators file.",
+        "vi": "chỉ số '{indicator}' trùng tên với một cột kết quả ({reserved}); hãy đổi tên cột này trong tệp chỉ số.",
+        "en": "the indicator '{indicator}' has the same name as a result column ({reserved}); rename that column in the indicators file.",
     },
     # notes shown next to the index
     "composite.method.arithmetic": {"vi": "Trung bình cộng có trọng số", "en": "Weighted arithmetic mean"},
@@ -339,9 +339,9 @@ _COMPOSITE: dict[str, dict[str, str]] = {
     },
     "composite.constant_indicator": {
         "vi": "Các chỉ số sau có cùng một giá trị ở mọi xã trong năm {year} nên được tính là 0,5 ở mọi nơi và không giúp "
-        "phân biệt các xã: {keys}.",
+        "phân biệt các xã: {indicators}.",
         "en": "These indicators have the same value in every commune in {year}, so they count as 0.5 everywhere and do not "
-        "tell communes apart: {keys}.",
+        "tell communes apart: {indicators}.",
     },
     "composite.missing_note": {
         "vi": "{count} xã thiếu số liệu một số chỉ số; chỉ số tổng hợp của các xã này được tính trên các chỉ số hiện có, "
@@ -365,6 +365,36 @@ _ACCOUNTS: dict[str, dict[str, str]] = {
     },
     "accounts.exists": {"vi": "Tài khoản '{username}' đã tồn tại.", "en": "Account '{username}' already exists."},
     "accounts.unknown": {"vi": "Không có tài khoản '{username}'.", "en": "There is no account '{username}'."},
+    "auth.title": {"vi": "Đăng nhập", "en": "Sign in"},
+    "auth.intro": {
+        "vi": "Dữ liệu vụ việc mô tả nạn nhân: chỉ người có tài khoản mới được xem.",
+        "en": "Case records describe victims: only account holders may see them.",
+    },
+    "auth.username": {"vi": "Tên đăng nhập", "en": "User name"},
+    "auth.password": {"vi": "Mật khẩu", "en": "Password"},
+    "auth.submit": {"vi": "Đăng nhập", "en": "Sign in"},
+    "auth.invalid": {"vi": "Sai tên đăng nhập hoặc mật khẩu.", "en": "Wrong user name or password."},
+    "auth.locked": {
+        "vi": "Tài khoản tạm khóa do nhập sai nhiều lần, đến {until} (UTC).",
+        "en": "The account is locked after repeated failures, until {until} (UTC).",
+    },
+    "auth.disabled": {"vi": "Tài khoản đã bị vô hiệu hóa.", "en": "The account is disabled."},
+    "auth.expired": {
+        "vi": "Phiên làm việc đã hết hạn sau {minutes} phút không hoạt động. Vui lòng đăng nhập lại.",
+        "en": "The session expired after {minutes} idle minutes. Please sign in again.",
+    },
+    "auth.demo_button": {"vi": "Xem thử không cần mật khẩu (chỉ đọc)", "en": "Try it without a password (read-only)"},
+    "auth.demo_banner": {
+        "vi": "Chế độ xem thử: bạn được đăng nhập tự động với vai trò Cán bộ kế hoạch, chỉ đọc. Không hiển thị vị trí vụ việc.",
+        "en": "Demo mode: you are signed in automatically as a read-only planner. Case locations are never shown.",
+    },
+    "auth.signed_in_as": {"vi": "Đăng nhập: {user} ({role})", "en": "Signed in: {user} ({role})"},
+    "auth.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
+    "auth.demo_user": {"vi": "khách xem thử", "en": "demo visitor"},
+    "role.admin": {"vi": "Quản trị", "en": "Administrator"},
+    "role.commander": {"vi": "Chỉ huy (Biên phòng/Công an)", "en": "Commander (border guard/police)"},
+    "role.planner": {"vi": "Cán bộ kế hoạch", "en": "Planner"},
+    "role.official": {"vi": "Cán bộ lãnh đạo, quản lý", "en": "Official"},
     "accounts.first_admin": {
         "vi": "Đã tạo tài khoản quản trị đầu tiên. Tên đăng nhập: admin  Mật khẩu: {password}  (chỉ hiện một lần; hãy đổi và cất giữ cẩn thận)",
         "en": "First administrator account created. User name: admin  Password: {password}  (shown once only; change it and keep it safe)",

@@ -95,6 +95,7 @@ def test_names_with_markup_reach_the_map_escaped(tmp_path, monkeypatch):
     text = path.read_text(encoding="utf-8").replace("Phường Thành Vinh", "<img src=x onerror=alert(1)>", 1)
     path.write_text(text, encoding="utf-8")
     monkeypatch.setenv("RISK_DATA_DIR", str(folder))
+    monkeypatch.setenv("RISK_DEMO_MODE", "on")
     at = run_app("vi")
     assert not at.exception
     script = map_args(at)["script"]
@@ -111,6 +112,7 @@ def test_broken_dataset_shows_every_problem_and_no_traceback(tmp_path, monkeypat
     lines[3] = ",".join(cells)
     ind.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setenv("RISK_DATA_DIR", str(folder))
+    monkeypatch.setenv("RISK_DEMO_MODE", "on")
     at = run_app("en")
     assert not at.exception
     assert at.error and "could not be read" in at.error[0].value

@@ -8,6 +8,7 @@ import streamlit as st
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, t
 from risk.io import DataError, Dataset, load_dataset
 from risk.mapview import DisplayLayer, display_layer
+from risk.privacy import DEFAULT_ROLE, Role
 from risk.settings import Settings, load_settings
 
 
@@ -62,3 +63,9 @@ def dataset() -> Dataset:
 def display(ds: Dataset) -> DisplayLayer:
     folder = ds.folder
     return _display(str(folder), _folder_stamp(folder))
+
+
+def role() -> Role:
+    """The signed-in session's role (risk/privacy.py decides what it may see)."""
+    session = st.session_state.get("auth")
+    return session.role if session else DEFAULT_ROLE

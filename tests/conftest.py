@@ -1,0 +1,12 @@
+"""Every test gets its own store and accounts database: nothing touches var/."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path, monkeypatch):
+    monkeypatch.setenv("RISK_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("RISK_ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    monkeypatch.delenv("RISK_DEMO_MODE", raising=False)
+    monkeypatch.delenv("RISK_TILE_URL", raising=False)
