@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="random seed (default: the committed one)")
     demo.add_argument("--json", action="store_true")
     demo.set_defaults(func=_cmd_demo)
+
+    from risk import cli_users
+
+    cli_users.register(sub)
     return parser
 
 

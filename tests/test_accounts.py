@@ -93,3 +93,28 @@ def test_account_messages_exist_in_both_languages():
 
     for code in ("accounts.exists", "accounts.unknown", "accounts.bad_username", "accounts.password_too_short"):
         assert CATALOG[code]["vi"] and CATALOG[code]["en"]
+
+
+def test_users_cli(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "acc.sqlite")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "risk", "users", "--db", db, "--json", "--lang", "en", *args],
+                              capture_output=True, text=True)
+
+    added = cli("add", "officer.a", "--role", "official")
+    assert added.returncode == 0, added.stderr
+    password = json.loads(added.stdout)["password"]
+    assert Accounts(db).sign_in("officer.a", password).ok
+    assert [u["username"] for u in json.loads(cli("list").stdout)] == ["officer.a"]
+    assert cli("disable", "officer.a").returncode == 0
+    assert Accounts(db).sign_in("officer.a", password).reason == "disabled"
+    again = cli("add", "officer.a", "--role", "official")
+    assert again.returncode == 2 and "already exists" in again.stderr
+    new = json.loads(cli("reset", "officer.a").stdout)["password"]
+    cli("enable", "officer.a")
+    assert Accounts(db).sign_in("officer.a", new).ok
