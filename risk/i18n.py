@@ -404,7 +404,7 @@ _ACCOUNTS: dict[str, dict[str, str]] = {
 CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS}
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
     """Translate `key` into `lang`, filling `{placeholders}` from params.
 
     An unknown key raises KeyError: a missing string is a bug to catch in tests.
