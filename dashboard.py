@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.i18n import t
+from risk.privacy import page_allowed
 from ui import auth, state, widgets
 
 st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon="🗺️", layout="wide")
@@ -27,7 +28,12 @@ with st.sidebar:
 
 widgets.demo_notice(ds, lang)
 
-pages = [
-    st.Page("pages/risk_map.py", title=t("page.risk_map", lang), icon="🗺️", url_path="risk-map", default=True),
+# (page key, file, icon). Who may open each page is decided in risk/privacy.py.
+PAGES = [
+    ("risk_map", "pages/risk_map.py", "🗺️"),
 ]
-st.navigation(pages).run()
+allowed = [p for p in PAGES if page_allowed(p[0], session.role)]
+st.navigation([
+    st.Page(path, title=t(f"page.{key}", lang), icon=icon, url_path=key.replace("_", "-"), default=(i == 0))
+    for i, (key, path, icon) in enumerate(allowed)
+]).run()

@@ -24,6 +24,23 @@ class Role(str, Enum):
 DEFAULT_ROLE = Role.PLANNER
 
 
+# Which roles may open each page. A page missing here is open to every signed-in role.
+PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "data": frozenset({Role.ADMIN}),
+    "audit": frozenset({Role.ADMIN}),
+}
+
+
+def page_allowed(page: str, role: Role) -> bool:
+    """Whether `role` may open `page` (the dashboard only lists allowed pages)."""
+    return role in PAGE_ROLES.get(page, frozenset(Role))
+
+
+def can_export_case_rows(role: Role) -> bool:
+    """Exports holding case-level data: commander and admin only."""
+    return can_see_case_points(role)
+
+
 def can_see_case_points(role: Role) -> bool:
     """Case coordinates and per-case fields: commander and admin only."""
     return role in (Role.ADMIN, Role.COMMANDER)

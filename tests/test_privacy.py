@@ -32,3 +32,12 @@ def test_commander_sees_exact_counts(cases):
 def test_k_is_configurable(cases):
     table = case_counts_by_year(cases, "A", [2020, 2021], Role.OFFICIAL, k=5)
     assert table["shown"].tolist() == ["<5", "<5"]
+
+
+def test_data_and_audit_pages_are_admin_only():
+    from risk.privacy import page_allowed
+
+    for role in Role:
+        assert page_allowed("risk_map", role)
+        assert page_allowed("data", role) is (role == Role.ADMIN)
+        assert page_allowed("audit", role) is (role == Role.ADMIN)
