@@ -274,7 +274,136 @@ _IO: dict[str, dict[str, str]] = {
 }
 
 # --- risk model and backtest (risk/features.py, risk/model.py) ----------------
-_MODEL: dict[str, dict[str, str]] = {}
+_MODEL: dict[str, dict[str, str]] = {
+    # errors: data or options the model cannot work with
+    "model.bad_patrol_weight": {
+        "vi": "Trọng số của vụ việc do tuần tra phát hiện phải là một số từ 0 đến 1 (nhận được: {value}).",
+        "en": "The weight of patrol-detected cases must be a number from 0 to 1 (got: {value}).",
+    },
+    "model.bad_kind": {
+        "vi": "Không có loại mô hình '{value}'; hãy chọn một trong: {allowed}.",
+        "en": "There is no model kind '{value}'; choose one of: {allowed}.",
+    },
+    "model.bad_bootstrap": {
+        "vi": "Số lần ước lượng lại (bootstrap) phải là số nguyên từ 0 trở lên (nhận được: {value}).",
+        "en": "The number of bootstrap refits must be a whole number, 0 or more (got: {value}).",
+    },
+    "model.unknown_feature": {
+        "vi": "Bộ dữ liệu này không có đặc trưng '{feature}'; các đặc trưng hiện có: {available}.",
+        "en": "This dataset has no feature '{feature}'; the features available are: {available}.",
+    },
+    "model.no_cases": {
+        "vi": "Bộ dữ liệu không có vụ việc nào được ghi nhận, nên không thể huấn luyện hay kiểm định ngược mô hình. "
+        "Hãy dùng chỉ số tổng hợp, vốn không cần dữ liệu vụ việc.",
+        "en": "The dataset has no recorded cases, so the model can be neither trained nor backtested. "
+        "Use the composite index, which needs no case data.",
+    },
+    "model.single_year": {
+        "vi": "Bộ dữ liệu chỉ có một năm ({year}): chưa biết số vụ việc của năm sau, nên không thể huấn luyện hay "
+        "kiểm định ngược mô hình. Kiểm định ngược cần ít nhất 3 năm số liệu.",
+        "en": "The dataset has a single year ({year}): the next year's cases are unknown, so the model can be neither "
+        "trained nor backtested. A backtest needs at least 3 years of data.",
+    },
+    "model.one_class_positive": {
+        "vi": "Năm nào mọi xã cũng có vụ việc, nên mô hình không có gì để phân biệt và không thể huấn luyện trên dữ liệu này.",
+        "en": "Every commune has a case every year, so there is nothing for the model to tell apart; it cannot be "
+        "trained on this data.",
+    },
+    "model.one_class_negative": {
+        "vi": "Không xã nào có vụ việc được tính trong các năm dùng làm \"năm sau\" (từ năm thứ hai trở đi, theo trọng số "
+        "đã chọn cho vụ việc do tuần tra phát hiện), nên không thể huấn luyện mô hình.",
+        "en": "No commune has a counted case in any year that can serve as a \"next year\" (the second year on, with the "
+        "chosen weight of patrol-detected cases), so the model cannot be trained.",
+    },
+    "model.no_features": {
+        "vi": "Không còn đặc trưng nào để huấn luyện: tất cả đều bị loại ra, bị thiếu hoặc có giá trị không đổi.",
+        "en": "No feature is left to train on: every one was left out, is missing or has a constant value.",
+    },
+    "model.no_folds": {
+        "vi": "Không thể kiểm định ngược: cần ít nhất hai năm đã biết số vụ việc của năm sau, và các năm huấn luyện phải có "
+        "cả xã có lẫn xã không có vụ việc. Bộ dữ liệu có {years} năm như vậy.",
+        "en": "Cannot backtest: it needs at least two years whose next year's cases are known, and training years with "
+        "communes both with and without cases. The dataset has {years} such year(s).",
+    },
+    "model.year_not_in_data": {
+        "vi": "Bộ dữ liệu không có năm {year}; số liệu có từ năm {first} đến năm {last}.",
+        "en": "The year {year} is not in the dataset; its data run from {first} to {last}.",
+    },
+    "model.no_history": {
+        "vi": "Không đủ số liệu lịch sử để chấm điểm năm {year}: các năm trước đó phải có cả xã có lẫn xã không có vụ việc.",
+        "en": "Not enough history to score {year}: the years before it need communes both with and without cases.",
+    },
+    # notes on a result
+    "model.note.no_poverty": {
+        "vi": "Bộ dữ liệu không có tỷ lệ hộ nghèo (poverty_rate), nên không tính được đường cơ sở theo tỷ lệ nghèo.",
+        "en": "The dataset has no poverty rate (poverty_rate), so the poverty baseline cannot be computed.",
+    },
+    "model.note.fold_skipped": {
+        "vi": "Bỏ qua lần kiểm định năm {year}: các năm huấn luyện trước đó chưa có cả xã có lẫn xã không có vụ việc.",
+        "en": "The fold testing {year} was skipped: the training years before it lack communes both with and without cases.",
+    },
+    "model.note.dropped_missing": {
+        "vi": "Đặc trưng {feature} không được dùng khi huấn luyện cho năm {years}: không có giá trị nào trong số liệu huấn luyện.",
+        "en": "The feature {feature} was left out when training for {years}: it has no values in the training data.",
+    },
+    "model.note.dropped_constant": {
+        "vi": "Đặc trưng {feature} không được dùng khi huấn luyện cho năm {years}: giá trị như nhau ở mọi nơi trong số liệu "
+        "huấn luyện nên không mang thông tin.",
+        "en": "The feature {feature} was left out when training for {years}: it has the same value everywhere in the "
+        "training data, so it carries no information.",
+    },
+    "model.note.no_positive_year": {
+        "vi": "Năm {year} không xã nào có vụ việc: AUC và tỷ lệ bắt được của lần kiểm định này không xác định và không được "
+        "tính vào giá trị trung bình.",
+        "en": "No commune had a case in {year}: that fold's AUC and capture rates are undefined and left out of the means.",
+    },
+    # derived features (risk/features.py)
+    "model.feature.dist_border_km": {"vi": "Khoảng cách đến biên giới (km)", "en": "Distance to the border (km)"},
+    "model.feature.dist_gate_km": {
+        "vi": "Khoảng cách đến cửa khẩu gần nhất (km)", "en": "Distance to the nearest border gate (km)",
+    },
+    "model.feature.cases_t": {"vi": "Số vụ việc ghi nhận trong năm", "en": "Recorded cases this year"},
+    "model.feature.cases_t1": {"vi": "Số vụ việc ghi nhận năm trước", "en": "Recorded cases the year before"},
+    "model.feature.neighbour_cases_t": {
+        "vi": "Số vụ việc trung bình ở các xã giáp ranh trong năm", "en": "Mean recorded cases in neighbouring communes this year",
+    },
+    # kinds, methods and metrics
+    "model.kind.logistic": {"vi": "hồi quy logistic", "en": "logistic regression"},
+    "model.kind.gbm": {"vi": "cây quyết định tăng cường (gradient boosting)", "en": "gradient boosting"},
+    "model.method.model": {"vi": "Mô hình", "en": "Model"},
+    "model.method.last_year": {"vi": "Số vụ năm trước", "en": "Last year's cases"},
+    "model.method.poverty": {"vi": "Tỷ lệ hộ nghèo", "en": "Poverty rate"},
+    "model.metric.auc": {"vi": "AUC", "en": "AUC"},
+    "model.metric.brier": {"vi": "Brier", "en": "Brier"},
+    "model.metric.capture_10": {"vi": "Bắt được @10%", "en": "Capture @10%"},
+    "model.metric.capture_20": {"vi": "Bắt được @20%", "en": "Capture @20%"},
+    "model.metric.pai_10": {"vi": "PAI @10%", "en": "PAI @10%"},
+    # command line (risk/cli.py)
+    "model.cli.mean_title": {
+        "vi": "Kiểm định ngược theo thời gian ({model}), trung bình của {folds} lần kiểm định:",
+        "en": "Rolling backtest ({model}), mean over {folds} folds:",
+    },
+    "model.cli.shuffled": {
+        "vi": "AUC khi xáo trộn nhãn (kiểm tra rò rỉ, kỳ vọng khoảng 0,5): {auc}",
+        "en": "AUC with shuffled labels (leakage check, expect about 0.5): {auc}",
+    },
+    "model.cli.folds_title": {"vi": "Từng lần kiểm định:", "en": "Per fold:"},
+    "model.cli.fold": {
+        "vi": "Năm kiểm định {year} (huấn luyện trên các năm {train}; {n} xã, {positive} xã có vụ việc)",
+        "en": "Test year {year} (trained on {train}; {n} communes, {positive} with cases)",
+    },
+    "model.cli.notes_title": {"vi": "Ghi chú:", "en": "Notes:"},
+    "model.cli.not_available": {"vi": "không có", "en": "n/a"},
+    "model.cli.score_title": {
+        "vi": "Điểm nguy cơ năm {year} ({model}): xác suất có ít nhất một vụ việc được ghi nhận trong năm {next}",
+        "en": "Risk scores for {year} ({model}): probability of at least one recorded case in {next}",
+    },
+    "model.cli.col.rank": {"vi": "Hạng", "en": "Rank"},
+    "model.cli.col.interval": {"vi": "Khoảng 90%", "en": "90% interval"},
+    "model.cli.col.commune": {"vi": "Xã/phường", "en": "Commune"},
+    "model.cli.col.score": {"vi": "Điểm", "en": "Score"},
+    "model.cli.col.drivers": {"vi": "Yếu tố chính", "en": "Main drivers"},
+}
 
 # --- composite index (risk/composite.py) ---------------------------------------
 _COMPOSITE: dict[str, dict[str, str]] = {
@@ -352,7 +481,342 @@ _COMPOSITE: dict[str, dict[str, str]] = {
 }
 
 # --- import and store (risk/store.py, risk/importer.py) ------------------------
-_STORE: dict[str, dict[str, str]] = {}
+_STORE: dict[str, dict[str, str]] = {
+    # limits and archives (risk/formats.py)
+    "import.file_too_large": {
+        "vi": "tệp nặng {size_mb} MB, vượt giới hạn {limit_mb} MB cho mỗi tệp tải lên; hãy chia nhỏ tệp hoặc nhờ "
+        "quản trị viên tăng RISK_MAX_UPLOAD_MB.",
+        "en": "the file is {size_mb} MB, over the {limit_mb} MB limit per upload; split the file or ask an "
+        "administrator to raise RISK_MAX_UPLOAD_MB.",
+    },
+    "import.zip_invalid": {
+        "vi": "tệp không phải là tệp nén .zip đọc được (có thể bị hỏng hoặc chỉ đổi đuôi tệp).",
+        "en": "the file is not a readable .zip archive (it may be damaged, or only renamed).",
+    },
+    "import.zip_too_many_files": {
+        "vi": "tệp nén chứa {count} tệp, nhiều hơn giới hạn {limit}; chỉ nén các tệp của một lớp bản đồ.",
+        "en": "the archive holds {count} files, more than the limit of {limit}; zip only the files of one map layer.",
+    },
+    "import.zip_unsafe_path": {
+        "vi": "tệp nén chứa mục '{member}' có đường dẫn ra ngoài thư mục giải nén (../, đường dẫn tuyệt đối hoặc "
+        "liên kết); tệp bị từ chối và không có gì được giải nén.",
+        "en": "the archive holds '{member}', whose path leaves the extraction folder (../, an absolute path or a "
+        "link); the archive is refused and nothing was extracted.",
+    },
+    "import.zip_encrypted": {
+        "vi": "mục '{member}' trong tệp nén có mật khẩu; hãy nén lại không đặt mật khẩu.",
+        "en": "'{member}' in the archive is password-protected; zip it again without a password.",
+    },
+    "import.zip_too_large": {
+        "vi": "khi giải nén, tệp nén sẽ chiếm {size_mb} MB, vượt giới hạn {limit_mb} MB; tệp bị từ chối trước khi giải nén.",
+        "en": "the archive would expand to {size_mb} MB, over the {limit_mb} MB limit; it was refused before extraction.",
+    },
+    "import.zip_ratio": {
+        "vi": "mục '{member}' nở ra gấp {ratio} lần khi giải nén (giới hạn {limit} lần), dấu hiệu của một 'bom zip'; "
+        "tệp bị từ chối trước khi giải nén.",
+        "en": "'{member}' expands {ratio} times when extracted (the limit is {limit} times), the mark of a zip bomb; "
+        "the archive was refused before extraction.",
+    },
+    "import.zip_no_layer": {
+        "vi": "tệp nén không chứa lớp bản đồ nào (.shp, .gpkg hoặc .geojson); các tệp có trong đó: {found}.",
+        "en": "the archive contains no map layer (.shp, .gpkg or .geojson); files found: {found}.",
+    },
+    "import.zip_several_layers": {
+        "vi": "tệp nén chứa nhiều lớp bản đồ ({found}); hãy nén riêng lớp ranh giới xã.",
+        "en": "the archive contains several map layers ({found}); zip only the commune boundaries layer.",
+    },
+    "import.encoding_unknown": {
+        "vi": "không nhận ra bảng mã của tệp: không phải UTF-8, UTF-16 hay Windows-1258 (có thể là TCVN3/ABC hoặc VNI). "
+        "Hãy chuyển sang Unicode (ví dụ bằng Unikey), rồi trong Excel chọn Lưu thành → 'CSV UTF-8', hoặc lưu thành .xlsx.",
+        "en": "the file's encoding is not recognised: it is not UTF-8, UTF-16 or Windows-1258 (it may be TCVN3/ABC or "
+        "VNI). Convert it to Unicode (e.g. with Unikey), then in Excel choose Save As → 'CSV UTF-8', or save as .xlsx.",
+    },
+    "import.header_not_found": {
+        "vi": "dòng này trông như một tiêu đề (chỉ một ô '{value}', có thể được gộp qua nhiều cột) và không dòng nào "
+        "ở phía trên bảng có tên các cột {expected}; hãy ghi tên cột trên một dòng ngay trên dữ liệu.",
+        "en": "this row looks like a title (a single cell '{value}', perhaps merged across the columns) and no row "
+        "at the top of the table names the columns {expected}; put the column names in one row just above the data.",
+    },
+    # boundaries (risk/importer.py)
+    "import.layout_unknown": {
+        "vi": "không nhận ra cách đặt tên cột (chuẩn commune_id/name, GADM, geoBoundaries hay HDX COD-AB); các cột hiện có: "
+        "{found}. Hãy cho biết cột nào là mã xã và tên xã, ví dụ commune_id=MA_XA name=TEN_XA.",
+        "en": "the column layout is not recognised (standard commune_id/name, GADM, geoBoundaries or HDX COD-AB); "
+        "columns present: {found}. Say which columns hold the commune code and name, e.g. commune_id=MA_XA name=TEN_XA.",
+    },
+    "import.mapping_target_unknown": {
+        "vi": "bảng ghép cột dùng tên cột đích không có trong ranh giới xã; chỉ được dùng: {allowed}.",
+        "en": "the column mapping uses a target the boundaries cannot have; use one of: {allowed}.",
+    },
+    "import.mapping_column_missing": {
+        "vi": "bảng ghép cột trỏ tới cột này nhưng tệp không có cột đó; các cột hiện có: {found}.",
+        "en": "the column mapping points to this column, but the file has no such column; columns present: {found}.",
+    },
+    "import.geometry_unrepairable": {
+        "vi": "hình học không hợp lệ ({reason}) và không sửa được: sau khi sửa không còn diện tích nào. Hãy vẽ lại "
+        "ranh giới xã này trong QGIS.",
+        "en": "the geometry is invalid ({reason}) and cannot be repaired: no area is left after repair. Redraw this "
+        "commune's boundary in QGIS.",
+    },
+    "import.formula_in_text": {
+        "vi": "'{value}' bắt đầu bằng =, +, - hoặc @ nên Excel sẽ chạy nó như một công thức; tên và mã không được là "
+        "công thức. Hãy sửa ô này.",
+        "en": "'{value}' starts with =, +, - or @, so Excel would run it as a formula; names and codes cannot be "
+        "formulas. Correct this cell.",
+    },
+    "import.markup_in_text": {
+        "vi": "'{value}' chứa thẻ HTML (<...>); tên và mã không được chứa mã HTML. Hãy sửa ô này.",
+        "en": "'{value}' contains an HTML tag (<...>); names and codes cannot contain markup. Correct this cell.",
+    },
+    "import.name_ambiguous": {
+        "vi": "tên xã '{value}' trùng với nhiều xã: {candidates}; hãy ghi mã xã (commune_id), hoặc thêm cột former_district.",
+        "en": "the commune name '{value}' matches several communes: {candidates}; give the commune code (commune_id), "
+        "or add a former_district column.",
+    },
+    "import.name_unmatched": {
+        "vi": "tên xã '{value}' không khớp với xã nào trong tệp ranh giới; hãy ghi mã xã (commune_id).",
+        "en": "the commune name '{value}' matches no commune in the boundaries; give the commune code (commune_id).",
+    },
+    "import.name_unmatched_suggest": {
+        "vi": "tên xã '{value}' không khớp với xã nào trong tệp ranh giới; có phải là '{suggestion}' (mã {suggestion_id})?",
+        "en": "the commune name '{value}' matches no commune in the boundaries; did you mean '{suggestion}' "
+        "(code {suggestion_id})?",
+    },
+    # notes: what was detected or repaired (the import goes ahead)
+    "import.note.layout": {
+        "vi": "nhận ra cách đặt tên cột {layout}; các cột được dùng: {columns}.",
+        "en": "recognised the {layout} column layout; columns used: {columns}.",
+    },
+    "import.note.foreign_ids": {
+        "vi": "mã xã lấy từ {layout} (ví dụ '{example}'), không phải mã xã chính thức; các bảng chỉ tiêu và vụ việc "
+        "phải dùng đúng các mã này hoặc dùng tên xã.",
+        "en": "the commune codes come from {layout} (e.g. '{example}'), not the official codes; indicator and case "
+        "tables must use these codes, or commune names.",
+    },
+    "import.note.geometry_repaired": {
+        "vi": "hình học không hợp lệ ({reason}) đã được sửa tự động bằng make_valid: {before} → {after}. Hãy kiểm tra "
+        "ranh giới xã này trên bản đồ.",
+        "en": "the invalid geometry ({reason}) was repaired with make_valid: {before} → {after}. Check this "
+        "commune's outline on the map.",
+    },
+    "import.note.reprojected": {
+        "vi": "hệ toạ độ của tệp là {crs}; đã chuyển sang WGS 84 (EPSG:4326) bằng phép biến đổi '{method}' "
+        "(độ chính xác {accuracy}).",
+        "en": "the file's CRS is {crs}; converted to WGS 84 (EPSG:4326) with '{method}' (accuracy {accuracy}).",
+    },
+    "import.note.crs_ballpark": {
+        "vi": "không có tham số chuyển đổi datum cho {crs}, nên vị trí có thể lệch tới vài trăm mét; nếu đây là "
+        "VN-2000, hãy khai báo đúng mã EPSG (ví dụ 3405, 9208) hoặc tệp .prj có TOWGS84.",
+        "en": "there are no datum shift parameters for {crs}, so positions may be off by a few hundred metres; if "
+        "this is VN-2000, declare its EPSG code (e.g. 3405, 9208) or a .prj with TOWGS84.",
+    },
+    "import.note.dbf_encoding": {
+        "vi": "bảng thuộc tính của shapefile được đọc với bảng mã {encoding} (nhận ra tự động khi thiếu tệp .cpg).",
+        "en": "the shapefile's attributes were read as {encoding} (detected when the .cpg file is missing).",
+    },
+    "import.note.layer_chosen": {
+        "vi": "tệp có nhiều lớp ({layers}); đã đọc lớp '{layer}'.",
+        "en": "the file has several layers ({layers}); the layer '{layer}' was read.",
+    },
+    "import.note.columns_renamed": {
+        "vi": "đã nhận ra các cột: {columns}.",
+        "en": "recognised the columns: {columns}.",
+    },
+    "import.note.encoding": {
+        "vi": "tệp được mã hoá {encoding} (không phải UTF-8); đã đọc đúng và chuẩn hoá chữ tiếng Việt (NFC).",
+        "en": "the file is encoded in {encoding} (not UTF-8); it was read as such and the Vietnamese text normalised (NFC).",
+    },
+    "import.note.delimiter": {
+        "vi": "các cột được phân cách bằng '{delimiter}' thay vì dấu phẩy; đã nhận ra tự động.",
+        "en": "the columns are separated by '{delimiter}' rather than commas; this was detected.",
+    },
+    "import.note.header_row": {
+        "vi": "dòng tiêu đề cột là dòng này; các dòng {skipped} phía trên (tiêu đề, ghi chú) được bỏ qua.",
+        "en": "the column names are in this row; rows {skipped} above it (titles, notes) were skipped.",
+    },
+    "import.note.matched_by_name": {
+        "vi": "số dòng không có mã xã đã được ghép với xã theo tên: {count}.",
+        "en": "rows without a commune code matched to a commune by name: {count}.",
+    },
+    "import.note.excel_serial_dates": {
+        "vi": "số ngày được lưu dưới dạng số sê-ri của Excel và đã được chuyển thành ngày: {count}.",
+        "en": "dates stored as Excel serial numbers and converted to dates: {count}.",
+    },
+    "import.note.same_as_version": {
+        "vi": "các tệp này giống hệt các tệp của phiên bản {version}; vẫn tạo phiên bản mới.",
+        "en": "these files are identical to those of version {version}; a new version was created anyway.",
+    },
+    # the store (risk/store.py)
+    "store.missing": {
+        "vi": "chưa có kho dữ liệu tại {path}; hãy nhập một bộ dữ liệu trước.",
+        "en": "there is no store at {path} yet; import a dataset first.",
+    },
+    "store.not_a_store": {
+        "vi": "tệp {path} không phải là kho dữ liệu của ứng dụng này ({reason}).",
+        "en": "the file {path} is not this application's store ({reason}).",
+    },
+    "store.no_active_version": {
+        "vi": "kho dữ liệu {path} chưa có phiên bản nào đang dùng; hãy nhập hoặc kích hoạt một phiên bản.",
+        "en": "the store {path} has no active version; import or activate one.",
+    },
+    "store.version_unknown": {
+        "vi": "không có phiên bản {version} trong kho dữ liệu.",
+        "en": "there is no version {version} in the store.",
+    },
+    # command line (risk/cli.py)
+    "store.cli.imported": {
+        "vi": "Đã nhập phiên bản {version} ({label}) và đặt làm phiên bản đang dùng.",
+        "en": "Imported version {version} ({label}) and made it the active one.",
+    },
+    "store.cli.rejected": {
+        "vi": "Không nhập: có {count} lỗi cần sửa; kho dữ liệu không thay đổi.",
+        "en": "Not imported: {count} problems to fix; the store is unchanged.",
+    },
+    "store.cli.activated": {
+        "vi": "Phiên bản {version} đã được đặt làm phiên bản đang dùng.",
+        "en": "Version {version} is now the active one.",
+    },
+    "store.cli.no_versions": {"vi": "Kho dữ liệu {path} chưa có phiên bản nào.", "en": "The store {path} has no versions yet."},
+    "store.cli.notes": {"vi": "Ghi chú:", "en": "Notes:"},
+    "store.cli.errors": {"vi": "Lỗi:", "en": "Problems:"},
+    "store.cli.bad_mapping": {
+        "vi": "ghép cột '{value}' không đúng dạng; hãy viết cột=TÊN_CỘT_TRONG_TỆP, ví dụ commune_id=MA_XA.",
+        "en": "the mapping '{value}' is malformed; write column=FILE_COLUMN, e.g. commune_id=MA_XA.",
+    },
+}
+
+# --- model card page and commune panel (pages/model.py, pages/risk_map.py) ---
+_MODEL_PAGE: dict[str, dict[str, str]] = {
+    "page.model": {"vi": "Mô hình", "en": "Model"},
+    "mp.intro": {
+        "vi": "Thẻ mô hình: mô hình dự báo khả năng một xã có ít nhất một vụ việc được ghi nhận trong năm tới, "
+        "được kiểm định trên các năm nó chưa từng thấy và so với cách làm hiện nay.",
+        "en": "Model card: the model estimates the chance that a commune has at least one recorded case next year; "
+        "it is tested on years it has not seen and compared with how decisions are made today.",
+    },
+    "mp.settings": {"vi": "Thiết lập mô hình", "en": "Model settings"},
+    "mp.kind": {"vi": "Loại mô hình", "en": "Model type"},
+    "mp.kind.logistic": {"vi": "Hồi quy logistic (mặc định, dễ giải thích)", "en": "Logistic regression (default, explainable)"},
+    "mp.kind.gbm": {"vi": "Gradient boosting (phương án thay thế)", "en": "Gradient boosting (alternative)"},
+    "mp.drop_ethnic": {
+        "vi": "Không dùng tỷ lệ dân tộc thiểu số trong mô hình",
+        "en": "Leave ethnic-minority share out of the model",
+    },
+    "mp.patrol_weight": {
+        "vi": "Trọng số của vụ việc do tuần tra phát hiện",
+        "en": "Weight of cases detected by patrols",
+    },
+    "mp.patrol_help": {
+        "vi": "Vụ việc được ghi nhận nhiều hơn ở nơi có tuần tra. 1 = tính đủ, 0 = bỏ ra khỏi huấn luyện, ở giữa = giảm trọng số.",
+        "en": "Cases are recorded more where patrols go. 1 = count fully, 0 = leave out of training, in between = down-weight.",
+    },
+    "mp.data_used": {"vi": "Dữ liệu sử dụng", "en": "Data used"},
+    "mp.data_summary": {
+        "vi": "{dataset}: {communes} xã, các năm {years}, {cases} vụ việc được ghi nhận. Đơn vị: xã-năm; mục tiêu: có ít nhất một vụ việc vào năm sau.",
+        "en": "{dataset}: {communes} communes, years {years}, {cases} recorded cases. Unit: commune-year; target: at least one recorded case the next year.",
+    },
+    "mp.features": {"vi": "Đặc trưng đầu vào", "en": "Input features"},
+    "mp.backtest": {"vi": "Kiểm định theo thời gian (backtest)", "en": "Temporal backtest"},
+    "mp.backtest_help": {
+        "vi": "Mỗi lần: huấn luyện trên các năm trước, kiểm tra trên năm kế tiếp. Không bao giờ đánh giá trên dữ liệu huấn luyện.",
+        "en": "Each fold trains on earlier years and tests on the next year. Never scored on training data.",
+    },
+    "mp.method.model": {"vi": "Mô hình", "en": "Model"},
+    "mp.method.last_year": {"vi": "Vụ việc năm trước (cách làm hiện nay)", "en": "Last year's cases (today's practice)"},
+    "mp.method.poverty": {"vi": "Xếp hạng theo tỷ lệ nghèo", "en": "Poverty rank"},
+    "mp.metric.auc": {"vi": "ROC AUC", "en": "ROC AUC"},
+    "mp.metric.brier": {"vi": "Brier (thấp hơn là tốt hơn)", "en": "Brier (lower is better)"},
+    "mp.metric.capture_10": {"vi": "Tỷ lệ vụ việc trong 10% xã đứng đầu", "en": "Cases captured by top 10%"},
+    "mp.metric.capture_20": {"vi": "Tỷ lệ vụ việc trong 20% xã đứng đầu", "en": "Cases captured by top 20%"},
+    "mp.metric.pai_10": {"vi": "PAI tại 10%", "en": "PAI at 10%"},
+    "mp.method": {"vi": "Phương pháp", "en": "Method"},
+    "mp.shuffled": {
+        "vi": "Đối chứng xáo trộn nhãn: AUC = {auc} (phải gần 0,5; nếu cao hơn nhiều là có rò rỉ dữ liệu).",
+        "en": "Shuffled-label control: AUC = {auc} (should be near 0.5; far above would mean leakage).",
+    },
+    "mp.folds": {"vi": "Từng lần kiểm định", "en": "Each fold"},
+    "mp.test_year": {"vi": "Năm kiểm tra", "en": "Test year"},
+    "mp.train_years": {"vi": "Năm huấn luyện", "en": "Training years"},
+    "mp.positives": {"vi": "Xã có vụ việc", "en": "Communes with cases"},
+    "mp.capture_curve": {"vi": "Đường thu nhận vụ việc", "en": "Capture curve"},
+    "mp.capture_help": {
+        "vi": "Nếu ưu tiên x% số xã theo từng cách xếp hạng, bao nhiêu phần vụ việc năm sau nằm trong các xã đó (gộp các lần kiểm định).",
+        "en": "If the top x% of communes by each ranking were prioritised, the share of next year's cases they hold (all folds pooled).",
+    },
+    "mp.share_communes": {"vi": "Tỷ lệ xã được ưu tiên", "en": "Share of communes prioritised"},
+    "mp.share_cases": {"vi": "Tỷ lệ vụ việc thu nhận", "en": "Share of cases captured"},
+    "mp.calibration": {"vi": "Hiệu chuẩn", "en": "Calibration"},
+    "mp.calibration_help": {
+        "vi": "Xác suất dự báo so với tỷ lệ thực tế, theo 10 nhóm. Điểm nằm gần đường chéo là mô hình hiệu chuẩn tốt.",
+        "en": "Predicted probability against the observed share, in 10 groups. Points near the diagonal mean a well-calibrated model.",
+    },
+    "mp.predicted": {"vi": "Xác suất dự báo", "en": "Predicted probability"},
+    "mp.observed": {"vi": "Tỷ lệ thực tế", "en": "Observed share"},
+    "mp.importance": {"vi": "Mô hình dựa vào đâu", "en": "What the model leans on"},
+    "mp.importance_logistic": {
+        "vi": "Hệ số trên đặc trưng đã chuẩn hóa (log-odds trên một độ lệch chuẩn; dương = tăng nguy cơ).",
+        "en": "Coefficients on standardised features (log-odds per standard deviation; positive = more risk).",
+    },
+    "mp.importance_gbm": {
+        "vi": "Mức giảm AUC khi xáo trộn từng đặc trưng (permutation importance).",
+        "en": "Drop in AUC when each feature is shuffled (permutation importance).",
+    },
+    "mp.feature": {"vi": "Đặc trưng", "en": "Feature"},
+    "mp.importance_value": {"vi": "Mức ảnh hưởng", "en": "Importance"},
+    "mp.ethnic": {"vi": "Có và không có tỷ lệ dân tộc thiểu số", "en": "With and without ethnic-minority share"},
+    "mp.ethnic_help": {
+        "vi": "Tỷ lệ dân tộc thiểu số mô tả mức dễ tổn thương của địa bàn, không mô tả con người. Bảng này cho thấy mô hình phụ thuộc vào nó đến mức nào; người lập kế hoạch có thể bỏ nó ra.",
+        "en": "Ethnic-minority share describes a place's vulnerability, never people. This shows how much the model depends on it; planners can leave it out.",
+    },
+    "mp.auc_with": {"vi": "AUC có chỉ số", "en": "AUC with it"},
+    "mp.auc_without": {"vi": "AUC không có chỉ số", "en": "AUC without it"},
+    "mp.auc_change": {"vi": "Thay đổi AUC", "en": "AUC change"},
+    "mp.top_overlap": {
+        "vi": "Trùng nhau trong {n} xã đứng đầu năm {year}: {overlap}/{n}",
+        "en": "Overlap of the top {n} communes in {year}: {overlap}/{n}",
+    },
+    "mp.feedback": {"vi": "Vòng phản hồi tuần tra", "en": "Patrol feedback loop"},
+    "mp.feedback_state": {
+        "vi": "Vụ việc do tuần tra phát hiện đang được tính với trọng số {weight}. {share} vụ việc trong dữ liệu do tuần tra phát hiện.",
+        "en": "Cases detected by patrols currently count with weight {weight}. {share} of the recorded cases were detected by patrols.",
+    },
+    "mp.limitations": {"vi": "Giới hạn cần biết", "en": "Limitations"},
+    "mp.limitations_text": {
+        "vi": "- Mô hình dự báo **vụ việc được ghi nhận**, không phải toàn bộ nạn mua bán người: nơi ít được kiểm tra có thể bị đánh giá thấp.\n"
+        "- Điểm số là xác suất ước tính cho cả xã, không nói gì về bất kỳ người hay gia đình nào.\n"
+        "- Vụ việc hiếm: khoảng tin cậy của thứ hạng rộng; hãy xem khoảng này trước khi so sánh hai xã gần nhau.\n"
+        "- Dữ liệu chỉ số có thể cũ hoặc thiếu; giá trị thiếu được thay bằng trung vị.\n"
+        "- Mô hình hỗ trợ, không thay thế, hiểu biết của cán bộ địa phương.",
+        "en": "- The model predicts **recorded** cases, not all trafficking: places that are checked less may be under-rated.\n"
+        "- A score is an estimated probability for a whole commune; it says nothing about any person or family.\n"
+        "- Cases are rare, so rank intervals are wide; look at them before comparing two close communes.\n"
+        "- Indicator data may be old or incomplete; missing values are replaced by the median.\n"
+        "- The model supports, and does not replace, the knowledge of local officers.",
+    },
+    "mp.notes": {"vi": "Ghi chú", "en": "Notes"},
+    "mp.cannot_run": {"vi": "Không chạy được mô hình trên bộ dữ liệu này:", "en": "The model cannot run on this dataset:"},
+    "mp.running": {"vi": "Đang kiểm định mô hình…", "en": "Backtesting the model…"},
+    "map.score": {"vi": "Điểm nguy cơ (mô hình)", "en": "Risk score (model)"},
+    "map.score_caption": {
+        "vi": "Xác suất có ít nhất một vụ việc được ghi nhận năm {next_year}, từ dữ liệu năm {year}.",
+        "en": "Probability of at least one recorded case in {next_year}, from {year} data.",
+    },
+    "panel.score": {"vi": "Điểm nguy cơ {next_year}", "en": "Risk score {next_year}"},
+    "panel.rank": {"vi": "Thứ hạng", "en": "Rank"},
+    "panel.rank_value": {"vi": "{rank} / {n}", "en": "{rank} of {n}"},
+    "panel.rank_interval": {"vi": "Khoảng 90%: hạng {low}–{high}", "en": "90% interval: rank {low}–{high}"},
+    "panel.drivers": {"vi": "Lý do chính", "en": "Main reasons"},
+    "panel.driver_up": {"vi": "làm tăng nguy cơ", "en": "raises the risk"},
+    "panel.driver_down": {"vi": "làm giảm nguy cơ", "en": "lowers the risk"},
+    "panel.indicators": {"vi": "Các chỉ số qua các năm", "en": "Indicators over the years"},
+    "panel.cases": {"vi": "Vụ việc được ghi nhận theo năm", "en": "Recorded cases by year"},
+    "panel.cases_suppressed": {
+        "vi": "Số dưới {k} được hiển thị là \"<{k}\" để bảo vệ nạn nhân.",
+        "en": "Counts under {k} are shown as \"<{k}\" to protect victims.",
+    },
+    "panel.year": {"vi": "Năm", "en": "Year"},
+    "panel.count": {"vi": "Số vụ", "en": "Cases"},
+}
 
 # --- accounts and sign-in (risk/accounts.py, ui/auth.py) ---------------------
 _ACCOUNTS: dict[str, dict[str, str]] = {
@@ -401,7 +865,193 @@ _ACCOUNTS: dict[str, dict[str, str]] = {
     },
 }
 
-CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS}
+# --- hotspots (risk/hotspots.py, pages/hotspots.py) ------------------------------
+_HOTSPOTS: dict[str, dict[str, str]] = {
+    "page.hotspots": {"vi": "Điểm nóng", "en": "Hotspots"},
+    "hotspots.intro": {
+        "vi": "Điểm nóng, điểm lạnh của các vụ việc đã ghi nhận (Getis-Ord Gi*, kiểm định hoán vị, hiệu chỉnh FDR) "
+        "và xu hướng theo thời gian của từng xã.",
+        "en": "Hot and cold spots of recorded cases (Getis-Ord Gi*, permutation test, FDR correction) "
+        "and each commune's trend over time.",
+    },
+    "hotspots.running": {"vi": "Đang tính điểm nóng…", "en": "Computing hotspots…"},
+    "hotspots.period": {"vi": "Giai đoạn (năm)", "en": "Period (years)"},
+    "hotspots.measure": {"vi": "Đại lượng", "en": "Measure"},
+    "hotspots.measure.count": {"vi": "Số vụ việc", "en": "Number of cases"},
+    "hotspots.measure.rate": {
+        "vi": "Số vụ trên 10.000 dân (bình quân năm)", "en": "Cases per 10,000 population (yearly average)",
+    },
+    "hotspots.form": {"vi": "Loại hình", "en": "Form"},
+    "hotspots.form.all": {"vi": "Tất cả loại hình", "en": "All forms"},
+    "hotspots.form.sexual_exploitation": {"vi": "Bóc lột tình dục", "en": "Sexual exploitation"},
+    "hotspots.form.forced_marriage": {"vi": "Cưỡng ép kết hôn", "en": "Forced marriage"},
+    "hotspots.form.forced_labour": {"vi": "Cưỡng bức lao động", "en": "Forced labour"},
+    "hotspots.form.child_trafficking": {"vi": "Mua bán trẻ em", "en": "Child trafficking"},
+    "hotspots.form.other": {"vi": "Khác", "en": "Other"},
+    "hotspots.weights": {"vi": "Xác định xã lân cận", "en": "Neighbours"},
+    "hotspots.weights.contiguity": {"vi": "Chung ranh giới (Queen)", "en": "Shared boundary (Queen contiguity)"},
+    "hotspots.weights.distance": {"vi": "Trong bán kính (km)", "en": "Within a distance band (km)"},
+    "hotspots.band_km": {"vi": "Bán kính (km)", "en": "Distance band (km)"},
+    "hotspots.permutations": {"vi": "Số lần hoán vị", "en": "Permutations"},
+    "hotspots.belt": {"vi": "Chỉ vành đai biên giới", "en": "Border belt only"},
+    "hotspots.belt_km": {"vi": "Cách biên giới không quá (km)", "en": "Distance to the border at most (km)"},
+    "hotspots.no_border": {
+        "vi": "Bộ dữ liệu không có đường biên giới nên không lọc được vành đai biên giới.",
+        "en": "The dataset has no border line, so the border belt cannot be filtered.",
+    },
+    "hotspots.belt_note": {
+        "vi": "Phân tích tính trên toàn bộ {n} xã; bản đồ và bảng chỉ nêu {m} xã có phần lãnh thổ cách biên giới "
+        "không quá {km} km.",
+        "en": "The analysis covers all {n} communes; the map and the table pick out the {m} communes with land within "
+        "{km} km of the border.",
+    },
+    "hotspots.class.hot_99": {"vi": "Điểm nóng – độ tin cậy 99%", "en": "Hot spot – 99% confidence"},
+    "hotspots.class.hot_95": {"vi": "Điểm nóng – độ tin cậy 95%", "en": "Hot spot – 95% confidence"},
+    "hotspots.class.hot_90": {"vi": "Điểm nóng – độ tin cậy 90%", "en": "Hot spot – 90% confidence"},
+    "hotspots.class.not_significant": {"vi": "Không có ý nghĩa thống kê", "en": "Not significant"},
+    "hotspots.class.cold_90": {"vi": "Điểm lạnh – độ tin cậy 90%", "en": "Cold spot – 90% confidence"},
+    "hotspots.class.cold_95": {"vi": "Điểm lạnh – độ tin cậy 95%", "en": "Cold spot – 95% confidence"},
+    "hotspots.class.cold_99": {"vi": "Điểm lạnh – độ tin cậy 99%", "en": "Cold spot – 99% confidence"},
+    "hotspots.trend.new_hot": {"vi": "Điểm nóng mới", "en": "New hot spot"},
+    "hotspots.trend.consecutive_hot": {"vi": "Điểm nóng liên tiếp", "en": "Consecutive hot spot"},
+    "hotspots.trend.intensifying_hot": {"vi": "Điểm nóng gia tăng", "en": "Intensifying hot spot"},
+    "hotspots.trend.persistent_hot": {"vi": "Điểm nóng kéo dài", "en": "Persistent hot spot"},
+    "hotspots.trend.diminishing_hot": {"vi": "Điểm nóng suy giảm", "en": "Diminishing hot spot"},
+    "hotspots.trend.sporadic_hot": {"vi": "Điểm nóng lẻ tẻ", "en": "Sporadic hot spot"},
+    "hotspots.trend.oscillating_hot": {"vi": "Điểm nóng dao động", "en": "Oscillating hot spot"},
+    "hotspots.trend.historical_hot": {"vi": "Điểm nóng trước đây", "en": "Historical hot spot"},
+    "hotspots.trend.new_cold": {"vi": "Điểm lạnh mới", "en": "New cold spot"},
+    "hotspots.trend.consecutive_cold": {"vi": "Điểm lạnh liên tiếp", "en": "Consecutive cold spot"},
+    "hotspots.trend.intensifying_cold": {"vi": "Điểm lạnh gia tăng", "en": "Intensifying cold spot"},
+    "hotspots.trend.persistent_cold": {"vi": "Điểm lạnh kéo dài", "en": "Persistent cold spot"},
+    "hotspots.trend.diminishing_cold": {"vi": "Điểm lạnh suy giảm", "en": "Diminishing cold spot"},
+    "hotspots.trend.sporadic_cold": {"vi": "Điểm lạnh lẻ tẻ", "en": "Sporadic cold spot"},
+    "hotspots.trend.oscillating_cold": {"vi": "Điểm lạnh dao động", "en": "Oscillating cold spot"},
+    "hotspots.trend.historical_cold": {"vi": "Điểm lạnh trước đây", "en": "Historical cold spot"},
+    "hotspots.trend.no_pattern": {"vi": "Không phát hiện xu hướng", "en": "No pattern detected"},
+    "hotspots.legend": {"vi": "Lớp điểm nóng ({period})", "en": "Hotspot classes ({period})"},
+    "hotspots.legend.outside_belt": {"vi": "Ngoài vành đai (làm mờ)", "en": "Outside the belt (faded)"},
+    "hotspots.trends_title": {"vi": "Xu hướng theo thời gian", "en": "Trends over time"},
+    "hotspots.layers.classes": {"vi": "Lớp điểm nóng", "en": "Hotspot classes"},
+    "hotspots.layers.clusters": {"vi": "Vụ việc (gom cụm)", "en": "Cases (clustered)"},
+    "hotspots.layers.heat": {"vi": "Bản đồ nhiệt vụ việc", "en": "Case heat map"},
+    "hotspots.tooltip.class": {"vi": "Lớp", "en": "Class"},
+    "hotspots.tooltip.trend": {"vi": "Xu hướng", "en": "Trend"},
+    "hotspots.tooltip.cases": {"vi": "Số vụ trong giai đoạn", "en": "Cases in the period"},
+    "hotspots.popup.case": {"vi": "Vụ việc", "en": "Case"},
+    "hotspots.popup.date": {"vi": "Ngày", "en": "Date"},
+    "hotspots.popup.victims": {"vi": "Số nạn nhân", "en": "Victims"},
+    "hotspots.summary": {
+        "vi": "{hot} xã điểm nóng, {cold} xã điểm lạnh trên {n} xã",
+        "en": "{hot} hot-spot communes, {cold} cold-spot communes out of {n}",
+    },
+    "hotspots.method": {
+        "vi": "Gi* với {permutations} lần hoán vị (hạt giống {seed}), giá trị p hai phía; FDR (Benjamini-Hochberg) áp dụng "
+        "riêng cho từng mức tin cậy: ngưỡng p 90% = {cut90}, 95% = {cut95}, 99% = {cut99}. Xã lân cận: {weights}. "
+        "Xu hướng: Gi* từng năm và kiểm định Mann-Kendall (p < {alpha}).",
+        "en": "Gi* with {permutations} permutations (seed {seed}), two-sided p-values; FDR (Benjamini-Hochberg) applied "
+        "separately at each confidence level: p cut-off 90% = {cut90}, 95% = {cut95}, 99% = {cut99}. Neighbours: "
+        "{weights}. Trends: yearly Gi* and a Mann-Kendall test (p < {alpha}).",
+    },
+    "hotspots.band_used": {"vi": "bán kính {km} km", "en": "a {km} km band"},
+    "hotspots.islands": {
+        "vi": "{count} xã không có xã lân cận nên được nối với xã gần nhất: {names}.",
+        "en": "{count} communes had no neighbour and were linked to the nearest commune: {names}.",
+    },
+    "hotspots.excluded": {
+        "vi": "{count} xã không có số dân nên không được phân tích theo tỷ lệ.",
+        "en": "{count} communes have no population figure and are left out of the rate analysis.",
+    },
+    "hotspots.short_period": {
+        "vi": "Cần ít nhất {n} năm để đánh giá xu hướng theo thời gian.",
+        "en": "Trends over time need at least {n} years.",
+    },
+    "hotspots.few_years": {
+        "vi": "Với {n} năm (dưới 10 năm), \"ít nhất 90% số năm\" nghĩa là mọi năm, nên không thể có loại \"trước đây\".",
+        "en": "With {n} years (fewer than 10), \"at least 90% of the years\" means every year, so no \"historical\" "
+        "pattern can occur.",
+    },
+    "hotspots.no_cases": {
+        "vi": "Không có vụ việc nào trong giai đoạn và loại hình đã chọn.",
+        "en": "There are no cases in the chosen period and form.",
+    },
+    "hotspots.points_hidden": {
+        "vi": "Vị trí vụ việc chỉ hiển thị cho chỉ huy và quản trị viên. Bạn xem lớp điểm nóng và số vụ theo xã "
+        "(số vụ dưới {k} được ẩn).",
+        "en": "Case locations are shown to commanders and administrators only. You see the hotspot classes and case "
+        "counts per commune (counts below {k} are hidden).",
+    },
+    "hotspots.points_shown": {
+        "vi": "{n} vụ việc có tọa độ được vẽ (gom cụm; bật bản đồ nhiệt trong hộp lớp bản đồ).",
+        "en": "{n} cases with coordinates are drawn (clustered; turn on the heat map in the layer box).",
+    },
+    "hotspots.table": {"vi": "Các xã điểm nóng", "en": "Hot-spot communes"},
+    "hotspots.no_hot": {
+        "vi": "Không có xã nào là điểm nóng có ý nghĩa thống kê trong lựa chọn này.",
+        "en": "No commune is a statistically significant hot spot in this selection.",
+    },
+    "hotspots.col.class": {"vi": "Lớp", "en": "Class"},
+    "hotspots.col.trend": {"vi": "Xu hướng", "en": "Trend"},
+    "hotspots.col.total": {"vi": "Tổng số vụ", "en": "Total cases"},
+    "hotspots.col.dist_border_km": {"vi": "Cách biên giới (km)", "en": "To the border (km)"},
+    "hotspots.col.dist_gate_km": {"vi": "Cách cửa khẩu gần nhất (km)", "en": "To the nearest gate (km)"},
+    "hotspots.col.gi_z": {"vi": "Gi* (z)", "en": "Gi* (z)"},
+    "hotspots.col.p_value": {"vi": "Giá trị p", "en": "p-value"},
+    "hotspots.download": {"vi": "Tải bảng (CSV)", "en": "Download the table (CSV)"},
+    "hotspots.how_to_read": {"vi": "Cách đọc kết quả", "en": "How to read this"},
+    "hotspots.how_to_read.text": {
+        "vi": "Một xã là điểm nóng khi nó và các xã lân cận cùng có nhiều vụ việc hơn hẳn mức chung của toàn vùng, "
+        "không chỉ riêng một xã. Độ tin cậy đã được hiệu chỉnh cho việc kiểm định nhiều xã cùng lúc (FDR). "
+        "Xu hướng dựa trên điểm nóng của từng năm: \"mới\" – chỉ năm cuối là điểm nóng; \"liên tiếp\" – các năm cuối "
+        "liền nhau; \"gia tăng\"/\"kéo dài\"/\"suy giảm\" – điểm nóng ít nhất 90% số năm, cường độ tăng/không đổi/giảm; "
+        "\"lẻ tẻ\" – lúc có lúc không; \"dao động\" – từng là điểm lạnh; \"trước đây\" – năm cuối không còn là điểm nóng. "
+        "Số vụ ghi nhận phụ thuộc vào nơi tuần tra: điểm nóng là nơi phát hiện nhiều, chưa chắc là nơi xảy ra nhiều.",
+        "en": "A commune is a hot spot when it and its neighbours together have clearly more cases than the region as a "
+        "whole, not just the commune alone. Confidence is corrected for testing many communes at once (FDR). Trends "
+        "come from each year's hot spots: \"new\" – hot in the final year only; \"consecutive\" – the final years in a "
+        "row; \"intensifying\"/\"persistent\"/\"diminishing\" – hot in at least 90% of the years, with rising/steady/"
+        "falling intensity; \"sporadic\" – on and off; \"oscillating\" – was a cold spot before; \"historical\" – no "
+        "longer hot in the final year. Recorded cases follow patrols: a hot spot is where many cases are found, not "
+        "necessarily where most happen.",
+    },
+    # errors (HotspotError codes)
+    "hotspots.bad_period": {
+        "vi": "giai đoạn không hợp lệ: năm bắt đầu {year_from} sau năm kết thúc {year_to}.",
+        "en": "the period is invalid: the first year {year_from} is after the last year {year_to}.",
+    },
+    "hotspots.unknown_measure": {
+        "vi": "đại lượng '{value}' không hợp lệ; chọn một trong: {allowed}.",
+        "en": "'{value}' is not a known measure; choose one of: {allowed}.",
+    },
+    "hotspots.unknown_form": {
+        "vi": "loại hình '{value}' không hợp lệ; chọn một trong: {allowed}.",
+        "en": "'{value}' is not a known form; choose one of: {allowed}.",
+    },
+    "hotspots.unknown_weights": {
+        "vi": "cách xác định xã lân cận '{value}' không hợp lệ; chọn một trong: {allowed}.",
+        "en": "'{value}' is not a known kind of neighbours; choose one of: {allowed}.",
+    },
+    "hotspots.bad_band": {
+        "vi": "bán kính {value} km không hợp lệ; cần một số km lớn hơn 0.",
+        "en": "the distance band {value} km is invalid; it must be more than 0 km.",
+    },
+    "hotspots.bad_permutations": {
+        "vi": "số lần hoán vị {value} không hợp lệ; cần một số nguyên không âm (ví dụ 999).",
+        "en": "{value} permutations is invalid; use a whole number of 0 or more (e.g. 999).",
+    },
+    "hotspots.too_few_communes": {
+        "vi": "chỉ có {count} xã để phân tích; cần ít nhất 3 xã.",
+        "en": "only {count} communes can be analysed; at least 3 are needed.",
+    },
+    "hotspots.no_population": {
+        "vi": "không tính được tỷ lệ: tệp chỉ số không có cột population (số dân) cho các xã; hãy chọn đại lượng số vụ việc.",
+        "en": "rates cannot be computed: the indicators file has no population for the communes; use the number of "
+        "cases instead.",
+    },
+}
+
+
+CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS, **_MODEL_PAGE, **_HOTSPOTS}
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:

@@ -39,8 +39,9 @@ from risk.validation import (
 
 __all__ = [
     "CASE_COLUMNS", "DETECTED_BY", "FORMS", "DataError", "Dataset", "Problem",
-    "empty_cases", "load_border", "load_boundaries", "load_cases", "load_dataset",
-    "load_gates", "load_indicators",
+    "empty_cases", "find_files", "load_border", "load_boundaries", "load_cases", "load_dataset",
+    "load_gates", "load_indicators", "read_meta", "validate_border", "validate_boundaries",
+    "validate_cases", "validate_gates", "validate_indicators",
 ]
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -52,6 +53,9 @@ BOUNDARY_TEXT_COLUMNS = ("commune_id", "name", "former_district", "province", "t
 INDICATOR_TEXT_COLUMNS = frozenset({"name", "former_district", "province", "type"})
 CASE_COLUMNS = ("case_id", "date", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by")
 _CASE_REQUIRED = ("case_id", "date", "form", "victims", "detected_by")
+GATE_COLUMNS = ("name", "lon", "lat", "kind")
+# Column names recognised case-insensitively in each table (for readers outside this module).
+INDICATOR_KNOWN = frozenset({"commune_id", "year", *INDICATOR_TEXT_COLUMNS, *REGISTRY})
 _POLYGONS = frozenset({"Polygon", "MultiPolygon"})
 _LINES = frozenset({"LineString", "MultiLineString"})
 
@@ -82,8 +86,12 @@ def _open_log(path: str | Path) -> tuple[Path, ProblemLog]:
 def _boundaries(path: Path, log: ProblemLog) -> gpd.GeoDataFrame | None:
     """Validated communes in EPSG:4326, or None with the problems in `log`."""
     frame = read_vector(path, log, BOUNDARY_TEXT_COLUMNS)
-    if frame is None:
-        return None
+    return None if frame is None else validate_boundaries(frame, log)
+
+
+def validate_boundaries(frame: gpd.GeoDataFrame, log: ProblemLog) -> gpd.GeoDataFrame | None:
+    """Communes from features already read (numbered from 1), so the importer
+    can recognise layouts and repair geometry first and still share these checks."""
     have_columns = require_columns(frame, ("commune_id", "name"), log)
     if have_columns:
         ids = required_text(frame, "commune_id", log)
@@ -169,9 +177,16 @@ def _indicators(path: Path, commune_ids: Collection[str] | None, log: ProblemLog
     """Validated wide indicator table, or None with the problems in `log`."""
     if not file_ok(path, log):
         return None
-    frame = read_table(path, log, known={"commune_id", "year", *INDICATOR_TEXT_COLUMNS, *REGISTRY})
+    frame = read_table(path, log, known=INDICATOR_KNOWN)
     if frame is None or not len(frame):
         return None
+    return validate_indicators(frame, commune_ids, log)
+
+
+def validate_indicators(frame: pd.DataFrame, commune_ids: Collection[str] | None,
+                        log: ProblemLog) -> pd.DataFrame | None:
+    """Indicators from text cells indexed by spreadsheet row (see `read_table`),
+    so the importer's own readers (encodings, header rows) share these checks."""
     require_columns(frame, ("commune_id", "year"), log)
     out = pd.DataFrame(index=frame.index)
     if "commune_id" in frame:
@@ -299,6 +314,12 @@ def _cases(path: Path, communes: gpd.GeoDataFrame | None, log: ProblemLog,
     frame = read_table(path, log, known=CASE_COLUMNS)
     if frame is None or not len(frame):
         return None
+    return validate_cases(frame, communes, log, today)
+
+
+def validate_cases(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: ProblemLog,
+                   today: date | None = None) -> pd.DataFrame | None:
+    """Cases from text cells indexed by spreadsheet row (see `validate_indicators`)."""
     required = list(_CASE_REQUIRED)
     if "commune_id" not in frame:
         required += ["lon", "lat"]
@@ -368,8 +389,11 @@ def load_cases(path: str | Path, communes: gpd.GeoDataFrame | None = None, *,
 def _border(path: Path, log: ProblemLog) -> gpd.GeoDataFrame | None:
     """Validated border lines in EPSG:4326, or None."""
     frame = read_vector(path, log, BOUNDARY_TEXT_COLUMNS)
-    if frame is None:
-        return None
+    return None if frame is None else validate_border(frame, log)
+
+
+def validate_border(frame: gpd.GeoDataFrame, log: ProblemLog) -> gpd.GeoDataFrame | None:
+    """Border lines from features already read (see `validate_boundaries`)."""
     check_geometry(frame, _LINES, "io.geometry_not_line", log)
     if log:
         return None
@@ -394,9 +418,14 @@ def _gates(path: Path, log: ProblemLog) -> gpd.GeoDataFrame | None:
     """Validated border gates as points, or None."""
     if not file_ok(path, log):
         return None
-    frame = read_table(path, log, known=("name", "lon", "lat", "kind"))
+    frame = read_table(path, log, known=GATE_COLUMNS)
     if frame is None or not len(frame):
         return None
+    return validate_gates(frame, log)
+
+
+def validate_gates(frame: pd.DataFrame, log: ProblemLog) -> gpd.GeoDataFrame | None:
+    """Border gates from text cells indexed by spreadsheet row."""
     if not require_columns(frame, ("name", "lon", "lat"), log):
         return None
     names = required_text(frame, "name", log)
@@ -425,7 +454,7 @@ def load_gates(path: str | Path) -> gpd.GeoDataFrame:
 # --- dataset folder ----------------------------------------------------------------------
 
 
-def _meta(path: Path, log: ProblemLog) -> dict:
+def read_meta(path: Path, log: ProblemLog) -> dict:
     """dataset.json as a dict, or {} with a problem."""
     if not file_ok(path, log):
         return {}
@@ -480,7 +509,7 @@ class Dataset:
         return [k for k in self.indicator_keys if k not in REGISTRY]
 
 
-def _find_files(folder: Path, problems: list[Problem]) -> dict[str, Path]:
+def find_files(folder: Path, problems: list[Problem]) -> dict[str, Path]:
     """The file used for each part; a missing required part or two candidates is a problem."""
     found: dict[str, Path] = {}
     for part, names in FILE_CHOICES.items():
@@ -506,7 +535,7 @@ def load_dataset(folder: str | Path, *, today: date | None = None) -> Dataset:
     if not folder.is_dir():
         raise DataError([Problem(str(folder), None, None, "io.folder_missing", {})])
     problems: list[Problem] = []
-    files = _find_files(folder, problems)
+    files = find_files(folder, problems)
     logs = {part: ProblemLog(path.name) for part, path in files.items()}
     boundaries = _boundaries(files["boundaries"], logs["boundaries"]) if "boundaries" in files else None
     ids = None if boundaries is None else list(boundaries["commune_id"])
@@ -514,7 +543,7 @@ def load_dataset(folder: str | Path, *, today: date | None = None) -> Dataset:
     cases = _cases(files["cases"], boundaries, logs["cases"], today) if "cases" in files else empty_cases()
     border = _border(files["border"], logs["border"]) if "border" in files else None
     gates = _gates(files["gates"], logs["gates"]) if "gates" in files else None
-    meta = _meta(files["meta"], logs["meta"]) if "meta" in files else {}
+    meta = read_meta(files["meta"], logs["meta"]) if "meta" in files else {}
     for log in logs.values():
         problems.extend(log.problems)
     if problems or boundaries is None or indicators is None or cases is None:

@@ -23,7 +23,8 @@ from risk.i18n import DEFAULT_LANGUAGE, t
 MAX_PROBLEMS_PER_FILE = 200
 QUOTE_LIMIT = 60  # characters of a user's value shown in a message
 LIST_LIMIT = 240  # characters of a list (allowed values, columns found)
-_LIST_PARAMS = frozenset({"allowed", "expected", "found", "reason", "bounds", "folder"})
+_LIST_PARAMS = frozenset({"allowed", "expected", "found", "reason", "bounds", "folder",
+                          "columns", "candidates", "method", "layers"})
 VECTOR_SUFFIXES = frozenset({".gpkg", ".geojson", ".zip", ".shp"})
 TABLE_SUFFIXES = (".csv", ".xlsx")
 # Cell texts read as "no value" in numeric columns (case-insensitive).
@@ -230,7 +231,7 @@ def _xlsx_cell(value: object) -> object:
     return value
 
 
-def _xlsx_rows(path: Path, log: ProblemLog) -> list[list[str]] | None:
+def xlsx_rows(path: Path, log: ProblemLog) -> list[list[str]] | None:
     """Clean cells of each row (from row 1) of the sheet named like the file, else the first."""
     import openpyxl
 
@@ -278,9 +279,20 @@ def read_table(path: Path, log: ProblemLog, known: Collection[str] = ()) -> pd.D
     if suffix not in TABLE_SUFFIXES:
         log.add("io.unsupported_format", suffix=suffix or path.name, expected=", ".join(TABLE_SUFFIXES))
         return None
-    rows = _csv_rows(path, log) if suffix == ".csv" else _xlsx_rows(path, log)
+    rows = _csv_rows(path, log) if suffix == ".csv" else xlsx_rows(path, log)
     if rows is None:
         return None
+    return table_from_rows(rows, log, known)
+
+
+def table_from_rows(rows: list[list[str]], log: ProblemLog, known: Collection[str] = (),
+                    header_at: int | None = None) -> pd.DataFrame | None:
+    """Rows of clean cells (row 1 first) as a table indexed by spreadsheet row.
+
+    The header is `header_at` (1-based) when given, else the first non-empty
+    row; rows above the header are ignored, so a title row can be skipped
+    while row numbers still match the spreadsheet.
+    """
     width = max((len(r) for r in rows), default=0)
     raw = pd.DataFrame([r if len(r) == width else r + [""] * (width - len(r)) for r in rows], dtype=object)
     raw.index = pd.RangeIndex(1, len(raw) + 1)  # spreadsheet row numbers
@@ -289,7 +301,8 @@ def read_table(path: Path, log: ProblemLog, known: Collection[str] = ()) -> pd.D
     if not len(raw) or not nonblank.any():
         log.add("io.no_data")
         return None
-    header_at = int(nonblank.idxmax())
+    if header_at is None or not nonblank.get(header_at, False):
+        header_at = int(nonblank.idxmax())
     named = [p for p, cell in enumerate(raw.loc[header_at]) if cell != ""]
     width = named[-1] + 1  # columns right of the last header name belong to no column
     header = _header_names(raw.loc[header_at].tolist()[:width], known)
