@@ -45,3 +45,27 @@ def legend(title: str, classification: Classification, unit: str, lang: str, mis
         f'<div class="risk-legend"><b>{html.escape(title)}</b>{items}</div>',
         unsafe_allow_html=True,
     )
+
+
+def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
+    """Weights the planner can edit (equal by default) and the arithmetic/geometric choice."""
+    from risk.composite import METHODS, CompositeConfig, resolve_directions
+    from risk.indicators import indicator_for
+
+    directed = [k for k, d in resolve_directions(ds.indicator_keys).items() if d is not None]
+    with st.expander(t("map.composite_weights", lang), expanded=expanded):
+        method = st.radio(t("map.composite_method", lang), METHODS, horizontal=True, key="composite_method",
+                          format_func=lambda m: t(f"composite.method.{m}", lang))
+        columns = st.columns(min(4, max(1, len(directed))))
+        weights = {}
+        for i, key in enumerate(directed):
+            weights[key] = columns[i % len(columns)].number_input(
+                indicator_for(key).label(lang), min_value=0.0, max_value=10.0, value=1.0, step=0.5,
+                key=f"composite_w_{key}",
+            )
+    if not any(weights.values()):
+        from risk.composite import CompositeError
+
+        st.warning(CompositeError("composite.all_weights_zero").message(lang))
+        weights = {k: 1.0 for k in directed}
+    return CompositeConfig(weights=weights, method=method)

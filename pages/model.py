@@ -1,0 +1,134 @@
+"""Model card: data used, temporal backtest against baselines, capture curve,
+calibration, what the model leans on, the ethnic-share comparison, the
+feedback-loop setting and limitations."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from risk.features import ModelError, feature_label
+from risk.i18n import t
+from risk.model import KINDS, METHODS, METRICS
+from ui import analysis, state
+
+state.require_page("model")
+lang = state.lang()
+ds = state.dataset()
+
+st.title(t("page.model", lang))
+st.caption(t("mp.intro", lang))
+
+# --- settings shared with the risk map ----------------------------------------------
+chosen = {**analysis.DEFAULT_SETTINGS, **st.session_state.get(analysis.SETTINGS_KEY, {})}
+with st.expander(t("mp.settings", lang), expanded=True):
+    c1, c2, c3 = st.columns([2, 2, 2])
+    kind = c1.radio(t("mp.kind", lang), KINDS, index=KINDS.index(chosen["kind"]),
+                    format_func=lambda k: t(f"mp.kind.{k}", lang), key="mp_kind")
+    drop_ethnic = c2.checkbox(t("mp.drop_ethnic", lang), value=chosen["drop_ethnic"], key="mp_drop_ethnic")
+    patrol_weight = c3.select_slider(t("mp.patrol_weight", lang), options=[0.0, 0.25, 0.5, 0.75, 1.0],
+                                     value=chosen["patrol_weight"], help=t("mp.patrol_help", lang), key="mp_patrol")
+st.session_state[analysis.SETTINGS_KEY] = {"kind": kind, "drop_ethnic": drop_ethnic, "patrol_weight": patrol_weight}
+config = analysis.model_config()
+
+try:
+    with st.spinner(t("mp.running", lang)):
+        result = analysis.backtest_result(config)
+except ModelError as err:
+    st.error(t("mp.cannot_run", lang))
+    st.write(err.message(lang))
+    st.stop()
+
+# --- data used -------------------------------------------------------------------------
+st.header(t("mp.data_used", lang))
+years = ds.years
+st.write(t("mp.data_summary", lang, dataset=ds.name, communes=len(ds.boundaries),
+           years=f"{min(years)}–{max(years)}", cases=len(ds.cases)))
+st.caption(f"{t('mp.features', lang)}: " + ", ".join(feature_label(f, lang) for f in result.features))
+
+# --- backtest ---------------------------------------------------------------------------
+st.header(t("mp.backtest", lang))
+st.caption(t("mp.backtest_help", lang))
+method_names = {m: t(f"mp.method.{m}", lang) for m in METHODS}
+metric_names = {m: t(f"mp.metric.{m}", lang) for m in METRICS}
+table = pd.DataFrame(
+    [{t("mp.method", lang): method_names[m], **{metric_names[k]: result.mean[m].get(k) for k in METRICS}}
+     for m in METHODS]
+)
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={name: st.column_config.NumberColumn(format="%.3f") for name in metric_names.values()})
+if result.shuffled_auc is not None:
+    st.caption(t("mp.shuffled", lang, auc=f"{result.shuffled_auc:.3f}"))
+with st.expander(t("mp.folds", lang)):
+    rows = []
+    for fold in result.folds:
+        for m in METHODS:
+            rows.append({t("mp.test_year", lang): fold.test_year,
+                         t("mp.train_years", lang): f"{min(fold.train_years)}–{max(fold.train_years)}",
+                         t("mp.positives", lang): fold.n_positive, t("mp.method", lang): method_names[m],
+                         **{metric_names[k]: fold.metrics[m].get(k) for k in METRICS}})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={name: st.column_config.NumberColumn(format="%.3f") for name in metric_names.values()})
+
+# --- capture curve and calibration ------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    st.subheader(t("mp.capture_curve", lang))
+    curve = analysis.capture_curve_table(result)
+    long = curve.melt("share_communes", var_name="method", value_name="share_cases").dropna()
+    long["method"] = long["method"].map(method_names)
+    chart = alt.Chart(long).mark_line().encode(
+        x=alt.X("share_communes:Q", title=t("mp.share_communes", lang), axis=alt.Axis(format="%")),
+        y=alt.Y("share_cases:Q", title=t("mp.share_cases", lang), axis=alt.Axis(format="%")),
+        color=alt.Color("method:N", title=t("mp.method", lang), legend=alt.Legend(orient="bottom")),
+    )
+    st.altair_chart(chart, width="stretch")
+    st.caption(t("mp.capture_help", lang))
+with right:
+    st.subheader(t("mp.calibration", lang))
+    calib = analysis.calibration(result)
+    top = float(max(calib["predicted"].max(), calib["observed"].max(), 0.05))
+    diagonal = alt.Chart(pd.DataFrame({"x": [0, top], "y": [0, top]})).mark_line(strokeDash=[4, 4], color="#999").encode(x="x:Q", y="y:Q")
+    points = alt.Chart(calib).mark_circle(size=80).encode(
+        x=alt.X("predicted:Q", title=t("mp.predicted", lang), axis=alt.Axis(format="%")),
+        y=alt.Y("observed:Q", title=t("mp.observed", lang), axis=alt.Axis(format="%")),
+        tooltip=["bin", "n", alt.Tooltip("predicted:Q", format=".1%"), alt.Tooltip("observed:Q", format=".1%")],
+    )
+    st.altair_chart(diagonal + points, width="stretch")
+    st.caption(t("mp.calibration_help", lang))
+
+# --- importance -------------------------------------------------------------------------
+st.header(t("mp.importance", lang))
+imp = analysis.feature_importance(config).copy()
+imp["label"] = [feature_label(f, lang) for f in imp["feature"]]
+bars = alt.Chart(imp).mark_bar().encode(
+    x=alt.X("importance:Q", title=t("mp.importance_value", lang)),
+    y=alt.Y("label:N", sort=None, title=t("mp.feature", lang)),
+    color=alt.condition("datum.importance > 0", alt.value("#e31a1c"), alt.value("#3182bd")),
+)
+st.altair_chart(bars, width="stretch")
+st.caption(t("mp.importance_logistic" if config.kind == "logistic" else "mp.importance_gbm", lang))
+
+# --- ethnic-minority share --------------------------------------------------------------
+st.header(t("mp.ethnic", lang))
+st.caption(t("mp.ethnic_help", lang))
+if analysis.ETHNIC in ds.indicator_keys:
+    cmp = analysis.with_and_without_ethnic_share(config)
+    m1, m2, m3 = st.columns(3)
+    fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
+    m1.metric(t("mp.auc_with", lang), fmt(cmp["auc_with"]))
+    m2.metric(t("mp.auc_without", lang), fmt(cmp["auc_without"]))
+    m3.metric(t("mp.auc_change", lang), fmt(cmp["auc_change"]))
+    st.write(t("mp.top_overlap", lang, n=cmp["top_n"], year=cmp["year"], overlap=cmp["top_overlap"]))
+
+# --- feedback loop, notes, limitations --------------------------------------------------
+st.header(t("mp.feedback", lang))
+share = (ds.cases["detected_by"] == "patrol").mean() if len(ds.cases) else 0.0
+st.write(t("mp.feedback_state", lang, weight=config.patrol_weight, share=f"{share:.0%}"))
+st.caption(t("mp.patrol_help", lang))
+if result.notes:
+    st.subheader(t("mp.notes", lang))
+    for note in result.notes:
+        st.write(f"- {note.message(lang)}")
+st.header(t("mp.limitations", lang))
+st.markdown(t("mp.limitations_text", lang))

@@ -1,0 +1,118 @@
+"""Model card page and the risk map's score colouring and commune panel, in AppTest."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from risk.i18n import t
+from risk.io import load_dataset
+from risk.privacy import Role
+from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from ui.auth import Session
+
+APP = str(PROJECT_ROOT / "dashboard.py")
+
+
+def run(page: str | None = None, lang: str = "en", role: Role | None = None, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["lang"] = lang
+    if role is not None:
+        at.session_state["auth"] = Session(f"test-{role.value}", role, False, datetime.now(timezone.utc))
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_model_card_shows_backtest_against_baselines(lang):
+    at = run("pages/model.py", lang)
+    assert at.title[0].value == t("page.model", lang)
+    headers = [h.value for h in at.header]
+    for key in ("mp.data_used", "mp.backtest", "mp.importance", "mp.ethnic", "mp.feedback", "mp.limitations"):
+        assert t(key, lang) in headers
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == [t(f"mp.method.{m}", lang) for m in ("model", "last_year", "poverty")]
+    auc = table[t("mp.metric.auc", lang)].tolist()
+    assert auc[0] > auc[1] and auc[0] > auc[2], "the demo model should beat both baselines on the card"
+    assert len(at.get("vega_lite_chart")) >= 3  # capture curve, calibration, importance
+
+
+def test_model_settings_reach_the_card():
+    at = run("pages/model.py", "en")
+    at.checkbox(key="mp_drop_ethnic").check()
+    at.run()
+    assert not at.exception
+    assert at.session_state["model_settings"]["drop_ethnic"] is True
+    features = next(c.value for c in at.caption if c.value.startswith(t("mp.features", "en")))
+    assert "Ethnic-minority" not in features
+
+
+def test_risk_map_colours_by_score():
+    at = run(None, "en", Role.PLANNER)
+    at.selectbox(key="map_indicator").set_value("__score__")
+    at.run()
+    assert not at.exception
+    legend = [m.value for m in at.markdown if "risk-legend" in m.value]
+    assert legend and t("map.score", "en") in legend[0]
+    assert any(t("map.score_caption", "en", year=2025, next_year=2026) == c.value for c in at.caption)
+
+
+def _cases_by_year(commune_id: str) -> dict[int, int]:
+    cases = load_dataset(DEFAULT_DATA_DIR).cases
+    rows = cases[cases["commune_id"] == commune_id]
+    return rows.groupby(rows["date"].dt.year).size().to_dict()
+
+
+def _busiest_commune_with_small_cells() -> str:
+    cases = load_dataset(DEFAULT_DATA_DIR).cases
+    counts = cases.groupby(["commune_id", cases["date"].dt.year]).size()
+    small = counts[(counts > 0) & (counts < 3)].reset_index()["commune_id"]
+    return small.value_counts().index[0]
+
+
+def test_commune_panel_for_a_planner_suppresses_small_counts():
+    commune = _busiest_commune_with_small_cells()
+    at = run(None, "en", Role.PLANNER, selected_commune=commune)
+    subheaders = [s.value for s in at.subheader]
+    assert any(s.startswith(t("map.selected", "en")) for s in subheaders)
+    labels = [m.label for m in at.metric]
+    assert t("panel.score", "en", next_year=2026) in labels and t("panel.rank", "en") in labels
+    assert any(t("panel.rank_interval", "en", low=0, high=0).split(":")[0] in c.value for c in at.caption)
+    shown = at.dataframe[1].value.iloc[0].tolist()  # indicators table first, then case counts
+    assert "<3" in shown
+    assert t("panel.cases_suppressed", "en", k=3) in [c.value for c in at.caption]
+
+
+def test_commune_panel_for_a_commander_shows_exact_counts():
+    commune = _busiest_commune_with_small_cells()
+    at = run(None, "en", Role.COMMANDER, selected_commune=commune)
+    shown = at.dataframe[1].value.iloc[0].tolist()
+    assert "<3" not in shown
+    expected = _cases_by_year(commune)
+    assert [str(expected.get(y, 0)) for y in range(2019, 2026)] == shown
+
+
+def test_risk_map_composite_index_with_editable_weights():
+    at = run(None, "en", Role.PLANNER)
+    at.selectbox(key="map_indicator").set_value("__composite__")
+    at.run()
+    assert not at.exception
+    legend = [m.value for m in at.markdown if "risk-legend" in m.value]
+    assert legend and t("map.composite", "en") in legend[0]
+    sensitivity = [c.value for c in at.caption if c.value.startswith("Sensitivity to ±20% weights")]
+    assert sensitivity
+    before = at.dataframe[-1].value.copy()
+    at.number_input(key="composite_w_poverty_rate").set_value(10.0)
+    at.radio(key="composite_method").set_value("geometric")
+    at.run()
+    assert not at.exception
+    after = at.dataframe[-1].value
+    column = t("map.composite", "en")
+    assert not before[column].equals(after[column]), "editing the weights must change the index"

@@ -1,0 +1,104 @@
+"""Cached model runs for the pages, keyed on the dataset identity and the model settings.
+
+The model settings chosen on the Model page are kept in session state
+(`model_settings`), so the risk map scores with the same model the card shows.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from risk.model import BacktestResult, ModelConfig, backtest, compare_without, importance, score
+from ui import state
+
+SETTINGS_KEY = "model_settings"
+DEFAULT_SETTINGS = {"kind": "logistic", "drop_ethnic": False, "patrol_weight": 1.0}
+ETHNIC = "ethnic_minority_share"
+
+
+def model_config(n_bootstrap: int = 100) -> ModelConfig:
+    """The session's model settings as a ModelConfig."""
+    chosen = {**DEFAULT_SETTINGS, **st.session_state.get(SETTINGS_KEY, {})}
+    drop = (ETHNIC,) if chosen["drop_ethnic"] else ()
+    return ModelConfig(kind=chosen["kind"], drop_features=drop, patrol_weight=float(chosen["patrol_weight"]),
+                       n_bootstrap=n_bootstrap)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _backtest(key: state.DatasetKey, config: ModelConfig) -> BacktestResult:
+    return backtest(state.load_by_key(key), config)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _score(key: state.DatasetKey, year: int, config: ModelConfig) -> pd.DataFrame:
+    return score(state.load_by_key(key), year, config)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _importance(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
+    return importance(state.load_by_key(key), config)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _compare(key: state.DatasetKey, config: ModelConfig) -> dict:
+    return compare_without(state.load_by_key(key), ETHNIC, config)
+
+
+def backtest_result(config: ModelConfig) -> BacktestResult:
+    return _backtest(state.dataset_key(), config)
+
+
+def scores(year: int, config: ModelConfig) -> pd.DataFrame:
+    return _score(state.dataset_key(), int(year), config)
+
+
+def feature_importance(config: ModelConfig) -> pd.DataFrame:
+    return _importance(state.dataset_key(), config)
+
+
+def with_and_without_ethnic_share(config: ModelConfig) -> dict:
+    return _compare(state.dataset_key(), config)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _curve(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
+    from risk.model import capture_curve
+
+    return capture_curve(_backtest(key, config))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _calibration(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
+    from risk.model import calibration_table
+
+    return calibration_table(_backtest(key, config))
+
+
+def capture_curve_table(result: BacktestResult) -> pd.DataFrame:
+    return _curve(state.dataset_key(), result.config)
+
+
+def calibration(result: BacktestResult) -> pd.DataFrame:
+    return _calibration(state.dataset_key(), result.config)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _composite(key: state.DatasetKey, year: int, config) -> pd.DataFrame:
+    from risk.composite import composite_index
+
+    return composite_index(state.load_by_key(key).indicators, year, config)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _composite_sensitivity(key: state.DatasetKey, year: int, config):
+    from risk.composite import weight_sensitivity
+
+    return weight_sensitivity(state.load_by_key(key).indicators, year, config)
+
+
+def composite(year: int, config) -> pd.DataFrame:
+    return _composite(state.dataset_key(), int(year), config)
+
+
+def composite_sensitivity(year: int, config):
+    return _composite_sensitivity(state.dataset_key(), int(year), config)
