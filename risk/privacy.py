@@ -63,3 +63,50 @@ def case_counts_by_year(
         hidden = suppress and 0 < n < k
         out.append({"year": int(year), "cases": None if hidden else int(n), "shown": f"<{k}" if hidden else str(int(n))})
     return pd.DataFrame(out, columns=["year", "cases", "shown"])
+
+
+def commune_case_counts(
+    cases: pd.DataFrame, commune_ids: list[str], years: list[int], role: Role, k: int = DEFAULT_SMALL_CELL_K,
+    form: str | None = None,
+) -> pd.DataFrame:
+    """Recorded cases per commune and year as the role may see them, as text cells.
+
+    Columns: commune_id, one per year, and "total". For roles that may not see
+    case rows, a non-zero count below k is shown as "<k"; a row total that
+    includes a hidden cell is shown as "≥m" (m = the visible cells plus 1 per
+    hidden cell), so the total cannot be used to work the hidden cells out.
+    """
+    located = cases[cases["commune_id"].notna() & cases["date"].notna()]
+    if form:
+        located = located[located["form"] == form]
+    frame = pd.DataFrame({"commune_id": located["commune_id"].astype(str).to_numpy(),
+                          "year": located["date"].dt.year.astype("int64").to_numpy()})
+    counts = frame.groupby(["commune_id", "year"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=[str(c) for c in commune_ids], columns=list(years), fill_value=0)
+    counts = counts.fillna(0).astype("int64")
+    suppress = not can_see_case_points(role)
+    rows = []
+    for cid, values in counts.iterrows():
+        row: dict[str, object] = {"commune_id": cid}
+        hidden_any, floor = False, 0
+        for year, n in values.items():
+            hidden = suppress and 0 < n < k
+            hidden_any |= hidden
+            floor += 1 if hidden else int(n)
+            row[year] = f"<{k}" if hidden else str(int(n))
+        row["total"] = f"≥{floor}" if hidden_any else str(int(values.sum()))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["commune_id", *list(years), "total"])
+
+
+def visible_case_points(cases: pd.DataFrame, role: Role) -> pd.DataFrame:
+    """Case points (case_id, date, lon, lat, commune_id, form, victims) with coordinates.
+
+    Raises PermissionError for roles that may not see case points, so a page
+    cannot draw them by mistake.
+    """
+    if not can_see_case_points(role):
+        raise PermissionError(f"role {getattr(role, 'value', role)} may not see case points")
+    columns = ["case_id", "date", "lon", "lat", "commune_id", "form", "victims"]
+    located = cases[cases["lon"].notna() & cases["lat"].notna()]
+    return located[[c for c in columns if c in located.columns]].reset_index(drop=True)

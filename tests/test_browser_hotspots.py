@@ -1,0 +1,106 @@
+"""Real browser: a commander signs in and the hotspots page draws the classes and the
+case clusters with no internet (every non-local request blocked and recorded)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from risk.accounts import Accounts
+from risk.hotspots import CLASS_COLOURS
+from risk.io import load_dataset
+from risk.privacy import Role
+from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from tests.browser import (
+    browser_page, chromium_available, count_in_map, streamlit_server, wait_for_paths, wait_for_text,
+)
+
+pytestmark = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (make test installs it); CI never skips this",
+)
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+USER, PASSWORD = "chi.huy", "commander-pass-1"
+
+
+def server_env(var) -> dict[str, str]:
+    """A signed-in-only server (no demo mode) with one commander account, in a temp folder."""
+    accounts_db = var / "accounts.sqlite"
+    Accounts(accounts_db).add(USER, Role.COMMANDER, PASSWORD)
+    return {"RISK_DATA_DIR": str(DEFAULT_DATA_DIR), "RISK_DEMO_MODE": "off",
+            "RISK_ACCOUNTS_DB": str(accounts_db), "RISK_STORE": str(var / "store.gpkg")}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with streamlit_server(server_env(tmp_path_factory.mktemp("hotspots-server"))) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    with streamlit_server(server_env(tmp_path)) as url:
+        yield url
+
+
+def wait_for_count(page, selector: str, minimum: int, timeout_ms: int = 60000) -> int:
+    waited, count = 0, 0
+    while waited < timeout_ms:
+        count = count_in_map(page, selector)
+        if count >= minimum:
+            return count
+        page.wait_for_timeout(250)
+        waited += 250
+    return count
+
+
+def sign_in(page) -> None:
+    page.get_by_label("Tên đăng nhập").fill(USER)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def test_a_fresh_servers_first_request_for_any_page_still_asks_to_sign_in(fresh_server):
+    """With a pages/ folder, Streamlit runs a page file alone (without dashboard.py and its
+    sign-in) until st.navigation has run once in the process; every page checks the sign-in itself."""
+    for path in ("hotspots", "risk_map", "model", "data", "audit"):
+        with browser_page(fresh_server) as (page, blocked):
+            page.goto(f"{fresh_server}/{path}", wait_until="domcontentloaded")
+            page.get_by_label("Mật khẩu").wait_for(timeout=60000)
+            page.wait_for_timeout(1000)
+            assert page.get_by_text("Điểm nóng, điểm lạnh", exact=False).count() == 0, path
+            assert page.get_by_text("Tải lên", exact=False).count() == 0, path
+            assert page.locator('[data-testid="stFileUploader"]').count() == 0, path
+            assert count_in_map(page, "path.leaflet-interactive") == 0, path
+            assert blocked == [], path
+
+
+def test_commander_sees_hotspot_classes_and_case_clusters_offline(server):
+    n_communes = len(load_dataset(DEFAULT_DATA_DIR).boundaries)
+    with browser_page(server) as (page, blocked):
+        # Sign in on the dashboard (so st.navigation has run in this server, see the test above),
+        # then follow the navigation link to the URL path /hotspots in the same session. (Opening
+        # /hotspots directly starts a new session, and after its sign-in the dashboard lands on the
+        # default page: the requested page is not kept across the sign-in.)
+        page.goto(server, wait_until="domcontentloaded")
+        sign_in(page)
+        assert wait_for_paths(page, n_communes, timeout_ms=90000) >= n_communes
+        page.locator('[data-testid="stSidebarNav"] a[href$="/hotspots"]').click()
+        assert wait_for_text(page, "Điểm nóng, điểm lạnh", timeout_ms=90000), "the hotspots page did not open"
+        assert page.url.rstrip("/").endswith("/hotspots")
+        clusters = wait_for_count(page, ".marker-cluster", 1, timeout_ms=90000)
+        # The hotspot layer: every commune filled with a class colour (grey = not significant).
+        class_fills = ",".join(f'path.leaflet-interactive[fill="{c}"]' for c in CLASS_COLOURS.values())
+        drawn = wait_for_count(page, class_fills, n_communes)
+        hot = count_in_map(page, ",".join(f'path.leaflet-interactive[fill="{CLASS_COLOURS[c]}"]'
+                                          for c in ("hot_99", "hot_95", "hot_90")))
+        page.wait_for_timeout(2000)  # let the cluster icons settle for the screenshot
+        page.screenshot(path=str(ARTIFACTS / "hotspots-commander.png"), full_page=True)
+        assert drawn >= n_communes, f"only {drawn} of {n_communes} communes were drawn with a hotspot class"
+        assert hot >= 1, "no hot-spot commune on the map of the demo data"
+        assert clusters >= 1, "no case cluster was drawn"
+        assert count_in_map(page, ".leaflet-control-layers") == 1
+        assert page.get_by_text("DỮ LIỆU MINH HỌA", exact=False).count() >= 1, "the demo notice is missing"
+        assert page.get_by_text("Các xã điểm nóng", exact=False).count() >= 1
+        assert blocked == [], f"the page tried to reach the internet: {blocked[:5]}"
