@@ -25,7 +25,7 @@ system-deps:
 	bash tools/install_system_deps.sh
 
 run: install
-	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.maxUploadSize $${RISK_MAX_UPLOAD_MB:-50}
 
 test: install-test
 	$(PY) -m pytest -q

@@ -8,14 +8,15 @@ import streamlit as st
 
 from risk.i18n import t
 from risk.privacy import page_allowed
+from risk.settings import PROJECT_ROOT
 from ui import auth, state, widgets
 
-st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
 
 lang = state.language_picker()
 conf = state.settings()
-session = auth.require_session(conf, lang)
-auth.sidebar(session, lang)
+session = auth.require_session(conf, lang, audit=state.audit, demo_allowed=state.demo_mode_allowed())
+auth.sidebar(session, lang, audit=state.audit)
 ds = state.dataset()
 
 with st.sidebar:
@@ -30,7 +31,11 @@ widgets.demo_notice(ds, lang)
 
 # (page key, file, icon). Who may open each page is decided in risk/privacy.py.
 PAGES = [
-    ("risk_map", "pages/risk_map.py", "🗺️"),
+    ("risk_map", "pages/risk_map.py", ":material/map:"),
+    ("hotspots", "pages/hotspots.py", ":material/local_fire_department:"),
+    ("model", "pages/model.py", ":material/insights:"),
+    ("data", "pages/data.py", ":material/database:"),
+    ("audit", "pages/audit.py", ":material/history:"),
 ]
 allowed = [p for p in PAGES if page_allowed(p[0], session.role)]
 st.navigation([

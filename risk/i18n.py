@@ -814,8 +814,97 @@ _MODEL_PAGE: dict[str, dict[str, str]] = {
         "vi": "Số dưới {k} được hiển thị là \"<{k}\" để bảo vệ nạn nhân.",
         "en": "Counts under {k} are shown as \"<{k}\" to protect victims.",
     },
+    "map.composite": {"vi": "Chỉ số tổng hợp (trọng số chỉnh được)", "en": "Composite index (editable weights)"},
+    "map.composite_caption": {
+        "vi": "0–100: trung bình có trọng số của các chỉ số đã chuẩn hóa (100 = nguy cơ cao nhất ở mọi chỉ số). Dùng khi chưa có số liệu vụ việc.",
+        "en": "0–100: weighted mean of normalised indicators (100 = riskiest on every indicator). For data without case records.",
+    },
+    "map.composite_weights": {"vi": "Trọng số của chỉ số tổng hợp", "en": "Composite index weights"},
+    "map.composite_method": {"vi": "Cách kết hợp", "en": "How to combine"},
+    "map.composite_sensitivity": {
+        "vi": "Độ nhạy với trọng số ±20%: tương quan hạng thấp nhất {spearman}; trùng top 10 ít nhất {top10}/10; {moved} xã có hạng thay đổi hơn 5 bậc.",
+        "en": "Sensitivity to ±20% weights: lowest rank correlation {spearman}; top-10 overlap at least {top10}/10; {moved} communes move more than 5 places.",
+    },
+    "panel.composite_range": {
+        "vi": "Chỉ số tổng hợp {index}, hạng {rank} (hạng {low}–{high} khi trọng số thay đổi ±20%)",
+        "en": "Composite index {index}, rank {rank} (rank {low}–{high} when weights change by ±20%)",
+    },
     "panel.year": {"vi": "Năm", "en": "Year"},
     "panel.count": {"vi": "Số vụ", "en": "Cases"},
+}
+
+# --- data and audit pages (pages/data.py, pages/audit.py) -------------------
+_DATA_PAGE: dict[str, dict[str, str]] = {
+    "page.data": {"vi": "Dữ liệu", "en": "Data"},
+    "page.audit": {"vi": "Nhật ký", "en": "Audit log"},
+    "dp.intro": {
+        "vi": "Nhập dữ liệu của địa phương: ranh giới xã, chỉ số và sổ vụ việc. Mọi tệp được kiểm tra và xem trước; chỉ khi không có lỗi mới được lưu thành một phiên bản mới. Có thể quay lại phiên bản cũ bất cứ lúc nào.",
+        "en": "Bring your own data: commune boundaries, indicators and the case register. Every file is checked and previewed; only an upload with no errors is saved, as a new version. Earlier versions can be made active again at any time.",
+    },
+    "dp.active": {"vi": "Phiên bản đang dùng: #{version} «{label}», nhập lúc {at} (UTC) bởi {user}", "en": "Active version: #{version} “{label}”, imported {at} (UTC) by {user}"},
+    "dp.no_store": {
+        "vi": "Chưa có phiên bản nào trong kho; bảng điều khiển đang đọc thư mục {folder}.",
+        "en": "The store holds no version yet; the dashboard reads the folder {folder}.",
+    },
+    "dp.upload": {"vi": "Tải lên", "en": "Upload"},
+    "dp.part.boundaries": {"vi": "Ranh giới xã (GeoPackage, GeoJSON hoặc Shapefile nén .zip)", "en": "Commune boundaries (GeoPackage, GeoJSON or zipped Shapefile)"},
+    "dp.part.indicators": {"vi": "Chỉ số (CSV hoặc XLSX)", "en": "Indicators (CSV or XLSX)"},
+    "dp.part.cases": {"vi": "Sổ vụ việc (CSV hoặc XLSX, không bắt buộc)", "en": "Case register (CSV or XLSX, optional)"},
+    "dp.part.border": {"vi": "Đường biên giới (GeoJSON, không bắt buộc)", "en": "Border line (GeoJSON, optional)"},
+    "dp.part.gates": {"vi": "Cửa khẩu (CSV: name, lon, lat; không bắt buộc)", "en": "Border gates (CSV: name, lon, lat; optional)"},
+    "dp.label": {"vi": "Tên phiên bản", "en": "Version label"},
+    "dp.mapping": {"vi": "Ghép cột (nếu bố cục không được nhận ra)", "en": "Column mapping (when the layout is not recognised)"},
+    "dp.mapping_help": {
+        "vi": "Mỗi dòng một cặp: commune_id=MA_XA, name=TEN_XA; cho bảng khác: indicators:commune_id=Mã xã",
+        "en": "One pair per line: commune_id=MA_XA, name=TEN_XA; for other tables: indicators:commune_id=Mã xã",
+    },
+    "dp.mapping_bad": {"vi": "Dòng ghép cột không hợp lệ: {line}", "en": "Not a valid mapping line: {line}"},
+    "dp.check": {"vi": "Kiểm tra và xem trước", "en": "Check and preview"},
+    "dp.need_files": {"vi": "Cần ít nhất tệp ranh giới và tệp chỉ số.", "en": "At least the boundaries and the indicators are needed."},
+    "dp.report": {"vi": "Báo cáo kiểm tra", "en": "Check report"},
+    "dp.ok": {"vi": "Không có lỗi: có thể lưu thành phiên bản mới.", "en": "No errors: this can be saved as a new version."},
+    "dp.errors": {"vi": "{n} lỗi; chưa lưu gì. Hãy sửa tệp rồi tải lại:", "en": "{n} errors; nothing was saved. Fix the files and upload again:"},
+    "dp.notes": {"vi": "Những gì đã phát hiện và sửa", "en": "What was detected and repaired"},
+    "dp.file": {"vi": "Tệp", "en": "File"},
+    "dp.format": {"vi": "Định dạng", "en": "Format"},
+    "dp.encoding": {"vi": "Mã hóa ký tự", "en": "Encoding"},
+    "dp.delimiter": {"vi": "Dấu phân cách", "en": "Delimiter"},
+    "dp.layout": {"vi": "Bố cục", "en": "Layout"},
+    "dp.crs": {"vi": "Hệ tọa độ", "en": "CRS"},
+    "dp.reprojection": {"vi": "Chuyển đổi", "en": "Reprojection"},
+    "dp.rows_read": {"vi": "Dòng đọc được", "en": "Rows read"},
+    "dp.rows_kept": {"vi": "Dòng hợp lệ", "en": "Rows kept"},
+    "dp.matched_by_id": {"vi": "Khớp theo mã", "en": "Matched by code"},
+    "dp.matched_by_name": {"vi": "Khớp theo tên", "en": "Matched by name"},
+    "dp.unmatched": {"vi": "Không khớp", "en": "Unmatched"},
+    "dp.unmatched_table": {"vi": "Tên không khớp và gợi ý gần nhất", "en": "Unmatched names and the closest match"},
+    "dp.repairs": {"vi": "Hình học đã sửa (make_valid)", "en": "Geometries repaired (make_valid)"},
+    "dp.row": {"vi": "Dòng", "en": "Row"},
+    "dp.name": {"vi": "Tên", "en": "Name"},
+    "dp.suggestion": {"vi": "Gợi ý", "en": "Suggestion"},
+    "dp.reason": {"vi": "Lý do", "en": "Reason"},
+    "dp.preview": {"vi": "Xem trước trên bản đồ", "en": "Preview on the map"},
+    "dp.commit": {"vi": "Lưu thành phiên bản mới và sử dụng", "en": "Save as a new version and use it"},
+    "dp.committed": {"vi": "Đã lưu phiên bản #{version}; các trang đang dùng phiên bản này.", "en": "Saved version #{version}; every page now uses it."},
+    "dp.rejected": {"vi": "Không lưu được:", "en": "Could not save:"},
+    "dp.versions": {"vi": "Các phiên bản", "en": "Versions"},
+    "dp.compare": {"vi": "So sánh hai phiên bản", "en": "Compare two versions"},
+    "dp.activate": {"vi": "Dùng lại phiên bản", "en": "Make this version active"},
+    "dp.activated": {"vi": "Phiên bản #{version} đang được sử dụng.", "en": "Version #{version} is now active."},
+    "dp.version": {"vi": "Phiên bản", "en": "Version"},
+    "ap.intro": {
+        "vi": "Mọi lần đăng nhập, nhập dữ liệu, đổi phiên bản và xuất dữ liệu được ghi lại. Nhật ký chỉ xem, không sửa hay xóa được.",
+        "en": "Every sign-in, import, version change and export is recorded. The log can be read, never changed or deleted.",
+    },
+    "ap.user": {"vi": "Người dùng", "en": "User"},
+    "ap.action": {"vi": "Hành động", "en": "Action"},
+    "ap.since": {"vi": "Từ ngày", "en": "From"},
+    "ap.until": {"vi": "Đến ngày", "en": "To"},
+    "ap.all": {"vi": "(tất cả)", "en": "(all)"},
+    "ap.at": {"vi": "Thời điểm (UTC)", "en": "Time (UTC)"},
+    "ap.details": {"vi": "Chi tiết", "en": "Details"},
+    "ap.rows": {"vi": "Số dòng", "en": "Rows"},
+    "ap.empty": {"vi": "Chưa có mục nào.", "en": "No entries yet."},
 }
 
 # --- accounts and sign-in (risk/accounts.py, ui/auth.py) ---------------------
@@ -854,6 +943,7 @@ _ACCOUNTS: dict[str, dict[str, str]] = {
     },
     "auth.signed_in_as": {"vi": "Đăng nhập: {user} ({role})", "en": "Signed in: {user} ({role})"},
     "auth.sign_out": {"vi": "Đăng xuất", "en": "Sign out"},
+    "auth.forbidden": {"vi": "Vai trò của bạn không được mở trang này.", "en": "Your role may not open this page."},
     "auth.demo_user": {"vi": "khách xem thử", "en": "demo visitor"},
     "role.admin": {"vi": "Quản trị", "en": "Administrator"},
     "role.commander": {"vi": "Chỉ huy (Biên phòng/Công an)", "en": "Commander (border guard/police)"},
@@ -1051,7 +1141,9 @@ _HOTSPOTS: dict[str, dict[str, str]] = {
 }
 
 
-CATALOG: dict[str, dict[str, str]] = {**_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS, **_MODEL_PAGE, **_HOTSPOTS}
+CATALOG: dict[str, dict[str, str]] = {
+    **_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS, **_MODEL_PAGE, **_DATA_PAGE, **_HOTSPOTS,
+}
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:

@@ -63,10 +63,12 @@ def _start(session: Session) -> None:
     st.session_state["_auth_last_seen"] = _now()
 
 
-def require_session(conf: Settings, lang: str, audit=None) -> Session:
+def require_session(conf: Settings, lang: str, audit=None, demo_allowed: bool | None = None) -> Session:
     """The signed-in session; otherwise draw the sign-in form and stop the page."""
     session = current()
     now = _now()
+    if demo_allowed is None:
+        demo_allowed = conf.demo_mode_enabled
     if session is not None:
         last_seen = st.session_state.get("_auth_last_seen", now)
         if not session.demo and session_expired(last_seen, now, conf.session_minutes):
@@ -75,19 +77,19 @@ def require_session(conf: Settings, lang: str, audit=None) -> Session:
         else:
             st.session_state["_auth_last_seen"] = now
             return session
-    if conf.demo_mode_enabled and not st.session_state.get("_demo_declined"):
+    if demo_allowed and not st.session_state.get("_demo_declined"):
         # First look with no friction: a read-only planner session, said so on screen.
         session = Session(t("auth.demo_user", lang), Role.PLANNER, True, now)
         _start(session)
         if audit:
             audit("sign_in_demo", "demo", {})
         return session
-    _sign_in_form(conf, lang, audit)
+    _sign_in_form(conf, lang, audit, demo_allowed)
     st.stop()
     raise RuntimeError("unreachable")  # st.stop() ends the run
 
 
-def _sign_in_form(conf: Settings, lang: str, audit) -> None:
+def _sign_in_form(conf: Settings, lang: str, audit, demo_allowed: bool) -> None:
     st.title(t("auth.title", lang))
     st.caption(t("auth.intro", lang))
     notice = st.session_state.pop("_auth_notice", None)
@@ -110,7 +112,7 @@ def _sign_in_form(conf: Settings, lang: str, audit) -> None:
             st.error(t("auth.disabled", lang))
         else:
             st.error(t("auth.invalid", lang))
-    if conf.demo_mode_enabled:
+    if demo_allowed:
         st.divider()
         if st.button(t("auth.demo_button", lang), key="demo_sign_in"):
             st.session_state.pop("_demo_declined", None)

@@ -10,6 +10,7 @@ from risk.io import DataError, Dataset, load_dataset
 from risk.mapview import DisplayLayer, display_layer
 from risk.privacy import DEFAULT_ROLE, Role
 from risk.settings import Settings, load_settings
+from risk.store import Store, StoreError
 
 
 def settings() -> Settings:
@@ -37,32 +38,97 @@ def _folder_stamp(folder: Path) -> float:
     return max(times, default=0.0)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _load(folder: str, stamp: float) -> Dataset:
-    return load_dataset(Path(folder))
+# ("folder", path, mtime) or ("store", path, version id, mtime): cached analyses are keyed on it.
+DatasetKey = tuple
+
+
+def store() -> Store:
+    return Store(settings().store_path)
+
+
+def active_store_version() -> int | None:
+    """The store's active version, or None when there is no store or no version yet."""
+    st_ = store()
+    if not st_.exists():
+        return None
+    try:
+        return st_.active_version()
+    except StoreError:
+        return None
+
+
+def dataset_key() -> DatasetKey:
+    """Identity of the open dataset: the store's active version if there is one, else RISK_DATA_DIR."""
+    version = active_store_version()
+    if version is not None:
+        path = settings().store_path
+        return ("store", str(path), int(version), path.stat().st_mtime)
+    folder = settings().data_dir
+    return ("folder", str(folder), _folder_stamp(folder))
+
+
+def using_embedded_demo() -> bool:
+    """The embedded demo folder is open (no store version active): demo mode may apply."""
+    return active_store_version() is None and settings().is_embedded_demo
+
+
+def demo_mode_allowed() -> bool:
+    """Password-less read-only access: `on`, or `auto` while the embedded demo data is open."""
+    conf = settings()
+    return conf.demo_mode == "on" or (conf.demo_mode == "auto" and using_embedded_demo())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _display(folder: str, stamp: float) -> DisplayLayer:
-    return display_layer(_load(folder, stamp).boundaries)
+def load_by_key(key: DatasetKey) -> Dataset:
+    """The dataset behind a key (cached; raises DataError or StoreError on bad data)."""
+    if key[0] == "store":
+        return Store(key[1]).load(key[2])
+    return load_dataset(Path(key[1]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _display(key: DatasetKey) -> DisplayLayer:
+    return display_layer(load_by_key(key).boundaries)
 
 
 def dataset() -> Dataset:
     """The open dataset; on bad data, every problem is shown and the page stops."""
-    folder = settings().data_dir
+    key = dataset_key()
     try:
-        return _load(str(folder), _folder_stamp(folder))
+        return load_by_key(key)
     except DataError as err:
-        st.error(t("app.load_error", lang(), path=str(folder)))
+        st.error(t("app.load_error", lang(), path=key[1]))
         for message in err.messages(lang()):
             st.text(f"• {message}")
         st.stop()
         raise  # unreachable: st.stop() ends the script run
+    except StoreError as err:
+        st.error(err.message(lang()))
+        st.stop()
+        raise
 
 
 def display(ds: Dataset) -> DisplayLayer:
-    folder = ds.folder
-    return _display(str(folder), _folder_stamp(folder))
+    """Simplified commune geometry of the open dataset, for drawing (cached per dataset)."""
+    return _display(dataset_key())
+
+
+def audit(action: str, user: str, details: dict | None = None, rows: int | None = None) -> None:
+    """Append to the store's audit log (never edited)."""
+    store().append_audit(user, action, details or {}, rows)
+
+
+def require_page(page: str) -> None:
+    """Every page calls this first: sign-in, then the role check, even when the page is reached
+    by its URL. (With a pages/ folder, a fresh server may run a page file on its own, without
+    dashboard.py, until st.navigation has run once: the guard must live in each page too.)"""
+    from risk.privacy import page_allowed
+    from ui import auth
+
+    session = auth.require_session(settings(), lang(), audit=audit, demo_allowed=demo_mode_allowed())
+    if not page_allowed(page, session.role):
+        st.error(t("auth.forbidden", lang()))
+        st.stop()
 
 
 def role() -> Role:

@@ -1,0 +1,157 @@
+"""Data (admin only): upload, check and preview, save as a version, compare and activate versions."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from risk.i18n import t
+from risk.importer import ImportRejected, check_upload, parse_mapping, save_upload
+from risk.mapview import add_outline, base_map, display_layer, escape
+from risk.store import StoreError
+from ui import auth, state
+
+state.require_page("data")
+lang = state.lang()
+conf = state.settings()
+session = auth.current()
+store = state.store()
+user = session.username if session else "?"
+
+st.title(t("page.data", lang))
+st.caption(t("dp.intro", lang))
+
+version = state.active_store_version()
+if version is not None:
+    info = store.versions().set_index("id").loc[version]
+    st.info(t("dp.active", lang, version=version, label=info["label"], at=info["created_at"], user=info["user"]))
+else:
+    st.info(t("dp.no_store", lang, folder=str(conf.data_dir)))
+
+# --- upload and check ----------------------------------------------------------------
+st.header(t("dp.upload", lang))
+TYPES = {"boundaries": ["gpkg", "geojson", "json", "zip"], "indicators": ["csv", "xlsx"], "cases": ["csv", "xlsx"],
+         "border": ["geojson", "json", "gpkg"], "gates": ["csv", "xlsx"]}
+uploads = {part: st.file_uploader(t(f"dp.part.{part}", lang), type=types, key=f"up_{part}")
+           for part, types in TYPES.items()}
+label = st.text_input(t("dp.label", lang), key="up_label")
+mapping_text = st.text_area(t("dp.mapping", lang), help=t("dp.mapping_help", lang), key="up_mapping", height=80)
+
+if st.button(t("dp.check", lang), type="primary", key="up_check"):
+    st.session_state.pop("import_check", None)
+    if not uploads["boundaries"] or not uploads["indicators"]:
+        st.error(t("dp.need_files", lang))
+    else:
+        lines = [line.strip() for line in mapping_text.splitlines() if line.strip()]
+        try:
+            mapping = parse_mapping(lines)
+        except ValueError as err:
+            st.error(t("dp.mapping_bad", lang, line=str(err)))
+            st.stop()
+        folder = Path(tempfile.mkdtemp(prefix="risk-upload-"))
+        files = {}
+        for part, upload in uploads.items():
+            if upload is not None:
+                (folder / part).mkdir()
+                files[part] = str(save_upload(upload.name, upload.getvalue(), folder / part))
+        dataset, report = check_upload(files, mapping=mapping)
+        st.session_state["import_check"] = {"files": files, "mapping": mapping, "report": report,
+                                            "dataset": dataset, "label": label}
+
+check = st.session_state.get("import_check")
+if check:
+    report = check["report"]
+    st.subheader(t("dp.report", lang))
+    if report.ok:
+        st.success(t("dp.ok", lang))
+    else:
+        st.error(t("dp.errors", lang, n=len(report.problems)))
+        for message in report.messages(lang):
+            st.text(f"• {message}")
+    rows = []
+    for part, info in report.parts.items():
+        rows.append({
+            t("dp.file", lang): f"{part}: {info.file}", t("dp.format", lang): info.format,
+            t("dp.encoding", lang): info.encoding or "", t("dp.delimiter", lang): info.delimiter or "",
+            t("dp.layout", lang): info.layout or "", t("dp.crs", lang): info.crs or "",
+            t("dp.reprojection", lang): info.reprojection or "", t("dp.rows_read", lang): info.rows_read,
+            t("dp.rows_kept", lang): info.rows_kept, t("dp.matched_by_id", lang): info.matched_by_id,
+            t("dp.matched_by_name", lang): info.matched_by_name, t("dp.unmatched", lang): len(info.unmatched),
+        })
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if report.notes:
+        with st.expander(t("dp.notes", lang), expanded=True):
+            for message in report.note_messages(lang):
+                st.text(f"• {message}")
+    unmatched = [(part, m) for part, info in report.parts.items() for m in info.unmatched]
+    if unmatched:
+        st.markdown(f"**{t('dp.unmatched_table', lang)}**")
+        st.dataframe(pd.DataFrame([{t("dp.file", lang): part, t("dp.row", lang): m.row, t("dp.name", lang): m.name,
+                                    t("dp.suggestion", lang): m.suggestion or ""} for part, m in unmatched]),
+                     hide_index=True, width="stretch")
+    repairs = [r for info in report.parts.values() for r in info.repairs]
+    if repairs:
+        st.markdown(f"**{t('dp.repairs', lang)}**")
+        st.dataframe(pd.DataFrame([{t("dp.row", lang): r.feature, "commune_id": r.commune_id,
+                                    t("dp.reason", lang): r.reason} for r in repairs]), hide_index=True, width="stretch")
+    dataset = check["dataset"]
+    if dataset is not None:
+        st.subheader(t("dp.preview", lang))
+        layer = display_layer(dataset.boundaries)
+        fmap = base_map(layer.bounds, conf.static_url, conf.tile_url, conf.tile_attribution)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {**f, "properties": {k: escape(v) for k, v in f["properties"].items()}} for f in layer.features]},
+            style_function=lambda _f: {"color": "#2c7fb8", "weight": 1, "fillOpacity": 0.25},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        ).add_to(fmap)
+        add_outline(fmap, layer.outline, "outline")
+        st_folium(fmap, key="import_preview", height=420, use_container_width=True, returned_objects=[])
+        if st.button(t("dp.commit", lang), type="primary", key="up_commit"):
+            try:
+                saved = store.import_dataset(check["files"], user=user, label=check["label"] or None,
+                                             mapping=check["mapping"])
+            except ImportRejected as err:
+                st.error(t("dp.rejected", lang))
+                for message in err.report.messages(lang):
+                    st.text(f"• {message}")
+            except StoreError as err:
+                st.error(err.message(lang))
+            else:
+                st.session_state.pop("import_check", None)
+                st.session_state["import_done"] = saved.version_id
+                st.rerun()
+
+if st.session_state.get("import_done"):
+    st.success(t("dp.committed", lang, version=st.session_state.pop("import_done")))
+
+# --- versions ------------------------------------------------------------------------
+st.header(t("dp.versions", lang))
+versions = store.versions() if store.exists() else pd.DataFrame()
+if versions.empty:
+    st.caption(t("ap.empty", lang))
+else:
+    shown = versions.drop(columns=[c for c in ("source", "checksum") if c in versions.columns])
+    st.dataframe(shown, hide_index=True, width="stretch")
+    ids = versions["id"].astype(int).tolist()
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown(f"**{t('dp.compare', lang)}**")
+        a = st.selectbox(t("dp.version", lang) + " A", ids, index=min(1, len(ids) - 1), key="cmp_a")
+        b = st.selectbox(t("dp.version", lang) + " B", ids, index=0, key="cmp_b")
+        if a != b:
+            st.dataframe(store.compare(int(a), int(b)), width="stretch")
+    with c2:
+        st.markdown(f"**{t('dp.activate', lang)}**")
+        target = st.selectbox(t("dp.version", lang), ids, key="act_version")
+        if st.button(t("dp.activate", lang), key="act_button", disabled=int(target) == version):
+            store.activate(int(target), user)
+            st.session_state["activated"] = int(target)
+            st.rerun()
+    if st.session_state.get("activated"):
+        st.success(t("dp.activated", lang, version=st.session_state.pop("activated")))
