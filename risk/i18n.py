@@ -1141,8 +1141,18 @@ _HOTSPOTS: dict[str, dict[str, str]] = {
 }
 
 
+# --- allocation (risk/allocate.py) -------------------------------------------
+_ALLOCATE: dict[str, dict[str, str]] = {}
+
+# --- exports (risk/export.py, risk/render.py) --------------------------------
+_EXPORT: dict[str, dict[str, str]] = {}
+
+# --- priorities page (pages/priorities.py) -----------------------------------
+_PRIORITIES: dict[str, dict[str, str]] = {}
+
 CATALOG: dict[str, dict[str, str]] = {
     **_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS, **_MODEL_PAGE, **_DATA_PAGE, **_HOTSPOTS,
+    **_ALLOCATE, **_EXPORT, **_PRIORITIES,
 }
 
 
