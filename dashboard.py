@@ -33,6 +33,7 @@ widgets.demo_notice(ds, lang)
 PAGES = [
     ("risk_map", "pages/risk_map.py", ":material/map:"),
     ("hotspots", "pages/hotspots.py", ":material/local_fire_department:"),
+    ("priorities", "pages/priorities.py", ":material/format_list_numbered:"),
     ("model", "pages/model.py", ":material/insights:"),
     ("data", "pages/data.py", ":material/database:"),
     ("audit", "pages/audit.py", ":material/history:"),

@@ -1142,13 +1142,230 @@ _HOTSPOTS: dict[str, dict[str, str]] = {
 
 
 # --- allocation (risk/allocate.py) -------------------------------------------
-_ALLOCATE: dict[str, dict[str, str]] = {}
+_ALLOCATE: dict[str, dict[str, str]] = {
+    "allocate.missing_columns": {
+        "vi": "Bảng xã ứng viên thiếu cột: {columns}.",
+        "en": "The candidate commune table lacks the column(s): {columns}.",
+    },
+    "allocate.bad_values": {
+        "vi": "Cột {column} thiếu số liệu hoặc không phải số ở các xã: {ids}.",
+        "en": "Column {column} is missing or not a number for communes: {ids}.",
+    },
+    "allocate.bad_objective": {
+        "vi": "Mục tiêu không hợp lệ: {value} (chọn một trong: {choices}).",
+        "en": "Unknown objective: {value} (choose one of: {choices}).",
+    },
+    "allocate.negative_risk": {
+        "vi": "Điểm nguy cơ hoặc dân số bị âm ở các xã: {ids}.",
+        "en": "Risk score or population is negative for communes: {ids}.",
+    },
+    "allocate.bad_budget": {
+        "vi": "Ngân sách phải là một số không âm (nhận được: {value}).",
+        "en": "The budget must be a number of zero or more (got: {value}).",
+    },
+    "allocate.bad_flat_cost": {
+        "vi": "Chi phí mỗi chương trình phải là một số không âm (nhận được: {value}).",
+        "en": "The cost per programme must be a number of zero or more (got: {value}).",
+    },
+    "allocate.bad_min_per_district": {
+        "vi": "Số chương trình tối thiểu mỗi huyện cũ phải là số nguyên không âm (nhận được: {value}).",
+        "en": "The minimum per former district must be a whole number of zero or more (got: {value}).",
+    },
+    "allocate.bad_max_per_commune": {
+        "vi": "Số chương trình tối đa mỗi xã phải là số nguyên từ 1 trở lên (nhận được: {value}).",
+        "en": "The maximum per commune must be a whole number of 1 or more (got: {value}).",
+    },
+    "allocate.no_candidates": {
+        "vi": "Không có xã ứng viên nào để phân bổ.",
+        "en": "There are no candidate communes to allocate to.",
+    },
+    "allocate.duplicate_ids": {
+        "vi": "Mã xã bị trùng trong bảng ứng viên: {ids}.",
+        "en": "Duplicate commune codes in the candidate table: {ids}.",
+    },
+    "allocate.missing_cost_column": {
+        "vi": "Không có cột chi phí \"{column}\" trong số liệu.",
+        "en": "There is no cost column \"{column}\" in the data.",
+    },
+    "allocate.negative_cost": {
+        "vi": "Chi phí bị âm ở các xã: {ids}.",
+        "en": "Cost is negative for communes: {ids}.",
+    },
+    "allocate.unknown_ids": {
+        "vi": "Không có các mã xã này trong danh sách ứng viên: {ids}.",
+        "en": "These commune codes are not among the candidates: {ids}.",
+    },
+    "allocate.include_and_exclude": {
+        "vi": "Các xã vừa bắt buộc chọn vừa bị loại trừ: {ids}.",
+        "en": "These communes are both required and excluded: {ids}.",
+    },
+    "allocate.include_over_budget": {
+        "vi": "Riêng các xã bắt buộc chọn đã cần {cost}, vượt ngân sách {budget}.",
+        "en": "The required communes alone cost {cost}, more than the budget of {budget}.",
+    },
+    "allocate.district_too_small": {
+        "vi": "Huyện cũ {district} chỉ còn {available} suất có thể chọn, không đủ mức tối thiểu {n} mỗi huyện.",
+        "en": "Former district {district} has only {available} possible programme(s), fewer than the minimum of {n} per district.",
+    },
+    "allocate.district_over_budget": {
+        "vi": "Để mỗi huyện cũ có ít nhất {n} chương trình (cùng các xã bắt buộc) cần tối thiểu {cost}, vượt ngân sách {budget}.",
+        "en": "At least {n} programme(s) in every former district (with the required communes) costs at least {cost}, more than the budget of {budget}.",
+    },
+    "allocate.infeasible": {
+        "vi": "Không có cách phân bổ nào thỏa mãn đồng thời mọi điều kiện đã đặt.",
+        "en": "No allocation meets all the rules set at once.",
+    },
+    "allocate.solver_failed": {
+        "vi": "Bộ giải không tìm được lời giải: {status}",
+        "en": "The solver found no solution: {status}",
+    },
+    "allocate.no_sites": {
+        "vi": "Không có vị trí đặt chốt nào để lựa chọn.",
+        "en": "There are no candidate base locations.",
+    },
+    "allocate.missing_site_columns": {
+        "vi": "Bảng vị trí đặt chốt thiếu cột: {columns} (cần name, lon, lat).",
+        "en": "The base location table lacks the column(s): {columns} (name, lon, lat needed).",
+    },
+    "allocate.bad_site_coordinates": {
+        "vi": "Tọa độ không hợp lệ ở các vị trí: {names}.",
+        "en": "Invalid coordinates for locations: {names}.",
+    },
+    "allocate.bad_commune_coordinates": {
+        "vi": "Tọa độ không hợp lệ ở các xã: {names}.",
+        "en": "Invalid coordinates for communes: {names}.",
+    },
+    "allocate.bad_k": {
+        "vi": "Số chốt phải là số nguyên từ 1 trở lên (nhận được: {value}).",
+        "en": "The number of bases must be a whole number of 1 or more (got: {value}).",
+    },
+    "allocate.k_too_large": {
+        "vi": "Muốn chọn {k} chốt nhưng chỉ có {sites} vị trí ứng viên.",
+        "en": "{k} bases were asked for but there are only {sites} candidate locations.",
+    },
+    "allocate.bad_radius": {
+        "vi": "Bán kính phải là một số dương tính bằng km (nhận được: {value}).",
+        "en": "The radius must be a positive number of km (got: {value}).",
+    },
+    "allocate.cli.bad_cost": {
+        "vi": "Chỉ dùng một trong hai: --cost-column hoặc --cost.",
+        "en": "Give either --cost-column or --cost, not both.",
+    },
+    "allocate.cli.summary": {
+        "vi": "Phân bổ tối ưu: {n} xã, chi phí {cost} / ngân sách {budget}, mục tiêu {objective}",
+        "en": "Optimal allocation: {n} communes, cost {cost} of a budget of {budget}, objective {objective}",
+    },
+    "allocate.cli.greedy": {
+        "vi": "Chọn lần lượt theo thứ hạng: {n} xã, chi phí {cost}, mục tiêu {objective}",
+        "en": "Down the ranking: {n} communes, cost {cost}, objective {objective}",
+    },
+    "allocate.cli.gap": {
+        "vi": "Chênh lệch: +{gap} ({share})",
+        "en": "Gain: +{gap} ({share})",
+    },
+}
 
 # --- exports (risk/export.py, risk/render.py) --------------------------------
-_EXPORT: dict[str, dict[str, str]] = {}
+_EXPORT: dict[str, dict[str, str]] = {
+    "export.sheet.table": {"vi": "Danh sách", "en": "List"},
+    "export.meta.key": {"vi": "Mục", "en": "Item"},
+    "export.meta.value": {"vi": "Nội dung", "en": "Value"},
+    "export.meta.title": {"vi": "Tiêu đề", "en": "Title"},
+    "export.meta.dataset": {"vi": "Bộ dữ liệu", "en": "Dataset"},
+    "export.meta.data_version": {"vi": "Phiên bản dữ liệu", "en": "Data version"},
+    "export.meta.date": {"vi": "Ngày xuất (UTC)", "en": "Exported (UTC)"},
+    "export.meta.user": {"vi": "Người xuất", "en": "Exported by"},
+    "export.meta.rows": {"vi": "Số dòng", "en": "Rows"},
+    "export.meta.filters": {"vi": "Bộ lọc", "en": "Filters"},
+    "export.meta.filter": {"vi": "Lọc", "en": "Filter"},
+    "export.meta.no_filters": {"vi": "không lọc", "en": "none"},
+    "export.meta.method": {"vi": "Phương pháp", "en": "Method"},
+    "export.meta.note": {"vi": "Lưu ý", "en": "Note"},
+    "export.pdf.table": {"vi": "Danh sách xã/phường", "en": "Communes"},
+    "export.pdf.truncated": {
+        "vi": "Chỉ in {n} dòng đầu trong tổng số {total} dòng; xem đủ danh sách trong tệp Excel/CSV.",
+        "en": "Only the first {n} of {total} rows are printed; the Excel/CSV file holds the full list.",
+    },
+    "export.pdf.map_caption": {
+        "vi": "Màu càng đậm, mức ưu tiên càng cao; viền đen: {n} xã đầu danh sách; xám: không có trong danh sách; "
+        "đường tím: biên giới quốc gia.",
+        "en": "Darker means higher priority; black outline: the first {n} communes of the list; grey: not in the "
+        "list; purple line: the international border.",
+    },
+    "export.col.rank": {"vi": "Hạng", "en": "Rank"},
+    "export.col.rank_low": {"vi": "Hạng thấp (90%)", "en": "Rank low (90%)"},
+    "export.col.rank_high": {"vi": "Hạng cao (90%)", "en": "Rank high (90%)"},
+    "export.col.commune_id": {"vi": "Mã xã", "en": "Commune code"},
+    "export.col.name": {"vi": "Tên xã/phường", "en": "Commune"},
+    "export.col.former_district": {"vi": "Huyện cũ", "en": "Former district"},
+    "export.col.score": {"vi": "Điểm nguy cơ", "en": "Risk score"},
+    "export.col.drivers": {"vi": "Yếu tố chính", "en": "Main drivers"},
+    "export.col.cases_3y": {"vi": "Số vụ việc {first}–{last}", "en": "Cases {first}–{last}"},
+    "export.col.dist_border_km": {"vi": "Cách biên giới (km)", "en": "To the border (km)"},
+    "export.cli.title": {
+        "vi": "Danh sách xã ưu tiên phòng, chống mua bán người – năm {year}",
+        "en": "Priority communes for trafficking prevention – {year}",
+    },
+    "export.cli.method": {
+        "vi": "Điểm nguy cơ: xác suất xã có ít nhất một vụ việc được ghi nhận trong năm {next}, ước lượng bằng mô hình "
+        "{model} học trên các năm trước (chỉ số kinh tế – xã hội, khoảng cách tới biên giới và cửa khẩu, số vụ "
+        "của xã và các xã lân cận). Hạng 1 là nguy cơ cao nhất; khoảng hạng 90% từ {bootstrap} lần lấy mẫu lại "
+        "(bootstrap). Yếu tố chính: ba đóng góp lớn nhất vào điểm (dương = làm tăng nguy cơ). Số vụ việc là tổng "
+        "số vụ được ghi nhận {first}–{last} theo xã, không có dữ liệu từng vụ; số nhỏ hơn {k} được ẩn (\"<{k}\") "
+        "với quyền {role}. Vụ việc được ghi nhận phụ thuộc vào nơi có tuần tra: điểm là công cụ hỗ trợ, không "
+        "thay thế nhận định của cán bộ địa phương.",
+        "en": "Risk score: the probability that the commune has at least one recorded case in {next}, estimated by a "
+        "{model} model trained on earlier years (socio-economic indicators, distance to the border and to border "
+        "gates, recorded cases in the commune and its neighbours). Rank 1 is the highest risk; the 90% rank "
+        "interval comes from {bootstrap} bootstrap refits. Main drivers: the three largest contributions to the "
+        "score (positive = raises the risk). Cases are recorded cases per commune summed over {first}–{last}, no "
+        "case-level data; counts below {k} are hidden (\"<{k}\") for the {role} role. Recorded cases follow where "
+        "patrols are: the score supports, and does not replace, local officers' judgement.",
+    },
+    "export.cli.bad_year": {
+        "vi": "Năm {year} không có trong bộ dữ liệu (có các năm {first}–{last}).",
+        "en": "Year {year} is not in the dataset (it has {first}–{last}).",
+    },
+    "export.cli.write_error": {"vi": "Không ghi được tệp {path}: {error}", "en": "Could not write {path}: {error}"},
+    "export.cli.audit_error": {
+        "vi": "Không ghi được nhật ký xuất dữ liệu vào {path}: {error}. Tệp chưa được tạo.",
+        "en": "Could not write the export to the audit log at {path}: {error}. No file was written.",
+    },
+    "export.cli.written": {"vi": "Đã ghi {rows} dòng vào {path} ({fmt}).", "en": "Wrote {rows} rows to {path} ({fmt})."},
+}
 
 # --- priorities page (pages/priorities.py) -----------------------------------
-_PRIORITIES: dict[str, dict[str, str]] = {}
+_PRIORITIES: dict[str, dict[str, str]] = {
+    "page.priorities": {"vi": "Ưu tiên", "en": "Priorities"},
+    "pr.intro": {
+        "vi": "Danh sách xã ưu tiên theo điểm nguy cơ, lọc theo địa bàn, phân bổ ngân sách cho chương trình và bố trí điểm tuần tra; xuất ra tệp để gửi đi.",
+        "en": "Priority communes by risk, filtered by area; a budgeted programme allocation and patrol bases; exported to files you can send.",
+    },
+    "pr.ranking": {"vi": "Xếp hạng theo", "en": "Rank by"},
+    "pr.ranking.model": {"vi": "Điểm mô hình", "en": "Model score"},
+    "pr.ranking.composite": {"vi": "Chỉ số tổng hợp", "en": "Composite index"},
+    "pr.filters": {"vi": "Bộ lọc", "en": "Filters"},
+    "pr.districts": {"vi": "Huyện cũ", "en": "Former districts"},
+    "pr.max_border": {"vi": "Cách biên giới tối đa (km; 0 = không lọc)", "en": "Distance to the border at most (km; 0 = no filter)"},
+    "pr.min_population": {"vi": "Dân số tối thiểu", "en": "Minimum population"},
+    "pr.thresholds": {"vi": "Ngưỡng chỉ số (≥)", "en": "Indicator thresholds (≥)"},
+    "pr.count": {"vi": "{shown} / {total} xã", "en": "{shown} of {total} communes"},
+    "pr.selection_hint": {
+        "vi": "Chọn dòng trong bảng hoặc bấm vào xã trên bản đồ: các xã được chọn được viền đậm ở cả hai nơi.",
+        "en": "Select rows in the table or click communes on the map: the selection is outlined in both.",
+    },
+    "pr.clear_selection": {"vi": "Bỏ chọn", "en": "Clear selection"},
+    "pr.selected": {"vi": "Đã chọn", "en": "Selected"},
+    "pr.col.rank": {"vi": "Hạng", "en": "Rank"},
+    "pr.col.interval": {"vi": "Khoảng hạng 90%", "en": "90% rank interval"},
+    "pr.col.score": {"vi": "Điểm", "en": "Score"},
+    "pr.col.drivers": {"vi": "Lý do chính", "en": "Main reasons"},
+    "pr.col.cases_3y": {"vi": "Vụ việc 3 năm gần nhất", "en": "Cases, last 3 years"},
+    "pr.col.hotspot": {"vi": "Điểm nóng", "en": "Hotspot"},
+    "pr.col.dist_border": {"vi": "Cách biên giới (km)", "en": "To the border (km)"},
+    "pr.col.population": {"vi": "Dân số", "en": "Population"},
+    "pr.export": {"vi": "Xuất danh sách", "en": "Export the list"},
+}
 
 CATALOG: dict[str, dict[str, str]] = {
     **_UI, **_IO, **_MODEL, **_COMPOSITE, **_STORE, **_ACCOUNTS, **_MODEL_PAGE, **_DATA_PAGE, **_HOTSPOTS,

@@ -148,21 +148,22 @@ def base_map(
 def add_choropleth(
     fmap: folium.Map, layer: DisplayLayer, values: Mapping[str, float], classification: Classification,
     value_texts: Mapping[str, str], labels: Mapping[str, str], name: str,
-    selected_id: str | None = None,
+    selected_id: str | None = None, selected_ids: set[str] | frozenset[str] = frozenset(),
 ) -> folium.GeoJson:
     """Communes filled by class, with an escaped tooltip: name, former district, value.
 
     `classification.classes` is aligned with `layer.features` order.
     `labels` gives the tooltip aliases for keys name, former_district, value.
     """
+    highlighted = set(selected_ids) | ({selected_id} if selected_id else set())
     features = []
     for i, feat in enumerate(layer.features):
         props = feat["properties"]
         cid = str(props.get("commune_id"))
         style = {
             "fillColor": classification.colour_of(int(classification.classes[i])) if len(classification.classes) else "#d9d9d9",
-            "color": "#1f1f1f" if cid == selected_id else "#555555",
-            "weight": 3 if cid == selected_id else 0.6,
+            "color": "#1f1f1f" if cid in highlighted else "#555555",
+            "weight": 3 if cid in highlighted else 0.6,
             "fillOpacity": 0.8,
         }
         features.append({

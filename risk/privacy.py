@@ -110,3 +110,19 @@ def visible_case_points(cases: pd.DataFrame, role: Role) -> pd.DataFrame:
     columns = ["case_id", "date", "lon", "lat", "commune_id", "form", "victims"]
     located = cases[cases["lon"].notna() & cases["lat"].notna()]
     return located[[c for c in columns if c in located.columns]].reset_index(drop=True)
+
+
+def case_totals(
+    cases: pd.DataFrame, commune_ids: list[str], years: list[int], role: Role, k: int = DEFAULT_SMALL_CELL_K,
+) -> pd.Series:
+    """Recorded cases per commune summed over `years`, as text the role may see.
+
+    The sum is the cell: for roles that may not see case rows a non-zero total
+    below k is shown as "<k". Indexed by commune_id.
+    """
+    located = cases[cases["commune_id"].notna() & cases["date"].notna()]
+    located = located[located["date"].dt.year.isin(list(years))]
+    totals = located.groupby(located["commune_id"].astype(str)).size()
+    totals = totals.reindex([str(c) for c in commune_ids], fill_value=0).astype("int64")
+    suppress = not can_see_case_points(role)
+    return totals.map(lambda n: f"<{k}" if suppress and 0 < n < k else str(int(n)))

@@ -21,6 +21,7 @@ APP = str(PROJECT_ROOT / "dashboard.py")
 PAGES = {
     "risk_map": "pages/risk_map.py",
     "hotspots": "pages/hotspots.py",
+    "priorities": "pages/priorities.py",
     "model": "pages/model.py",
     "data": "pages/data.py",
     "audit": "pages/audit.py",
@@ -88,7 +89,7 @@ def test_each_role_sees_exactly_its_pages(role):
 
 
 @pytest.mark.parametrize("role", [Role.PLANNER, Role.OFFICIAL])
-@pytest.mark.parametrize("page", ["risk_map", "hotspots", "model"])
+@pytest.mark.parametrize("page", ["risk_map", "hotspots", "priorities", "model"])
 def test_no_case_coordinates_reach_planners_or_officials(role, page):
     at = session_app(role)
     commune = load_dataset(DEFAULT_DATA_DIR).cases["commune_id"].value_counts().index[0]

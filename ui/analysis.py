@@ -102,3 +102,37 @@ def composite(year: int, config) -> pd.DataFrame:
 
 def composite_sensitivity(year: int, config):
     return _composite_sensitivity(state.dataset_key(), int(year), config)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _hotspot_classes(key: state.DatasetKey, year_from: int, year_to: int) -> pd.Series:
+    from risk.hotspots import HotspotOptions, hotspot_analysis
+
+    ds = state.load_by_key(key)
+    # 9,999 permutations as on the Hotspots page: with 999 no commune can reach 99 % after FDR.
+    result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators,
+                              HotspotOptions(year_from, year_to, permutations=9999))
+    return result.table.set_index("commune_id")["class"]
+
+
+def hotspot_classes(year_from: int, year_to: int) -> pd.Series | None:
+    """Gi* class per commune over the period (None when the data cannot be analysed)."""
+    from risk.hotspots import HotspotError
+
+    try:
+        return _hotspot_classes(state.dataset_key(), int(year_from), int(year_to))
+    except HotspotError:
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _distances(key: state.DatasetKey) -> pd.DataFrame:
+    from risk.spatial_weights import commune_distances_km
+
+    ds = state.load_by_key(key)
+    return commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")
+
+
+def distances() -> pd.DataFrame:
+    """dist_border_km and dist_gate_km per commune (NaN without a border or gates)."""
+    return _distances(state.dataset_key())

@@ -1,0 +1,55 @@
+"""The priority list: columns, order, filters, and role-shaped case totals."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from risk.priorities import COLUMNS, PriorityFilters, apply_filters, drivers_text, priority_table
+from risk.privacy import Role, case_totals
+
+
+@pytest.fixture
+def parts():
+    boundaries = pd.DataFrame({"commune_id": ["1", "2", "3", "4"], "name": ["Xã A", "Xã B", "Phường C", "Xã D"],
+                               "former_district": ["H1", "H1", "H2", "H2"]})
+    ranking = pd.DataFrame({"commune_id": ["3", "1", "4", "2"], "score": [0.9, 0.5, 0.3, 0.1], "rank": [1, 2, 3, 4],
+                            "rank_low": [1, 1, 2, 3], "rank_high": [2, 3, 4, 4],
+                            "drivers": [[{"feature": "poverty_rate", "contribution": 0.4}], [], None, []]})
+    indicators = pd.DataFrame({"commune_id": ["1", "2", "3", "4"], "poverty_rate": [30.0, 5.0, 12.0, 50.0],
+                               "population": [5000, 20000, 8000, 3000]})
+    dist = pd.Series([5.0, 40.0, 15.0, 0.0], index=["1", "2", "3", "4"])
+    return boundaries, ranking, indicators, dist
+
+
+def test_table_is_sorted_by_rank_with_every_column(parts):
+    boundaries, ranking, indicators, dist = parts
+    table = priority_table(boundaries, ranking, indicators, dist_border_km=dist)
+    assert list(table.columns) == list(COLUMNS)
+    assert table["commune_id"].tolist() == ["3", "1", "4", "2"]
+    assert table.loc[0, "drivers"] == "▲ poverty_rate" and table.loc[0, "name"] == "Phường C"
+    assert table.loc[2, "dist_border_km"] == 0.0 and table.loc[1, "population"] == 5000
+
+
+def test_filters_keep_original_ranks(parts):
+    boundaries, ranking, indicators, dist = parts
+    table = priority_table(boundaries, ranking, indicators, dist_border_km=dist)
+    assert apply_filters(table, indicators, PriorityFilters(districts=("H2",)))["rank"].tolist() == [1, 3]
+    assert apply_filters(table, indicators, PriorityFilters(max_border_km=10))["commune_id"].tolist() == ["1", "4"]
+    assert apply_filters(table, indicators, PriorityFilters(min_population=6000))["commune_id"].tolist() == ["3", "2"]
+    both = PriorityFilters(thresholds={"poverty_rate": 12.0}, max_border_km=20)
+    assert apply_filters(table, indicators, both)["commune_id"].tolist() == ["3", "1", "4"]
+    assert both.describe() == {"max_border_km": 20, "min_poverty_rate": 12.0}
+
+
+def test_drivers_text_marks_direction():
+    text = drivers_text([{"feature": "a", "contribution": 0.2}, {"feature": "b", "contribution": -0.1}], str.upper)
+    assert text == "▲ A, ▼ B"
+
+
+def test_case_totals_are_suppressed_for_planners_only():
+    cases = pd.DataFrame({"commune_id": ["1", "1", "2", "2", "2", "3"],
+                          "date": pd.to_datetime(["2023-01-01", "2024-01-01", "2023-02-02", "2024-02-02",
+                                                  "2025-02-02", "2019-01-01"])})
+    planner = case_totals(cases, ["1", "2", "3"], [2023, 2024, 2025], Role.PLANNER)
+    assert planner.tolist() == ["<3", "3", "0"]
+    assert case_totals(cases, ["1", "2", "3"], [2023, 2024, 2025], Role.COMMANDER).tolist() == ["2", "3", "0"]

@@ -1,0 +1,84 @@
+"""Priorities page in AppTest: the list, its filters, the selection shared with the map."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from risk.i18n import t
+from risk.privacy import Role
+from risk.settings import PROJECT_ROOT
+from ui.auth import Session
+
+APP = str(PROJECT_ROOT / "dashboard.py")
+
+
+def open_priorities(role: Role = Role.PLANNER, lang: str = "en", **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["lang"] = lang
+    at.session_state["auth"] = Session("u", role, False, datetime.now(timezone.utc))
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/priorities.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def listing(at: AppTest):
+    return at.dataframe[0].value
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_ranked_list_with_all_columns(lang):
+    at = open_priorities(lang=lang)
+    assert at.title[0].value == t("page.priorities", lang)
+    table = listing(at)
+    for key in ("pr.col.rank", "pr.col.interval", "pr.col.score", "pr.col.drivers", "pr.col.cases_3y",
+                "pr.col.hotspot", "pr.col.dist_border"):
+        assert t(key, lang) in table.columns
+    ranks = table[t("pr.col.rank", lang)].tolist()
+    assert ranks == sorted(ranks) and len(ranks) == 130
+    assert at.get("component_instance"), "the map is missing"
+
+
+def test_planner_sees_suppressed_case_totals_commander_exact():
+    planner = listing(open_priorities(Role.PLANNER))[t("pr.col.cases_3y", "en")].tolist()
+    commander = listing(open_priorities(Role.COMMANDER))[t("pr.col.cases_3y", "en")].tolist()
+    assert "<3" in planner and "<3" not in commander
+    assert [p for p, c in zip(planner, commander) if p != c] and all(
+        p == "<3" for p, c in zip(planner, commander) if p != c)
+
+
+def test_filters_narrow_the_list_and_keep_ranks():
+    at = open_priorities()
+    at.multiselect(key="pr_districts").set_value(["Huyện Kỳ Sơn"])
+    at.run()
+    table = listing(at)
+    assert set(table[t("col.former_district", "en")]) == {"Huyện Kỳ Sơn"}
+    assert any(c.value == t("pr.count", "en", shown=len(table), total=130) for c in at.caption)
+    at.slider(key="pr_border").set_value(10.0)
+    at.run()
+    narrowed = listing(at)
+    assert len(narrowed) <= len(table) and (narrowed[t("pr.col.dist_border", "en")] <= 10).all()
+
+
+def test_map_clicks_select_rows():
+    at = open_priorities(pr_map_selected=["16819"])
+    table = listing(at)
+    selected = table[table[t("pr.selected", "en")]]
+    assert selected[t("col.commune_id", "en")].tolist() == ["16819"]
+    import json
+
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert script.count('"weight": 3}') == 1  # the one selected commune is outlined on the map
+
+
+def test_composite_ranking_without_the_model():
+    at = open_priorities()
+    at.radio(key="pr_ranking").set_value("composite")
+    at.run()
+    assert not at.exception
+    assert len(listing(at)) == 130
