@@ -182,6 +182,75 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return _run_model(args, work)
 
 
+def allocation_candidates(ds, year: int, config, cost_column: str | None = None):
+    """Candidate communes for risk.allocate: model scores for `year` joined with that year's
+    population (and cost column) and the communes' former district."""
+    import pandas as pd
+
+    from risk.model import score
+
+    table = score(ds, year, config)[["commune_id", "name", "score"]]
+    wanted = ["commune_id", "population"] + ([cost_column] if cost_column and cost_column != "population" else [])
+    rows = ds.indicators[ds.indicators["year"] == year]
+    rows = rows[[c for c in wanted if c in rows.columns]]
+    out = table.merge(rows, on="commune_id", how="left")
+    if "former_district" in ds.boundaries.columns:
+        out = out.merge(pd.DataFrame(ds.boundaries[["commune_id", "former_district"]]), on="commune_id", how="left")
+    return out
+
+
+def _cmd_allocate(args: argparse.Namespace) -> int:
+    """Budgeted programme allocation (exact integer program) against the greedy ranking; exit 2 on bad input."""
+    from risk.allocate import AllocationError, allocate
+    from risk.i18n import t
+
+    lang = args.lang
+
+    def work(ds) -> int:
+        try:
+            candidates = allocation_candidates(ds, args.year, _model_config(args), args.cost_column)
+            result = allocate(candidates, args.budget, cost=args.cost_column or args.cost, objective=args.objective,
+                              min_per_district=args.min_per_district, must_include=set(args.include),
+                              must_exclude=set(args.exclude))
+        except AllocationError as err:
+            print(err.message(lang), file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(_json_safe(result.to_dict()), ensure_ascii=False))
+            return 0
+        names = dict(zip(candidates["commune_id"].astype(str), candidates["name"]))
+        print(t("allocate.cli.summary", lang, n=len(result.chosen), cost=f"{result.cost:g}",
+                budget=f"{result.budget:g}", objective=f"{result.objective:.4g}"))
+        for commune_id in result.chosen:
+            print(f"  {commune_id}  {names.get(commune_id, '')}")
+        print(t("allocate.cli.greedy", lang, n=len(result.greedy_chosen), cost=f"{result.greedy_cost:g}",
+                objective=f"{result.greedy_objective:.4g}"))
+        share = "–" if result.gap_share is None else f"{100 * result.gap_share:.1f} %"
+        print(t("allocate.cli.gap", lang, gap=f"{result.gap:.4g}", share=share))
+        return 0
+
+    return _run_model(args, work)
+
+
+def _add_allocate_parser(sub) -> None:
+    from risk.allocate import OBJECTIVES
+
+    alloc = sub.add_parser("allocate", help="budgeted programme allocation (exact integer program) vs. the ranking")
+    _add_model_options(alloc)
+    alloc.add_argument("--year", type=int, required=True)
+    alloc.add_argument("--budget", type=float, required=True, metavar="B")
+    costs = alloc.add_mutually_exclusive_group()
+    costs.add_argument("--cost-column", default=None, metavar="C", help="per-commune cost from this indicator column")
+    costs.add_argument("--cost", type=float, default=1.0, metavar="X",
+                       help="flat cost per programme (default 1: the budget is a number of programmes)")
+    alloc.add_argument("--objective", choices=OBJECTIVES, default="score_x_population")
+    alloc.add_argument("--min-per-district", type=int, default=0, metavar="N", help="at least N per former district")
+    alloc.add_argument("--include", nargs="+", action="extend", default=[], metavar="ID", help="communes that must get one")
+    alloc.add_argument("--exclude", nargs="+", action="extend", default=[], metavar="ID", help="communes left out")
+    alloc.add_argument("--bootstrap", type=int, default=0, help=argparse.SUPPRESS)
+    alloc.set_defaults(func=_cmd_allocate)
+
+
 def _json_safe(value):
     """Plain JSON values: numpy scalars to Python, NaN and infinities to null."""
     import math
@@ -211,6 +280,135 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
     parser.add_argument("--json", action="store_true")
+
+# --- export: the ranked priority list as a file, audited ---------------------------
+
+
+def _data_version(folder: Path) -> str:
+    """sha256 (first 12 hex) over the dataset's files, so a file says which data it came from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.split(".")[0] in (
+            "boundaries", "indicators", "cases", "border", "border_gates", "dataset")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()[:12]
+
+
+def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
+    """Ranked priority list for `year`: rank, interval, commune, score, drivers as text, cases over the
+    last 3 years per commune (counts only, small cells hidden for `role`), distance to the border."""
+    import pandas as pd
+
+    from risk.features import feature_label
+    from risk.model import score
+    from risk.privacy import commune_case_counts
+    from risk.spatial_weights import commune_distances_km
+
+    ranked = score(ds, year, config)
+    ids = ranked["commune_id"].astype(str).tolist()
+    years = [year - 2, year - 1, year]
+    counts = commune_case_counts(ds.cases, ids, years, role, k=k).set_index("commune_id")["total"]
+    districts = ds.boundaries.assign(commune_id=ds.boundaries["commune_id"].astype(str)).set_index("commune_id")
+    distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
+    table = pd.DataFrame({
+        "rank": ranked["rank"].astype(int).to_numpy(), "rank_low": ranked["rank_low"].astype(int).to_numpy(),
+        "rank_high": ranked["rank_high"].astype(int).to_numpy(), "commune_id": ids,
+        "name": ranked["name"].astype(str).to_numpy(),
+        "former_district": (districts["former_district"].reindex(ids).to_numpy() if "former_district" in districts
+                            else [None] * len(ids)),
+        "score": ranked["score"].astype(float).round(4).to_numpy(),
+        "drivers": ["; ".join(f"{feature_label(d['feature'], lang)} {d['contribution']:+.2f}" for d in drivers)
+                    for drivers in ranked["drivers"]],
+        # A visible count stays a number; a hidden one ("<3", "≥4") stays text.
+        "cases_3y": [int(c) if str(c).isdigit() else str(c) for c in counts.reindex(ids).to_numpy()],
+        "dist_border_km": distances.reindex(ids).astype(float).round(1).to_numpy(),
+    })
+    return table, years
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Write the ranked priority list for --year to --out in --format, after recording it in the audit log."""
+    import os
+
+    from risk.export import ExportMeta, audit_details, export_table, utc_now_iso
+    from risk.i18n import t
+    from risk.model import ModelConfig
+    from risk.privacy import Role
+    from risk.settings import load_settings
+    from risk.store import StoreError, append_audit
+
+    lang = args.lang
+
+    def work(ds) -> int:
+        if args.year not in ds.years:
+            print(t("export.cli.bad_year", lang, year=args.year, first=ds.years[0], last=ds.years[-1]), file=sys.stderr)
+            return 2
+        conf = load_settings()
+        role = Role(args.role)
+        config = ModelConfig(n_bootstrap=20)
+        table, years = _priority_export_table(ds, args.year, config, role, conf.small_cell_k, lang)
+        labels = {c: t(f"export.col.{c}", lang, first=years[0], last=years[-1]) if c == "cases_3y"
+                  else t(f"export.col.{c}", lang) for c in table.columns}
+        meta = ExportMeta(
+            title=t("export.cli.title", lang, year=args.year),
+            method=t("export.cli.method", lang, next=args.year + 1, model=t(f"model.kind.{config.kind}", lang),
+                     bootstrap=config.n_bootstrap, first=years[0], last=years[-1], k=conf.small_cell_k,
+                     role=role.value),
+            data_version=_data_version(ds.folder), dataset=ds.name, date=utc_now_iso(),
+            filters={"year": args.year, "cases_years": f"{years[0]}–{years[-1]}", "role": role.value},
+            user=_cli_user(args), language=lang, column_labels=labels,
+            notes=(t("app.demo_notice", lang),) if ds.generated else (),
+        )
+        data, _, _ = export_table(table, args.format, meta, geometry=ds.boundaries, border=ds.border)
+        out = Path(args.out)
+        tmp = out.with_name(f".{out.name}.part")
+        try:
+            tmp.write_bytes(data)
+        except OSError as err:
+            print(t("export.cli.write_error", lang, path=out, error=err.strerror or err), file=sys.stderr)
+            return 2
+        store_path = args.store or str(conf.store_path)
+        try:  # no file leaves without its audit entry
+            append_audit(store_path, meta.user, "export", audit_details(meta, args.format, len(table)), len(table))
+        except Exception as err:  # noqa: BLE001 (whatever failed, the file must not stay)
+            tmp.unlink(missing_ok=True)
+            text = err.message(lang) if isinstance(err, StoreError) else str(err)
+            print(t("export.cli.audit_error", lang, path=store_path, error=text), file=sys.stderr)
+            return 2
+        try:
+            os.replace(tmp, out)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            print(t("export.cli.write_error", lang, path=out, error=err.strerror or err), file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps({"out": str(out), "format": args.format, "rows": len(table)}, ensure_ascii=False))
+        else:
+            print(t("export.cli.written", lang, rows=len(table), path=out, fmt=args.format))
+        return 0
+
+    return _run_model(args, work)
+
+
+def _add_export_parser(sub) -> None:
+    from risk.export import FORMATS
+    from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
+    from risk.privacy import Role
+
+    exp = sub.add_parser("export", help="write the ranked priority list for a year as csv, xlsx, geojson, gpkg or pdf")
+    exp.add_argument("--data", required=True, help="dataset folder")
+    exp.add_argument("--year", type=int, required=True)
+    exp.add_argument("--format", choices=FORMATS, required=True)
+    exp.add_argument("--out", required=True, help="file to write")
+    exp.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICIAL.value,
+                     help="whose view of case counts (default official: counts below k hidden)")
+    exp.add_argument("--user", help="who exports (default: the login name)")
+    exp.add_argument("--store", default=None, help="store holding the audit log (default: RISK_STORE, var/store.gpkg)")
+    exp.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of the file and messages")
+    exp.add_argument("--json", action="store_true")
+    exp.set_defaults(func=_cmd_export)
+
 
 # --- import and versions (the embedded store) -------------------------------------
 
@@ -367,7 +565,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--bootstrap", type=int, default=100, metavar="N", help="bootstrap refits for rank intervals")
     score.set_defaults(func=_cmd_score)
 
+    _add_allocate_parser(sub)
+
     _add_store_commands(sub)
+    _add_export_parser(sub)
 
     from risk import cli_users
 
