@@ -1,7 +1,7 @@
 """Run every benchmark module in turn."""
 import importlib
 
-MODULES = ["bench.map_render", "bench.first_map", "bench.model", "bench.hotspots"]
+MODULES = ["bench.map_render", "bench.first_map", "bench.model", "bench.hotspots", "bench.allocate"]
 
 for name in MODULES:
     print(f"\n=== {name} ===", flush=True)
