@@ -2,15 +2,17 @@
 a budgeted programme allocation, patrol coverage, and exports."""
 from __future__ import annotations
 
+import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from risk.allocate import OBJECTIVES, AllocationError, allocate, commune_points, cover, patrol_sites
 from risk.classify import classify
 from risk.features import ModelError, feature_label
 from risk.i18n import t
 from risk.indicators import indicator_for
-from risk.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map
+from risk.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map, escape
 from risk.priorities import PriorityFilters, apply_filters, priority_table
 from risk.privacy import case_totals
 from ui import analysis, state, widgets
@@ -107,6 +109,102 @@ if selected and st.button(t("pr.clear_selection", lang), key="pr_clear"):
     st.session_state.pop("pr_table", None)
     st.rerun()
 
+# --- budgeted allocation ---------------------------------------------------------------
+st.header(t("pr.alloc", lang))
+st.caption(t("pr.alloc_help", lang))
+numeric_columns = [c for c in indicators_year.columns if c not in ("commune_id", "year")
+                   and pd.api.types.is_numeric_dtype(indicators_year[c])]
+a1, a2, a3, a4 = st.columns(4)
+budget = a1.number_input(t("pr.budget", lang), min_value=0.0, value=1000.0, step=100.0, key="pr_budget")
+cost_mode = a2.radio(t("pr.cost_mode", lang), ("flat", "column"), horizontal=True, key="pr_cost_mode",
+                     format_func=lambda m: t(f"pr.cost_mode.{m}", lang))
+if cost_mode == "flat":
+    flat_cost = a3.number_input(t("pr.cost", lang), min_value=0.0, value=100.0, step=10.0, key="pr_cost")
+    cost_column = None
+else:
+    cost_column = a3.selectbox(t("pr.cost_column", lang), numeric_columns, key="pr_cost_column",
+                               format_func=lambda k: indicator_for(k).label(lang))
+objective = a4.radio(t("pr.objective", lang), OBJECTIVES, key="pr_objective",
+                     format_func=lambda o: t(f"pr.objective.{o}", lang))
+b1, b2, b3 = st.columns([1, 2, 2])
+min_per_district = b1.number_input(t("pr.min_per_district", lang), min_value=0, value=0, step=1, key="pr_min_district")
+names = dict(zip(shown["commune_id"], shown["name"]))
+include = b2.multiselect(t("pr.include", lang), list(names), key="pr_include", format_func=lambda c: names[c])
+exclude = b3.multiselect(t("pr.exclude", lang), list(names), key="pr_exclude", format_func=lambda c: names[c])
+if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
+    candidates = shown[["commune_id", "score", "population", "former_district"]].copy()
+    if cost_column:
+        candidates["cost"] = (indicators_year.assign(commune_id=indicators_year["commune_id"].astype(str))
+                              .set_index("commune_id")[cost_column].reindex(candidates["commune_id"]).to_numpy())
+    try:
+        plan = allocate(candidates, budget, cost="cost" if cost_column else flat_cost, objective=objective,
+                        min_per_district=int(min_per_district), must_include=include, must_exclude=exclude)
+        st.session_state["pr_allocation"] = {"plan": plan, "settings": {
+            "budget": budget, "cost": cost_column or flat_cost, "objective": objective,
+            "min_per_district": int(min_per_district), "include": include, "exclude": exclude}}
+        st.session_state["pr_show"] = "allocation"
+    except AllocationError as err:
+        st.session_state.pop("pr_allocation", None)
+        st.error(err.message(lang))
+allocation = st.session_state.get("pr_allocation")
+if allocation:
+    plan = allocation["plan"]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("pr.alloc_cost", lang), f"{plan.cost:,.0f}")
+    m2.metric(t("pr.alloc_objective", lang), f"{plan.objective:,.1f}")
+    m3.metric(t("pr.alloc_greedy", lang), f"{plan.greedy_objective:,.1f}")
+    m4.metric(t("pr.alloc_gain", lang), f"{plan.gap:+,.1f}",
+              delta=None if plan.gap_share is None else f"{plan.gap_share:+.1%}")
+    st.caption(t("pr.alloc_why", lang))
+    st.caption(t("pr.alloc_chosen", lang, n=len(plan.chosen)) + ": " +
+               ", ".join(table.set_index("commune_id").loc[list(plan.chosen), "name"].astype(str)))
+
+# --- patrol coverage --------------------------------------------------------------------
+st.header(t("pr.coverage", lang))
+st.caption(t("pr.coverage_help", lang))
+p1, p2, p3 = st.columns(3)
+k_bases = p1.number_input(t("pr.k", lang), min_value=1, max_value=50, value=5, step=1, key="pr_k")
+radius = p2.number_input(t("pr.radius", lang), min_value=1.0, max_value=200.0, value=15.0, step=1.0, key="pr_radius")
+site_kind = p3.radio(t("pr.sites", lang), ("communes", "gates", "upload"), key="pr_sites",
+                     format_func=lambda k: t(f"pr.sites.{k}", lang))
+uploaded_sites = None
+if site_kind == "upload":
+    upload = st.file_uploader(t("pr.sites_file", lang), type=["csv"], key="pr_sites_file")
+    if upload is not None:
+        try:
+            uploaded_sites = pd.read_csv(upload, dtype={"name": str})
+            if not {"name", "lon", "lat"} <= set(uploaded_sites.columns):
+                raise ValueError
+        except Exception:  # any unreadable file: one clear message, nothing kept
+            uploaded_sites = None
+            st.error(t("pr.sites_bad", lang))
+if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
+    points = commune_points(ds.boundaries)
+    communes = points.merge(table[["commune_id", "score", "population"]], on="commune_id")
+    sites = patrol_sites(boundaries=ds.boundaries if site_kind == "communes" else None,
+                         gates=ds.gates if site_kind == "gates" else None,
+                         points=uploaded_sites if site_kind == "upload" else None)
+    try:
+        st.session_state["pr_coverage"] = cover(communes, sites, int(k_bases), float(radius), objective=objective)
+        st.session_state["pr_show"] = "coverage"
+    except AllocationError as err:
+        st.session_state.pop("pr_coverage", None)
+        st.error(err.message(lang))
+coverage = st.session_state.get("pr_coverage")
+if coverage:
+    c1, c2 = st.columns(2)
+    c1.metric(t("pr.covered_share", lang), f"{coverage.covered_share or 0:.1%}")
+    c2.metric(t("pr.greedy_share", lang), f"{coverage.greedy_share or 0:.1%}")
+    st.caption(f"{t('pr.bases', lang)}: " + ", ".join(b.name for b in coverage.bases))
+
+# --- the map ----------------------------------------------------------------------------
+shows = ["selection"] + (["allocation"] if allocation else []) + (["coverage"] if coverage else [])
+if st.session_state.get("pr_show") not in shows:
+    st.session_state["pr_show"] = "selection"
+show = st.radio(t("pr.show_on_map", lang), shows, horizontal=True, key="pr_show",
+                format_func=lambda m: t(f"pr.show.{m}", lang))
+highlight = {"selection": selected, "allocation": set(allocation["plan"].chosen) if allocation else set(),
+             "coverage": set(coverage.covered) if coverage else set()}[show]
 values = table.set_index("commune_id")["score"].where(table.set_index("commune_id").index.isin(shown["commune_id"]))
 feature_ids = [str(f["properties"]["commune_id"]) for f in layer.features]
 values = values.reindex(feature_ids)
@@ -119,8 +217,14 @@ add_choropleth(
     {cid: f"#{rank_text.get(cid)}" for cid in feature_ids if cid in set(shown["commune_id"])},
     labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
             "value": t("pr.col.rank", lang)},
-    name=t("map.layers.communes", lang), selected_ids=selected,
+    name=t("map.layers.communes", lang), selected_ids=highlight,
 )
+if show == "coverage" and coverage:
+    for base in coverage.bases:
+        folium.Circle([base.lat, base.lon], radius=coverage.radius_km * 1000, color="#08519c", weight=2,
+                      fill=True, fill_opacity=0.08, interactive=False).add_to(fmap)
+        folium.CircleMarker([base.lat, base.lon], radius=6, color="#ffffff", weight=2, fill=True,
+                            fill_color="#08519c", fill_opacity=1, tooltip=escape(base.name)).add_to(fmap)
 add_outline(fmap, layer.outline, t("map.layers.outline", lang))
 add_border(fmap, ds.border, t("map.layers.border", lang))
 add_gates(fmap, ds.gates, t("map.layers.gates", lang))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -199,6 +201,24 @@ def allocation_candidates(ds, year: int, config, cost_column: str | None = None)
     return out
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send file descriptor 1 to stderr for the block (native libraries write there directly)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded interpreter)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _cmd_allocate(args: argparse.Namespace) -> int:
     """Budgeted programme allocation (exact integer program) against the greedy ranking; exit 2 on bad input."""
     from risk.allocate import AllocationError, allocate
@@ -209,9 +229,10 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
     def work(ds) -> int:
         try:
             candidates = allocation_candidates(ds, args.year, _model_config(args), args.cost_column)
-            result = allocate(candidates, args.budget, cost=args.cost_column or args.cost, objective=args.objective,
-                              min_per_district=args.min_per_district, must_include=set(args.include),
-                              must_exclude=set(args.exclude))
+            with _stdout_to_stderr():  # HiGHS may print progress lines from C++, which would break --json
+                result = allocate(candidates, args.budget, cost=args.cost_column or args.cost,
+                                  objective=args.objective, min_per_district=args.min_per_district,
+                                  must_include=set(args.include), must_exclude=set(args.exclude))
         except AllocationError as err:
             print(err.message(lang), file=sys.stderr)
             return 2
@@ -302,13 +323,13 @@ def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
 
     from risk.features import feature_label
     from risk.model import score
-    from risk.privacy import commune_case_counts
+    from risk.privacy import case_totals
     from risk.spatial_weights import commune_distances_km
 
     ranked = score(ds, year, config)
     ids = ranked["commune_id"].astype(str).tolist()
     years = [year - 2, year - 1, year]
-    counts = commune_case_counts(ds.cases, ids, years, role, k=k).set_index("commune_id")["total"]
+    counts = case_totals(ds.cases, ids, years, role, k=k)  # same cells as the priorities page
     districts = ds.boundaries.assign(commune_id=ds.boundaries["commune_id"].astype(str)).set_index("commune_id")
     distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
     table = pd.DataFrame({
@@ -320,7 +341,7 @@ def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
         "score": ranked["score"].astype(float).round(4).to_numpy(),
         "drivers": ["; ".join(f"{feature_label(d['feature'], lang)} {d['contribution']:+.2f}" for d in drivers)
                     for drivers in ranked["drivers"]],
-        # A visible count stays a number; a hidden one ("<3", "≥4") stays text.
+        # A visible count stays a number; a hidden one ("<3") stays text.
         "cases_3y": [int(c) if str(c).isdigit() else str(c) for c in counts.reindex(ids).to_numpy()],
         "dist_border_km": distances.reindex(ids).astype(float).round(1).to_numpy(),
     })

@@ -439,7 +439,9 @@ def write_pdf(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame 
     if len(shown.columns):
         cells = [[_pdf_text(c) for c in shown.columns]] + [[_pdf_text(v) for v in row]
                                                            for row in shown.itertuples(index=False, name=None)]
-        lengths = [min(45, max(4, *(len(r[i]) for r in cells))) for i in range(len(shown.columns))]
+        # Width from the body and the header's longest word: headers wrap, codes and numbers do not.
+        lengths = [min(45, max(4, max((len(w) for w in cells[0][i].split()), default=0),
+                               *(len(r[i]) for r in cells[1:]))) + 1 for i in range(len(shown.columns))]
         pdf.set_font("DejaVu", "", 7 if len(shown.columns) > 8 else 8)
         with pdf.table(col_widths=tuple(lengths), text_align="LEFT", line_height=4,
                        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),

@@ -82,3 +82,47 @@ def test_composite_ranking_without_the_model():
     at.run()
     assert not at.exception
     assert len(listing(at)) == 130
+
+
+def test_allocation_beats_the_ranking_and_shows_on_the_map():
+    at = open_priorities()
+    at.number_input(key="pr_budget").set_value(1000.0)
+    at.number_input(key="pr_cost").set_value(100.0)
+    at.button(key="pr_run_alloc").click()
+    at.run()
+    assert not at.exception and not at.error
+    plan = at.session_state["pr_allocation"]["plan"]
+    assert len(plan.chosen) == 10 and plan.cost <= 1000
+    assert plan.objective >= plan.greedy_objective
+    labels = [m.label for m in at.metric]
+    assert t("pr.alloc_gain", "en") in labels
+    assert at.radio(key="pr_show").value == "allocation"
+    import json
+
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert script.count('"weight": 3}') == 10
+
+
+def test_allocation_error_is_explained():
+    at = open_priorities()
+    at.number_input(key="pr_budget").set_value(50.0)
+    at.number_input(key="pr_cost").set_value(100.0)
+    at.multiselect(key="pr_include").set_value(["16819"])
+    at.button(key="pr_run_alloc").click()
+    at.run()
+    assert not at.exception
+    assert at.error, "an impossible plan must be explained"
+    assert "budget" in at.error[0].value and "pr_allocation" not in at.session_state
+
+
+def test_patrol_coverage_at_gates():
+    at = open_priorities()
+    at.number_input(key="pr_k").set_value(2)
+    at.radio(key="pr_sites").set_value("gates")
+    at.button(key="pr_run_cover").click()
+    at.run()
+    assert not at.exception and not at.error
+    coverage = at.session_state["pr_coverage"]
+    assert len(coverage.bases) == 2 and 0 < coverage.covered_share <= 1
+    assert coverage.covered_share >= coverage.greedy_share - 1e-9
+    assert t("pr.coverage_help", "en") in [c.value for c in at.caption]
