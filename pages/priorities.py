@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from risk.allocate import OBJECTIVES, AllocationError, allocate, commune_points, cover, patrol_sites
 from risk.classify import classify
+from risk.export import FORMATS, ExportMeta, audit_details, export_table, utc_now_iso
 from risk.features import ModelError, feature_label
 from risk.i18n import t
 from risk.indicators import indicator_for
@@ -236,5 +237,41 @@ if clicked_id and clicked_id in feature_ids and clicked_id != st.session_state.g
     st.session_state["pr_map_selected"] = sorted(map_selected ^ {clicked_id})  # a click toggles
     st.rerun()
 
-st.session_state["pr_current"] = {"year": year, "ranking": ranking_kind, "filters": filters.describe(),
-                                  "rows": len(shown)}
+# --- exports ------------------------------------------------------------------------
+st.header(t("pr.export", lang))
+whats = ["list"] + (["allocation"] if allocation else [])
+e1, e2, e3 = st.columns([2, 1, 1])
+what = e1.radio(t("pr.export_what", lang), whats, horizontal=True, key="pr_export_what",
+                format_func=lambda w: t(f"pr.export_what.{w}", lang))
+fmt = e2.selectbox(t("pr.export_format", lang), FORMATS, key="pr_export_format", format_func=str.upper)
+if e3.button(t("pr.export_prepare", lang), key="pr_export_prepare"):
+    rows = shown if what == "list" else shown[shown["commune_id"].isin(allocation["plan"].chosen)]
+    out = rows.drop(columns=["population"]).copy()
+    labels = {"rank": t("pr.col.rank", lang), "rank_low": t("pr.col.interval", lang) + " ↓",
+              "rank_high": t("pr.col.interval", lang) + " ↑", "commune_id": t("col.commune_id", lang),
+              "name": t("col.name", lang), "former_district": t("col.former_district", lang),
+              "score": t("pr.col.score", lang), "drivers": t("pr.col.drivers", lang),
+              "cases_3y": t("pr.col.cases_3y", lang), "hotspot": t("pr.col.hotspot", lang),
+              "dist_border_km": t("pr.col.dist_border", lang)}
+    method = t(f"pr.method.{ranking_kind}", lang, next_year=year + 1)
+    if what == "allocation":
+        cfg = allocation["settings"]
+        method += t("pr.method.allocation", lang, budget=cfg["budget"], cost=cfg["cost"],
+                    objective=t(f"pr.objective.{cfg['objective']}", lang))
+    session = state.current_session()
+    meta = ExportMeta(
+        title=t(f"pr.export_title.{what}", lang, year=year), method=method,
+        data_version=state.data_version_label(ds), dataset=ds.name, date=utc_now_iso(),
+        filters={"year": year, "ranking": ranking_kind, **filters.describe()},
+        user=session.username if session else "", language=lang,
+        column_labels=labels, notes=(t("pr.demo_note", lang),) if ds.generated else (),
+    )
+    data, filename, mime = export_table(out, fmt, meta, geometry=ds.boundaries, border=ds.border)
+    state.audit("export", meta.user, audit_details(meta, fmt, len(out)), len(out))
+    st.session_state["pr_export"] = {"data": data, "name": filename, "mime": mime, "rows": len(out), "fmt": fmt}
+prepared = st.session_state.get("pr_export")
+if prepared:
+    st.download_button(t("pr.export_download", lang, name=prepared["name"]), prepared["data"],
+                       file_name=prepared["name"], mime=prepared["mime"], key="pr_export_download",
+                       on_click="ignore", type="primary")
+    st.caption(t("pr.export_logged", lang, rows=prepared["rows"], fmt=prepared["fmt"].upper()))

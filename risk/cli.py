@@ -306,14 +306,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _data_version(folder: Path) -> str:
-    """sha256 (first 12 hex) over the dataset's files, so a file says which data it came from."""
-    import hashlib
+    from risk.export import folder_version
 
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.split(".")[0] in (
-            "boundaries", "indicators", "cases", "border", "border_gates", "dataset")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return "sha256:" + digest.hexdigest()[:12]
+    return folder_version(folder)
 
 
 def _priority_export_table(ds, year: int, config, role, k: int, lang: str):

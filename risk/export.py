@@ -85,6 +85,18 @@ class ExportMeta:
     notes: tuple[str, ...] = ()
 
 
+def folder_version(folder) -> str:
+    """sha256 (first 12 hex) over a dataset folder's files, so an exported file says which data it came from."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.split(".")[0] in (
+            "boundaries", "indicators", "cases", "border", "border_gates", "dataset")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()[:12]
+
+
 def utc_now_iso() -> str:
     """The current UTC time, to the second, for ExportMeta.date."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()

@@ -1413,6 +1413,28 @@ _PRIORITIES: dict[str, dict[str, str]] = {
     "pr.show.selection": {"vi": "Xã đang chọn", "en": "Selected communes"},
     "pr.show.allocation": {"vi": "Kết quả phân bổ", "en": "Allocation"},
     "pr.show.coverage": {"vi": "Điểm tuần tra", "en": "Patrol bases"},
+    "pr.export_what": {"vi": "Nội dung", "en": "What"},
+    "pr.export_what.list": {"vi": "Danh sách ưu tiên (đã lọc)", "en": "Priority list (filtered)"},
+    "pr.export_what.allocation": {"vi": "Kết quả phân bổ", "en": "Allocation"},
+    "pr.export_format": {"vi": "Định dạng", "en": "Format"},
+    "pr.export_prepare": {"vi": "Tạo tệp", "en": "Make the file"},
+    "pr.export_download": {"vi": "Tải xuống {name}", "en": "Download {name}"},
+    "pr.export_logged": {"vi": "Đã ghi vào nhật ký: {rows} dòng, {fmt}.", "en": "Written to the audit log: {rows} rows, {fmt}."},
+    "pr.export_title.list": {"vi": "Danh sách xã ưu tiên năm {year}", "en": "Priority communes, {year}"},
+    "pr.export_title.allocation": {"vi": "Phân bổ chương trình năm {year}", "en": "Programme allocation, {year}"},
+    "pr.method.model": {
+        "vi": "Xếp hạng theo xác suất có ít nhất một vụ việc được ghi nhận năm {next_year} (hồi quy logistic, kiểm định theo thời gian; xem trang Mô hình). Khoảng hạng 90% từ bootstrap.",
+        "en": "Ranked by the probability of at least one recorded case in {next_year} (logistic regression, temporally backtested; see the Model page). 90% rank intervals from the bootstrap.",
+    },
+    "pr.method.composite": {
+        "vi": "Xếp hạng theo chỉ số tổng hợp 0–100 của các chỉ số đã chuẩn hóa, với trọng số do người lập kế hoạch chọn.",
+        "en": "Ranked by a 0–100 composite of normalised indicators, with weights chosen by the planner.",
+    },
+    "pr.method.allocation": {
+        "vi": " Phân bổ: ngân sách {budget}, chi phí {cost}, mục tiêu {objective}; giải chính xác bằng quy hoạch nguyên (HiGHS).",
+        "en": " Allocation: budget {budget}, cost {cost}, objective {objective}; solved exactly as an integer program (HiGHS).",
+    },
+    "pr.demo_note": {"vi": "DỮ LIỆU MINH HỌA, do máy tạo ra, không phải số liệu thật.", "en": "DEMO DATA: generated, not real figures."},
 }
 
 CATALOG: dict[str, dict[str, str]] = {

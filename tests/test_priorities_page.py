@@ -126,3 +126,38 @@ def test_patrol_coverage_at_gates():
     assert len(coverage.bases) == 2 and 0 < coverage.covered_share <= 1
     assert coverage.covered_share >= coverage.greedy_share - 1e-9
     assert t("pr.coverage_help", "en") in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
+def test_export_is_offered_and_audited(fmt):
+    from risk.settings import load_settings
+    from risk.store import Store
+
+    at = open_priorities()
+    at.selectbox(key="pr_export_format").set_value(fmt)
+    at.button(key="pr_export_prepare").click()
+    at.run()
+    assert not at.exception
+    prepared = at.session_state["pr_export"]
+    assert prepared["rows"] == 130 and prepared["name"].endswith("." + fmt) and len(prepared["data"]) > 100
+    log = Store(load_settings().store_path).audit(action="export")
+    assert len(log) == 1 and log.loc[0, "user"] == "u" and log.loc[0, "rows"] == 130
+    assert log.loc[0, "details"]["format"] == fmt and log.loc[0, "details"]["filters"]["year"] == 2025
+
+
+def test_allocation_export_holds_the_chosen_communes():
+    import io
+
+    at = open_priorities()
+    at.button(key="pr_run_alloc").click()
+    at.run()
+    at.radio(key="pr_export_what").set_value("allocation")
+    at.selectbox(key="pr_export_format").set_value("csv")
+    at.button(key="pr_export_prepare").click()
+    at.run()
+    assert not at.exception
+    import pandas as pd
+
+    frame = pd.read_csv(io.BytesIO(at.session_state["pr_export"]["data"]), encoding="utf-8-sig", dtype=str)
+    chosen = set(at.session_state["pr_allocation"]["plan"].chosen)
+    assert set(frame[t("col.commune_id", "en")]) == chosen

@@ -118,6 +118,20 @@ def audit(action: str, user: str, details: dict | None = None, rows: int | None 
     store().append_audit(user, action, details or {}, rows)
 
 
+def current_session():
+    """The signed-in session (ui.auth.Session) or None."""
+    return st.session_state.get("auth")
+
+
+def data_version_label(ds: Dataset) -> str:
+    """What an export says about its data: the store version, or the folder's files' checksum."""
+    if ds.meta.get("store_version") is not None:
+        return f"#{ds.meta['store_version']} {ds.meta.get('store_label', '')} ({ds.meta.get('store_created_at', '')})"
+    from risk.export import folder_version
+
+    return f"{ds.folder.name} {folder_version(ds.folder)}"
+
+
 def require_page(page: str) -> None:
     """Every page calls this first: sign-in, then the role check, even when the page is reached
     by its URL. (With a pages/ folder, a fresh server may run a page file on its own, without
