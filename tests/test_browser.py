@@ -66,3 +66,25 @@ def test_english_switch_in_browser(server):
         assert wait_for_text(page, "DEMO DATA")
         assert wait_for_paths(page, 100) >= 100
         assert blocked == []
+
+
+def test_priority_list_downloads_as_csv_offline(server):
+    import io
+
+    import pandas as pd
+
+    with browser_page(server) as (page, blocked):
+        page.goto(server, wait_until="domcontentloaded")
+        assert wait_for_paths(page, 130) >= 130
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Ưu tiên").click()
+        assert wait_for_text(page, "Xuất danh sách", 60000)
+        assert wait_for_paths(page, 130) >= 130  # the priorities map
+        page.get_by_role("button", name="Tạo tệp").click()
+        assert wait_for_text(page, "Tải xuống", 60000)
+        with page.expect_download(timeout=60000) as info:
+            page.get_by_role("button", name="Tải xuống").click()
+        path = info.value.path()
+        frame = pd.read_csv(io.BytesIO(open(path, "rb").read()), encoding="utf-8-sig", dtype=str)
+        assert len(frame) == 130 and "Xã Mường Xén" in set(frame["Tên"])
+        page.screenshot(path=str(ARTIFACTS / "priorities.png"), full_page=True)
+        assert blocked == [], blocked[:5]
