@@ -88,3 +88,19 @@ def test_priority_list_downloads_as_csv_offline(server):
         assert len(frame) == 130 and "Xã Mường Xén" in set(frame["Tên"])
         page.screenshot(path=str(ARTIFACTS / "priorities.png"), full_page=True)
         assert blocked == [], blocked[:5]
+
+
+def test_planner_sees_no_case_markers_on_any_map(server):
+    """Demo mode is a read-only planner: neither the risk map nor the hotspots map carries case points."""
+    from tests.browser import count_in_map
+
+    with browser_page(server) as (page, blocked):
+        page.goto(server, wait_until="domcontentloaded")
+        assert wait_for_paths(page, 130) >= 130
+        assert count_in_map(page, ".marker-cluster, .leaflet-marker-icon, .leaflet-heatmap-layer") == 0
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Điểm nóng").click()
+        assert wait_for_text(page, "Điểm nóng, điểm lạnh", 60000)
+        assert wait_for_paths(page, 130) >= 130
+        page.wait_for_timeout(2000)
+        assert count_in_map(page, ".marker-cluster, .leaflet-marker-icon, .leaflet-heatmap-layer") == 0
+        assert blocked == []

@@ -1,0 +1,43 @@
+"""The audit log records sign-ins (failed and successful), imports, activations and exports,
+in order, with the user."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from risk.accounts import Accounts
+from risk.privacy import Role
+from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
+from risk.store import Store
+
+APP = str(PROJECT_ROOT / "dashboard.py")
+
+
+def test_every_audited_action_in_order_with_its_user(monkeypatch):
+    monkeypatch.setenv("RISK_DEMO_MODE", "off")
+    conf = load_settings()
+    Accounts(conf.accounts_db).add("boss", Role.ADMIN, "admin-password")
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["lang"] = "en"
+    at.run()
+    for password in ("wrong-password", "admin-password"):
+        at.text_input(key="login_user").input("boss")
+        at.text_input(key="login_password").input(password)
+        at.button[0].click()
+        at.run()
+    assert not at.exception
+
+    store = Store(conf.store_path)  # the same calls the Data page makes
+    store.import_dataset(DEFAULT_DATA_DIR, user="boss", label="first")
+    store.import_dataset(DEFAULT_DATA_DIR, user="boss", label="second")
+    store.activate(1, "boss")
+
+    at.switch_page("pages/priorities.py")
+    at.run()
+    at.button(key="pr_export_prepare").click()
+    at.run()
+    assert not at.exception
+
+    log = store.audit().iloc[::-1]  # oldest first
+    assert log["action"].tolist() == ["sign_in_failed", "sign_in", "import", "import", "activate", "export"]
+    assert set(log["user"]) == {"boss"}
+    assert log.iloc[-1]["rows"] == 130 and log.iloc[4]["details"]["version"] == 1
