@@ -36,7 +36,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.spatial_weights import metric_crs
 
 __all__ = [
@@ -51,19 +51,9 @@ _REL_TOL = 1e-9
 _MILP_STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
 
 
-class AllocationError(Exception):
+class AllocationError(LocalisedError):
     """Inputs or rules the allocation cannot work with; the message comes from risk.i18n."""
 
-    def __init__(self, code: str, **params: object):
-        self.code = code
-        self.params = params
-        super().__init__(code, params)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return t(self.code, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message("en")
 
 
 # --- shared helpers -------------------------------------------------------------------

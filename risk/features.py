@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 from risk.spatial_weights import contiguity_weights, metric_crs
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.indicators import indicator_for
 from risk.io import Dataset
 
@@ -47,19 +47,9 @@ LABEL_COLUMNS: tuple[str, ...] = ("target", "weight", "cases_next")
 PATROL = "patrol"
 
 
-class ModelError(Exception):
+class ModelError(LocalisedError):
     """Data or options the model cannot work with; the message comes from risk.i18n."""
 
-    def __init__(self, code: str, **params: object):
-        self.code = code
-        self.params = params
-        super().__init__(code, params)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return t(self.code, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message("en")
 
 
 def feature_label(key: str, lang: str = DEFAULT_LANGUAGE) -> str:

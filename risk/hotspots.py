@@ -81,7 +81,7 @@ import pandas as pd
 from libpysal.graph import Graph
 from scipy import stats
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.io import FORMS
 from risk.spatial_weights import SpatialWeights, contiguity_weights, distance_band_weights
 
@@ -118,19 +118,9 @@ NOT_SIGNIFICANT = "not_significant"
 NO_PATTERN = "no_pattern"
 
 
-class HotspotError(Exception):
+class HotspotError(LocalisedError):
     """Options or data the analysis cannot work with; the message comes from risk.i18n."""
 
-    def __init__(self, code: str, **params: object):
-        self.code = code
-        self.params = params
-        super().__init__(code, params)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return t(self.code, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message("en")
 
 
 # --- Gi* and its classes ---------------------------------------------------------------

@@ -1456,3 +1456,29 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
 def placeholders(text: str) -> set[str]:
     """Names of the `{placeholders}` in a template (used by the catalogue test)."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class LocalisedError(Exception):
+    """An error whose text lives in the catalogue: `code` is an i18n key, `params` fill it.
+
+    The engine raises these; pages and the CLI render `message(lang)` in the
+    user's language, so no traceback or English-only text reaches a user.
+    """
+
+    def __init__(self, code: str, **params: object):
+        self.code = code
+        self.params = params
+        super().__init__(code, params)
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return t(self.code, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def __reduce__(self):  # keyword parameters survive pickling (caches, subprocesses)
+        return (_rebuild_error, (type(self), self.code, self.params))
+
+
+def _rebuild_error(cls: type, code: str, params: dict) -> LocalisedError:
+    return cls(code, **params)

@@ -54,7 +54,7 @@ import shapely
 
 from risk.formats import Limits
 from risk.geofiles import WGS84
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.importer import ImportRejected, ImportReport, check_upload
 from risk.io import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, Dataset, Problem, empty_cases
 
@@ -134,18 +134,9 @@ CREATE INDEX model_runs_version ON model_runs (version_id);
 """
 
 
-class StoreError(Exception):
+class StoreError(LocalisedError):
     """A store operation that cannot be done; `message(lang)` says why."""
 
-    def __init__(self, code: str, **params: object):
-        super().__init__(code, params)
-        self.code, self.params = code, params
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return t(self.code, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message("en")
 
 
 def _checkpoint(stage: str) -> None:
