@@ -41,12 +41,18 @@ def test_admin_imports_a_dataset_and_the_map_uses_it(tmp_path):
         files = ["boundaries.geojson", "indicators.csv", "cases.csv", "border.geojson", "border_gates.csv"]
         for i, name in enumerate(files):
             uploader = page.locator('[data-testid="stFileUploader"]').nth(i)
-            uploader.locator('input[type="file"]').set_input_files(str(DEFAULT_DATA_DIR / name))
-            waited = 0
-            while uploader.get_by_text(name).count() == 0 and waited < 20000:
-                page.wait_for_timeout(200)
-                waited += 200
+            # A rerun triggered by the previous upload can replace the widget while a file is being
+            # set; like a person would, try again when the file does not show up.
+            for _attempt in range(3):
+                uploader.locator('input[type="file"]').set_input_files(str(DEFAULT_DATA_DIR / name))
+                waited = 0
+                while uploader.get_by_text(name).count() == 0 and waited < 15000:
+                    page.wait_for_timeout(200)
+                    waited += 200
+                if uploader.get_by_text(name).count():
+                    break
             assert uploader.get_by_text(name).count(), f"{name} was not uploaded"
+            page.wait_for_timeout(500)  # let the rerun this upload started finish
         page.get_by_label("Tên phiên bản").fill("Thử nhập dữ liệu")
         page.keyboard.press("Tab")
         page.get_by_role("button", name="Kiểm tra và xem trước").click()
