@@ -312,35 +312,32 @@ def _data_version(folder: Path) -> str:
 
 
 def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
-    """Ranked priority list for `year`: rank, interval, commune, score, drivers as text, cases over the
-    last 3 years per commune (counts only, small cells hidden for `role`), distance to the border."""
-    import pandas as pd
-
+    """The Priorities page's list for `year` (risk.priorities.priority_table, same columns and
+    cells): rank and interval, commune, score, drivers, cases over the last 3 years (counts only,
+    small cells hidden for `role`), hotspot class and distance to the border."""
     from risk.features import feature_label
+    from risk.hotspots import HotspotError, HotspotOptions, hotspot_analysis
+    from risk.i18n import t
     from risk.model import score
+    from risk.priorities import priority_table
     from risk.privacy import case_totals
     from risk.spatial_weights import commune_distances_km
 
     ranked = score(ds, year, config)
-    ids = ranked["commune_id"].astype(str).tolist()
+    ids = ds.boundaries["commune_id"].astype(str).tolist()
     years = [year - 2, year - 1, year]
-    counts = case_totals(ds.cases, ids, years, role, k=k)  # same cells as the priorities page
-    districts = ds.boundaries.assign(commune_id=ds.boundaries["commune_id"].astype(str)).set_index("commune_id")
+    counts = case_totals(ds.cases, ids, years, role, k=k)
+    try:
+        classes = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators,
+                                   HotspotOptions(years[0], year, permutations=9999)).table.set_index("commune_id")["class"]
+        hotspot = classes.map(lambda c: t(f"hotspots.class.{c}", lang))
+    except HotspotError:
+        hotspot = None
     distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
-    table = pd.DataFrame({
-        "rank": ranked["rank"].astype(int).to_numpy(), "rank_low": ranked["rank_low"].astype(int).to_numpy(),
-        "rank_high": ranked["rank_high"].astype(int).to_numpy(), "commune_id": ids,
-        "name": ranked["name"].astype(str).to_numpy(),
-        "former_district": (districts["former_district"].reindex(ids).to_numpy() if "former_district" in districts
-                            else [None] * len(ids)),
-        "score": ranked["score"].astype(float).round(4).to_numpy(),
-        "drivers": ["; ".join(f"{feature_label(d['feature'], lang)} {d['contribution']:+.2f}" for d in drivers)
-                    for drivers in ranked["drivers"]],
-        # A visible count stays a number; a hidden one ("<3") stays text.
-        "cases_3y": [int(c) if str(c).isdigit() else str(c) for c in counts.reindex(ids).to_numpy()],
-        "dist_border_km": distances.reindex(ids).astype(float).round(1).to_numpy(),
-    })
-    return table, years
+    indicators_year = ds.indicators[ds.indicators["year"] == year]
+    table = priority_table(ds.boundaries, ranked, indicators_year, counts, hotspot, distances.round(1),
+                           feature_label=lambda key: feature_label(key, lang))
+    return table.drop(columns=["population"]), years
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -362,7 +359,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             return 2
         conf = load_settings()
         role = Role(args.role)
-        config = ModelConfig(n_bootstrap=20)
+        config = ModelConfig()  # the same model and 100 bootstrap refits as the pages
         table, years = _priority_export_table(ds, args.year, config, role, conf.small_cell_k, lang)
         labels = {c: t(f"export.col.{c}", lang, first=years[0], last=years[-1]) if c == "cases_3y"
                   else t(f"export.col.{c}", lang) for c in table.columns}

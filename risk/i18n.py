@@ -1301,6 +1301,7 @@ _EXPORT: dict[str, dict[str, str]] = {
     "export.col.score": {"vi": "Điểm nguy cơ", "en": "Risk score"},
     "export.col.drivers": {"vi": "Yếu tố chính", "en": "Main drivers"},
     "export.col.cases_3y": {"vi": "Số vụ việc {first}–{last}", "en": "Cases {first}–{last}"},
+    "export.col.hotspot": {"vi": "Điểm nóng", "en": "Hotspot"},
     "export.col.dist_border_km": {"vi": "Cách biên giới (km)", "en": "To the border (km)"},
     "export.cli.title": {
         "vi": "Danh sách xã ưu tiên phòng, chống mua bán người – năm {year}",
