@@ -131,4 +131,4 @@ def sidebar(session: Session, lang: str, audit=None) -> None:
                 st.session_state["_demo_declined"] = True
             st.rerun()
     if session.demo:
-        st.info(t("auth.demo_banner", lang), icon="👁️")
+        st.info(t("auth.demo_banner", lang), icon=":material/visibility:")
