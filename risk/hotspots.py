@@ -81,6 +81,7 @@ import pandas as pd
 from libpysal.graph import Graph
 from scipy import stats
 
+from risk.cases import case_matrix
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.io import FORMS
 from risk.spatial_weights import SpatialWeights, contiguity_weights, distance_band_weights
@@ -368,22 +369,6 @@ def emerging_hotspots(
 
 
 # --- from a dataset to values per commune and year ------------------------------------------------
-
-
-def case_matrix(
-    cases: pd.DataFrame, commune_ids: Sequence[str], years: Sequence[int], form: str | None = None,
-) -> pd.DataFrame:
-    """Recorded cases per commune (rows, in `commune_ids` order) and year (columns), as ints."""
-    located = cases[cases["commune_id"].notna() & cases["date"].notna()]
-    if form:
-        located = located[located["form"] == form]
-    frame = pd.DataFrame({"commune_id": located["commune_id"].astype(str).to_numpy(),
-                          "year": located["date"].dt.year.astype("int64").to_numpy()})
-    counts = frame.groupby(["commune_id", "year"]).size().unstack(fill_value=0)
-    ids = [str(c) for c in commune_ids]
-    counts = counts.reindex(index=ids, columns=list(years), fill_value=0).fillna(0).astype("int64")
-    counts.index.name, counts.columns.name = "commune_id", "year"
-    return counts
 
 
 def population_matrix(indicators: pd.DataFrame, commune_ids: Sequence[str], years: Sequence[int]) -> pd.DataFrame:

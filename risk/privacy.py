@@ -76,14 +76,9 @@ def commune_case_counts(
     includes a hidden cell is shown as "≥m" (m = the visible cells plus 1 per
     hidden cell), so the total cannot be used to work the hidden cells out.
     """
-    located = cases[cases["commune_id"].notna() & cases["date"].notna()]
-    if form:
-        located = located[located["form"] == form]
-    frame = pd.DataFrame({"commune_id": located["commune_id"].astype(str).to_numpy(),
-                          "year": located["date"].dt.year.astype("int64").to_numpy()})
-    counts = frame.groupby(["commune_id", "year"]).size().unstack(fill_value=0)
-    counts = counts.reindex(index=[str(c) for c in commune_ids], columns=list(years), fill_value=0)
-    counts = counts.fillna(0).astype("int64")
+    from risk.cases import case_matrix
+
+    counts = case_matrix(cases, commune_ids, years, form)
     suppress = not can_see_case_points(role)
     rows = []
     for cid, values in counts.iterrows():

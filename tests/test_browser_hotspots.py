@@ -45,14 +45,7 @@ def fresh_server(tmp_path):
 
 
 def wait_for_count(page, selector: str, minimum: int, timeout_ms: int = 60000) -> int:
-    waited, count = 0, 0
-    while waited < timeout_ms:
-        count = count_in_map(page, selector)
-        if count >= minimum:
-            return count
-        page.wait_for_timeout(250)
-        waited += 250
-    return count
+    return wait_for_paths(page, minimum, timeout_ms, selector=selector)
 
 
 def sign_in(page) -> None:
