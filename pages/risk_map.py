@@ -2,6 +2,8 @@
 with the border and gates; clicking a commune opens its panel."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -57,7 +59,9 @@ score_error: ModelError | None = None
 selected = st.session_state.get("selected_commune")
 if len(ds.cases) and (key == SCORE or selected):  # scoring is cached, but only paid for when shown
     try:
-        scores = analysis.scores(year, config).set_index("commune_id")
+        # Colouring needs only the scores (0.1 s); the 100 bootstrap refits behind the rank
+        # intervals (3 s) are paid only once a commune's panel is open.
+        scores = analysis.scores(year, config if selected else replace(config, n_bootstrap=0)).set_index("commune_id")
     except ModelError as err:
         score_error = err
 if key == SCORE and scores is None:
