@@ -159,14 +159,23 @@ def _check_ranges(column: str, numbers: pd.Series, values: pd.Series, log: Probl
             log.add("io.negative_value", row=row, column=column, value=values[row])
 
 
+def _whole_numbers(frame: pd.DataFrame, column: str, log: ProblemLog) -> tuple[pd.Series, pd.Series]:
+    """A required whole-number column: empty cells, non-numbers and fractions reported.
+
+    Returns the parsed numbers and the mask of cells that are whole numbers.
+    """
+    values = frame[column]
+    missing = is_missing(values)
+    for row in values.index[missing]:
+        log.add("io.empty_value", row=row, column=column)
+    numbers = parse_numbers(values.where(~missing, "n/a"), column, log)
+    return numbers, check_integers(numbers, values, column, log)
+
+
 def _years(frame: pd.DataFrame, log: ProblemLog) -> pd.Series:
     """Whole years within the plausible range; others reported (and NaN)."""
     values = frame["year"]
-    missing = is_missing(values)
-    for row in values.index[missing]:
-        log.add("io.empty_value", row=row, column="year")
-    numbers = parse_numbers(values.where(~missing, "n/a"), "year", log)
-    whole = check_integers(numbers, values, "year", log)
+    numbers, whole = _whole_numbers(frame, "year", log)
     numbers = numbers.where(whole)
     for row in numbers.index[(numbers < YEAR_MIN) | (numbers > YEAR_MAX)]:
         log.add("io.year_out_of_range", row=row, column="year", value=values[row], min=YEAR_MIN, max=YEAR_MAX)
@@ -270,11 +279,7 @@ def _dates(frame: pd.DataFrame, today: date, log: ProblemLog) -> pd.Series:
 def _victims(frame: pd.DataFrame, log: ProblemLog) -> pd.Series:
     """Whole numbers of victims, at least one per case."""
     values = frame["victims"]
-    missing = is_missing(values)
-    for row in values.index[missing]:
-        log.add("io.empty_value", row=row, column="victims")
-    numbers = parse_numbers(values.where(~missing, "n/a"), "victims", log)
-    whole = check_integers(numbers, values, "victims", log)
+    numbers, whole = _whole_numbers(frame, "victims", log)
     for row in numbers.index[whole & (numbers < 1)]:
         log.add("io.victims_below_one", row=row, column="victims", value=values[row])
     return numbers

@@ -1,12 +1,13 @@
 """Pages in Streamlit's AppTest: both languages, offline map component, bad data."""
 from __future__ import annotations
 
-import json
 import re
 import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.apptest_helpers import map_args
 
 from risk.i18n import t
 from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
@@ -21,12 +22,6 @@ def run_app(lang: str | None = None, **widgets) -> AppTest:
         at.session_state["lang"] = lang
     at.run()
     return at
-
-
-def map_args(at: AppTest) -> dict:
-    comps = [e for e in at.main if getattr(e, "type", None) == "component_instance"]
-    assert len(comps) == 1, "the page should hold exactly one map component"
-    return json.loads(comps[0].proto.json_args)
 
 
 @pytest.fixture(autouse=True)

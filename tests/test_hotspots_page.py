@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_helpers import map_args
+
 import ui.auth
 from risk.i18n import t
 from risk.privacy import Role
@@ -35,12 +37,6 @@ def run_page(role: Role, lang: str = "en") -> AppTest:
     at.switch_page("pages/hotspots.py")
     at.run()
     return at
-
-
-def map_args(at: AppTest) -> dict:
-    comps = [e for e in at.main if getattr(e, "type", None) == "component_instance"]
-    assert len(comps) == 1, "the page should hold exactly one map component"
-    return json.loads(comps[0].proto.json_args)
 
 
 def case_coordinates(folder=DEFAULT_DATA_DIR) -> list[tuple[float, float]]:
