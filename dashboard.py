@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.i18n import t
-from risk.privacy import page_allowed
+from risk.privacy import dataset_case_total, page_allowed
 from risk.settings import PROJECT_ROOT
 from ui import auth, state, widgets
 
@@ -20,11 +20,11 @@ auth.sidebar(session, lang, audit=state.audit)
 ds = state.dataset()
 
 with st.sidebar:
-    st.caption(f"{t('app.dataset', lang)}: **{ds.name}**")
+    st.caption(f"{t('app.dataset', lang)}: **{widgets.md(ds.name)}**")
     years = ds.years
     st.caption(t(
         "app.dataset_summary", lang, communes=len(ds.boundaries),
-        year_min=min(years) if years else "–", year_max=max(years) if years else "–", cases=len(ds.cases),
+        year_min=min(years) if years else "–", year_max=max(years) if years else "–", cases=dataset_case_total(ds.cases, state.role(), conf.small_cell_k),
     ))
 
 widgets.demo_notice(ds, lang)

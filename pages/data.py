@@ -12,9 +12,9 @@ from streamlit_folium import st_folium
 
 from risk.i18n import t
 from risk.importer import ImportRejected, check_upload, parse_mapping, save_upload
-from risk.mapview import add_outline, base_map, display_layer, escape
+from risk.mapview import add_outline, base_map, display_layer, safe_html
 from risk.store import StoreError
-from ui import auth, state
+from ui import auth, state, widgets
 
 state.require_page("data")
 lang = state.lang()
@@ -29,7 +29,7 @@ st.caption(t("dp.intro", lang))
 version = state.active_store_version()
 if version is not None:
     info = store.versions().set_index("id").loc[version]
-    st.info(t("dp.active", lang, version=version, label=info["label"], at=info["created_at"], user=info["user"]))
+    st.info(widgets.tm("dp.active", lang, version=version, label=info["label"], at=info["created_at"], user=info["user"]))
 else:
     st.info(t("dp.no_store", lang, folder=str(conf.data_dir)))
 
@@ -51,7 +51,7 @@ if st.button(t("dp.check", lang), type="primary", key="up_check"):
         try:
             mapping = parse_mapping(lines)
         except ValueError as err:
-            st.error(t("dp.mapping_bad", lang, line=str(err)))
+            st.error(widgets.tm("dp.mapping_bad", lang, line=str(err)))
             st.stop()
         folder = Path(tempfile.mkdtemp(prefix="risk-upload-"))
         files = {}
@@ -106,7 +106,7 @@ if check:
         fmap = base_map(layer.bounds, conf.static_url, conf.tile_url, conf.tile_attribution)
         folium.GeoJson(
             {"type": "FeatureCollection", "features": [
-                {**f, "properties": {k: escape(v) for k, v in f["properties"].items()}} for f in layer.features]},
+                {**f, "properties": {k: safe_html(v) for k, v in f["properties"].items()}} for f in layer.features]},
             style_function=lambda _f: {"color": "#2c7fb8", "weight": 1, "fillOpacity": 0.25},
             tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
         ).add_to(fmap)
@@ -121,7 +121,7 @@ if check:
                 for message in err.report.messages(lang):
                     st.text(f"• {message}")
             except StoreError as err:
-                st.error(err.message(lang))
+                st.error(widgets.md(err.message(lang)))
             else:
                 st.session_state.pop("import_check", None)
                 st.session_state["import_done"] = saved.version_id

@@ -17,11 +17,11 @@ from risk.hotspots import (
 )
 from risk.i18n import t
 from risk.io import FORMS, Dataset
-from risk.mapview import CANVAS_THRESHOLD, add_border, add_gates, add_outline, base_map, escape, plugin_assets
-from risk.privacy import can_see_case_points, commune_case_counts, visible_case_points
+from risk.mapview import CANVAS_THRESHOLD, add_border, add_gates, add_outline, base_map, plugin_assets, safe_html
+from risk.privacy import can_see_case_points, can_see_case_statistics, commune_case_counts, visible_case_points
 from risk.spatial_weights import commune_distances_km, default_band_km
 from risk.store import append_audit
-from ui import auth, state
+from ui import auth, state, widgets
 
 PERMUTATION_CHOICES = (999, 9999)
 MAX_ZOOM = 18
@@ -120,7 +120,7 @@ try:
     with st.spinner(t("hotspots.running", lang)):
         result = _analysis(ds, options)
 except HotspotError as err:
-    st.error(err.message(lang))
+    st.error(widgets.md(err.message(lang)))
     st.stop()
     raise  # unreachable: st.stop() ends the script run
 
@@ -151,20 +151,20 @@ for feat in layer.features:
     features.append({
         "type": "Feature", "geometry": feat["geometry"],
         "properties": {
-            "commune_id": escape(cid), "name": escape(props.get("name")),
-            "former_district": escape(props.get("former_district")),
-            "class": escape(t(f"hotspots.class.{cls}", lang)),
-            "trend": escape(t(f"hotspots.trend.{trends.get(cid, 'no_pattern')}", lang)),
-            "cases": escape(shown_total.get(cid, "0")),
+            "commune_id": cid, "name": safe_html(props.get("name")),
+            "former_district": safe_html(props.get("former_district")),
+            "class": safe_html(t(f"hotspots.class.{cls}", lang)),
+            "trend": safe_html(t(f"hotspots.trend.{trends.get(cid, 'no_pattern')}", lang)),
+            "cases": safe_html(shown_total.get(cid, "0")),
             "style": {"fillColor": CLASS_COLOURS[cls], "color": "#555555" if inside else "#aaaaaa",
                       "weight": 0.6, "fillOpacity": 0.85 if inside else 0.3},
         },
     })
 folium.GeoJson(
-    {"type": "FeatureCollection", "features": features}, name=escape(t("hotspots.layers.classes", lang)),
+    {"type": "FeatureCollection", "features": features}, name=safe_html(t("hotspots.layers.classes", lang)),
     tooltip=folium.GeoJsonTooltip(
         fields=["name", "former_district", "class", "trend", "cases"],
-        aliases=[escape(t(k, lang)) for k in ("map.tooltip.name", "map.tooltip.former_district",
+        aliases=[safe_html(t(k, lang)) for k in ("map.tooltip.name", "map.tooltip.former_district",
                                                "hotspots.tooltip.class", "hotspots.tooltip.trend",
                                                "hotspots.tooltip.cases")],
         sticky=True,
@@ -185,19 +185,19 @@ if can_see_case_points(role):
         keep &= points["commune_id"].astype(str).isin(in_belt)
     points = points[keep]
     n_points = len(points)
-    cluster = MarkerCluster(name=escape(t("hotspots.layers.clusters", lang)))
+    cluster = MarkerCluster(name=safe_html(t("hotspots.layers.clusters", lang)))
     cluster.default_js, cluster.default_css = plugin_assets(conf.static_url, "markercluster")
     for row in points.itertuples(index=False):
-        tip = (f"<b>{escape(t('hotspots.popup.case', lang))} {escape(row.case_id)}</b><br>"
-               f"{escape(t('hotspots.popup.date', lang))}: {escape(row.date.date().isoformat())}<br>"
-               f"{escape(t(f'hotspots.form.{row.form}', lang) if row.form in FORMS else row.form)}<br>"
-               f"{escape(t('hotspots.popup.victims', lang))}: {escape(int(row.victims))}")
+        tip = (f"<b>{safe_html(t('hotspots.popup.case', lang))} {safe_html(row.case_id)}</b><br>"
+               f"{safe_html(t('hotspots.popup.date', lang))}: {safe_html(row.date.date().isoformat())}<br>"
+               f"{safe_html(t(f'hotspots.form.{row.form}', lang) if row.form in FORMS else row.form)}<br>"
+               f"{safe_html(t('hotspots.popup.victims', lang))}: {safe_html(int(row.victims))}")
         # CircleMarker, not Marker: no icon images to fetch, and clusters still gather them.
         folium.CircleMarker([float(row.lat), float(row.lon)], radius=5, color="#67000d", weight=1, fill=True,
                             fill_color="#ef3b2c", fill_opacity=0.9, tooltip=tip).add_to(cluster)
     cluster.add_to(fmap)
     heat = HeatMap([[float(r.lat), float(r.lon)] for r in points.itertuples(index=False)],
-                   name=escape(t("hotspots.layers.heat", lang)), show=False, radius=22, blur=18, min_opacity=0.3)
+                   name=safe_html(t("hotspots.layers.heat", lang)), show=False, radius=22, blur=18, min_opacity=0.3)
     heat.default_js, heat.default_css = plugin_assets(conf.static_url, "heat")
     heat.add_to(fmap)
 folium.LayerControl(collapsed=True).add_to(fmap)
@@ -252,11 +252,13 @@ hot = hot_commune_table(result, pd.DataFrame(names_frame), distances, shown,
 if hot.empty:
     st.info(t("hotspots.no_hot", lang))
 else:
+    if not can_see_case_statistics(role):  # z and p are functions of the counts (risk/privacy.py)
+        hot = hot.drop(columns=["gi_z", "p_value"])
     view = hot.assign(
         **{"class": hot["class"].map(lambda c: t(f"hotspots.class.{c}", lang)),
            "trend": hot["trend"].map(lambda c: t(f"hotspots.trend.{c}", lang)),
            "dist_border_km": hot["dist_border_km"].round(1), "dist_gate_km": hot["dist_gate_km"].round(1),
-           "gi_z": hot["gi_z"].round(2), "p_value": hot["p_value"].round(4)},
+           **({"gi_z": hot["gi_z"].round(2), "p_value": hot["p_value"].round(4)} if "gi_z" in hot else {})},
     )
     labels = {"commune_id": t("col.commune_id", lang), "name": t("col.name", lang),
               "former_district": t("col.former_district", lang), "total": t("hotspots.col.total", lang),

@@ -9,8 +9,9 @@ import streamlit as st
 
 from risk.features import ModelError, feature_label
 from risk.i18n import t
+from risk.privacy import dataset_case_total
 from risk.model import KINDS, METHODS, METRICS
-from ui import analysis, state
+from ui import analysis, state, widgets
 
 state.require_page("model")
 lang = state.lang()
@@ -36,15 +37,15 @@ try:
         result = analysis.backtest_result(config)
 except ModelError as err:
     st.error(t("mp.cannot_run", lang))
-    st.write(err.message(lang))
+    st.write(widgets.md(err.message(lang)))
     st.stop()
 
 # --- data used -------------------------------------------------------------------------
 st.header(t("mp.data_used", lang))
 years = ds.years
-st.write(t("mp.data_summary", lang, dataset=ds.name, communes=len(ds.boundaries),
-           years=f"{min(years)}–{max(years)}", cases=len(ds.cases)))
-st.caption(f"{t('mp.features', lang)}: " + ", ".join(feature_label(f, lang) for f in result.features))
+st.write(widgets.tm("mp.data_summary", lang, dataset=ds.name, communes=len(ds.boundaries),
+           years=f"{min(years)}–{max(years)}", cases=dataset_case_total(ds.cases, state.role(), state.settings().small_cell_k)))
+st.caption(f"{t('mp.features', lang)}: " + ", ".join(widgets.md(feature_label(f, lang)) for f in result.features))
 
 # --- backtest ---------------------------------------------------------------------------
 st.header(t("mp.backtest", lang))
@@ -129,6 +130,6 @@ st.caption(t("mp.patrol_help", lang))
 if result.notes:
     st.subheader(t("mp.notes", lang))
     for note in result.notes:
-        st.write(f"- {note.message(lang)}")
+        st.write(f"- {widgets.md(note.message(lang))}")
 st.header(t("mp.limitations", lang))
 st.markdown(t("mp.limitations_text", lang))

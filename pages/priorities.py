@@ -13,9 +13,10 @@ from risk.export import FORMATS, ExportMeta, audit_details, export_table, utc_no
 from risk.features import ModelError, feature_label
 from risk.i18n import t
 from risk.indicators import indicator_for
-from risk.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map, escape
+from risk.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map, safe_html
 from risk.priorities import PriorityFilters, apply_filters, priority_table
-from risk.privacy import case_totals
+from risk.io import DataError, load_sites_upload
+from risk.privacy import case_totals, drivers_column
 from ui import analysis, state, widgets
 
 state.require_page("priorities")
@@ -41,7 +42,7 @@ if ranking_kind == "model":
     try:
         ranking = analysis.scores(year, analysis.model_config())
     except ModelError as err:
-        st.warning(err.message(lang))
+        st.warning(widgets.md(err.message(lang)))
 if ranking is None:
     ranking_kind = "composite"
     config = widgets.composite_weights_editor(ds, lang)
@@ -56,7 +57,7 @@ hot = analysis.hotspot_classes(min(case_years), year) if len(ds.cases) else None
 hot_labels = hot.map(lambda c: t(f"hotspots.class.{c}", lang)) if hot is not None else None
 dist = analysis.distances()
 table = priority_table(ds.boundaries, ranking, indicators_year, cases_3y, hot_labels, dist["dist_border_km"],
-                       feature_label=lambda k: feature_label(k, lang))
+                       feature_label=lambda k: feature_label(k, lang), drivers_column=drivers_column(role))
 
 # --- filters -----------------------------------------------------------------------------
 with st.expander(t("pr.filters", lang), expanded=True):
@@ -76,7 +77,7 @@ with st.expander(t("pr.filters", lang), expanded=True):
             column = indicators_year[key].dropna() if key in indicators_year else pd.Series(dtype=float)
             default = float(column.median()) if len(column) else 0.0
             thresholds[key] = cols[i % len(cols)].number_input(
-                f"{indicator_for(key).label(lang)} ≥", value=round(default, 2), key=f"pr_min_{key}")
+                f"{widgets.md(indicator_for(key).label(lang))} ≥", value=round(default, 2), key=f"pr_min_{key}")
 filters = PriorityFilters(tuple(districts), border_km or None, float(min_pop) or None, thresholds)
 shown = apply_filters(table, indicators_year, filters)
 st.caption(t("pr.count", lang, shown=len(shown), total=len(table)))
@@ -146,7 +147,7 @@ if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
         st.session_state["pr_show"] = "allocation"
     except AllocationError as err:
         st.session_state.pop("pr_allocation", None)
-        st.error(err.message(lang))
+        st.error(widgets.md(err.message(lang)))
 allocation = st.session_state.get("pr_allocation")
 if allocation:
     plan = allocation["plan"]
@@ -158,7 +159,7 @@ if allocation:
               delta=None if plan.gap_share is None else f"{plan.gap_share:+.1%}")
     st.caption(t("pr.alloc_why", lang))
     st.caption(t("pr.alloc_chosen", lang, n=len(plan.chosen)) + ": " +
-               ", ".join(table.set_index("commune_id").loc[list(plan.chosen), "name"].astype(str)))
+               ", ".join(table.set_index("commune_id").loc[list(plan.chosen), "name"].astype(str).map(widgets.md)))
 
 # --- patrol coverage --------------------------------------------------------------------
 st.header(t("pr.coverage", lang))
@@ -170,15 +171,18 @@ site_kind = p3.radio(t("pr.sites", lang), ("communes", "gates", "upload"), key="
                      format_func=lambda k: t(f"pr.sites.{k}", lang))
 uploaded_sites = None
 if site_kind == "upload":
-    upload = st.file_uploader(t("pr.sites_file", lang), type=["csv"], key="pr_sites_file")
+    upload = None
+    if state.read_only():  # anonymous demo visitors upload nothing (server memory, hostile files)
+        st.caption(t("pr.sites_demo", lang))
+    else:
+        upload = st.file_uploader(t("pr.sites_file", lang), type=["csv"], key="pr_sites_file")
     if upload is not None:
         try:
-            uploaded_sites = pd.read_csv(upload, dtype={"name": str})
-            if not {"name", "lon", "lat"} <= set(uploaded_sites.columns):
-                raise ValueError
-        except Exception:  # any unreadable file: one clear message, nothing kept
-            uploaded_sites = None
+            uploaded_sites = load_sites_upload(upload.name, upload.getvalue())
+        except DataError as err:  # every problem named by row and column; nothing kept
             st.error(t("pr.sites_bad", lang))
+            for message in err.messages(lang):
+                st.text(f"• {message}")
 if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
     points = commune_points(ds.boundaries)
     communes = points.merge(table[["commune_id", "score", "population"]], on="commune_id")
@@ -190,13 +194,13 @@ if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
         st.session_state["pr_show"] = "coverage"
     except AllocationError as err:
         st.session_state.pop("pr_coverage", None)
-        st.error(err.message(lang))
+        st.error(widgets.md(err.message(lang)))
 coverage = st.session_state.get("pr_coverage")
 if coverage:
     c1, c2 = st.columns(2)
     c1.metric(t("pr.covered_share", lang), f"{coverage.covered_share or 0:.1%}")
     c2.metric(t("pr.greedy_share", lang), f"{coverage.greedy_share or 0:.1%}")
-    st.caption(f"{t('pr.bases', lang)}: " + ", ".join(b.name for b in coverage.bases))
+    st.caption(f"{t('pr.bases', lang)}: " + ", ".join(widgets.md(b.name) for b in coverage.bases))
 
 # --- the map ----------------------------------------------------------------------------
 shows = ["selection"] + (["allocation"] if allocation else []) + (["coverage"] if coverage else [])
@@ -225,7 +229,7 @@ if show == "coverage" and coverage:
         folium.Circle([base.lat, base.lon], radius=coverage.radius_km * 1000, color="#08519c", weight=2,
                       fill=True, fill_opacity=0.08, interactive=False).add_to(fmap)
         folium.CircleMarker([base.lat, base.lon], radius=6, color="#ffffff", weight=2, fill=True,
-                            fill_color="#08519c", fill_opacity=1, tooltip=escape(base.name)).add_to(fmap)
+                            fill_color="#08519c", fill_opacity=1, tooltip=safe_html(base.name)).add_to(fmap)
 add_outline(fmap, layer.outline, t("map.layers.outline", lang))
 add_border(fmap, ds.border, t("map.layers.border", lang))
 add_gates(fmap, ds.gates, t("map.layers.gates", lang))

@@ -14,7 +14,7 @@ from risk.features import ModelError, feature_label
 from risk.i18n import t
 from risk.indicators import Indicator, indicator_for
 from risk.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map
-from risk.privacy import case_counts_by_year
+from risk.privacy import case_counts_by_year, drivers_column
 from ui import analysis, state, widgets
 
 SCORE = "__score__"
@@ -65,7 +65,7 @@ if len(ds.cases) and (key == SCORE or selected):  # scoring is cached, but only 
     except ModelError as err:
         score_error = err
 if key == SCORE and scores is None:
-    st.warning(score_error.message(lang) if score_error else t("map.no_data", lang))
+    st.warning(widgets.md(score_error.message(lang)) if score_error else t("map.no_data", lang))
     key = keys[0]
 
 composite: pd.DataFrame | None = None
@@ -115,9 +115,9 @@ with side_col:
                          top10=int(per["top10_overlap"].min()),
                          moved=int((sens.per_commune["rank_spread"] > 5).sum())))
     elif not ind.in_registry:
-        st.caption(t("map.extra_indicator", lang, key=key))
+        st.caption(widgets.tm("map.extra_indicator", lang, key=key))
     elif ind.source:
-        st.caption(f"{t('map.source', lang)}: {ind.source_label(lang)}")
+        st.caption(f"{t('map.source', lang)}: {widgets.md(ind.source_label(lang))}")
     if key != SCORE:
         st.caption(ind.description(lang))
     if key == "ethnic_minority_share":
@@ -137,9 +137,9 @@ if clicked_id and clicked_id in ids and clicked_id != selected:
 def commune_panel(commune_id: str) -> None:
     """Score, rank interval, drivers, indicators and the case trend of one commune."""
     row = ds.boundaries.set_index("commune_id").loc[commune_id]
-    st.subheader(f"{t('map.selected', lang)}: {row['name']}")
+    st.subheader(f"{t('map.selected', lang)}: {widgets.md(row['name'])}")
     if row.get("former_district"):
-        st.caption(f"{t('col.former_district', lang)}: {row['former_district']}")
+        st.caption(f"{t('col.former_district', lang)}: {widgets.md(row['former_district'])}")
     if scores is not None and commune_id in scores.index:
         s = scores.loc[commune_id]
         m1, m2, m3 = st.columns([1, 1, 2])
@@ -148,10 +148,12 @@ def commune_panel(commune_id: str) -> None:
         m2.caption(t("panel.rank_interval", lang, low=int(s["rank_low"]), high=int(s["rank_high"])))
         with m3:
             st.markdown(f"**{t('panel.drivers', lang)}**")
-            for driver in s["drivers"]:
+            for driver in s[drivers_column(state.role())]:
                 sign = "▲" if driver["contribution"] > 0 else "▼"
                 effect = t("panel.driver_up" if driver["contribution"] > 0 else "panel.driver_down", lang)
-                st.write(f"{sign} {feature_label(driver['feature'], lang)}: {effect} ({driver['contribution']:+.2f})")
+                st.write(f"{sign} {widgets.md(feature_label(driver['feature'], lang))}: {effect} ({driver['contribution']:+.2f})")
+            if drivers_column(state.role()) != "drivers":
+                st.caption(t("panel.drivers_cases_hidden", lang))
     if composite is not None and commune_id in composite.index and composite_config is not None:
         sens = analysis.composite_sensitivity(year, composite_config).per_commune.set_index("commune_id")
         c = composite.loc[commune_id]

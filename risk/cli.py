@@ -320,7 +320,7 @@ def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
     from risk.i18n import t
     from risk.model import score
     from risk.priorities import priority_table
-    from risk.privacy import case_totals
+    from risk.privacy import case_totals, drivers_column
     from risk.spatial_weights import commune_distances_km
 
     ranked = score(ds, year, config)
@@ -336,7 +336,7 @@ def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
     distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
     indicators_year = ds.indicators[ds.indicators["year"] == year]
     table = priority_table(ds.boundaries, ranked, indicators_year, counts, hotspot, distances.round(1),
-                           feature_label=lambda key: feature_label(key, lang))
+                           feature_label=lambda key: feature_label(key, lang), drivers_column=drivers_column(role))
     return table.drop(columns=["population"]), years
 
 

@@ -34,12 +34,15 @@ from risk.indicators import indicator_for
 from risk.io import Dataset
 
 __all__ = [
-    "DERIVED_FEATURES", "FEATURE_LABELS", "ModelError", "feature_keys", "feature_label", "feature_table",
+    "CASE_FEATURES", "DERIVED_FEATURES", "FEATURE_LABELS", "ModelError", "feature_keys", "feature_label", "feature_table",
     "metric_crs",
 ]
 
 DERIVED_FEATURES: tuple[str, ...] = ("dist_border_km", "dist_gate_km", "cases_t", "cases_t1", "neighbour_cases_t")
 # i18n keys of the derived features' labels (indicators are labelled by the registry).
+# Features computed from case counts: for roles that may not see case rows, their values and
+# contributions are a channel to suppressed counts (risk/privacy.py decides who sees them).
+CASE_FEATURES: frozenset[str] = frozenset({"cases_t", "cases_t1", "neighbour_cases_t"})
 FEATURE_LABELS: dict[str, str] = {key: f"model.feature.{key}" for key in DERIVED_FEATURES}
 # Columns of the table that are not features.
 ID_COLUMNS: tuple[str, ...] = ("commune_id", "name", "year", "target_year")

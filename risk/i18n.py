@@ -106,6 +106,10 @@ _IO: dict[str, dict[str, str]] = {
     },
     "io.file_not_found": {"vi": "không tìm thấy tệp.", "en": "the file does not exist."},
     "io.file_empty": {"vi": "tệp rỗng (0 byte).", "en": "the file is empty (0 bytes)."},
+    "io.sites_too_large": {
+        "vi": "tệp điểm lớn hơn {limit_kb} KB; một danh sách đồn, trạm chỉ cần vài KB.",
+        "en": "the points file is larger than {limit_kb} KB; a list of posts needs only a few KB.",
+    },
     "io.no_data": {
         "vi": "tệp không có dòng dữ liệu nào (chỉ có dòng tiêu đề hoặc để trống).",
         "en": "the file has no data rows (only a header, or nothing at all).",
@@ -568,6 +572,18 @@ _STORE: dict[str, dict[str, str]] = {
         "vi": "'{value}' chứa thẻ HTML (<...>); tên và mã không được chứa mã HTML. Hãy sửa ô này.",
         "en": "'{value}' contains an HTML tag (<...>); names and codes cannot contain markup. Correct this cell.",
     },
+    "import.script_in_text": {
+        "vi": "'{value}' chứa dấu ` hoặc ${{ mà bản đồ sẽ chạy như mã JavaScript; tên, mã và loại không được chứa "
+        "các ký tự này. Hãy sửa ô này.",
+        "en": "'{value}' contains a backtick (`) or ${{, which a map would run as JavaScript; names, codes and kinds "
+        "cannot contain them. Correct this cell.",
+    },
+    "import.link_in_text": {
+        "vi": "'{value}' chứa cú pháp liên kết hoặc hình ảnh Markdown (](...) hoặc ![...]) mà trang sẽ tải về; tên và "
+        "mã không được chứa liên kết. Hãy sửa ô này.",
+        "en": "'{value}' contains Markdown link or image syntax (](...) or ![...]), which a page would fetch; names "
+        "and codes cannot contain links. Correct this cell.",
+    },
     "import.name_ambiguous": {
         "vi": "tên xã '{value}' trùng với nhiều xã: {candidates}; hãy ghi mã xã (commune_id), hoặc thêm cột former_district.",
         "en": "the commune name '{value}' matches several communes: {candidates}; give the commune code (commune_id), "
@@ -806,6 +822,12 @@ _MODEL_PAGE: dict[str, dict[str, str]] = {
     "panel.rank_value": {"vi": "{rank} / {n}", "en": "{rank} of {n}"},
     "panel.rank_interval": {"vi": "Khoảng 90%: hạng {low}–{high}", "en": "90% interval: rank {low}–{high}"},
     "panel.drivers": {"vi": "Lý do chính", "en": "Main reasons"},
+    "panel.drivers_cases_hidden": {
+        "vi": "Số vụ việc đã ghi nhận cũng góp phần vào điểm này; mức đóng góp được ẩn với vai trò của bạn, vì nó "
+        "có thể làm lộ số vụ nhỏ. Các lý do trên được chọn trong các chỉ số khác.",
+        "en": "Recorded cases also count in this score; their share is hidden for your role, because it could give "
+        "small counts away. The reasons above are chosen among the other indicators.",
+    },
     "panel.driver_up": {"vi": "làm tăng nguy cơ", "en": "raises the risk"},
     "panel.driver_down": {"vi": "làm giảm nguy cơ", "en": "lowers the risk"},
     "panel.indicators": {"vi": "Các chỉ số qua các năm", "en": "Indicators over the years"},
@@ -1405,6 +1427,10 @@ _PRIORITIES: dict[str, dict[str, str]] = {
     "pr.sites.gates": {"vi": "Cửa khẩu", "en": "Border gates"},
     "pr.sites.upload": {"vi": "Tải lên (CSV: name, lon, lat)", "en": "Upload (CSV: name, lon, lat)"},
     "pr.sites_file": {"vi": "Tệp điểm", "en": "Points file"},
+    "pr.sites_demo": {
+        "vi": "Ở chế độ xem thử không tải tệp lên được; hãy đăng nhập để dùng điểm của riêng bạn.",
+        "en": "Files cannot be uploaded in demo mode; sign in to use your own points.",
+    },
     "pr.sites_bad": {"vi": "Tệp điểm cần các cột name, lon, lat.", "en": "The points file needs the columns name, lon, lat."},
     "pr.run_cover": {"vi": "Tính bố trí", "en": "Place bases"},
     "pr.covered_share": {"vi": "Tỷ lệ nguy cơ được phủ", "en": "Share of risk covered"},

@@ -59,6 +59,7 @@ from risk.io import (
     validate_gates,
     validate_indicators,
 )
+from risk.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header, check_text
 from risk.validation import ProblemLog, clean_text, table_from_rows
 
 __all__ = [
@@ -116,17 +117,8 @@ _TABLE_EXPECTED = {
     "cases": ("case_id", "date", "commune_id", "form", "victims", "detected_by"),
     "gates": ("name", "lon", "lat"),
 }
-_TEXT_COLUMNS = {
-    "boundaries": BOUNDARY_TEXT_COLUMNS,
-    "indicators": ("commune_id", "name", "former_district"),
-    "cases": ("case_id", "commune_id", "name", "former_district", "form", "destination", "detected_by"),
-    "gates": ("name", "kind"),
-}
 # Commune type words dropped before names are compared ("Xã Mường Xén" = "Mường Xén").
 NAME_PREFIXES = ("thị trấn ", "phường ", "xã ", "tt. ", "tt ", "p. ", "x. ")
-_FORMULA_START = tuple("=+-@")
-_MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
-_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?%?$")
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -258,27 +250,6 @@ def name_key(text: object) -> str:
         if key.startswith(prefix) and len(key) > len(prefix):
             return key[len(prefix):].strip()
     return key
-
-
-def _looks_formula(text: str) -> bool:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first), numbers excepted."""
-    return len(text) > 1 and text.startswith(_FORMULA_START) and not _NUMBER.match(text)
-
-
-def check_text(frame: pd.DataFrame, columns: Iterable[str], log: ProblemLog) -> None:
-    """Refuse formulas and HTML in names: no commune or case text needs them, and
-    they would run when a list is opened in Excel or shown in a page."""
-    for column in columns:
-        if column not in frame:
-            continue
-        values = frame[column].map(clean_text)
-        for row, text in values.items():
-            if not text:
-                continue
-            if _looks_formula(text):
-                log.add("import.formula_in_text", row=row, column=column, value=text)
-            elif _MARKUP.search(text):
-                log.add("import.markup_in_text", row=row, column=column, value=text)
 
 
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()]")
@@ -782,6 +753,7 @@ def _table_part(part: str, path: Path, communes: gpd.GeoDataFrame | None, log: P
         if frame is not None and not log:
             log.add("io.no_data")
         return None, set()
+    check_header(frame.columns, log)
     check_text(frame, _TEXT_COLUMNS[part], log)
     if part == "gates":
         return validate_gates(frame, log), set()

@@ -19,6 +19,7 @@ import shapely
 
 from risk.indicators import REGISTRY
 from risk.geofiles import WGS84, check_geometry, locate_points, read_vector, to_wgs84
+from risk.text_safety import TEXT_COLUMNS, check_header, check_meta, check_text
 from risk.validation import (
     DataError,
     Problem,
@@ -86,7 +87,10 @@ def _open_log(path: str | Path) -> tuple[Path, ProblemLog]:
 def _boundaries(path: Path, log: ProblemLog) -> gpd.GeoDataFrame | None:
     """Validated communes in EPSG:4326, or None with the problems in `log`."""
     frame = read_vector(path, log, BOUNDARY_TEXT_COLUMNS)
-    return None if frame is None else validate_boundaries(frame, log)
+    if frame is None:
+        return None
+    check_text(frame, TEXT_COLUMNS["boundaries"], log)
+    return validate_boundaries(frame, log)
 
 
 def validate_boundaries(frame: gpd.GeoDataFrame, log: ProblemLog) -> gpd.GeoDataFrame | None:
@@ -189,6 +193,8 @@ def _indicators(path: Path, commune_ids: Collection[str] | None, log: ProblemLog
     frame = read_table(path, log, known=INDICATOR_KNOWN)
     if frame is None or not len(frame):
         return None
+    check_header(frame.columns, log)
+    check_text(frame, TEXT_COLUMNS["indicators"], log)
     return validate_indicators(frame, commune_ids, log)
 
 
@@ -319,6 +325,8 @@ def _cases(path: Path, communes: gpd.GeoDataFrame | None, log: ProblemLog,
     frame = read_table(path, log, known=CASE_COLUMNS)
     if frame is None or not len(frame):
         return None
+    check_header(frame.columns, log)
+    check_text(frame, TEXT_COLUMNS["cases"], log)
     return validate_cases(frame, communes, log, today)
 
 
@@ -426,6 +434,8 @@ def _gates(path: Path, log: ProblemLog) -> gpd.GeoDataFrame | None:
     frame = read_table(path, log, known=GATE_COLUMNS)
     if frame is None or not len(frame):
         return None
+    check_header(frame.columns, log)
+    check_text(frame, TEXT_COLUMNS["gates"], log)
     return validate_gates(frame, log)
 
 
@@ -456,6 +466,31 @@ def load_gates(path: str | Path) -> gpd.GeoDataFrame:
     return result
 
 
+MAX_SITES_BYTES = 1 << 20  # a list of patrol posts is a few kilobytes
+
+
+def load_sites_upload(filename: str, data: bytes) -> pd.DataFrame:
+    """Patrol sites uploaded on a page (`name, lon, lat`), checked like border gates.
+
+    Read from a temporary folder that is gone when this returns. Raises DataError
+    naming the file, row and column; a file over 1 MiB is refused before parsing.
+    """
+    import tempfile
+
+    name = Path(filename.replace("\\", "/")).name or "sites.csv"
+    if len(data) > MAX_SITES_BYTES:
+        raise DataError([Problem(name, None, None, "io.sites_too_large", {"limit_kb": MAX_SITES_BYTES // 1024})])
+    with tempfile.TemporaryDirectory(prefix="risk-sites-") as folder:
+        path = Path(folder) / ("sites" + (Path(name).suffix.lower() or ".csv"))
+        path.write_bytes(data)
+        log = ProblemLog(name)
+        sites = _gates(path, log)
+        log.raise_if_any()
+    if sites is None:
+        raise DataError([Problem(name, None, None, "io.no_data", {})])
+    return pd.DataFrame(sites[["name", "lon", "lat"]])
+
+
 # --- dataset folder ----------------------------------------------------------------------
 
 
@@ -474,6 +509,7 @@ def read_meta(path: Path, log: ProblemLog) -> dict:
     if not isinstance(meta, dict):
         log.add("io.json_not_object")
         return {}
+    check_meta(meta, log)
     return meta
 
 

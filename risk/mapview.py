@@ -47,11 +47,18 @@ def plugin_assets(static_url: str, plugin: str) -> tuple[list[tuple[str, str]], 
     raise ValueError(f"no local copy of Leaflet plugin {plugin!r}")
 
 
-def escape(value: Any) -> str:
-    """Text for HTML: data-file strings may carry markup."""
+# Characters that end or run a JavaScript template literal (folium writes Tooltip and Popup text
+# inside `...`), written as HTML character references: inert in JavaScript, identical on screen.
+_TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;", "\\": "&#92;"})
+
+
+def safe_html(value: Any) -> str:
+    """Data text made safe for every place folium puts it: HTML (Leaflet sets tooltips with
+    innerHTML), a JavaScript template literal (folium's Tooltip) and a JSON string (GeoJSON
+    properties). Every map layer passes data text through here and nowhere else."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_TEMPLATE_LITERAL)
 
 
 @dataclass(frozen=True)
@@ -169,20 +176,20 @@ def add_choropleth(
         features.append({
             "type": "Feature", "geometry": feat["geometry"],
             "properties": {
-                "commune_id": escape(cid),
-                "name": escape(props.get("name")),
-                "former_district": escape(props.get("former_district")),
-                "value": escape(value_texts.get(cid, "")),
+                "commune_id": cid,  # data for the click, never shown: JSON-encoded, not escaped
+                "name": safe_html(props.get("name")),
+                "former_district": safe_html(props.get("former_district")),
+                "value": safe_html(value_texts.get(cid, "")),
                 "style": style,
             },
         })
     tooltip = folium.GeoJsonTooltip(
         fields=["name", "former_district", "value"],
-        aliases=[escape(labels["name"]), escape(labels["former_district"]), escape(labels["value"])],
+        aliases=[safe_html(labels["name"]), safe_html(labels["former_district"]), safe_html(labels["value"])],
         sticky=True,
     )
     layer_obj = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=escape(name), tooltip=tooltip,
+        {"type": "FeatureCollection", "features": features}, name=safe_html(name), tooltip=tooltip,
         highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
     )
     layer_obj.add_to(fmap)
@@ -191,7 +198,7 @@ def add_choropleth(
 
 def add_outline(fmap: folium.Map, outline: dict, name: str) -> None:
     folium.GeoJson(
-        {"type": "Feature", "geometry": outline, "properties": {}}, name=escape(name),
+        {"type": "Feature", "geometry": outline, "properties": {}}, name=safe_html(name),
         style_function=lambda _f: {"fill": False, "color": "#252525", "weight": 2.2},
         interactive=False,
     ).add_to(fmap)
@@ -202,7 +209,7 @@ def add_border(fmap: folium.Map, border: gpd.GeoDataFrame | None, name: str) -> 
         return
     geo = json.loads(border[["geometry"]].to_crs(DISPLAY_CRS).to_json(drop_id=True))
     folium.GeoJson(
-        geo, name=escape(name),
+        geo, name=safe_html(name),
         style_function=lambda _f: {"color": "#7a0177", "weight": 3.5, "dashArray": "8 5"},
         interactive=False,
     ).add_to(fmap)
@@ -211,11 +218,11 @@ def add_border(fmap: folium.Map, border: gpd.GeoDataFrame | None, name: str) -> 
 def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str) -> None:
     if gates is None or gates.empty:
         return
-    group = folium.FeatureGroup(name=escape(name))
+    group = folium.FeatureGroup(name=safe_html(name))
     pts = gates.to_crs(DISPLAY_CRS)
     for _, row in pts.iterrows():
-        label = escape(row.get("name", ""))
-        kind = escape(row.get("kind", "")) if "kind" in pts.columns else ""
+        label = safe_html(row.get("name", ""))
+        kind = safe_html(row.get("kind", "")) if "kind" in pts.columns else ""
         # CircleMarker, not RegularPolygonMarker: the latter pulls leaflet-dvf from a CDN.
         folium.CircleMarker(
             location=[row.geometry.y, row.geometry.x], radius=7,

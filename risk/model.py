@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from risk.features import ModelError, feature_keys, feature_table
+from risk.features import CASE_FEATURES, ModelError, feature_keys, feature_table
 from risk.i18n import DEFAULT_LANGUAGE, t
 from risk.io import Dataset
 
@@ -488,11 +488,14 @@ def _contributions(pipe: Pipeline, kind: str, train: pd.DataFrame, rows: pd.Data
     return out
 
 
-def _drivers(contrib: np.ndarray, features: list[str], top: int = 3) -> list[list[dict]]:
-    """Per row, the `top` features with the largest absolute contribution (ties by feature order)."""
+def _drivers(contrib: np.ndarray, features: list[str], top: int = 3,
+             leave_out: frozenset[str] = frozenset()) -> list[list[dict]]:
+    """Per row, the `top` features with the largest absolute contribution (ties by feature order),
+    choosing only among features not in `leave_out`."""
     out = []
+    pool = [j for j, f in enumerate(features) if f not in leave_out]
     for row in contrib:
-        order = sorted(range(len(features)), key=lambda j: (-abs(row[j]), j))[:top]
+        order = sorted(pool, key=lambda j: (-abs(row[j]), j))[:top]
         out.append([{"feature": features[j], "contribution": float(row[j])} for j in order])
     return out
 
@@ -534,10 +537,13 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
             tail = (1 - INTERVAL) / 2
             low = np.minimum(rank, np.floor(np.quantile(boot, tail, axis=0, method="lower"))).astype(int)
             high = np.maximum(rank, np.ceil(np.quantile(boot, 1 - tail, axis=0, method="higher"))).astype(int)
-    drivers = _drivers(_contributions(pipe, config.kind, train, rows, features), features)
+    contrib = _contributions(pipe, config.kind, train, rows, features)
     out = pd.DataFrame({
         "commune_id": rows["commune_id"].to_numpy(), "name": rows["name"].to_numpy(), "score": prob,
-        "rank": rank, "rank_low": low, "rank_high": high, "drivers": drivers,
+        "rank": rank, "rank_low": low, "rank_high": high, "drivers": _drivers(contrib, features),
+        # Chosen among indicator and distance features only: what roles that may not see case
+        # rows are shown (the choice itself must not depend on case counts).
+        "drivers_without_cases": _drivers(contrib, features, leave_out=CASE_FEATURES),
     })
     out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
     out.attrs["features"] = list(features)

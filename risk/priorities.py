@@ -51,12 +51,13 @@ def drivers_text(drivers: list[dict] | None, label) -> str:
 def priority_table(
     boundaries: pd.DataFrame, ranking: pd.DataFrame, indicators_year: pd.DataFrame,
     cases_3y: pd.Series | None = None, hotspot: pd.Series | None = None, dist_border_km: pd.Series | None = None,
-    feature_label=lambda key: key,
+    feature_label=lambda key: key, drivers_column: str = "drivers",
 ) -> pd.DataFrame:
     """One row per ranked commune, sorted by rank.
 
     `ranking`: commune_id, score (0..1 model probability or 0..100 index), rank,
-    and optionally rank_low, rank_high, drivers. `indicators_year`: the year's
+    and optionally rank_low, rank_high and the drivers column named by `drivers_column` (the one
+    risk.privacy.drivers_column gives the viewer's role). `indicators_year`: the year's
     indicator rows (commune_id + columns). Series are indexed by commune_id.
     """
     base = boundaries[["commune_id", "name"] + (["former_district"] if "former_district" in boundaries else [])]
@@ -69,8 +70,8 @@ def priority_table(
     table["name"] = base["name"].reindex(table.index)
     table["former_district"] = base["former_district"].reindex(table.index) if "former_district" in base else ""
     table["score"] = rank["score"].astype(float)
-    table["drivers"] = (rank["drivers"].map(lambda d: drivers_text(d, feature_label))
-                        if "drivers" in rank else "")
+    table["drivers"] = (rank[drivers_column].map(lambda d: drivers_text(d, feature_label))
+                        if drivers_column in rank else "")
     table["cases_3y"] = cases_3y.reindex(table.index) if cases_3y is not None else ""
     table["hotspot"] = hotspot.reindex(table.index) if hotspot is not None else ""
     table["dist_border_km"] = dist_border_km.reindex(table.index).astype(float) if dist_border_km is not None else np.nan

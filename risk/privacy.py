@@ -3,6 +3,20 @@
 Case rows describe victims. Commanders and admins see case points and case
 tables; planners and officials see only counts per commune, with small cells
 (fewer than k cases) suppressed so a count cannot point at a family.
+
+Suppression is only as good as its weakest neighbour: any number computed from
+case counts can give a hidden count back. So this module also decides, per
+role, every such number:
+- the model's case features (recorded cases at t and t-1, neighbours' cases) and
+  their contributions: hidden, and the main drivers are chosen among the other
+  features so that even their choice says nothing about the counts;
+- hotspot statistics (z-scores, p-values, observed against expected): shown only
+  to roles that see case rows; others see the class;
+- totals that include a hidden cell: shown as "≥m" (secondary suppression), so a
+  hidden cell cannot be worked out by subtraction.
+What stays visible to every role is the decision itself: the risk score, its
+rank and the hotspot class. They depend on counts only through a fitted model
+or a test, are rounded (whole per cent) and are what the product exists to show.
 """
 from __future__ import annotations
 
@@ -92,6 +106,36 @@ def commune_case_counts(
         row["total"] = f"≥{floor}" if hidden_any else str(int(values.sum()))
         rows.append(row)
     return pd.DataFrame(rows, columns=["commune_id", *list(years), "total"])
+
+
+def can_see_case_statistics(role: Role) -> bool:
+    """Numbers computed from case counts (hotspot z and p, observed/expected, case-feature
+    contributions): only for roles that see case rows."""
+    return can_see_case_points(role)
+
+
+def drivers_column(role: Role) -> str:
+    """Which drivers column of a score table the role is shown: all features, or only those
+    not computed from case counts (risk.features.CASE_FEATURES)."""
+    return "drivers" if can_see_case_statistics(role) else "drivers_without_cases"
+
+
+def dataset_case_total(cases: pd.DataFrame, role: Role, k: int = DEFAULT_SMALL_CELL_K) -> str:
+    """How many cases the dataset holds, as text the role may see.
+
+    For roles that may not see case rows the total of every commune-year is
+    shown as "≥m" (visible cells plus 1 per hidden cell) whenever a cell is
+    hidden; otherwise the exact total would give back the sum of hidden cells.
+    """
+    if can_see_case_points(role):
+        return str(len(cases))
+    located = cases[cases["commune_id"].notna() & cases["date"].notna()]
+    cells = located.groupby([located["commune_id"].astype(str), located["date"].dt.year]).size().tolist()
+    cells.append(len(cases) - len(located))  # cases without a commune or date count as one more cell
+    hidden = [n for n in cells if 0 < n < k]
+    if not hidden:
+        return str(len(cases))
+    return f"≥{sum(n for n in cells if not 0 < n < k) + len(hidden)}"
 
 
 def visible_case_points(cases: pd.DataFrame, role: Role) -> pd.DataFrame:

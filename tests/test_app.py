@@ -91,11 +91,17 @@ def test_names_with_markup_reach_the_map_escaped(tmp_path, monkeypatch):
     path.write_text(text, encoding="utf-8")
     monkeypatch.setenv("RISK_DATA_DIR", str(folder))
     monkeypatch.setenv("RISK_DEMO_MODE", "on")
+    at = run_app("en")  # the folder loader refuses the cell, naming it
+    assert not at.exception
+    assert any("boundaries.geojson" in x.value and "HTML" in x.value for x in at.text)
+    # A dataset that skipped the loader's check (built in code) is still drawn escaped.
+    monkeypatch.setattr("risk.io.check_text", lambda *args, **kwargs: None)
+    path.write_text(text.replace("<img src=x onerror=alert(1)>", "<img src=x onerror=alert(2)>"), encoding="utf-8")
     at = run_app("vi")
     assert not at.exception
     script = map_args(at)["script"]
     assert "<img src=x" not in script
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in script or "&lt;img src=x" in script
+    assert "\\u0026lt;img src=x onerror=alert(2)\\u0026gt;" in script or "&lt;img src=x" in script
 
 
 def test_broken_dataset_shows_every_problem_and_no_traceback(tmp_path, monkeypatch):

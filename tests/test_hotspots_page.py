@@ -138,6 +138,7 @@ def test_names_with_markup_reach_the_hotspot_map_escaped(tmp_path, monkeypatch):
     path.write_text(path.read_text(encoding="utf-8").replace("Xã Mường Típ", "<img src=x onerror=alert(1)>", 1),
                     encoding="utf-8")
     monkeypatch.setenv("RISK_DATA_DIR", str(folder))
+    monkeypatch.setattr("risk.io.check_text", lambda *args, **kwargs: None)  # as if built in code
     at = run_page(Role.COMMANDER, "en")
     assert not at.exception, at.exception
     script = map_args(at)["script"]

@@ -20,6 +20,7 @@ import shapely
 
 from risk.features import ModelError
 from risk.io import load_dataset
+from risk.features import CASE_FEATURES
 from risk.model import (
     METHODS, METRICS, ModelConfig, backtest, calibration_table, capture_curve, compare_without, importance, score,
 )
@@ -213,7 +214,8 @@ def test_score_ranks_intervals_and_drivers(province) -> None:
     config = ModelConfig(n_bootstrap=20, seed=3)
     table = score(province, 2024, config)
     n = ROWS * COLS
-    assert list(table.columns) == ["commune_id", "name", "score", "rank", "rank_low", "rank_high", "drivers"]
+    assert list(table.columns) == ["commune_id", "name", "score", "rank", "rank_low", "rank_high", "drivers",
+                                   "drivers_without_cases"]
     assert list(table["rank"]) == list(range(1, n + 1))
     assert table["score"].is_monotonic_decreasing and table["score"].between(0, 1).all()
     assert (table["rank_low"] <= table["rank"]).all() and (table["rank"] <= table["rank_high"]).all()
@@ -225,6 +227,11 @@ def test_score_ranks_intervals_and_drivers(province) -> None:
         assert all(math.isfinite(d["contribution"]) for d in drivers)
         sizes = [abs(d["contribution"]) for d in drivers]
         assert sizes == sorted(sizes, reverse=True)
+    for drivers in table["drivers_without_cases"]:  # shown to roles that may not see case rows
+        assert len(drivers) == 3 and not {d["feature"] for d in drivers} & CASE_FEATURES
+        sizes = [abs(d["contribution"]) for d in drivers]
+        assert sizes == sorted(sizes, reverse=True)
+    assert any(d["feature"] in CASE_FEATURES for row in table["drivers"] for d in row)  # the test can fail
     again = score(province, 2024, config)
     pd.testing.assert_frame_equal(table, again)
 

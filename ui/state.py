@@ -11,6 +11,7 @@ from risk.mapview import DisplayLayer, display_layer
 from risk.privacy import DEFAULT_ROLE, Role
 from risk.settings import Settings, load_settings
 from risk.store import Store, StoreError
+from ui import widgets
 
 
 def settings() -> Settings:
@@ -97,13 +98,13 @@ def dataset() -> Dataset:
     try:
         return load_by_key(key)
     except DataError as err:
-        st.error(t("app.load_error", lang(), path=key[1]))
+        st.error(widgets.tm("app.load_error", lang(), path=key[1]))
         for message in err.messages(lang()):
             st.text(f"• {message}")
         st.stop()
         raise  # unreachable: st.stop() ends the script run
     except StoreError as err:
-        st.error(err.message(lang()))
+        st.error(widgets.md(err.message(lang())))
         st.stop()
         raise
 
@@ -143,6 +144,12 @@ def require_page(page: str) -> None:
     if not page_allowed(page, session.role):
         st.error(t("auth.forbidden", lang()))
         st.stop()
+
+
+def read_only() -> bool:
+    """A password-less demo session: it may look, but not upload or change anything."""
+    session = st.session_state.get("auth")
+    return session is None or bool(getattr(session, "read_only", True))
 
 
 def role() -> Role:

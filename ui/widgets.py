@@ -2,12 +2,30 @@
 from __future__ import annotations
 
 import html
+import re
 
 import streamlit as st
 
 from risk.classify import NO_DATA_COLOUR, Classification
 from risk.i18n import t
 from risk.io import Dataset
+
+
+# Characters that make Markdown do something (links and images a browser would fetch, emphasis,
+# HTML, LaTeX, Streamlit's :icon: and :colour[...] directives). Parentheses, dots and dashes stay:
+# without a bracket they link nothing, and names are full of them.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$:|#!])")
+
+
+def md(value: object) -> str:
+    """Data text (names, headers, labels, messages quoting a cell) for a widget that renders
+    Markdown: every Markdown character backslash-escaped, so it shows as written and fetches nothing."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
+
+
+def tm(key: str, lang: str, **params: object) -> str:
+    """`t()` for a Markdown widget: our template as Markdown, every parameter as plain text."""
+    return t(key, lang, **{name: md(value) for name, value in params.items()})
 
 
 def demo_notice(ds: Dataset, lang: str) -> None:
@@ -60,7 +78,7 @@ def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
         weights = {}
         for i, key in enumerate(directed):
             weights[key] = columns[i % len(columns)].number_input(
-                indicator_for(key).label(lang), min_value=0.0, max_value=10.0, value=1.0, step=0.5,
+                md(indicator_for(key).label(lang)), min_value=0.0, max_value=10.0, value=1.0, step=0.5,
                 key=f"composite_w_{key}",
             )
     if not any(weights.values()):
