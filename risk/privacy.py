@@ -154,14 +154,11 @@ def visible_case_points(cases: pd.DataFrame, role: Role) -> pd.DataFrame:
 def case_totals(
     cases: pd.DataFrame, commune_ids: list[str], years: list[int], role: Role, k: int = DEFAULT_SMALL_CELL_K,
 ) -> pd.Series:
-    """Recorded cases per commune summed over `years`, as text the role may see.
+    """Recorded cases per commune summed over `years`, as text the role may see. Indexed by commune_id.
 
-    The sum is the cell: for roles that may not see case rows a non-zero total
-    below k is shown as "<k". Indexed by commune_id.
+    The same rule as the per-year table (`commune_case_counts`), because the commune panel
+    shows those per-year cells: a sum that includes a hidden year is shown as "≥m" (visible
+    years plus 1 per hidden year), so no hidden year can be worked out by subtraction.
     """
-    located = cases[cases["commune_id"].notna() & cases["date"].notna()]
-    located = located[located["date"].dt.year.isin(list(years))]
-    totals = located.groupby(located["commune_id"].astype(str)).size()
-    totals = totals.reindex([str(c) for c in commune_ids], fill_value=0).astype("int64")
-    suppress = not can_see_case_points(role)
-    return totals.map(lambda n: f"<{k}" if suppress and 0 < n < k else str(int(n)))
+    table = commune_case_counts(cases, [str(c) for c in commune_ids], list(years), role, k)
+    return table.set_index("commune_id")["total"]

@@ -51,5 +51,14 @@ def test_case_totals_are_suppressed_for_planners_only():
                           "date": pd.to_datetime(["2023-01-01", "2024-01-01", "2023-02-02", "2024-02-02",
                                                   "2025-02-02", "2019-01-01"])})
     planner = case_totals(cases, ["1", "2", "3"], [2023, 2024, 2025], Role.PLANNER)
-    assert planner.tolist() == ["<3", "3", "0"]
+    assert planner.tolist() == ["≥2", "≥3", "0"]  # every year of 1 and 2 is a hidden cell
     assert case_totals(cases, ["1", "2", "3"], [2023, 2024, 2025], Role.COMMANDER).tolist() == ["2", "3", "0"]
+
+
+def test_a_three_year_total_cannot_give_a_hidden_year_back_by_subtraction():
+    """The panel shows 2023: 5, 2025: <3; an exact total of 6 would say 2025 had 1 case."""
+    cases = pd.DataFrame({"commune_id": ["1"] * 6,
+                          "date": pd.to_datetime(["2023-01-01"] * 5 + ["2025-03-01"])})
+    assert case_totals(cases, ["1"], [2023, 2024, 2025], Role.PLANNER).tolist() == ["≥6"]
+    assert case_totals(cases, ["1"], [2023, 2024, 2025], Role.OFFICIAL).tolist() == ["≥6"]
+    assert case_totals(cases, ["1"], [2023, 2024, 2025], Role.COMMANDER).tolist() == ["6"]
