@@ -238,9 +238,13 @@ if result.table["value"].sum() == 0:
     st.info(t("hotspots.no_cases", lang))
 weights_text = (t("hotspots.band_used", lang, km=f"{result.band_km:g}") if result.weights_kind == "distance"
                 else t("hotspots.weights.contiguity", lang))
-st.caption(t("hotspots.method", lang, permutations=f"{options.permutations:,}", seed=options.seed,
-             cut90=f"{result.cutoffs['90']:.4g}", cut95=f"{result.cutoffs['95']:.4g}",
-             cut99=f"{result.cutoffs['99']:.4g}", weights=weights_text, alpha=options.trend_alpha))
+if can_see_case_statistics(role):
+    st.caption(t("hotspots.method", lang, permutations=f"{options.permutations:,}", seed=options.seed,
+                 cut90=f"{result.cutoffs['90']:.4g}", cut95=f"{result.cutoffs['95']:.4g}",
+                 cut99=f"{result.cutoffs['99']:.4g}", weights=weights_text, alpha=options.trend_alpha))
+else:  # the FDR cut-offs are a function of every commune's p-value (risk/privacy.py)
+    st.caption(t("hotspots.method_public", lang, permutations=f"{options.permutations:,}", seed=options.seed,
+                 weights=weights_text, alpha=options.trend_alpha))
 with st.expander(t("hotspots.how_to_read", lang)):
     st.markdown(t("hotspots.how_to_read.text", lang))
 

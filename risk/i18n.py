@@ -1065,6 +1065,15 @@ _HOTSPOTS: dict[str, dict[str, str]] = {
         "separately at each confidence level: p cut-off 90% = {cut90}, 95% = {cut95}, 99% = {cut99}. Neighbours: "
         "{weights}. Trends: yearly Gi* and a Mann-Kendall test (p < {alpha}).",
     },
+    "hotspots.method_public": {
+        "vi": "Gi* với {permutations} lần hoán vị (hạt giống {seed}), giá trị p hai phía; FDR (Benjamini-Hochberg) áp dụng "
+        "riêng cho từng mức tin cậy. Ngưỡng p, điểm z và giá trị p được tính từ số vụ việc nên chỉ hiện với vai trò xem "
+        "được vụ việc. Xã lân cận: {weights}. Xu hướng: Gi* từng năm và kiểm định Mann-Kendall (p < {alpha}).",
+        "en": "Gi* with {permutations} permutations (seed {seed}), two-sided p-values; FDR (Benjamini-Hochberg) applied "
+        "separately at each confidence level. The p cut-offs, z-scores and p-values are computed from case counts, so "
+        "only roles that may see cases are shown them. Neighbours: {weights}. Trends: yearly Gi* and a Mann-Kendall "
+        "test (p < {alpha}).",
+    },
     "hotspots.band_used": {"vi": "bán kính {km} km", "en": "a {km} km band"},
     "hotspots.islands": {
         "vi": "{count} xã không có xã lân cận nên được nối với xã gần nhất: {names}.",
