@@ -953,6 +953,13 @@ _ACCOUNTS: dict[str, dict[str, str]] = {
         "vi": "Đã tạo tài khoản quản trị đầu tiên. Tên đăng nhập: admin  Mật khẩu: {password}  (chỉ hiện một lần; hãy đổi và cất giữ cẩn thận)",
         "en": "First administrator account created. User name: admin  Password: {password}  (shown once only; change it and keep it safe)",
     },
+    "accounts.password_too_long": {
+        "vi": "Mật khẩu không được dài quá {maximum} ký tự.", "en": "The password must have at most {maximum} characters.",
+    },
+    "accounts.init_exists": {
+        "vi": "Cơ sở dữ liệu tài khoản {path} đã có tài khoản; không tạo mật khẩu mới.",
+        "en": "The accounts database {path} already has accounts; no password was created.",
+    },
 }
 
 # --- hotspots (risk/hotspots.py, pages/hotspots.py) ------------------------------
