@@ -262,3 +262,42 @@ def test_users_cli(tmp_path):
     new = json.loads(cli("reset", "officer.a").stdout)["password"]
     cli("enable", "officer.a")
     assert Accounts(db).sign_in("officer.a", new).ok
+    assert json.loads(cli("delete", "officer.a").stdout) == {"username": "officer.a", "deleted": True}
+    assert Accounts(db).get("officer.a") is None
+    assert cli("delete", "officer.a").returncode == 2
+
+
+def test_users_init_creates_the_database_and_prints_the_first_admin_once(tmp_path):
+    """`make run` calls this before the server starts, so the password is shown at start-up."""
+    import stat
+    import subprocess
+    import sys
+
+    from risk.i18n import t
+
+    db = tmp_path / "var" / "acc.sqlite"
+
+    def init(*extra):
+        return subprocess.run([sys.executable, "-m", "risk", "users", "--db", str(db), *extra, "init"],
+                              capture_output=True, text=True)
+
+    first = init()
+    assert first.returncode == 0, first.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    lines = first.stdout.strip().splitlines()
+    assert len(lines) == 2
+    password = lines[1].split("Password: ")[1].split()[0]
+    assert lines == [t("accounts.first_admin", lang, password=password) for lang in ("vi", "en")]
+    accounts = Accounts(db)
+    assert accounts.sign_in("admin", password).ok
+    assert accounts.ensure_admin() is None  # the app's fallback has nothing left to print
+    again = init("--lang", "en")
+    assert again.returncode == 0 and password not in again.stdout
+    assert again.stdout.strip() == t("accounts.init_exists", "en", path=str(db))
+
+
+def test_make_run_initialises_the_accounts_before_streamlit():
+    from risk.settings import PROJECT_ROOT
+
+    recipe = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("-m risk users init") < recipe.index("-m streamlit run")
