@@ -24,7 +24,9 @@ install-test: $(VENV)/.installed-test system-deps
 system-deps:
 	bash tools/install_system_deps.sh
 
+# `users init` creates the accounts database and prints the first admin's password once, at start-up.
 run: install
+	$(PY) -m risk users init
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.maxUploadSize $${RISK_MAX_UPLOAD_MB:-50}
 
 test: install-test

@@ -948,12 +948,12 @@ _ACCOUNTS: dict[str, dict[str, str]] = {
     "auth.username": {"vi": "Tên đăng nhập", "en": "User name"},
     "auth.password": {"vi": "Mật khẩu", "en": "Password"},
     "auth.submit": {"vi": "Đăng nhập", "en": "Sign in"},
-    "auth.invalid": {"vi": "Sai tên đăng nhập hoặc mật khẩu.", "en": "Wrong user name or password."},
-    "auth.locked": {
-        "vi": "Tài khoản tạm khóa do nhập sai nhiều lần, đến {until} (UTC).",
-        "en": "The account is locked after repeated failures, until {until} (UTC).",
+    "auth.invalid": {
+        "vi": "Đăng nhập không thành công: sai tên đăng nhập hoặc mật khẩu, hoặc tài khoản đang tạm khóa do nhập sai "
+        "nhiều lần hay đã bị vô hiệu hóa. Hãy thử lại sau hoặc liên hệ quản trị viên.",
+        "en": "Sign-in refused: wrong user name or password, or the account is locked after repeated failures "
+        "or disabled. Try again later or ask an administrator.",
     },
-    "auth.disabled": {"vi": "Tài khoản đã bị vô hiệu hóa.", "en": "The account is disabled."},
     "auth.expired": {
         "vi": "Phiên làm việc đã hết hạn sau {minutes} phút không hoạt động. Vui lòng đăng nhập lại.",
         "en": "The session expired after {minutes} idle minutes. Please sign in again.",
@@ -974,6 +974,26 @@ _ACCOUNTS: dict[str, dict[str, str]] = {
     "accounts.first_admin": {
         "vi": "Đã tạo tài khoản quản trị đầu tiên. Tên đăng nhập: admin  Mật khẩu: {password}  (chỉ hiện một lần; hãy đổi và cất giữ cẩn thận)",
         "en": "First administrator account created. User name: admin  Password: {password}  (shown once only; change it and keep it safe)",
+    },
+    "accounts.password_too_long": {
+        "vi": "Mật khẩu không được dài quá {maximum} ký tự.", "en": "The password must have at most {maximum} characters.",
+    },
+    "accounts.init_exists": {
+        "vi": "Cơ sở dữ liệu tài khoản {path} đã có tài khoản; không tạo mật khẩu mới.",
+        "en": "The accounts database {path} already has accounts; no password was created.",
+    },
+    "auth.throttled": {
+        "vi": "Quá nhiều lần đăng nhập từ kết nối này. Vui lòng chờ {seconds} giây rồi thử lại.",
+        "en": "Too many sign-in attempts from this connection. Wait {seconds} seconds, then try again.",
+    },
+    "auth.session_ended": {
+        "vi": "Phiên làm việc đã kết thúc vì tài khoản đã bị vô hiệu hóa, bị xóa hoặc được đặt lại mật khẩu. "
+        "Vui lòng đăng nhập lại.",
+        "en": "Your session has ended: the account was disabled, removed or its password was reset. Please sign in again.",
+    },
+    "auth.demo_ended": {
+        "vi": "Chế độ xem thử đã kết thúc vì dữ liệu thật đã được mở. Vui lòng đăng nhập.",
+        "en": "Demo mode has ended because real data is now open. Please sign in.",
     },
 }
 

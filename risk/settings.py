@@ -12,7 +12,8 @@
 | RISK_DEMO_MODE | auto | `on`, `off`, or `auto` (on only when the embedded demo dataset is open): sign in as a read-only planner without a password |
 | RISK_SESSION_MINUTES | 30 | a signed-in session ends after this many idle minutes |
 | RISK_MAX_FAILURES | 5 | wrong passwords in a row before an account is locked |
-| RISK_LOCKOUT_MINUTES | 15 | how long a locked account stays locked |
+| RISK_LOCKOUT_MINUTES | 15 | how long a locked account stays locked (for the client address that failed) |
+| RISK_SIGN_IN_PER_MINUTE | 10 | sign-in attempts one client address may make per minute before it must wait |
 | RISK_SMALL_CELL_K | 3 | case counts below k are shown as "<k" to roles that may not see case rows |
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Settings:
     session_minutes: int = 30
     max_failures: int = 5
     lockout_minutes: int = 15
+    sign_in_per_minute: int = 10
     small_cell_k: int = 3
 
     @property
@@ -87,5 +89,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         session_minutes=_int(env, "RISK_SESSION_MINUTES", 30),
         max_failures=_int(env, "RISK_MAX_FAILURES", 5),
         lockout_minutes=_int(env, "RISK_LOCKOUT_MINUTES", 15),
+        sign_in_per_minute=max(1, _int(env, "RISK_SIGN_IN_PER_MINUTE", 10)),
         small_cell_k=_int(env, "RISK_SMALL_CELL_K", 3),
     )

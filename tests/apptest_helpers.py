@@ -11,3 +11,20 @@ def map_args(at: AppTest) -> dict:
     comps = [e for e in at.main if getattr(e, "type", None) == "component_instance"]
     assert len(comps) == 1, "the page should hold exactly one map component"
     return json.loads(comps[0].proto.json_args)
+
+
+def signed_in_session(role, username: str | None = None):
+    """A ui.auth.Session as a real sign-in opens it, for an account created (if missing) in this
+    test's accounts database: sessions are re-checked against their account on every rerun."""
+    from risk.accounts import Accounts, generate_password
+    from risk.settings import load_settings
+    from ui.auth import session_for
+
+    accounts = Accounts(load_settings().accounts_db)
+    name = username or f"user-{role.value}"
+    if accounts.get(name) is None:
+        accounts.add(name, role, generate_password())
+    user = accounts.get(name)
+    if user.role != role:
+        raise ValueError(f"account {name} exists with role {user.role.value}, not {role.value}: use another name")
+    return session_for(user)

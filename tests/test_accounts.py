@@ -57,6 +57,149 @@ def test_unknown_user_and_wrong_password_look_the_same(accounts):
     assert accounts.sign_in("ghost", "whatever").reason == accounts.sign_in("p", "whatever").reason == "invalid"
 
 
+def test_every_sign_in_path_runs_exactly_one_argon2_verification(accounts, monkeypatch):
+    """Unknown, over-long, locked, disabled, wrong and right: the same work, so timing tells nothing."""
+    from argon2 import PasswordHasher
+
+    calls = []
+    real = PasswordHasher.verify
+
+    def counting(self, hash_, password):
+        calls.append(1)
+        return real(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    accounts.add("p", Role.PLANNER, "password-1")
+    accounts.add("locked", Role.PLANNER, "password-2")
+    accounts.add("off", Role.PLANNER, "password-3")
+    accounts.set_disabled("off")
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(3):
+        accounts.sign_in("locked", "nope", t0)
+    paths = {
+        "unknown": ("ghost", "whatever"),
+        "too long": ("x" * 100_000, "whatever"),
+        "wrong password": ("p", "whatever"),
+        "locked, wrong password": ("locked", "nope"),
+        "locked, right password": ("locked", "password-2"),
+        "disabled, wrong password": ("off", "nope"),
+        "disabled, right password": ("off", "password-3"),
+        "right password": ("p", "password-1"),
+    }
+    counts = {}
+    for path, (user, password) in paths.items():
+        calls.clear()
+        accounts.sign_in(user, password, t0 + timedelta(minutes=1))
+        counts[path] = len(calls)
+    assert counts == {path: 1 for path in paths}, counts
+
+
+def test_over_long_user_names_and_passwords_are_refused_without_a_lookup(accounts):
+    name = "a" * 64
+    accounts.add(name, Role.PLANNER, "password-1")
+    assert accounts.sign_in(name, "password-1").ok
+    # 65 characters whose first 64 are a real name are not that name
+    assert accounts.sign_in(name + "b", "password-1").reason == "invalid"
+    assert accounts.sign_in("a" * (1 << 20), "password-1").reason == "invalid"
+    with pytest.raises(AccountError) as err:
+        accounts.add("b" * 65, Role.PLANNER)
+    assert err.value.code == "accounts.bad_username" and len(err.value.params["username"]) <= 64
+    with pytest.raises(AccountError) as err:
+        accounts.reset(name, "p" * 1025)
+    assert err.value.code == "accounts.password_too_long"
+
+
+def test_lock_out_is_per_client_address(accounts):
+    """One address failing on purpose locks only itself out of the account, not the admin elsewhere."""
+    accounts.add("boss", Role.ADMIN, "admin-password")
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(3):
+        last = accounts.sign_in("boss", "guess", t0, client="203.0.113.9")
+    assert last.reason == "locked"
+    assert accounts.sign_in("boss", "admin-password", t0, client="203.0.113.9").reason == "locked"
+    assert accounts.sign_in("boss", "admin-password", t0, client="10.0.0.5").ok
+    assert accounts.sign_in("boss", "admin-password", t0).ok  # no address: its own bucket
+    assert accounts.get("boss").locked_until == t0 + timedelta(minutes=10)
+    # clients without an address share one bucket per account
+    for _ in range(3):
+        accounts.sign_in("boss", "guess", t0)
+    assert accounts.sign_in("boss", "admin-password", t0, client=None).reason == "locked"
+    assert accounts.sign_in("boss", "admin-password", t0, client="10.0.0.5").ok
+    # a reset clears every lock
+    new = accounts.reset("boss")
+    assert accounts.sign_in("boss", new, t0).ok and accounts.sign_in("boss", new, t0, client="203.0.113.9").ok
+
+
+def test_sessions_are_valid_until_the_account_changes(accounts):
+    accounts.add("o", Role.OFFICIAL, "password-1")
+    granted = accounts.sign_in("o", "password-1").user
+    assert accounts.session_valid(granted)
+    accounts.reset("o", "password-2")  # within the same second as the sign-in: still told apart
+    assert not accounts.session_valid(granted)
+    granted = accounts.sign_in("o", "password-2").user
+    accounts.set_disabled("o")
+    assert not accounts.session_valid(granted)
+    accounts.set_disabled("o", False)
+    assert not accounts.session_valid(granted)  # re-enabling does not revive the old session
+    granted = accounts.sign_in("o", "password-2").user
+    assert accounts.session_valid(granted)
+    accounts.delete("o")
+    assert not accounts.session_valid(granted)
+    accounts.add("o", Role.OFFICIAL, "password-2")  # the same name again is another account
+    assert not accounts.session_valid(granted)
+    assert accounts.session_valid(accounts.sign_in("o", "password-2").user)
+
+
+def test_an_old_database_gets_the_session_generation_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    con.executescript("""
+        CREATE TABLE users (username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0, failed_attempts INTEGER NOT NULL DEFAULT 0, locked_until TEXT,
+            created_at TEXT NOT NULL, password_changed_at TEXT NOT NULL);
+    """)
+    from argon2 import PasswordHasher
+
+    con.execute("INSERT INTO users VALUES ('old', 'planner', ?, 0, 2, '2099-01-01T00:00:00+00:00', "
+                "'2025-01-01T00:00:00+00:00', '2025-01-01T00:00:00+00:00')", (PasswordHasher().hash("password-1"),))
+    con.commit()
+    con.close()
+    accounts = Accounts(path)
+    assert accounts.sign_in("old", "password-1").reason == "locked"  # the old lock is kept
+    new = accounts.reset("old")
+    granted = accounts.sign_in("old", new).user
+    assert granted.generation == 1 and accounts.session_valid(granted)
+    Accounts(path)  # migrating twice changes nothing
+    assert accounts.session_valid(granted)
+
+
+def test_the_database_file_and_its_journal_are_private(tmp_path):
+    import os
+    import sqlite3
+    import stat
+
+    old = os.umask(0)  # even with a permissive umask
+    try:
+        accounts = Accounts(tmp_path / "var" / "acc.sqlite")
+        accounts.add("p", Role.PLANNER, "password-1")
+        assert stat.S_IMODE(accounts.path.stat().st_mode) == 0o600
+        con = sqlite3.connect(accounts.path)
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("UPDATE users SET role = 'admin'")
+        journal = accounts.path.with_name(accounts.path.name + "-journal")
+        assert journal.exists() and stat.S_IMODE(journal.stat().st_mode) == 0o600
+        con.rollback()
+        con.close()
+        loose = tmp_path / "loose.sqlite"
+        loose.touch(mode=0o644)
+        Accounts(loose)
+        assert stat.S_IMODE(loose.stat().st_mode) == 0o600  # a file made before this rule is tightened
+    finally:
+        os.umask(old)
+
+
 def test_disable_and_reset(accounts):
     accounts.add("o", Role.OFFICIAL, "password-1")
     accounts.set_disabled("o")
@@ -91,7 +234,8 @@ def test_session_expiry():
 def test_account_messages_exist_in_both_languages():
     from risk.i18n import CATALOG
 
-    for code in ("accounts.exists", "accounts.unknown", "accounts.bad_username", "accounts.password_too_short"):
+    for code in ("accounts.exists", "accounts.unknown", "accounts.bad_username", "accounts.password_too_short",
+                 "accounts.password_too_long", "accounts.init_exists"):
         assert CATALOG[code]["vi"] and CATALOG[code]["en"]
 
 
@@ -118,3 +262,42 @@ def test_users_cli(tmp_path):
     new = json.loads(cli("reset", "officer.a").stdout)["password"]
     cli("enable", "officer.a")
     assert Accounts(db).sign_in("officer.a", new).ok
+    assert json.loads(cli("delete", "officer.a").stdout) == {"username": "officer.a", "deleted": True}
+    assert Accounts(db).get("officer.a") is None
+    assert cli("delete", "officer.a").returncode == 2
+
+
+def test_users_init_creates_the_database_and_prints_the_first_admin_once(tmp_path):
+    """`make run` calls this before the server starts, so the password is shown at start-up."""
+    import stat
+    import subprocess
+    import sys
+
+    from risk.i18n import t
+
+    db = tmp_path / "var" / "acc.sqlite"
+
+    def init(*extra):
+        return subprocess.run([sys.executable, "-m", "risk", "users", "--db", str(db), *extra, "init"],
+                              capture_output=True, text=True)
+
+    first = init()
+    assert first.returncode == 0, first.stderr
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    lines = first.stdout.strip().splitlines()
+    assert len(lines) == 2
+    password = lines[1].split("Password: ")[1].split()[0]
+    assert lines == [t("accounts.first_admin", lang, password=password) for lang in ("vi", "en")]
+    accounts = Accounts(db)
+    assert accounts.sign_in("admin", password).ok
+    assert accounts.ensure_admin() is None  # the app's fallback has nothing left to print
+    again = init("--lang", "en")
+    assert again.returncode == 0 and password not in again.stdout
+    assert again.stdout.strip() == t("accounts.init_exists", "en", path=str(db))
+
+
+def test_make_run_initialises_the_accounts_before_streamlit():
+    from risk.settings import PROJECT_ROOT
+
+    recipe = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("-m risk users init") < recipe.index("-m streamlit run")

@@ -6,14 +6,12 @@ import csv
 import json
 import re
 import shutil
-from datetime import datetime, timezone
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import map_args
+from tests.apptest_helpers import map_args, signed_in_session
 
-import ui.auth
 from risk.i18n import t
 from risk.privacy import Role
 from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
@@ -32,8 +30,7 @@ def signed_in_mode(monkeypatch):
 def run_page(role: Role, lang: str = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=240)
     at.session_state["lang"] = lang
-    at.session_state["auth"] = ui.auth.Session(f"{role.value}1", role, demo=False,
-                                               signed_in_at=datetime.now(timezone.utc))
+    at.session_state["auth"] = signed_in_session(role, f"{role.value}1")
     at.switch_page("pages/hotspots.py")
     at.run()
     return at

@@ -1,7 +1,6 @@
 """Model card page and the risk map's score colouring and commune panel, in AppTest."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,7 +9,7 @@ from risk.i18n import t
 from risk.io import load_dataset
 from risk.privacy import Role
 from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
-from ui.auth import Session
+from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -19,7 +18,7 @@ def run(page: str | None = None, lang: str = "en", role: Role | None = None, **s
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["lang"] = lang
     if role is not None:
-        at.session_state["auth"] = Session(f"test-{role.value}", role, False, datetime.now(timezone.utc))
+        at.session_state["auth"] = signed_in_session(role, f"test-{role.value}")
     for key, value in state.items():
         at.session_state[key] = value
     at.run()

@@ -1,7 +1,6 @@
 """Priorities page in AppTest: the list, its filters, the selection shared with the map."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -9,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from risk.i18n import t
 from risk.privacy import Role
 from risk.settings import PROJECT_ROOT
-from ui.auth import Session
+from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -17,7 +16,7 @@ APP = str(PROJECT_ROOT / "dashboard.py")
 def open_priorities(role: Role = Role.PLANNER, lang: str = "en", **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["lang"] = lang
-    at.session_state["auth"] = Session("u", role, False, datetime.now(timezone.utc))
+    at.session_state["auth"] = signed_in_session(role, f"u-{role.value}")
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -142,7 +141,7 @@ def test_export_is_offered_and_audited(fmt):
     prepared = at.session_state["pr_export"]
     assert prepared["rows"] == 130 and prepared["name"].endswith("." + fmt) and len(prepared["data"]) > 100
     log = Store(load_settings().store_path).audit(action="export")
-    assert len(log) == 1 and log.loc[0, "user"] == "u" and log.loc[0, "rows"] == 130
+    assert len(log) == 1 and log.loc[0, "user"] == "u-planner" and log.loc[0, "rows"] == 130
     assert log.loc[0, "details"]["format"] == fmt and log.loc[0, "details"]["filters"]["year"] == 2025
 
 

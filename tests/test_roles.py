@@ -6,7 +6,6 @@ the session state nor the data sent to any map component.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,7 +14,7 @@ from risk.i18n import t
 from risk.io import load_dataset
 from risk.privacy import Role
 from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
-from ui.auth import Session
+from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 PAGES = {
@@ -32,7 +31,7 @@ ADMIN_ONLY = {"data", "audit"}
 def session_app(role: Role, lang: str = "en") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["lang"] = lang
-    at.session_state["auth"] = Session(f"user-{role.value}", role, False, datetime.now(timezone.utc))
+    at.session_state["auth"] = signed_in_session(role, f"user-{role.value}")
     at.run()
     return at
 

@@ -1,21 +1,43 @@
 """Sign-in before any page, session expiry, sign-out, and the password-less demo mode.
 
 Decisions about what a role may see are not made here (risk/privacy.py);
-this module only establishes who the session is.
+this module only establishes who the session is, and re-establishes it on every
+rerun: a session ends as soon as its right ends (idle time, the account disabled,
+removed or its password reset, demo mode no longer allowed).
+
+Anonymous use is bounded per client: sign-in attempts beyond
+`Settings.sign_in_per_minute` are refused before any password is checked, and
+failed sign-ins and demo visits write a bounded number of audit rows, each
+carrying how many were left out before it (risk/throttle.py). The client is
+the connection's address (`st.context.ip_address`); Streamlit gives none on
+localhost, and behind a reverse proxy every client has the proxy's address. Without an
+address, the throttle counts per browser session and all such sessions together
+(with a ten times larger limit), the audit gates count them as one client, and
+the lock-out falls back to one bucket per account (risk/accounts.py).
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 
 import streamlit as st
 
-from risk.accounts import Accounts, session_expired
+from risk.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, session_expired
 from risk.i18n import t
 from risk.privacy import Role
 from risk.settings import Settings
+from risk.throttle import AuditGate, SlidingWindowLimiter, Verdict
 
 _KEY = "auth"
+# Audit rows per client and minute; the rest are counted into the next row's details.
+FAILED_AUDIT_PER_MINUTE = 5
+DEMO_AUDIT_PER_MINUTE = 1
+# Key of every client without an address, for the shared throttle and the audit gates.
+_NO_ADDRESS = "no-address"
+
+Audit = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -24,15 +46,37 @@ class Session:
     role: Role
     demo: bool
     signed_in_at: datetime
+    # The account as sign-in read it; re-checked against the database on every rerun. None for demo.
+    account: User | None = None
 
     @property
     def read_only(self) -> bool:
         return self.demo
 
 
+def session_for(user: User, now: datetime | None = None) -> Session:
+    """The session a successful sign-in of `user` opens."""
+    return Session(user.username, user.role, False, now or _now(), user)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """Per-process counters for one accounts database (mutable objects inside, shared by all sessions)."""
+
+    attempts: SlidingWindowLimiter
+    attempts_without_address: SlidingWindowLimiter
+    failed_audit: AuditGate
+    demo_audit: AuditGate
+
+
 @st.cache_resource(show_spinner=False)
 def _accounts(path: str, max_failures: int, lockout_minutes: int) -> Accounts:
-    """One Accounts object per database; the first start creates the admin and prints it once."""
+    """One Accounts object per database.
+
+    `python -m risk users init` (run by `make run`) creates the first admin before the
+    server starts; this fallback, for `streamlit run` on a new database, prints it at
+    the first request.
+    """
     accounts = Accounts(path, max_failures=max_failures, lockout_minutes=lockout_minutes)
     password = accounts.ensure_admin()
     if password:
@@ -43,6 +87,36 @@ def _accounts(path: str, max_failures: int, lockout_minutes: int) -> Accounts:
 
 def accounts(conf: Settings) -> Accounts:
     return _accounts(str(conf.accounts_db), conf.max_failures, conf.lockout_minutes)
+
+
+@st.cache_resource(show_spinner=False)
+def _limits_for(accounts_db: str, per_minute: int) -> _Limits:
+    return _Limits(
+        attempts=SlidingWindowLimiter(per_minute, 60),
+        attempts_without_address=SlidingWindowLimiter(per_minute * 10, 60),
+        failed_audit=AuditGate(FAILED_AUDIT_PER_MINUTE, 60),
+        demo_audit=AuditGate(DEMO_AUDIT_PER_MINUTE, 60),
+    )
+
+
+def limits(conf: Settings) -> _Limits:
+    return _limits_for(str(conf.accounts_db), conf.sign_in_per_minute)
+
+
+def client_address() -> str | None:
+    """The connection's IP address, or None when Streamlit has none (localhost, AppTest)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no runtime (bare mode): no address
+        return None
+    return address if isinstance(address, str) and address else None
+
+
+def _browser_key() -> str:
+    """A random key for this browser session, the throttle's client when there is no address."""
+    if "_auth_client" not in st.session_state:
+        st.session_state["_auth_client"] = "session:" + secrets.token_hex(8)
+    return st.session_state["_auth_client"]
 
 
 def _now() -> datetime:
@@ -63,55 +137,91 @@ def _start(session: Session) -> None:
     st.session_state["_auth_last_seen"] = _now()
 
 
-def require_session(conf: Settings, lang: str, audit=None, demo_allowed: bool | None = None) -> Session:
-    """The signed-in session; otherwise draw the sign-in form and stop the page."""
+def _why_ended(session: Session, conf: Settings, lang: str, now: datetime, demo_allowed: bool) -> str | None:
+    """The notice to show if the session's right has ended, else None (one SELECT for an account)."""
+    last_seen = st.session_state.get("_auth_last_seen", now)
+    if session.demo and not demo_allowed:
+        return t("auth.demo_ended", lang)
+    if session_expired(last_seen, now, conf.session_minutes):
+        return t("auth.expired", lang, minutes=conf.session_minutes)
+    if not session.demo and (session.account is None or not accounts(conf).session_valid(session.account)):
+        return t("auth.session_ended", lang)
+    return None
+
+
+def require_session(conf: Settings, lang: str, audit: Audit | None = None, demo_allowed: bool | None = None) -> Session:
+    """The signed-in session, re-checked on this rerun; otherwise draw the sign-in form and stop the page."""
     session = current()
     now = _now()
     if demo_allowed is None:
         demo_allowed = conf.demo_mode_enabled
     if session is not None:
-        last_seen = st.session_state.get("_auth_last_seen", now)
-        if not session.demo and session_expired(last_seen, now, conf.session_minutes):
-            sign_out()
-            st.session_state["_auth_notice"] = t("auth.expired", lang, minutes=conf.session_minutes)
-        else:
+        notice = _why_ended(session, conf, lang, now, demo_allowed)
+        if notice is None:
             st.session_state["_auth_last_seen"] = now
             return session
+        sign_out()
+        st.session_state["_auth_notice"] = notice
+        if session.demo:  # show why, with the demo button while demo mode is allowed, not a silent new session
+            st.session_state["_demo_declined"] = True
     if demo_allowed and not st.session_state.get("_demo_declined"):
         # First look with no friction: a read-only planner session, said so on screen.
         session = Session(t("auth.demo_user", lang), Role.PLANNER, True, now)
         _start(session)
-        if audit:
-            audit("sign_in_demo", "demo", {})
+        _audit_demo_visit(conf, audit)
         return session
     _sign_in_form(conf, lang, audit, demo_allowed)
     st.stop()
     raise RuntimeError("unreachable")  # st.stop() ends the run
 
 
-def _sign_in_form(conf: Settings, lang: str, audit, demo_allowed: bool) -> None:
+def _audit_demo_visit(conf: Settings, audit: Audit | None) -> None:
+    """One row per browser session, and at most DEMO_AUDIT_PER_MINUTE per client."""
+    if not audit or st.session_state.get("_demo_audited"):
+        return
+    st.session_state["_demo_audited"] = True
+    suppressed = limits(conf).demo_audit.admit(client_address() or _NO_ADDRESS)
+    if suppressed is not None:
+        audit("sign_in_demo", "demo", {"suppressed": suppressed} if suppressed else {})
+
+
+def _audit_failure(conf: Settings, audit: Audit | None, username: str, reason: str) -> None:
+    """At most FAILED_AUDIT_PER_MINUTE rows per client; the user name is cut to MAX_USERNAME."""
+    if not audit:
+        return
+    suppressed = limits(conf).failed_audit.admit(client_address() or _NO_ADDRESS)
+    if suppressed is not None:
+        details: dict[str, object] = {"reason": reason}
+        if suppressed:
+            details["suppressed"] = suppressed
+        audit("sign_in_failed", username.strip()[:MAX_USERNAME], details)
+
+
+def _throttle(conf: Settings) -> Verdict:
+    """Count one sign-in attempt of this client; refused beyond the per-minute limit."""
+    lim = limits(conf)
+    address = client_address()
+    if address:
+        return lim.attempts.hit(address)
+    own = lim.attempts.hit(_browser_key())
+    if not own.allowed:
+        return own
+    return lim.attempts_without_address.hit(_NO_ADDRESS)
+
+
+def _sign_in_form(conf: Settings, lang: str, audit: Audit | None, demo_allowed: bool) -> None:
     st.title(t("auth.title", lang))
     st.caption(t("auth.intro", lang))
     notice = st.session_state.pop("_auth_notice", None)
     if notice:
         st.info(notice)
     with st.form("sign_in", clear_on_submit=False):
-        username = st.text_input(t("auth.username", lang), key="login_user")
-        password = st.text_input(t("auth.password", lang), type="password", key="login_password")
+        username = st.text_input(t("auth.username", lang), key="login_user", max_chars=MAX_USERNAME)
+        password = st.text_input(t("auth.password", lang), type="password", key="login_password",
+                                 max_chars=MAX_PASSWORD)
         submitted = st.form_submit_button(t("auth.submit", lang), type="primary")
     if submitted:
-        result = accounts(conf).sign_in(username, password)
-        if audit:
-            audit("sign_in" if result.ok else "sign_in_failed", (username or "").strip(), {"reason": result.reason})
-        if result.ok and result.user:
-            _start(Session(result.user.username, result.user.role, False, _now()))
-            st.rerun()
-        elif result.reason == "locked" and result.locked_until:
-            st.error(t("auth.locked", lang, until=result.locked_until.strftime("%Y-%m-%d %H:%M")))
-        elif result.reason == "disabled":
-            st.error(t("auth.disabled", lang))
-        else:
-            st.error(t("auth.invalid", lang))
+        _submit(conf, lang, audit, (username or "")[:MAX_USERNAME], password or "")
     if demo_allowed:
         st.divider()
         if st.button(t("auth.demo_button", lang), key="demo_sign_in"):
@@ -119,7 +229,25 @@ def _sign_in_form(conf: Settings, lang: str, audit, demo_allowed: bool) -> None:
             st.rerun()
 
 
-def sidebar(session: Session, lang: str, audit=None) -> None:
+def _submit(conf: Settings, lang: str, audit: Audit | None, username: str, password: str) -> None:
+    """One attempt: throttled first, then checked; every refusal shows the same message."""
+    verdict = _throttle(conf)
+    if not verdict.allowed:
+        _audit_failure(conf, audit, username, "throttled")
+        st.error(t("auth.throttled", lang, seconds=verdict.wait_seconds))
+        return
+    result = accounts(conf).sign_in(username, password, client=client_address())
+    if result.ok and result.user:
+        if audit:
+            audit("sign_in", result.user.username, {"reason": result.reason})
+        _start(session_for(result.user))
+        st.rerun()
+    _audit_failure(conf, audit, username, result.reason)
+    # Unknown user, wrong password, locked or disabled: one message (see risk/accounts.py).
+    st.error(t("auth.invalid", lang))
+
+
+def sidebar(session: Session, lang: str, audit: Audit | None = None) -> None:
     """Who is signed in, and the sign-out button."""
     with st.sidebar:
         st.caption(t("auth.signed_in_as", lang, user=session.username, role=t(f"role.{session.role.value}", lang)))
