@@ -42,6 +42,7 @@ from risk.i18n import t
 from risk.io import load_dataset
 from risk.privacy import Role
 from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from tests.apptest_helpers import signed_in_session
 from ui.auth import Session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
@@ -133,11 +134,12 @@ def _sent(at: AppTest) -> list[str]:
 
 def _run(folder, page: str, role: Role, demo: bool, target: str, year: int, monkeypatch) -> list[str]:
     monkeypatch.setenv("RISK_DATA_DIR", str(folder))
-    monkeypatch.setenv("RISK_DEMO_MODE", "off")
+    monkeypatch.setenv("RISK_DEMO_MODE", "on" if demo else "off")
     monkeypatch.setenv("RISK_SMALL_CELL_K", str(K))
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["lang"] = "en"
-    at.session_state["auth"] = Session("demo" if demo else f"user-{role.value}", role, demo, datetime.now(timezone.utc))
+    at.session_state["auth"] = (Session("demo", role, True, datetime.now(timezone.utc)) if demo
+                                else signed_in_session(role))
     at.session_state["selected_commune"] = target  # the commune panel is open on X
     at.switch_page(page)
     at.run()
