@@ -38,9 +38,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import stat
 import struct
-import uuid
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -62,6 +64,7 @@ __all__ = ["STORE_LAYERS", "Store", "StoreError", "append_audit"]
 
 SCHEMA_VERSION = "1"
 BUSY_TIMEOUT_S = 30.0
+PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds case records)
 # Page cache of a write transaction: large, so an import rarely spills pages into the file
 # before its commit (a spill takes the exclusive lock and blocks readers until the commit).
 WRITE_CACHE_KIB = 65536
@@ -263,12 +266,16 @@ def _create_file(path: Path) -> None:
     """Write a new, empty store next to `path` and move it in place atomically.
 
     GDAL creates the part layers (spatial index, triggers, metadata), SQL adds
-    the bookkeeping tables and views; a crash leaves only a hidden temp file.
+    the bookkeeping tables and views; a crash leaves only a hidden temp folder.
+    The file holds case records, so it is made in a folder only the owner can
+    enter (mkdtemp: 0700) and is 0600 before it appears under its name; SQLite
+    gives its -journal/-wal/-shm companions the database file's mode.
     """
     import pyogrio
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.creating.gpkg")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent))
+    tmp = work / path.name
     try:
         for part in ("boundaries", "cases", "border", "gates", "indicators"):
             options = {"DESCRIPTION": _DESCRIPTIONS[part]}
@@ -294,6 +301,7 @@ def _create_file(path: Path) -> None:
             con.execute("COMMIT")
         finally:
             con.close()
+        os.chmod(tmp, PRIVATE_FILE_MODE)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         try:
@@ -305,7 +313,20 @@ def _create_file(path: Path) -> None:
                 os.replace(tmp, path)
         _fsync_dir(path.parent)
     finally:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _restrict_mode(path: Path) -> None:
+    """Owner-only access to a store made before stores were created 0600 (it holds
+    case records); a file owned by someone else is left as its owner set it."""
+    if not hasattr(os, "getuid"):
+        return
+    try:
+        info = os.stat(path)
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+    except OSError:
+        pass
 
 
 def _create_active_view(con: sqlite3.Connection, part: str, now: str) -> None:
@@ -374,6 +395,7 @@ class Store:
             if not create:
                 raise StoreError("store.missing", path=str(self.path))
             _create_file(self.path)
+        _restrict_mode(self.path)
         uri = f"{self.path.resolve().as_uri()}?mode=rw"  # never creates an empty file by accident
         con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
