@@ -453,15 +453,33 @@ class Store:
         dataset, report = check_upload(source, mapping=mapping, today=today, limits=limits, repair=repair)
         if dataset is None:
             raise ImportRejected(report)
-        if self.exists():
-            same = self._version_with_checksum(report.checksum)
-            if same is not None:
-                report.notes.append(_note("import.note.same_as_version", version=same))
-        sources = {part: info.file for part, info in report.parts.items()}
         if not label:
             named = isinstance(source, Mapping) and "boundaries" in source
             label = str(dataset.meta.get("name") or (Path(source["boundaries"]).name if named  # type: ignore[index]
                                                      else Path(dataset.folder).name))
+        return self.add_checked(dataset, report, user=user, label=label, activate=activate)
+
+    def add_checked(self, dataset: Dataset | None, report: ImportReport, *, user: str, label: str | None = None,
+                    activate: bool = True) -> ImportReport:
+        """Store an upload `check_upload` already accepted, as a new version; returns the report
+        with `version_id` set.
+
+        The Data page keeps the checked Dataset in memory and saves it with this,
+        so the uploaded files need not stay on disk between the check and the
+        save (see risk/uploads.py); what is saved is exactly what was previewed.
+        Default label: the dataset's name, else the boundaries file's name.
+        """
+        if dataset is None or not report.ok:
+            raise ImportRejected(report)
+        if self.exists():
+            same = self._version_with_checksum(report.checksum)
+            note = _note("import.note.same_as_version", version=same)
+            if same is not None and note not in report.notes:  # a retried save adds it once
+                report.notes.append(note)
+        sources = {part: info.file for part, info in report.parts.items()}
+        if not label:
+            boundaries = report.parts.get("boundaries")
+            label = str(dataset.meta.get("name") or (boundaries.file if boundaries else Path(dataset.folder).name))
         report.version_id = self.add_version(dataset, label=label, user=user, source=sources,
                                              checksum=report.checksum, report=report, activate=activate)
         return report
