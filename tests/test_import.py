@@ -715,6 +715,6 @@ def test_uploads_are_saved_under_safe_names(tmp_path: Path) -> None:
 
 def test_every_import_and_store_code_has_a_message() -> None:
     sources = "".join((ROOT / "risk" / name).read_text(encoding="utf-8")
-                      for name in ("importer.py", "formats.py", "store.py", "cli.py"))
+                      for name in ("importer.py", "formats.py", "store.py", "cli.py", "audit_chain.py"))
     used = set(re.findall(r'"((?:import|store)\.[a-z0-9_.]+)"', sources)) - {"import.py"}
     assert len(used) > 30 and used <= set(CATALOG), sorted(used - set(CATALOG))
