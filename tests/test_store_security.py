@@ -12,13 +12,16 @@ import threading
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import risk.store as store_module
 from risk.audit_chain import GENESIS, START_ACTION, row_hash, verify_chain
 from risk.cli import main as cli_main
-from risk.i18n import LANGUAGES
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.i18n import LANGUAGES, t
+from risk.privacy import Role
+from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
 from risk.store import Store
+from tests.apptest_helpers import signed_in_session
 
 posix = pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file modes")
 
@@ -288,3 +291,20 @@ def test_two_openers_of_an_older_store_seal_it_once(tmp_path: Path) -> None:
     assert errors == []
     assert store.audit(action=START_ACTION).shape[0] == 1 and store.verify_audit().ok
 
+
+def test_the_audit_page_says_whether_the_chain_verifies() -> None:
+    store = Store(load_settings().store_path)
+    for action in ("sign_in", "export", "sign_out"):
+        store.append_audit("boss", action)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120)
+    at.session_state["lang"] = "en"
+    at.session_state["auth"] = signed_in_session(Role.ADMIN, "boss")
+    at.run()
+    at.switch_page("pages/audit.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert t("store.audit.ok", "en", rows=3) in [c.value for c in at.caption] and not at.error
+    tamper(store, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET \"user\" = 'nobody' WHERE id = 2")
+    at.run()
+    assert [e.value for e in at.error] == [store.verify_audit().summary("en")]
+    assert "2" in at.error[0].value
