@@ -1,19 +1,16 @@
 """Data (admin only): upload, check and preview, save as a version, compare and activate versions."""
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
-
 import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from risk.i18n import t
-from risk.importer import ImportRejected, check_upload, parse_mapping, save_upload
+from risk.importer import parse_mapping
 from risk.mapview import add_outline, base_map, display_layer, safe_html
 from risk.store import StoreError
+from risk.uploads import check_uploaded
 from ui import auth, state, widgets
 
 state.require_page("data")
@@ -53,15 +50,10 @@ if st.button(t("dp.check", lang), type="primary", key="up_check"):
         except ValueError as err:
             st.error(widgets.tm("dp.mapping_bad", lang, line=str(err)))
             st.stop()
-        folder = Path(tempfile.mkdtemp(prefix="risk-upload-"))
-        files = {}
-        for part, upload in uploads.items():
-            if upload is not None:
-                (folder / part).mkdir()
-                files[part] = str(save_upload(upload.name, upload.getvalue(), folder / part))
-        dataset, report = check_upload(files, mapping=mapping)
-        st.session_state["import_check"] = {"files": files, "mapping": mapping, "report": report,
-                                            "dataset": dataset, "label": label}
+        # The files are on disk only during the check (risk/uploads.py); the checked dataset is what is saved.
+        dataset, report = check_uploaded({part: (upload.name, upload.getvalue()) for part, upload in uploads.items()
+                                          if upload is not None}, mapping=mapping)
+        st.session_state["import_check"] = {"report": report, "dataset": dataset, "label": label}
 
 check = st.session_state.get("import_check")
 if check:
@@ -114,12 +106,7 @@ if check:
         st_folium(fmap, key="import_preview", height=420, use_container_width=True, returned_objects=[])
         if st.button(t("dp.commit", lang), type="primary", key="up_commit"):
             try:
-                saved = store.import_dataset(check["files"], user=user, label=check["label"] or None,
-                                             mapping=check["mapping"])
-            except ImportRejected as err:
-                st.error(t("dp.rejected", lang))
-                for message in err.report.messages(lang):
-                    st.text(f"• {message}")
+                saved = store.add_checked(dataset, report, user=user, label=check["label"] or None)
             except StoreError as err:
                 st.error(widgets.md(err.message(lang)))
             else:

@@ -523,6 +523,27 @@ def _cmd_activate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the audit log's hash chain: exit 0 when intact, 1 when broken, 2 when there is no store."""
+    from risk.i18n import t
+    from risk.store import Store, StoreError
+
+    try:
+        check = Store(args.store).verify_audit()
+    except StoreError as err:
+        print(err.message(args.lang), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(check.to_dict(args.lang), ensure_ascii=False))
+    else:
+        print(check.summary(args.lang))
+        for warning in check.warnings:
+            print(f"- {warning.message(args.lang)}")
+        if check.ok:
+            print(t("store.audit.head", args.lang, head=check.head))
+    return 0 if check.ok else 1
+
+
 def _add_store_commands(sub) -> None:
     from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -555,6 +576,13 @@ def _add_store_commands(sub) -> None:
     activate.add_argument("--user", help="who activates (default: the login name)")
     common(activate)
     activate.set_defaults(func=_cmd_activate)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="check the audit log's hash chain (exit 0 intact, 1 broken)")
+    verify.add_argument("--json", action="store_true")
+    common(verify)
+    verify.set_defaults(func=_cmd_audit_verify)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -699,6 +699,50 @@ _STORE: dict[str, dict[str, str]] = {
         "vi": "ghép cột '{value}' không đúng dạng; hãy viết cột=TÊN_CỘT_TRONG_TỆP, ví dụ commune_id=MA_XA.",
         "en": "the mapping '{value}' is malformed; write column=FILE_COLUMN, e.g. commune_id=MA_XA.",
     },
+    # the audit log's hash chain (risk/audit_chain.py, `python -m risk audit verify`, pages/audit.py)
+    "store.audit.ok": {
+        "vi": "Nhật ký kiểm toán nguyên vẹn: chuỗi mã băm của cả {rows} mục đều khớp.",
+        "en": "The audit log is intact: the hash chain of all {rows} entries checks out.",
+    },
+    "store.audit.broken": {
+        "vi": "Nhật ký kiểm toán ĐÃ BỊ CAN THIỆP (có {rows} mục), lỗi đầu tiên ở mục {id}: {reason}",
+        "en": "The audit log has been TAMPERED WITH ({rows} entries); the first broken entry is {id}: {reason}",
+    },
+    "store.audit.head": {
+        "vi": "Mã băm cuối chuỗi: {head}. Hãy ghi lại ở nơi khác: lần kiểm tra sau sẽ biết các mục cuối có bị xoá không.",
+        "en": "Last hash of the chain: {head}. Write it down elsewhere: a later check can then tell whether entries "
+        "were removed from the end.",
+    },
+    "store.audit.unsealed": {
+        "vi": "mục {id} không có mã băm: nó được thêm vào tệp từ bên ngoài ứng dụng (ghi chèn giả mạo).",
+        "en": "entry {id} has no hash: it was added to the file outside the application (a forged insert).",
+    },
+    "store.audit.changed": {
+        "vi": "nội dung mục {id} không còn khớp với mã băm của nó: mục đã bị sửa sau khi ghi, hoặc bị giả mạo.",
+        "en": "the content of entry {id} no longer matches its hash: it was changed after it was written, or forged.",
+    },
+    "store.audit.deleted": {
+        "vi": "thiếu các mục {missing} trước mục {id}: chúng đã bị xoá.",
+        "en": "entries {missing} before entry {id} are missing: they were deleted.",
+    },
+    "store.audit.inserted": {
+        "vi": "mục {id} không nối tiếp mục {previous}: một mục đã bị chèn vào đây, hoặc mục trước đó đã bị thay.",
+        "en": "entry {id} does not follow entry {previous}: an entry was inserted here, or the one before replaced.",
+    },
+    "store.audit.not_first": {
+        "vi": "mục {id} không phải là điểm đầu của chuỗi: các mục đầu tiên đã bị thay hoặc xoá.",
+        "en": "entry {id} does not start the chain: the first entries were replaced or removed.",
+    },
+    "store.audit.warn_backwards": {
+        "vi": "cảnh báo: mục {id} ghi thời điểm {at}, sớm hơn mục {previous} ({previous_at}): đồng hồ máy đã bị "
+        "chỉnh lùi, hoặc mục này bị ghi lùi ngày.",
+        "en": "warning: entry {id} is dated {at}, earlier than entry {previous} ({previous_at}): the clock was set "
+        "back, or the entry was back-dated.",
+    },
+    "store.audit.warn_triggers": {
+        "vi": "cảnh báo: lớp bảo vệ chỉ-ghi-thêm của nhật ký ({names}) đã bị gỡ khỏi tệp.",
+        "en": "warning: the append-only protection of the audit log ({names}) has been removed from the file.",
+    },
 }
 
 # --- model card page and commune panel (pages/model.py, pages/risk_map.py) ---

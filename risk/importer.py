@@ -117,6 +117,8 @@ _TABLE_EXPECTED = {
     "cases": ("case_id", "date", "commune_id", "form", "victims", "detected_by"),
     "gates": ("name", "lon", "lat"),
 }
+# Tables whose header alone is valid: a cases file of a year with no cases.
+_MAY_BE_EMPTY = frozenset({"cases"})
 # Commune type words dropped before names are compared ("Xã Mường Xén" = "Mường Xén").
 NAME_PREFIXES = ("thị trấn ", "phường ", "xã ", "tt. ", "tt ", "p. ", "x. ")
 
@@ -530,7 +532,7 @@ def _read_table(path: Path, part: str, log: ProblemLog, report: PartReport, note
     report.header_row = header_at
     rows = list(rows)
     rows[header_at - 1] = _alias_header(rows[header_at - 1], known, mapping, notes, report, header_at)
-    frame = table_from_rows(rows, log, known, header_at)
+    frame = table_from_rows(rows, log, known, header_at, allow_empty=part in _MAY_BE_EMPTY)
     if frame is not None:
         report.rows_read = len(frame)
     return frame
@@ -749,7 +751,7 @@ def _table_part(part: str, path: Path, communes: gpd.GeoDataFrame | None, log: P
                 today: date | None) -> tuple[pd.DataFrame | None, set[int]]:
     """A validated table, and the rows whose commune name matched nothing."""
     frame = _read_table(path, part, log, report, notes, limits, mapping)
-    if frame is None or not len(frame):
+    if frame is None or (not len(frame) and part not in _MAY_BE_EMPTY):
         if frame is not None and not log:
             log.add("io.no_data")
         return None, set()

@@ -319,11 +319,12 @@ def _coordinates(frame: pd.DataFrame, log: ProblemLog,
 
 def _cases(path: Path, communes: gpd.GeoDataFrame | None, log: ProblemLog,
            today: date | None = None) -> pd.DataFrame | None:
-    """Validated cases, or None with the problems in `log`."""
+    """Validated cases, or None with the problems in `log`. A header without
+    rows is a year with no cases: an empty table, still checked for its columns."""
     if not file_ok(path, log):
         return None
-    frame = read_table(path, log, known=CASE_COLUMNS)
-    if frame is None or not len(frame):
+    frame = read_table(path, log, known=CASE_COLUMNS, allow_empty=True)
+    if frame is None:
         return None
     check_header(frame.columns, log)
     check_text(frame, TEXT_COLUMNS["cases"], log)

@@ -12,7 +12,7 @@ Layout of the file:
 | indicators | attributes (long form) | `version_id, position, commune_id, year, indicator, value` |
 | versions | attributes | one row per version: when, label, source files, counts, checksum, who, `active` |
 | model_runs | attributes | `version_id, created_at, kind, config, metrics` (JSON) |
-| audit_log | attributes, append-only | `at, user, action, details (JSON), rows` |
+| audit_log | attributes, append-only, hash-chained | `at, user, action, details (JSON), rows, prev_hash, row_hash` |
 | boundaries_active, cases_active, border_active, gates_active, indicators_active | views | the active version only |
 
 One layer per part with a `version_id` column (not one layer per version):
@@ -29,6 +29,12 @@ next opened. The rollback journal (not WAL) keeps the store a single
 self-contained file that can be copied to QGIS at any time and works on
 network shares; readers see the previous version until the commit.
 
+The audit log is tamper-evident: each row carries the SHA-256 of its content
+and of the previous row's hash (risk/audit_chain.py), so a row changed, forged
+or deleted behind the triggers' back shows in `Store.verify_audit()` and
+`python -m risk audit verify`. An older store's log is sealed once, in id
+order, when the store is first opened (recorded as "audit_chain_started").
+
 Rows are written with the GeoPackage geometry encoding directly (GDAL is used
 only to create the empty layers, so its spatial-index triggers and metadata
 are the reference ones); the ST_* functions those triggers call are provided
@@ -38,9 +44,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import stat
 import struct
-import uuid
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -52,6 +60,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.audit_chain import GENESIS, START_ACTION, AuditCheck, row_hash, verify_chain
 from risk.formats import Limits
 from risk.geofiles import WGS84
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
@@ -60,8 +69,9 @@ from risk.io import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, Dataset, Problem, empty
 
 __all__ = ["STORE_LAYERS", "Store", "StoreError", "append_audit"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the audit log is hash-chained (prev_hash, row_hash)
 BUSY_TIMEOUT_S = 30.0
+PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds case records)
 # Page cache of a write transaction: large, so an import rarely spills pages into the file
 # before its commit (a spill takes the exclusive lock and blocks readers until the commit).
 WRITE_CACHE_KIB = 65536
@@ -89,6 +99,9 @@ _COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 _COUNT_COLUMNS = {part: f"n_{part}" for part in PART_NAMES}
 
+# Kept apart: sealing an older store's log drops and re-creates it (see _seal_audit_log).
+_AUDIT_NO_UPDATE = ("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log\n"
+                    "    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
 _DDL = f"""
 CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE versions (
@@ -123,15 +136,17 @@ CREATE TABLE audit_log (
     "user" TEXT NOT NULL,
     action TEXT NOT NULL,
     details TEXT NOT NULL DEFAULT '{{}}',
-    "rows" INTEGER
+    "rows" INTEGER,
+    prev_hash TEXT,
+    row_hash TEXT
 );
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+{_AUDIT_NO_UPDATE};
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX model_runs_version ON model_runs (version_id);
 """
+_AUDIT_ROW = 'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log ORDER BY id'
 
 
 class StoreError(LocalisedError):
@@ -263,12 +278,16 @@ def _create_file(path: Path) -> None:
     """Write a new, empty store next to `path` and move it in place atomically.
 
     GDAL creates the part layers (spatial index, triggers, metadata), SQL adds
-    the bookkeeping tables and views; a crash leaves only a hidden temp file.
+    the bookkeeping tables and views; a crash leaves only a hidden temp folder.
+    The file holds case records, so it is made in a folder only the owner can
+    enter (mkdtemp: 0700) and is 0600 before it appears under its name; SQLite
+    gives its -journal/-wal/-shm companions the database file's mode.
     """
     import pyogrio
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.creating.gpkg")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent))
+    tmp = work / path.name
     try:
         for part in ("boundaries", "cases", "border", "gates", "indicators"):
             options = {"DESCRIPTION": _DESCRIPTIONS[part]}
@@ -294,6 +313,7 @@ def _create_file(path: Path) -> None:
             con.execute("COMMIT")
         finally:
             con.close()
+        os.chmod(tmp, PRIVATE_FILE_MODE)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         try:
@@ -305,7 +325,20 @@ def _create_file(path: Path) -> None:
                 os.replace(tmp, path)
         _fsync_dir(path.parent)
     finally:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _restrict_mode(path: Path) -> None:
+    """Owner-only access to a store made before stores were created 0600 (it holds
+    case records); a file owned by someone else is left as its owner set it."""
+    if not hasattr(os, "getuid"):
+        return
+    try:
+        info = os.stat(path)
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+    except OSError:
+        pass
 
 
 def _create_active_view(con: sqlite3.Connection, part: str, now: str) -> None:
@@ -374,6 +407,7 @@ class Store:
             if not create:
                 raise StoreError("store.missing", path=str(self.path))
             _create_file(self.path)
+        _restrict_mode(self.path)
         uri = f"{self.path.resolve().as_uri()}?mode=rw"  # never creates an empty file by accident
         con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
@@ -387,6 +421,11 @@ class Store:
         if info.get("application") != "risk":
             con.close()
             raise StoreError("store.not_a_store", path=str(self.path), reason="store_info")
+        try:
+            _seal_audit_log(con)
+        except BaseException:
+            con.close()
+            raise
         return con
 
     @contextmanager
@@ -431,15 +470,33 @@ class Store:
         dataset, report = check_upload(source, mapping=mapping, today=today, limits=limits, repair=repair)
         if dataset is None:
             raise ImportRejected(report)
-        if self.exists():
-            same = self._version_with_checksum(report.checksum)
-            if same is not None:
-                report.notes.append(_note("import.note.same_as_version", version=same))
-        sources = {part: info.file for part, info in report.parts.items()}
         if not label:
             named = isinstance(source, Mapping) and "boundaries" in source
             label = str(dataset.meta.get("name") or (Path(source["boundaries"]).name if named  # type: ignore[index]
                                                      else Path(dataset.folder).name))
+        return self.add_checked(dataset, report, user=user, label=label, activate=activate)
+
+    def add_checked(self, dataset: Dataset | None, report: ImportReport, *, user: str, label: str | None = None,
+                    activate: bool = True) -> ImportReport:
+        """Store an upload `check_upload` already accepted, as a new version; returns the report
+        with `version_id` set.
+
+        The Data page keeps the checked Dataset in memory and saves it with this,
+        so the uploaded files need not stay on disk between the check and the
+        save (see risk/uploads.py); what is saved is exactly what was previewed.
+        Default label: the dataset's name, else the boundaries file's name.
+        """
+        if dataset is None or not report.ok:
+            raise ImportRejected(report)
+        if self.exists():
+            same = self._version_with_checksum(report.checksum)
+            note = _note("import.note.same_as_version", version=same)
+            if same is not None and note not in report.notes:  # a retried save adds it once
+                report.notes.append(note)
+        sources = {part: info.file for part, info in report.parts.items()}
+        if not label:
+            boundaries = report.parts.get("boundaries")
+            label = str(dataset.meta.get("name") or (boundaries.file if boundaries else Path(dataset.folder).name))
         report.version_id = self.add_version(dataset, label=label, user=user, source=sources,
                                              checksum=report.checksum, report=report, activate=activate)
         return report
@@ -668,9 +725,33 @@ class Store:
 
     @staticmethod
     def _audit(con: sqlite3.Connection, user: str, action: str, details: Mapping, rows: int | None) -> int:
-        cur = con.execute('INSERT INTO audit_log (at, "user", action, details, "rows") VALUES (?, ?, ?, ?, ?)',
-                          (_now(), str(user), str(action), _json(dict(details)), None if rows is None else int(rows)))
-        return int(cur.lastrowid)
+        """The one audit writer: appends a row chained to the last one (risk/audit_chain.py).
+
+        Runs inside the caller's write transaction, which holds SQLite's write
+        lock from its BEGIN IMMEDIATE, so no other writer can read the same last
+        row and fork the chain. The id is chosen here (it is hashed): one past
+        both the last row and the AUTOINCREMENT counter, so rows deleted from
+        the end leave a gap the verification sees.
+        """
+        if not con.in_transaction:
+            raise RuntimeError("audit entries are written inside a write transaction")
+        last = con.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        counter = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
+        entry = max(0 if last is None else int(last[0]), 0 if counter is None else int(counter[0])) + 1
+        prev = GENESIS if last is None else (last[1] or "")  # an unsealed last row is already a break
+        values = (entry, _now(), str(user), str(action), _json(dict(details)), None if rows is None else int(rows))
+        con.execute('INSERT INTO audit_log (id, at, "user", action, details, "rows", prev_hash, row_hash) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, prev, row_hash(*values, prev)))
+        return entry
+
+    def verify_audit(self) -> AuditCheck:
+        """Walk the audit log's hash chain: intact with its row count, or the first broken row and why."""
+        with self._read() as con:
+            sql = _AUDIT_ROW if _chained(con) else _AUDIT_ROW.replace("prev_hash, row_hash", "NULL, NULL")
+            rows = con.execute(sql).fetchall()  # (never sealed: a read-only older store)
+            triggers = [r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")]
+        return verify_chain(rows, triggers)
 
     def audit(self, user: str | None = None, action: str | None = None, since: str | None = None,
               until: str | None = None, limit: int | None = None) -> pd.DataFrame:
@@ -709,6 +790,55 @@ def append_audit(store: Store | str | Path, user: str, action: str, details: Map
     """Append one audit entry to a store (by object or path); see Store.append_audit."""
     target = store if isinstance(store, Store) else Store(store)
     return target.append_audit(user, action, details, rows)
+
+
+def _seal_audit_log(con: sqlite3.Connection) -> None:
+    """Give an older store's audit log its hash chain, once: add the columns, seal the
+    existing rows in id order and record it as an "audit_chain_started" row.
+
+    Done in one BEGIN IMMEDIATE transaction that checks again under the write
+    lock, so two processes opening the same old store seal it only once. The
+    UPDATE trigger is dropped and re-created inside that transaction (it would
+    refuse the sealing); nobody sees the log without it. A read-only file is
+    left as it is: its verification then reports the unsealed rows.
+    """
+    if _chained(con):
+        return
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            _seal_rows(con)
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+    except sqlite3.OperationalError as err:
+        if not getattr(err, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+            raise
+
+
+def _chained(con: sqlite3.Connection) -> bool:
+    """The audit log has its hash columns (every store made since schema 2, or sealed since)."""
+    return "row_hash" in {row[1] for row in con.execute("PRAGMA table_info(audit_log)")}
+
+
+def _seal_rows(con: sqlite3.Connection) -> None:
+    """The sealing itself, inside _seal_audit_log's transaction (checked again under its lock)."""
+    if _chained(con):
+        return
+    con.execute("ALTER TABLE audit_log ADD COLUMN prev_hash TEXT")
+    con.execute("ALTER TABLE audit_log ADD COLUMN row_hash TEXT")
+    con.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+    prev, rows = GENESIS, con.execute(_AUDIT_ROW).fetchall()
+    for entry, at, user, action, details, count, _prev, _hash in rows:
+        digest = row_hash(entry, at, user, action, details, count, prev)
+        con.execute("UPDATE audit_log SET prev_hash = ?, row_hash = ? WHERE id = ?", (prev, digest, entry))
+        prev = digest
+    con.execute(_AUDIT_NO_UPDATE)
+    con.execute("UPDATE store_info SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
+    Store._audit(con, "system", START_ACTION, {"sealed": len(rows), "first": rows[0][0] if rows else None,
+                                               "last": rows[-1][0] if rows else None}, len(rows))
 
 
 def _note(code: str, **params: object) -> Problem:

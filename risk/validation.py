@@ -266,12 +266,14 @@ def _header_names(cells: list[object], known: Collection[str]) -> list[str]:
     return names
 
 
-def read_table(path: Path, log: ProblemLog, known: Collection[str] = ()) -> pd.DataFrame | None:
+def read_table(path: Path, log: ProblemLog, known: Collection[str] = (),
+               allow_empty: bool = False) -> pd.DataFrame | None:
     """A CSV/XLSX file as text cells, indexed by the row number the user sees.
 
     The header is the first non-empty row. Blank rows are skipped but still
     counted, so row numbers match the spreadsheet. Returns None when the file
-    cannot be read at all (the reason is in `log`).
+    cannot be read at all (the reason is in `log`). `allow_empty`: a header
+    with no rows below it is a valid, empty table (a year without cases).
     """
     if not file_ok(path, log):
         return None
@@ -282,16 +284,17 @@ def read_table(path: Path, log: ProblemLog, known: Collection[str] = ()) -> pd.D
     rows = _csv_rows(path, log) if suffix == ".csv" else xlsx_rows(path, log)
     if rows is None:
         return None
-    return table_from_rows(rows, log, known)
+    return table_from_rows(rows, log, known, allow_empty=allow_empty)
 
 
 def table_from_rows(rows: list[list[str]], log: ProblemLog, known: Collection[str] = (),
-                    header_at: int | None = None) -> pd.DataFrame | None:
+                    header_at: int | None = None, allow_empty: bool = False) -> pd.DataFrame | None:
     """Rows of clean cells (row 1 first) as a table indexed by spreadsheet row.
 
     The header is `header_at` (1-based) when given, else the first non-empty
     row; rows above the header are ignored, so a title row can be skipped
-    while row numbers still match the spreadsheet.
+    while row numbers still match the spreadsheet. A header without rows is
+    "no data" unless `allow_empty` (a file with no row at all always is).
     """
     width = max((len(r) for r in rows), default=0)
     raw = pd.DataFrame([r if len(r) == width else r + [""] * (width - len(r)) for r in rows], dtype=object)
@@ -310,7 +313,7 @@ def table_from_rows(rows: list[list[str]], log: ProblemLog, known: Collection[st
     body &= nonblank.to_numpy()
     _report_long_rows(filled[body], width, log)
     frame = _name_columns(raw.loc[body, list(range(width))], header, log)
-    if not len(frame):
+    if not len(frame) and not allow_empty:
         log.add("io.no_data")
     return frame
 

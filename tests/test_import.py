@@ -33,7 +33,7 @@ from risk.cli import main as cli_main
 from risk.formats import MIB, Limits, check_zip, decode_text, detect_delimiter, extract_zip
 from risk.i18n import CATALOG, LANGUAGES
 from risk.importer import ImportRejected, check_upload, name_key, parse_mapping, save_upload
-from risk.io import Problem, load_dataset
+from risk.io import CASE_COLUMNS, Problem, empty_cases, load_dataset
 from risk.store import STORE_LAYERS, Store, StoreError, append_audit
 from risk.validation import ProblemLog
 
@@ -365,6 +365,30 @@ def test_dates_in_every_format_parse(name: str, store: Store, base: Path) -> Non
         assert notes(report, "import.note.excel_serial_dates")[0].params == {"count": 1}
 
 
+@pytest.mark.parametrize("header", ["case_id,date,lon,lat,commune_id,form,victims,destination,detected_by",
+                                    "Mã vụ việc;Ngày;Mã xã;Hình thức;Số nạn nhân;Phát hiện bởi"])
+def test_header_only_cases_upload_is_a_year_without_cases(header: str, store: Store, base: Path,
+                                                          tmp_path: Path) -> None:
+    empty = tmp_path / "cases.csv"
+    empty.write_text(header + "\n", encoding="utf-8")
+    files = {**{part: base / file for part, file in PART_FILES.items()}, "cases": empty}
+    dataset, report = check_upload(files, today=TODAY)
+    assert report.ok, report.messages("en")
+    assert report.parts["cases"].rows_read == 0 and report.parts["cases"].rows_kept == 0
+    assert dataset.cases.empty and list(dataset.cases.columns) == list(CASE_COLUMNS)
+    assert dataset.cases.dtypes.to_dict() == empty_cases().dtypes.to_dict()
+    report, data = accept(store, files)
+    assert data.cases.empty and store.versions().set_index("id").at[report.version_id, "cases"] == 0
+
+
+def test_header_only_cases_upload_still_needs_the_columns(base: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "cases.csv"
+    empty.write_text("case_id,date,commune_id,form,victims\n", encoding="utf-8")
+    files = {**{part: base / file for part, file in PART_FILES.items()}, "cases": empty}
+    dataset, report = check_upload(files, today=TODAY)
+    assert dataset is None and [(p.code, p.column) for p in report.problems] == [("io.missing_column", "detected_by")]
+
+
 def test_unknown_layout_imports_with_a_mapping(store: Store, base: Path) -> None:
     files = files_with(base, "boundaries_unknown_layout.geojson")
     mapping = parse_mapping(["commune_id=MA_XA", "name=ten_xa", "former_district=HUYEN"])
@@ -691,6 +715,6 @@ def test_uploads_are_saved_under_safe_names(tmp_path: Path) -> None:
 
 def test_every_import_and_store_code_has_a_message() -> None:
     sources = "".join((ROOT / "risk" / name).read_text(encoding="utf-8")
-                      for name in ("importer.py", "formats.py", "store.py", "cli.py"))
+                      for name in ("importer.py", "formats.py", "store.py", "cli.py", "audit_chain.py"))
     used = set(re.findall(r'"((?:import|store)\.[a-z0-9_.]+)"', sources)) - {"import.py"}
     assert len(used) > 30 and used <= set(CATALOG), sorted(used - set(CATALOG))

@@ -590,6 +590,36 @@ def test_folder_without_cases_or_extras(folder: Path) -> None:
     assert data.generated is False and data.name == folder.name
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_cases_header_only_is_a_year_without_cases(tmp_path: Path, communes: gpd.GeoDataFrame,
+                                                   suffix: str) -> None:
+    header = case_lines()[0].split(",")
+    path = tmp_path / f"cases{suffix}"
+    if suffix == ".csv":
+        write_csv(path, [",".join(header), ",,,,,,,,"])  # a blank row below the header is still no case
+    else:
+        book = openpyxl.Workbook()
+        book.active.append(header)
+        book.save(path)
+    cases = load_cases(path, communes, today=TODAY)
+    assert cases.empty and list(cases.columns) == list(empty_cases().columns)
+    assert cases.dtypes.to_dict() == empty_cases().dtypes.to_dict()
+
+
+def test_cases_header_only_still_needs_the_columns(tmp_path: Path) -> None:
+    found = load_case_lines(tmp_path, ["case_id,date,commune_id,form,victims"])
+    assert [(p.code, p.column) for p in found] == [("io.missing_column", "detected_by")]
+    (tmp_path / "cases.csv").write_text(",,,\n,,\n", encoding="utf-8")  # no header at all: no data
+    only(problems(lambda: load_cases(tmp_path / "cases.csv")), "io.no_data")
+
+
+def test_folder_with_header_only_cases(folder: Path) -> None:
+    write_csv(folder / "cases.csv", case_lines()[:1])
+    data = load_dataset(folder, today=TODAY)
+    assert data.cases.empty and data.cases.dtypes.to_dict() == empty_cases().dtypes.to_dict()
+    assert data.boundaries["commune_id"].tolist() == IDS
+
+
 def test_extra_indicator_is_accepted_and_flagged(tmp_path: Path) -> None:
     lines = [INDICATOR_HEADER + ",name,distance_to_market_km"]
     lines += [f"{cid},2024,10,5,1000,Xã {i},{i * 2.5}" for i, cid in enumerate(IDS)]
