@@ -663,6 +663,16 @@ _STORE: dict[str, dict[str, str]] = {
         "en": "these files are identical to those of version {version}; a new version was created anyway.",
     },
     # the store (risk/store.py)
+    "store.label_unsafe": {
+        "vi": "Nhãn phiên bản '{label}' chứa nội dung mà trang hoặc bảng tính sẽ chạy như mã (công thức, thẻ HTML, dấu `, "
+        "${{ hoặc liên kết Markdown). Hãy đặt nhãn khác; chưa có gì được lưu.",
+        "en": "The version label '{label}' holds text a page or a spreadsheet would run as code (a formula, an HTML tag, "
+        "a backtick, ${{ or a Markdown link). Choose another label; nothing was stored.",
+    },
+    "store.label_too_long": {
+        "vi": "Nhãn phiên bản dài quá {limit} ký tự; chưa có gì được lưu.",
+        "en": "The version label is longer than {limit} characters; nothing was stored.",
+    },
     "store.missing": {
         "vi": "chưa có kho dữ liệu tại {path}; hãy nhập một bộ dữ liệu trước.",
         "en": "there is no store at {path} yet; import a dataset first.",

@@ -154,6 +154,21 @@ class StoreError(LocalisedError):
 
 
 
+MAX_LABEL_CHARS = 200
+
+
+def _check_label(label: str) -> None:
+    """A version label is shown on pages and in exports: the loaders' text rule applies."""
+    from risk.text_safety import unsafe_reason
+
+    text = str(label or "").strip()
+    if len(text) > MAX_LABEL_CHARS:
+        raise StoreError("store.label_too_long", limit=MAX_LABEL_CHARS)
+    reason = unsafe_reason(text)
+    if reason:
+        raise StoreError("store.label_unsafe", label=text[:60])
+
+
 def _checkpoint(stage: str) -> None:
     """Called inside the import transaction after each stage (tests replace it to
     pause or kill an import midway); does nothing in production."""
@@ -509,6 +524,7 @@ class Store:
     def add_version(self, dataset: Dataset, *, label: str, user: str, source: Mapping[str, str] | None = None,
                     checksum: str = "", report: ImportReport | None = None, activate: bool = True) -> int:
         """Store a validated Dataset as a new version, in one transaction; returns its id."""
+        _check_label(label)
         schema = {
             "boundaries": [c for c in BOUNDARY_TEXT_COLUMNS if c in dataset.boundaries.columns],
             "indicators": [c for c in dataset.indicators.columns if c not in ("commune_id", "year")],

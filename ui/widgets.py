@@ -23,7 +23,7 @@ def md(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
 
 
-def tm(key: str, lang: str, **params: object) -> str:
+def tm(key: str, lang: str, /, **params: object) -> str:
     """`t()` for a Markdown widget: our template as Markdown, every parameter as plain text."""
     return t(key, lang, **{name: md(value) for name, value in params.items()})
 
