@@ -32,13 +32,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 90) -> Iterator[str]:
-    """Start `streamlit run dashboard.py` on a free port; yield its base URL."""
+def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 90,
+                     launcher: str | Path | None = None) -> Iterator[str]:
+    """Start `streamlit run dashboard.py` on a free port; yield its base URL.
+
+    `launcher`: a Python script run instead of `-m streamlit run dashboard.py`, given the same
+    options (e.g. tests/serve_unchecked.py, which changes a rule and then runs Streamlit in-process).
+    """
     port = free_port()
     env = {**os.environ, **(env_extra or {})}
     log = open(ROOT / "tests" / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "tests" / "artifacts").is_dir() else subprocess.DEVNULL
+    command = [sys.executable, str(launcher)] if launcher else [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+        [*command, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

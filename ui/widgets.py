@@ -24,7 +24,8 @@ def md(value: object) -> str:
 
 
 def tm(key: str, lang: str, /, **params: object) -> str:
-    """`t()` for a Markdown widget: our template as Markdown, every parameter as plain text."""
+    """`t()` for a Markdown widget: our template as Markdown, every parameter as plain text.
+    (`key` and `lang` are positional-only: a template may have a {key} or {lang} parameter.)"""
     return t(key, lang, **{name: md(value) for name, value in params.items()})
 
 
