@@ -7,8 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.i18n import t
-from risk.privacy import dataset_case_total, page_allowed
-from risk.settings import PROJECT_ROOT
+from risk.access.privacy import dataset_case_total, page_allowed
+from risk.access.settings import PROJECT_ROOT
 from ui import auth, state, widgets
 
 st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
@@ -29,7 +29,7 @@ with st.sidebar:
 
 widgets.demo_notice(ds, lang)
 
-# (page key, file, icon). Who may open each page is decided in risk/privacy.py.
+# (page key, file, icon). Who may open each page is decided in risk/access/privacy.py.
 PAGES = [
     ("risk_map", "pages/risk_map.py", ":material/map:"),
     ("hotspots", "pages/hotspots.py", ":material/local_fire_department:"),

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 
-from risk.io import load_dataset
-from risk.settings import DEFAULT_DATA_DIR
+from risk.ingest.folder import load_dataset
+from risk.access.settings import DEFAULT_DATA_DIR
 from tests.browser import browser_page, chromium_available, streamlit_server, wait_for_paths
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from bench.synthetic import synthetic_communes
-from risk.hotspots import emerging_hotspots, gi_star
-from risk.spatial_weights import contiguity_weights, distance_band_weights
+from risk.analysis.hotspots import emerging_hotspots, gi_star
+from risk.analysis.geography import contiguity_weights, distance_band_weights
 
 SCALES = (130, 3321, 10600)
 PERMUTATIONS = 999

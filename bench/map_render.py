@@ -15,8 +15,8 @@ import numpy as np
 import shapely
 
 from bench.synthetic import synthetic_communes
-from risk.classify import classify
-from risk.mapview import CANVAS_THRESHOLD, add_choropleth, add_outline, base_map, display_layer
+from risk.outputs.classify import classify
+from risk.outputs.mapview import CANVAS_THRESHOLD, add_choropleth, add_outline, base_map, display_layer
 
 SCALES = (130, 3321, 10600)
 

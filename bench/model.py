@@ -17,9 +17,9 @@ import pandas as pd
 import shapely
 
 from bench.synthetic import synthetic_communes
-from risk.features import feature_table
-from risk.io import Dataset
-from risk.model import ModelConfig, backtest, score
+from risk.analysis.features import feature_table
+from risk.ingest.folder import Dataset
+from risk.analysis.model import ModelConfig, backtest, score
 
 SCALES = (130, 3321)
 YEARS = list(range(2016, 2026))

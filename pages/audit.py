@@ -20,7 +20,7 @@ log = store.audit() if store.exists() else None
 if log is None or log.empty:
     st.info(t("ap.empty", lang))
     st.stop()
-chain = store.verify_audit()  # the hash chain: does every entry still check out? (risk/audit_chain.py)
+chain = store.verify_audit()  # the hash chain: does every entry still check out? (risk/store/audit_chain.py)
 (st.caption if chain.ok else st.error)(chain.summary(lang))
 
 all_label = t("ap.all", lang)

@@ -7,10 +7,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from risk.i18n import t
-from risk.importer import parse_mapping
-from risk.mapview import add_outline, base_map, display_layer, safe_html
-from risk.store import StoreError
-from risk.uploads import check_uploaded
+from risk.ingest.upload import parse_mapping
+from risk.outputs.mapview import add_outline, base_map, display_layer, safe_html
+from risk.store.versions import StoreError
+from risk.ingest.uploads import check_uploaded
 from ui import auth, state, widgets
 
 state.require_page("data")
@@ -50,7 +50,7 @@ if st.button(t("dp.check", lang), type="primary", key="up_check"):
         except ValueError as err:
             st.error(widgets.tm("dp.mapping_bad", lang, line=str(err)))
             st.stop()
-        # The files are on disk only during the check (risk/uploads.py); the checked dataset is what is saved.
+        # The files are on disk only during the check (risk/ingest/uploads.py); the checked dataset is what is saved.
         dataset, report = check_uploaded({part: (upload.name, upload.getvalue()) for part, upload in uploads.items()
                                           if upload is not None}, mapping=mapping)
         st.session_state["import_check"] = {"report": report, "dataset": dataset, "label": label}

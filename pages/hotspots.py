@@ -10,17 +10,17 @@ import streamlit as st
 from folium.plugins import HeatMap, MarkerCluster
 from streamlit_folium import st_folium
 
-from risk.export import to_csv_bytes
-from risk.hotspots import (
+from risk.outputs.export import to_csv_bytes
+from risk.analysis.hotspots import (
     CLASS_COLOURS, CLASSES, MIN_TREND_YEARS, TRENDS, HotspotError, HotspotOptions, HotspotResult, hot_commune_table,
     hotspot_analysis,
 )
 from risk.i18n import t
-from risk.io import FORMS, Dataset
-from risk.mapview import CANVAS_THRESHOLD, add_border, add_gates, add_outline, base_map, plugin_assets, safe_html
-from risk.privacy import can_see_case_points, can_see_case_statistics, commune_case_counts, visible_case_points
-from risk.spatial_weights import commune_distances_km, default_band_km
-from risk.store import append_audit
+from risk.ingest.folder import FORMS, Dataset
+from risk.outputs.mapview import CANVAS_THRESHOLD, add_border, add_gates, add_outline, base_map, plugin_assets, safe_html
+from risk.access.privacy import can_see_case_points, can_see_case_statistics, commune_case_counts, visible_case_points
+from risk.analysis.geography import commune_distances_km, default_band_km
+from risk.store.versions import append_audit
 from ui import auth, state, widgets
 
 PERMUTATION_CHOICES = (999, 9999)
@@ -242,7 +242,7 @@ if can_see_case_statistics(role):
     st.caption(t("hotspots.method", lang, permutations=f"{options.permutations:,}", seed=options.seed,
                  cut90=f"{result.cutoffs['90']:.4g}", cut95=f"{result.cutoffs['95']:.4g}",
                  cut99=f"{result.cutoffs['99']:.4g}", weights=weights_text, alpha=options.trend_alpha))
-else:  # the FDR cut-offs are a function of every commune's p-value (risk/privacy.py)
+else:  # the FDR cut-offs are a function of every commune's p-value (risk/access/privacy.py)
     st.caption(t("hotspots.method_public", lang, permutations=f"{options.permutations:,}", seed=options.seed,
                  weights=weights_text, alpha=options.trend_alpha))
 with st.expander(t("hotspots.how_to_read", lang)):
@@ -256,7 +256,7 @@ hot = hot_commune_table(result, pd.DataFrame(names_frame), distances, shown,
 if hot.empty:
     st.info(t("hotspots.no_hot", lang))
 else:
-    if not can_see_case_statistics(role):  # z and p are functions of the counts (risk/privacy.py)
+    if not can_see_case_statistics(role):  # z and p are functions of the counts (risk/access/privacy.py)
         hot = hot.drop(columns=["gi_z", "p_value"])
     view = hot.assign(
         **{"class": hot["class"].map(lambda c: t(f"hotspots.class.{c}", lang)),

@@ -7,10 +7,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from risk.features import ModelError, feature_label
+from risk.analysis.features import ModelError, feature_label
 from risk.i18n import t
-from risk.privacy import dataset_case_total
-from risk.model import KINDS, METHODS, METRICS
+from risk.access.privacy import dataset_case_total
+from risk.analysis.model import KINDS, METHODS, METRICS
 from ui import analysis, state, widgets
 
 state.require_page("model")

@@ -7,16 +7,16 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from risk.allocate import OBJECTIVES, AllocationError, allocate, commune_points, cover, patrol_sites
-from risk.classify import classify
-from risk.export import FORMATS, ExportMeta, audit_details, export_table, utc_now_iso
-from risk.features import ModelError, feature_label
+from risk.analysis.allocate import OBJECTIVES, AllocationError, allocate, commune_points, cover, patrol_sites
+from risk.outputs.classify import classify
+from risk.outputs.export import FORMATS, ExportMeta, audit_details, export_table, utc_now_iso
+from risk.analysis.features import ModelError, feature_label
 from risk.i18n import t
-from risk.indicators import indicator_for
-from risk.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map, safe_html
-from risk.priorities import PriorityFilters, apply_filters, priority_table
-from risk.io import DataError, load_sites_upload
-from risk.privacy import case_totals, drivers_column
+from risk.contracts.indicators import indicator_for
+from risk.outputs.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map, safe_html
+from risk.views.priorities import PriorityFilters, apply_filters, priority_table
+from risk.ingest.folder import DataError, load_sites_upload
+from risk.access.privacy import case_totals, drivers_column
 from ui import analysis, state, widgets
 
 state.require_page("priorities")

@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from risk.classify import SCHEMES, classify
-from risk.features import ModelError, feature_label
+from risk.outputs.classify import SCHEMES, classify
+from risk.analysis.features import ModelError, feature_label
 from risk.i18n import t
-from risk.indicators import Indicator, indicator_for
-from risk.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map
-from risk.privacy import case_counts_by_year, drivers_column
+from risk.contracts.indicators import Indicator, indicator_for
+from risk.outputs.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map
+from risk.access.privacy import case_counts_by_year, drivers_column
 from ui import analysis, state, widgets
 
 SCORE = "__score__"

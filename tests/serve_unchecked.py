@@ -1,10 +1,10 @@
 """Run the dashboard like a server whose data was accepted before the text check existed.
 
-`risk.text_safety.unsafe_reason` is replaced by a function that refuses nothing, so both
+`risk.ingest.text_safety.unsafe_reason` is replaced by a function that refuses nothing, so both
 loaders (the dataset folder and the patrol-site upload) accept formulas, HTML, backticks,
 `${` and Markdown links as a store or folder written by an older version would hold them.
 Then Streamlit runs dashboard.py in this process, so the pages see the replaced rule. The
-display escaping (risk.mapview.safe_html, ui.widgets.md) is left as it is: that is what a
+display escaping (risk.outputs.mapview.safe_html, ui.widgets.md) is left as it is: that is what a
 test started with this launcher checks (tests/test_browser_hostile.py).
 
 Usage (tests.browser.streamlit_server does this): python tests/serve_unchecked.py [streamlit run options]
@@ -25,11 +25,11 @@ def accept_everything(text: str) -> None:
 def main() -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    import risk.text_safety
+    import risk.ingest.text_safety
     from streamlit.web import cli as stcli
 
-    risk.text_safety.unsafe_reason = accept_everything
-    print("serve_unchecked: risk.text_safety.unsafe_reason refuses nothing in this server", flush=True)
+    risk.ingest.text_safety.unsafe_reason = accept_everything
+    print("serve_unchecked: risk.ingest.text_safety.unsafe_reason refuses nothing in this server", flush=True)
     sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"), *sys.argv[1:]]
     return stcli.main()
 

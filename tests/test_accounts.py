@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from risk.accounts import AccountError, Accounts, session_expired
-from risk.privacy import Role
+from risk.access.accounts import AccountError, Accounts, session_expired
+from risk.access.privacy import Role
 
 
 @pytest.fixture
@@ -297,7 +297,7 @@ def test_users_init_creates_the_database_and_prints_the_first_admin_once(tmp_pat
 
 
 def test_make_run_initialises_the_accounts_before_streamlit():
-    from risk.settings import PROJECT_ROOT
+    from risk.access.settings import PROJECT_ROOT
 
     recipe = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert recipe.index("-m risk users init") < recipe.index("-m streamlit run")

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk.allocate import AllocationError, allocate, commune_points, cover, patrol_sites
-from risk.spatial_weights import metric_crs
+from risk.analysis.allocate import AllocationError, allocate, commune_points, cover, patrol_sites
+from risk.analysis.geography import metric_crs
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -204,9 +204,9 @@ def test_coverage_equals_exhaustive_search(seed: int, objective: str) -> None:
 
 @pytest.fixture(scope="module")
 def demo():
-    from risk.cli import allocation_candidates
-    from risk.io import load_dataset
-    from risk.model import ModelConfig
+    from risk.cli.main import allocation_candidates
+    from risk.ingest.folder import load_dataset
+    from risk.analysis.model import ModelConfig
 
     ds = load_dataset(DEMO)
     frame = allocation_candidates(ds, 2025, ModelConfig(n_bootstrap=0))
@@ -307,7 +307,7 @@ def test_cli_allocate_json() -> None:
 
 def test_cli_allocate_errors_in_language_without_traceback(capsys) -> None:
     """In-process (the subprocess path is covered above): message in --lang on stderr, exit code 2."""
-    from risk.cli import main
+    from risk.cli.main import main
 
     base = ["allocate", "--data", str(DEMO), "--year", "2025"]
     for lang, word in (("en", "budget"), ("vi", "ngân sách")):

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest_helpers import map_args
 
 from risk.i18n import t
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 URL = re.compile(r"https?://", re.I)
@@ -95,7 +95,7 @@ def test_names_with_markup_reach_the_map_escaped(tmp_path, monkeypatch):
     assert not at.exception
     assert any("boundaries.geojson" in x.value and "HTML" in x.value for x in at.text)
     # A dataset that skipped the loader's check (built in code) is still drawn escaped.
-    monkeypatch.setattr("risk.io.check_text", lambda *args, **kwargs: None)
+    monkeypatch.setattr("risk.ingest.folder.check_text", lambda *args, **kwargs: None)
     path.write_text(text.replace("<img src=x onerror=alert(1)>", "<img src=x onerror=alert(2)>"), encoding="utf-8")
     at = run_app("vi")
     assert not at.exception

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from risk.accounts import Accounts
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
-from risk.store import Store
+from risk.access.accounts import Accounts
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
+from risk.store.versions import Store
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 

@@ -6,13 +6,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import risk.throttle
+import risk.access.throttle
 import ui.auth
-from risk.accounts import Accounts
+from risk.access.accounts import Accounts
 from risk.i18n import t
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
-from risk.store import Store
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
+from risk.store.versions import Store
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -89,7 +89,7 @@ def test_demo_mode_signs_in_a_read_only_planner_and_says_so(monkeypatch):
 def test_demo_mode_is_off_by_default_for_other_data(tmp_path, monkeypatch):
     import shutil
 
-    from risk.settings import DEFAULT_DATA_DIR
+    from risk.access.settings import DEFAULT_DATA_DIR
 
     folder = tmp_path / "real"
     shutil.copytree(DEFAULT_DATA_DIR, folder)
@@ -183,7 +183,7 @@ def address(monkeypatch):
 def clock(monkeypatch):
     """Time as the throttle and the audit gates see it."""
     holder = {"now": 10_000.0}
-    monkeypatch.setattr(risk.throttle, "_monotonic", lambda: holder["now"])
+    monkeypatch.setattr(risk.access.throttle, "_monotonic", lambda: holder["now"])
     return holder
 
 

@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from risk.io import load_dataset
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.ingest.folder import load_dataset
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
 
 pytestmark = pytest.mark.skipif(

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from risk.accounts import Accounts
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
-from risk.store import Store
+from risk.access.accounts import Accounts
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.store.versions import Store
 from tests.browser import browser_page, chromium_available, streamlit_server, wait_for_paths, wait_for_text
 
 pytestmark = pytest.mark.skipif(

@@ -3,8 +3,8 @@
 Folium writes tooltip text inside a JavaScript template literal, so before the text check a
 border gate named `${...}` ran script on every map page and a backtick blanked every map.
 
-A. Both loaders (the dataset folder, risk.io.load_dataset, and the upload importer,
-   risk.importer.check_upload) refuse each payload, naming the file, row and column.
+A. Both loaders (the dataset folder, risk.ingest.folder.load_dataset, and the upload importer,
+   risk.ingest.upload.check_upload) refuse each payload, naming the file, row and column.
 B. Data accepted before the check existed (a store or folder written by an older version) still
    runs no script: the dashboard is started through tests/serve_unchecked.py, which makes the
    check refuse nothing, on a copy of the demo data carrying the payloads. Headless Chromium
@@ -27,12 +27,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from risk.accounts import Accounts
+from risk.access.accounts import Accounts
 from risk.i18n import t
-from risk.importer import check_upload
-from risk.io import DataError, load_dataset, load_sites_upload
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.ingest.upload import check_upload
+from risk.ingest.folder import DataError, load_dataset, load_sites_upload
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.browser import (
     CHROMIUM, browser_page, chromium_available, count_in_map, map_frame, streamlit_server, wait_for_paths, wait_for_text,
 )
@@ -163,10 +163,10 @@ def test_patrol_site_upload_refuses_payload_names(tmp_path):
 
 def test_the_unchecked_launcher_rule_lets_the_payloads_in(tmp_path, monkeypatch):
     """The premise of part B: with serve_unchecked's rule, both loaders keep every payload as written."""
-    import risk.text_safety
+    import risk.ingest.text_safety
     from tests.serve_unchecked import accept_everything
 
-    monkeypatch.setattr(risk.text_safety, "unsafe_reason", accept_everything)
+    monkeypatch.setattr(risk.ingest.text_safety, "unsafe_reason", accept_everything)
     hostile = build_hostile_folder(tmp_path / "hostile")
     ds = load_dataset(hostile.folder)
     assert ds.name == DATASET_NAME and INDICATOR in ds.indicator_keys
@@ -516,7 +516,7 @@ def upload_with_file_chooser(page, uploader, path: Path) -> None:
     raise AssertionError(f"{path.name} was not uploaded")
 
 
-GATE_COLOUR, BASE_COLOUR = "#4a1486", "#08519c"  # risk.mapview.add_gates, pages/priorities.py
+GATE_COLOUR, BASE_COLOUR = "#4a1486", "#08519c"  # risk.outputs.mapview.add_gates, pages/priorities.py
 
 
 def check_risk_map(page, h: Hostile, role: Role | None) -> None:
@@ -538,7 +538,7 @@ def check_risk_map(page, h: Hostile, role: Role | None) -> None:
 
 
 def check_hotspots(page, h: Hostile, role: Role | None) -> None:
-    from risk.privacy import can_see_case_points
+    from risk.access.privacy import can_see_case_points
 
     sweep(page)
     x, y = hover(page, COMMUNE_POINT_JS, [h.script_commune], [h.script_name], "the commune named with ${...}")
@@ -603,7 +603,7 @@ ROLES = [None, Role.OFFICIAL, Role.PLANNER, Role.COMMANDER, Role.ADMIN]
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: "demo-visitor" if r is None else r.value)
 def test_unchecked_hostile_data_runs_no_script_on_any_page(hostile_server, role):
-    from risk.privacy import page_allowed
+    from risk.access.privacy import page_allowed
 
     base, h = hostile_server.url, hostile_server.hostile
     who = "demo-visitor" if role is None else role.value

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from risk.accounts import Accounts
-from risk.hotspots import CLASS_COLOURS
-from risk.io import load_dataset
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.access.accounts import Accounts
+from risk.analysis.hotspots import CLASS_COLOURS
+from risk.ingest.folder import load_dataset
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.browser import (
     browser_page, chromium_available, count_in_map, streamlit_server, wait_for_paths, wait_for_text,
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from risk.cli import main
+from risk.cli.main import main
 from risk.i18n import t
 from tests.test_model import ROWS, COLS, province_frames, write_frames, write_province
 

@@ -1,4 +1,4 @@
-"""The composite index (risk/composite.py): directions, weights, aggregation, missing values, sensitivity, errors."""
+"""The composite index (risk/analysis/composite.py): directions, weights, aggregation, missing values, sensitivity, errors."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk.composite import (
+from risk.analysis.composite import (
     GEOMETRIC_FLOOR,
     CompositeConfig,
     CompositeError,
@@ -20,7 +20,7 @@ from risk.composite import (
     weight_sensitivity,
 )
 from risk.i18n import LANGUAGES
-from risk.io import load_dataset
+from risk.ingest.folder import load_dataset
 
 DEMO = Path(__file__).parents[1] / "data" / "demo"
 

@@ -1,4 +1,4 @@
-"""Invariants of the generated demo dataset (risk/demo.py) and of its committed copy in data/demo."""
+"""Invariants of the generated demo dataset (risk/demo/build.py) and of its committed copy in data/demo."""
 from __future__ import annotations
 
 import json
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from risk import demo_cases
-from risk.demo import DEFAULT_SEED, build_demo
-from risk.demo_reference import COMMUNES_FILE, DISTRICTS_FILE, REFERENCE_DIR, load_reference
+from risk.demo import cases as demo_cases
+from risk.demo.build import DEFAULT_SEED, build_demo
+from risk.demo.reference import COMMUNES_FILE, DISTRICTS_FILE, REFERENCE_DIR, load_reference
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = PROJECT_ROOT / "data" / "demo"

@@ -17,12 +17,12 @@ import pytest
 import shapely
 from PIL import Image
 
-from risk.export import (
+from risk.outputs.export import (
     FORMATS, METHOD_SHEET, ExportMeta, audit_details, export_table, safe_cell, to_csv_bytes, write_csv, write_xlsx,
 )
-from risk.io import load_dataset
-from risk.render import render_map_png
-from risk.store import Store
+from risk.ingest.folder import load_dataset
+from risk.outputs.render import render_map_png
+from risk.store.versions import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
@@ -244,7 +244,7 @@ def _cli(*args: str, env_store: Path) -> subprocess.CompletedProcess:
 
 
 def test_cli_export_every_format_is_audited(tmp_path):
-    from risk.cli import main
+    from risk.cli.main import main
 
     store = tmp_path / "store.gpkg"  # also RISK_STORE via conftest; --store wins
     for fmt in FORMATS:

@@ -1,4 +1,4 @@
-"""The commune-year feature table (risk/features.py) on small hand-made datasets."""
+"""The commune-year feature table (risk/analysis/features.py) on small hand-made datasets."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from risk.features import DERIVED_FEATURES, ModelError, feature_label, feature_table, metric_crs
-from risk.io import Dataset
+from risk.analysis.features import DERIVED_FEATURES, ModelError, feature_label, feature_table, metric_crs
+from risk.ingest.folder import Dataset
 
 UTM48 = "EPSG:32648"
 

@@ -15,14 +15,14 @@ import pytest
 from scipy import stats
 from shapely.geometry import LineString, Point, box
 
-from risk.export import safe_cell, to_csv_bytes
-from risk.hotspots import (
+from risk.outputs.export import safe_cell, to_csv_bytes
+from risk.analysis.hotspots import (
     CLASSES, TRENDS, HotspotError, HotspotOptions, MannKendall, classify_gi, emerging_category, emerging_hotspots,
     gi_star, hot_commune_table, hotspot_analysis, mann_kendall, permutation_p_values,
 )
-from risk.privacy import Role, commune_case_counts, visible_case_points
-from risk.settings import DEFAULT_DATA_DIR
-from risk.spatial_weights import (
+from risk.access.privacy import Role, commune_case_counts, visible_case_points
+from risk.access.settings import DEFAULT_DATA_DIR
+from risk.analysis.geography import (
     commune_distances_km, contiguity_weights, default_band_km, distance_band_weights, metric_crs,
 )
 
@@ -206,7 +206,7 @@ def _mk_reference(x: list[float]) -> tuple[int, float, float]:
 
 
 def test_vectorised_mann_kendall_equals_the_definition_row_by_row():
-    from risk.hotspots import mann_kendall_rows
+    from risk.analysis.hotspots import mann_kendall_rows
 
     rng = np.random.default_rng(11)
     rows = rng.integers(0, 4, size=(200, 8)).astype(float)  # many ties
@@ -354,7 +354,7 @@ def test_analysis_finds_the_planted_cluster_with_counts_and_rates():
 
 
 def test_population_gaps_take_the_latest_earlier_year_else_the_earliest_later():
-    from risk.hotspots import population_matrix
+    from risk.analysis.hotspots import population_matrix
 
     ind = pd.DataFrame({"commune_id": ["A", "A", "B", "C"], "year": [2020, 2023, 2022, 2020],
                         "population": [1000.0, 1300.0, 500.0, 0.0]})
@@ -512,7 +512,7 @@ def test_csv_has_a_bom_and_round_trips_with_neutralised_cells():
 
 
 def test_cli_hotspots_json(capsys):
-    from risk.cli import main
+    from risk.cli.main import main
 
     code = main(["hotspots", "--data", str(DEFAULT_DATA_DIR), "--from", "2019", "--to", "2025", "--json",
                  "--permutations", "999"])
@@ -524,7 +524,7 @@ def test_cli_hotspots_json(capsys):
 
 
 def test_cli_hotspots_distance_band_form_and_errors(capsys):
-    from risk.cli import main
+    from risk.cli.main import main
 
     code = main(["hotspots", "--data", str(DEFAULT_DATA_DIR), "--from", "2023", "--to", "2025", "--weights",
                  "distance", "--band-km", "25", "--form", "forced_marriage", "--json"])

@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest_helpers import map_args, signed_in_session
 
 from risk.i18n import t
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 URL = re.compile(r"https?://", re.I)
@@ -135,7 +135,7 @@ def test_names_with_markup_reach_the_hotspot_map_escaped(tmp_path, monkeypatch):
     path.write_text(path.read_text(encoding="utf-8").replace("Xã Mường Típ", "<img src=x onerror=alert(1)>", 1),
                     encoding="utf-8")
     monkeypatch.setenv("RISK_DATA_DIR", str(folder))
-    monkeypatch.setattr("risk.io.check_text", lambda *args, **kwargs: None)  # as if built in code
+    monkeypatch.setattr("risk.ingest.folder.check_text", lambda *args, **kwargs: None)  # as if built in code
     at = run_page(Role.COMMANDER, "en")
     assert not at.exception, at.exception
     script = map_args(at)["script"]
@@ -144,8 +144,8 @@ def test_names_with_markup_reach_the_hotspot_map_escaped(tmp_path, monkeypatch):
 
 
 def test_the_csv_export_is_written_to_the_audit_log():
-    from risk.settings import load_settings
-    from risk.store import Store
+    from risk.access.settings import load_settings
+    from risk.store.versions import Store
 
     at = run_page(Role.PLANNER, "en")
     button = at.get("download_button")[0]

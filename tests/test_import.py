@@ -1,4 +1,4 @@
-"""Imports into the embedded store (risk/importer.py, risk/formats.py, risk/store.py).
+"""Imports into the embedded store (risk/ingest/upload.py, risk/ingest/text.py, risk/store/versions.py).
 
 Every file in tests/data/bad/ (made by tests/data/make_bad_files.py) is either
 refused with its specific problems, leaving the store byte-for-byte unchanged,
@@ -29,13 +29,13 @@ import pyogrio
 import pytest
 import shapely
 
-from risk.cli import main as cli_main
-from risk.formats import MIB, Limits, check_zip, decode_text, detect_delimiter, extract_zip
+from risk.cli.main import main as cli_main
+from risk.ingest.text import MIB, Limits, check_zip, decode_text, detect_delimiter, extract_zip
 from risk.i18n import CATALOG, LANGUAGES
-from risk.importer import ImportRejected, check_upload, name_key, parse_mapping, save_upload
-from risk.io import CASE_COLUMNS, Problem, empty_cases, load_dataset
-from risk.store import STORE_LAYERS, Store, StoreError, append_audit
-from risk.validation import ProblemLog
+from risk.ingest.upload import ImportRejected, check_upload, name_key, parse_mapping, save_upload
+from risk.ingest.folder import CASE_COLUMNS, Problem, empty_cases, load_dataset
+from risk.store.versions import STORE_LAYERS, Store, StoreError, append_audit
+from risk.ingest.checks import ProblemLog
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
@@ -556,7 +556,7 @@ def test_store_path_comes_from_settings(tmp_path: Path) -> None:
 
 
 def test_failure_inside_the_transaction_rolls_back(store: Store, base: Path, monkeypatch) -> None:
-    import risk.store as store_module
+    import risk.store.versions as store_module
 
     before = snapshot(store)
 
@@ -578,7 +578,7 @@ def test_failure_inside_the_transaction_rolls_back(store: Store, base: Path, mon
 _KILLED_IMPORT = """
 import os, sys, time
 from pathlib import Path
-import risk.store as store_module
+import risk.store.versions as store_module
 stage, marker, store_path, folder, cache_kib = sys.argv[1:6]
 store_module.WRITE_CACHE_KIB = int(cache_kib)
 
@@ -715,6 +715,6 @@ def test_uploads_are_saved_under_safe_names(tmp_path: Path) -> None:
 
 def test_every_import_and_store_code_has_a_message() -> None:
     sources = "".join((ROOT / "risk" / name).read_text(encoding="utf-8")
-                      for name in ("importer.py", "formats.py", "store.py", "cli.py", "audit_chain.py"))
+                      for name in ("ingest/upload.py", "ingest/text.py", "store/versions.py", "cli/main.py", "store/audit_chain.py"))
     used = set(re.findall(r'"((?:import|store)\.[a-z0-9_.]+)"', sources)) - {"import.py"}
     assert len(used) > 30 and used <= set(CATALOG), sorted(used - set(CATALOG))

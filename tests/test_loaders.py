@@ -1,4 +1,4 @@
-"""Data-contract tests for the dataset loaders (risk/io.py).
+"""Data-contract tests for the dataset loaders (risk/ingest/folder.py).
 
 Each bad input must be refused with its own error code, located by file, row
 and column, and explained in Vietnamese and English. Fixtures are a 3x3 grid
@@ -22,7 +22,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from risk.i18n import CATALOG, LANGUAGES, placeholders
-from risk.io import (
+from risk.ingest.folder import (
     DataError,
     Dataset,
     Problem,
@@ -34,7 +34,7 @@ from risk.io import (
     load_gates,
     load_indicators,
 )
-from risk.validation import MAX_PROBLEMS_PER_FILE
+from risk.ingest.checks import MAX_PROBLEMS_PER_FILE
 
 TODAY = date(2025, 6, 30)
 STEP = 0.1
@@ -768,7 +768,7 @@ def test_every_catalogue_entry_has_both_languages_and_same_placeholders() -> Non
 
 def test_every_io_code_used_has_a_message() -> None:
     sources = "".join((Path(__file__).parents[1] / "risk" / name).read_text(encoding="utf-8")
-                      for name in ("io.py", "validation.py", "geofiles.py"))
+                      for name in ("ingest/folder.py", "ingest/checks.py", "ingest/vector.py"))
     used = set(re.findall(r'"(io\.[a-z0-9_.]+)"', sources)) - {"io.py"}
     assert used and used <= set(CATALOG), sorted(used - set(CATALOG))
 

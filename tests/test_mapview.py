@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from risk.classify import NO_DATA_COLOUR, classify, palette
-from risk.mapview import (
+from risk.outputs.classify import NO_DATA_COLOUR, classify, palette
+from risk.outputs.mapview import (
     add_border, add_choropleth, add_gates, add_outline, base_map, display_layer, leaflet_assets, map_scripts,
     plugin_assets,
 )
@@ -117,14 +117,14 @@ def test_plugin_assets_are_local():
         js, css = plugin_assets("/app/static", plugin)
         assert all(u.startswith("/app/static/vendor/") for _, u in js + css)
     js, css = leaflet_assets()
-    from risk.settings import PROJECT_ROOT
+    from risk.access.settings import PROJECT_ROOT
 
     for _, url in js + css:
         assert (PROJECT_ROOT / url.removeprefix("/app/")).is_file()
 
 
 def test_every_registry_indicator_has_both_languages_and_a_known_source():
-    from risk.indicators import REGISTRY, SOURCES, indicator_for
+    from risk.contracts.indicators import REGISTRY, SOURCES, indicator_for
 
     for ind in REGISTRY.values():
         assert ind.label("vi") and ind.label("en") and ind.description("vi") and ind.description("en")

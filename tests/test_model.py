@@ -1,4 +1,4 @@
-"""Risk model (risk/model.py): backtest, scores, model-card helpers and awkward data.
+"""Risk model (risk/analysis/model.py): backtest, scores, model-card helpers and awkward data.
 
 Besides the demo, a second made-up province is built here as files: a 9 × 12 grid
 of square communes in the far north (border line along the top edge), years
@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from risk.features import ModelError
-from risk.io import load_dataset
-from risk.features import CASE_FEATURES
-from risk.model import (
+from risk.analysis.features import ModelError
+from risk.ingest.folder import load_dataset
+from risk.analysis.features import CASE_FEATURES
+from risk.analysis.model import (
     METHODS, METRICS, ModelConfig, backtest, calibration_table, capture_curve, compare_without, importance, score,
 )
 
@@ -445,7 +445,7 @@ def test_every_model_code_used_has_a_message_in_both_languages() -> None:
     from risk.i18n import CATALOG
 
     root = Path(__file__).resolve().parents[1] / "risk"
-    sources = "".join((root / name).read_text(encoding="utf-8") for name in ("model.py", "features.py", "cli.py"))
+    sources = "".join((root / name).read_text(encoding="utf-8") for name in ("analysis/model.py", "analysis/features.py", "cli/main.py"))
     used = set(re.findall(r'"(model\.[a-z0-9_.]+)"', sources)) - {"model.py"}
     used |= {f"model.feature.{k}" for k in ("dist_border_km", "dist_gate_km", "cases_t", "cases_t1",
                                             "neighbour_cases_t")}

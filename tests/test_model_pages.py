@@ -6,9 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from risk.i18n import t
-from risk.io import load_dataset
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.ingest.folder import load_dataset
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")

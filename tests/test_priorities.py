@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from risk.priorities import COLUMNS, PriorityFilters, apply_filters, drivers_text, priority_table
-from risk.privacy import Role, case_totals
+from risk.views.priorities import COLUMNS, PriorityFilters, apply_filters, drivers_text, priority_table
+from risk.access.privacy import Role, case_totals
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from risk.i18n import t
-from risk.privacy import Role
-from risk.settings import PROJECT_ROOT
+from risk.access.privacy import Role
+from risk.access.settings import PROJECT_ROOT
 from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
@@ -130,8 +130,8 @@ def test_patrol_coverage_at_gates():
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
 def test_export_is_offered_and_audited(fmt):
-    from risk.settings import load_settings
-    from risk.store import Store
+    from risk.access.settings import load_settings
+    from risk.store.versions import Store
 
     at = open_priorities()
     at.selectbox(key="pr_export_format").set_value(fmt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from risk.privacy import Role, can_see_case_points, case_counts_by_year
+from risk.access.privacy import Role, can_see_case_points, case_counts_by_year
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_k_is_configurable(cases):
 
 
 def test_data_and_audit_pages_are_admin_only():
-    from risk.privacy import page_allowed
+    from risk.access.privacy import page_allowed
 
     for role in Role:
         assert page_allowed("risk_map", role)

@@ -14,7 +14,7 @@ The commune also has 32 (visible) cases two years earlier, so a 3-year total
 would give the hidden year back by subtraction if it were exact.
 
 Declared channels, pinned to the first dataset's values in both runs (see
-risk/privacy.py): the model's score and rank interval, and the hotspot class and
+risk/access/privacy.py): the model's score and rank interval, and the hotspot class and
 trend. They are the decision the product exists to show, and depend on counts
 only through a fitted model or a test. The latest year's counts are model
 features only for scoring that year (as labels they are binary, 1 and 2 alike),
@@ -35,13 +35,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import risk.hotspots
-import risk.model
-from risk.features import CASE_FEATURES
+import risk.analysis.hotspots
+import risk.analysis.model
+from risk.analysis.features import CASE_FEATURES
 from risk.i18n import t
-from risk.io import load_dataset
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.ingest.folder import load_dataset
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.apptest_helpers import signed_in_session
 from ui.auth import Session
 
@@ -75,7 +75,7 @@ def twin_datasets(tmp_path_factory):
     # X: a commune without cases in the last three years whose indicators push its score least,
     # so that its recorded cases would be among its main drivers if they were shown.
     busy = {r["commune_id"] for r in rows if r["date"][:4] >= str(latest - 2)}
-    quiet = risk.model.score(ds, latest, risk.model.ModelConfig(n_bootstrap=0)).set_index("commune_id")
+    quiet = risk.analysis.model.score(ds, latest, risk.analysis.model.ModelConfig(n_bootstrap=0)).set_index("commune_id")
     quiet = quiet[~quiet.index.astype(str).isin(busy)]
     target = str(quiet["drivers_without_cases"].map(lambda d: abs(d[0]["contribution"])).idxmin())
     template = next(r for r in rows if r.get("commune_id"))
@@ -93,7 +93,7 @@ def twin_datasets(tmp_path_factory):
         shutil.copytree(DEFAULT_DATA_DIR, folder)
         _write_cases(folder, fields, rows + earlier + extra)
         folders.append(folder)
-    shown = risk.model.score(load_dataset(folders[1]), latest, risk.model.ModelConfig(n_bootstrap=0))
+    shown = risk.analysis.model.score(load_dataset(folders[1]), latest, risk.analysis.model.ModelConfig(n_bootstrap=0))
     drivers = shown.set_index("commune_id").loc[target, "drivers"]
     assert CASE_FEATURES & {d["feature"] for d in drivers}, "the twin must make a case feature a main driver"
     return folders[0], folders[1], target, latest
@@ -103,9 +103,9 @@ def twin_datasets(tmp_path_factory):
 def pinned(twin_datasets, monkeypatch):
     """Score and hotspot class/trend computed on the first dataset, whatever dataset is open."""
     first = load_dataset(twin_datasets[0])
-    real_score, real_hotspots = risk.model.score, risk.hotspots.hotspot_analysis
+    real_score, real_hotspots = risk.analysis.model.score, risk.analysis.hotspots.hotspot_analysis
 
-    def score(ds, year, config=risk.model.ModelConfig()):
+    def score(ds, year, config=risk.analysis.model.ModelConfig()):
         out = real_score(ds, year, config).set_index("commune_id")
         base = real_score(first, year, config).set_index("commune_id")
         out[SCORE_COLUMNS] = base.loc[out.index, SCORE_COLUMNS]
@@ -119,7 +119,7 @@ def pinned(twin_datasets, monkeypatch):
         return replace(out, table=table.reset_index())
 
     monkeypatch.setattr("ui.analysis.score", score)
-    monkeypatch.setattr("risk.hotspots.hotspot_analysis", hotspot_analysis)
+    monkeypatch.setattr("risk.analysis.hotspots.hotspot_analysis", hotspot_analysis)
     return twin_datasets
 
 

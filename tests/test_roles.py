@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from risk.i18n import t
-from risk.io import load_dataset
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from risk.ingest.folder import load_dataset
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
@@ -116,8 +116,8 @@ def test_admin_data_page_shows_upload_and_versions():
 
 
 def test_audit_page_lists_sign_ins_and_cannot_edit(monkeypatch, tmp_path):
-    from risk.accounts import Accounts
-    from risk.settings import load_settings
+    from risk.access.accounts import Accounts
+    from risk.access.settings import load_settings
 
     Accounts(load_settings().accounts_db).add("boss", Role.ADMIN, "admin-password")
     at = AppTest.from_file(APP, default_timeout=120)

@@ -1,5 +1,5 @@
 """The store protects what it holds: owner-only file modes (the file holds case records)
-and a tamper-evident audit log (a SHA-256 hash chain, risk/audit_chain.py)."""
+and a tamper-evident audit log (a SHA-256 hash chain, risk/store/audit_chain.py)."""
 from __future__ import annotations
 
 import json
@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import risk.store as store_module
-from risk.audit_chain import GENESIS, START_ACTION, row_hash, verify_chain
-from risk.cli import main as cli_main
+import risk.store.versions as store_module
+from risk.store.audit_chain import GENESIS, START_ACTION, row_hash, verify_chain
+from risk.cli.main import main as cli_main
 from risk.i18n import LANGUAGES, t
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
-from risk.store import Store
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
+from risk.store.versions import Store
 from tests.apptest_helpers import signed_in_session
 
 posix = pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file modes")
@@ -204,7 +204,7 @@ def test_a_row_replaced_by_a_self_consistent_forgery_breaks_the_next_link() -> N
 
 _APPENDER = """
 import sys
-from risk.store import Store
+from risk.store.versions import Store
 store, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
     Store(store).append_audit(who, "export", {"i": i}, rows=i)

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from risk.classify import classify
+from risk.outputs.classify import classify
 from risk.i18n import t
-from risk.importer import check_upload
-from risk.io import DataError, load_dataset, load_sites_upload
-from risk.mapview import add_choropleth, add_gates, base_map, display_layer, safe_html
-from risk.settings import DEFAULT_DATA_DIR
-from risk.store import Store, StoreError
-from risk.text_safety import unsafe_reason
+from risk.ingest.upload import check_upload
+from risk.ingest.folder import DataError, load_dataset, load_sites_upload
+from risk.outputs.mapview import add_choropleth, add_gates, base_map, display_layer, safe_html
+from risk.access.settings import DEFAULT_DATA_DIR
+from risk.store.versions import Store, StoreError
+from risk.ingest.text_safety import unsafe_reason
 from ui.widgets import md, tm
 
 

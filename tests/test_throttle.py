@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from risk.throttle import AuditGate, SlidingWindowLimiter, Verdict
+from risk.access.throttle import AuditGate, SlidingWindowLimiter, Verdict
 
 
 class FakeClock:

@@ -1,4 +1,4 @@
-"""Uploaded case records do not outlive their check on disk (risk/uploads.py, pages/data.py)."""
+"""Uploaded case records do not outlive their check on disk (risk/ingest/uploads.py, pages/data.py)."""
 from __future__ import annotations
 
 import os
@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import risk.uploads as uploads
-from risk.importer import ImportRejected
-from risk.privacy import Role
-from risk.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
-from risk.store import Store
-from risk.uploads import UPLOAD_PREFIX, check_uploaded, remove_stale_uploads
+import risk.ingest.uploads as uploads
+from risk.ingest.upload import ImportRejected
+from risk.access.privacy import Role
+from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
+from risk.store.versions import Store
+from risk.ingest.uploads import UPLOAD_PREFIX, check_uploaded, remove_stale_uploads
 from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")

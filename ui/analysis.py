@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from risk.model import BacktestResult, ModelConfig, backtest, compare_without, importance, score
+from risk.analysis.model import BacktestResult, ModelConfig, backtest, compare_without, importance, score
 from ui import state
 
 SETTINGS_KEY = "model_settings"
@@ -62,14 +62,14 @@ def with_and_without_ethnic_share(config: ModelConfig) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _curve(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
-    from risk.model import capture_curve
+    from risk.analysis.model import capture_curve
 
     return capture_curve(_backtest(key, config))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _calibration(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
-    from risk.model import calibration_table
+    from risk.analysis.model import calibration_table
 
     return calibration_table(_backtest(key, config))
 
@@ -84,14 +84,14 @@ def calibration(result: BacktestResult) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _composite(key: state.DatasetKey, year: int, config) -> pd.DataFrame:
-    from risk.composite import composite_index
+    from risk.analysis.composite import composite_index
 
     return composite_index(state.load_by_key(key).indicators, year, config)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _composite_sensitivity(key: state.DatasetKey, year: int, config):
-    from risk.composite import weight_sensitivity
+    from risk.analysis.composite import weight_sensitivity
 
     return weight_sensitivity(state.load_by_key(key).indicators, year, config)
 
@@ -106,7 +106,7 @@ def composite_sensitivity(year: int, config):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _hotspot_classes(key: state.DatasetKey, year_from: int, year_to: int) -> pd.Series:
-    from risk.hotspots import HotspotOptions, hotspot_analysis
+    from risk.analysis.hotspots import HotspotOptions, hotspot_analysis
 
     ds = state.load_by_key(key)
     # 9,999 permutations as on the Hotspots page: with 999 no commune can reach 99 % after FDR.
@@ -117,7 +117,7 @@ def _hotspot_classes(key: state.DatasetKey, year_from: int, year_to: int) -> pd.
 
 def hotspot_classes(year_from: int, year_to: int) -> pd.Series | None:
     """Gi* class per commune over the period (None when the data cannot be analysed)."""
-    from risk.hotspots import HotspotError
+    from risk.analysis.hotspots import HotspotError
 
     try:
         return _hotspot_classes(state.dataset_key(), int(year_from), int(year_to))
@@ -127,7 +127,7 @@ def hotspot_classes(year_from: int, year_to: int) -> pd.Series | None:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _distances(key: state.DatasetKey) -> pd.DataFrame:
-    from risk.spatial_weights import commune_distances_km
+    from risk.analysis.geography import commune_distances_km
 
     ds = state.load_by_key(key)
     return commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")

@@ -1,6 +1,6 @@
 """Sign-in before any page, session expiry, sign-out, and the password-less demo mode.
 
-Decisions about what a role may see are not made here (risk/privacy.py);
+Decisions about what a role may see are not made here (risk/access/privacy.py);
 this module only establishes who the session is, and re-establishes it on every
 rerun: a session ends as soon as its right ends (idle time, the account disabled,
 removed or its password reset, demo mode no longer allowed).
@@ -8,12 +8,12 @@ removed or its password reset, demo mode no longer allowed).
 Anonymous use is bounded per client: sign-in attempts beyond
 `Settings.sign_in_per_minute` are refused before any password is checked, and
 failed sign-ins and demo visits write a bounded number of audit rows, each
-carrying how many were left out before it (risk/throttle.py). The client is
+carrying how many were left out before it (risk/access/throttle.py). The client is
 the connection's address (`st.context.ip_address`); Streamlit gives none on
 localhost, and behind a reverse proxy every client has the proxy's address. Without an
 address, the throttle counts per browser session and all such sessions together
 (with a ten times larger limit), the audit gates count them as one client, and
-the lock-out falls back to one bucket per account (risk/accounts.py).
+the lock-out falls back to one bucket per account (risk/access/accounts.py).
 """
 from __future__ import annotations
 
@@ -24,11 +24,11 @@ from typing import Callable
 
 import streamlit as st
 
-from risk.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, session_expired
+from risk.access.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, session_expired
 from risk.i18n import t
-from risk.privacy import Role
-from risk.settings import Settings
-from risk.throttle import AuditGate, SlidingWindowLimiter, Verdict
+from risk.access.privacy import Role
+from risk.access.settings import Settings
+from risk.access.throttle import AuditGate, SlidingWindowLimiter, Verdict
 
 _KEY = "auth"
 # Audit rows per client and minute; the rest are counted into the next row's details.
@@ -243,7 +243,7 @@ def _submit(conf: Settings, lang: str, audit: Audit | None, username: str, passw
         _start(session_for(result.user))
         st.rerun()
     _audit_failure(conf, audit, username, result.reason)
-    # Unknown user, wrong password, locked or disabled: one message (see risk/accounts.py).
+    # Unknown user, wrong password, locked or disabled: one message (see risk/access/accounts.py).
     st.error(t("auth.invalid", lang))
 
 

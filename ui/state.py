@@ -6,11 +6,11 @@ from pathlib import Path
 import streamlit as st
 
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, t
-from risk.io import DataError, Dataset, load_dataset
-from risk.mapview import DisplayLayer, display_layer
-from risk.privacy import DEFAULT_ROLE, Role
-from risk.settings import Settings, load_settings
-from risk.store import Store, StoreError
+from risk.ingest.folder import DataError, Dataset, load_dataset
+from risk.outputs.mapview import DisplayLayer, display_layer
+from risk.access.privacy import DEFAULT_ROLE, Role
+from risk.access.settings import Settings, load_settings
+from risk.store.versions import Store, StoreError
 from ui import widgets
 
 
@@ -128,7 +128,7 @@ def data_version_label(ds: Dataset) -> str:
     """What an export says about its data: the store version, or the folder's files' checksum."""
     if ds.meta.get("store_version") is not None:
         return f"#{ds.meta['store_version']} {ds.meta.get('store_label', '')} ({ds.meta.get('store_created_at', '')})"
-    from risk.export import folder_version
+    from risk.outputs.export import folder_version
 
     return f"{ds.folder.name} {folder_version(ds.folder)}"
 
@@ -137,7 +137,7 @@ def require_page(page: str) -> None:
     """Every page calls this first: sign-in, then the role check, even when the page is reached
     by its URL. (With a pages/ folder, a fresh server may run a page file on its own, without
     dashboard.py, until st.navigation has run once: the guard must live in each page too.)"""
-    from risk.privacy import page_allowed
+    from risk.access.privacy import page_allowed
     from ui import auth
 
     session = auth.require_session(settings(), lang(), audit=audit, demo_allowed=demo_mode_allowed())
@@ -153,6 +153,6 @@ def read_only() -> bool:
 
 
 def role() -> Role:
-    """The signed-in session's role (risk/privacy.py decides what it may see)."""
+    """The signed-in session's role (risk/access/privacy.py decides what it may see)."""
     session = st.session_state.get("auth")
     return session.role if session else DEFAULT_ROLE

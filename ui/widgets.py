@@ -6,9 +6,9 @@ import re
 
 import streamlit as st
 
-from risk.classify import NO_DATA_COLOUR, Classification
+from risk.outputs.classify import NO_DATA_COLOUR, Classification
 from risk.i18n import t
-from risk.io import Dataset
+from risk.ingest.folder import Dataset
 
 
 # Characters that make Markdown do something (links and images a browser would fetch, emphasis,
@@ -68,8 +68,8 @@ def legend(title: str, classification: Classification, unit: str, lang: str, mis
 
 def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
     """Weights the planner can edit (equal by default) and the arithmetic/geometric choice."""
-    from risk.composite import METHODS, CompositeConfig, resolve_directions
-    from risk.indicators import indicator_for
+    from risk.analysis.composite import METHODS, CompositeConfig, resolve_directions
+    from risk.contracts.indicators import indicator_for
 
     directed = [k for k, d in resolve_directions(ds.indicator_keys).items() if d is not None]
     with st.expander(t("map.composite_weights", lang), expanded=expanded):
@@ -83,7 +83,7 @@ def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
                 key=f"composite_w_{key}",
             )
     if not any(weights.values()):
-        from risk.composite import CompositeError
+        from risk.analysis.composite import CompositeError
 
         st.warning(CompositeError("composite.all_weights_zero").message(lang))
         weights = {k: 1.0 for k in directed}

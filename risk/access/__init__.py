@@ -1,0 +1,1 @@
+"""Who may see what: roles and privacy rules, accounts, settings, sign-in throttling."""

@@ -1,0 +1,368 @@
+"""User accounts: hashed passwords, roles, lock-out after repeated failures.
+
+Passwords are hashed with Argon2id (argon2-cffi, the reference binding) and
+never stored or logged in clear. There is no default password: the first start
+on a new accounts database creates `admin` with a random password that the
+caller prints once (`python -m risk users init`, run by `make run`).
+
+One answer, one cost: `sign_in` runs exactly one Argon2 verification on every
+path (unknown user, over-long name, locked, disabled, wrong or right password),
+so its timing does not tell which case applies. Its `reason` is kept for the
+audit log; the sign-in page shows one generic message for every refusal, even
+after a correct password on a locked or disabled account (telling "disabled"
+there would confirm the password to whoever guessed it).
+
+Lock-out is per (account, client): after `max_failures` wrong passwords in a
+row from one client address, that address is locked out of that account for
+`lockout_minutes`; other addresses are not, so nobody can keep the admin locked
+by failing on purpose from elsewhere. Callers that do not know the address
+(`client=None`: localhost, a reverse proxy, the console) share one bucket per
+account, the old account-wide behaviour. The price is that an attacker with
+many addresses gets `max_failures` guesses per address and lock-out period; the
+per-client throttle in ui/auth.py (risk/access/throttle.py, 10 attempts a minute by
+default) caps each address further, so a single client can neither lock an
+account faster than that throttle allows nor guess faster. Generated passwords
+carry about 100 bits, out of reach of online guessing either way.
+
+Sessions end when their right ends: every account row has a
+`session_generation` that disabling, enabling and resetting increment, and
+`session_valid` (one primary-key SELECT, called on every rerun) refuses a
+session whose account is gone, recreated, disabled, has another role, or has a
+newer generation. A counter rather than `password_changed_at`, which has
+seconds precision and could not order two events within one second.
+
+The database file is created with mode 0600 before SQLite opens it; SQLite
+gives its -journal and -wal companions the database file's mode.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import stat
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from risk.access.privacy import Role
+
+MAX_USERNAME = 64
+MAX_PASSWORD = 1024
+# Client keys are IP addresses (at most 45 characters); anything longer is cut.
+_MAX_CLIENT = 64
+
+_HASHER = PasswordHasher()
+# A hash of a random password, verified against when the user does not exist,
+# so a wrong user name costs as much time as a wrong password.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+# users.failed_attempts and users.locked_until are no longer used (the lock-out
+# lives in sign_in_failures, per client); they stay so old and new files have one shape.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    created_at TEXT NOT NULL,
+    password_changed_at TEXT NOT NULL,
+    session_generation INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    username TEXT NOT NULL,
+    client TEXT NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT,
+    PRIMARY KEY (username, client)
+);
+"""
+
+
+# An account with the latest lock of any of its clients (ISO strings in UTC compare in time order).
+_SELECT_WITH_LOCK = (
+    "SELECT u.*, (SELECT MAX(f.locked_until) FROM sign_in_failures f WHERE f.username = u.username) "
+    "AS lock_max FROM users u"
+)
+
+
+class AccountError(Exception):
+    """A refused account operation; `code` is an i18n key, `params` fill it."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class User:
+    """One account as read at one moment; `generation` and `created_at` identify what a session was granted."""
+
+    username: str
+    role: Role
+    disabled: bool
+    locked_until: datetime | None
+    created_at: datetime
+    generation: int = 0
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    ok: bool
+    user: User | None
+    reason: str  # "ok" | "invalid" | "locked" | "disabled": for the audit log, never shown
+    locked_until: datetime | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds") if moment else None
+
+
+def _iso_precise(moment: datetime) -> str:
+    """Microseconds, so that an account deleted and recreated is not taken for the old one."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def generate_password() -> str:
+    """A random password of about 100 bits, easy to copy."""
+    return secrets.token_urlsafe(12)
+
+
+def _valid_username(username: str) -> str:
+    name = (username or "").strip()
+    if not name or len(name) > MAX_USERNAME or not all(ch.isalnum() or ch in "._-@" for ch in name):
+        raise AccountError("accounts.bad_username", username=(username or "")[:MAX_USERNAME])
+    return name
+
+
+def _valid_password(password: str) -> str:
+    if len(password) < 8:
+        raise AccountError("accounts.password_too_short", minimum=8)
+    if len(password) > MAX_PASSWORD:
+        raise AccountError("accounts.password_too_long", maximum=MAX_PASSWORD)
+    return password
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file with mode 0600 before SQLite writes anything to it.
+
+    An existing file readable by group or others (made before this rule) is
+    tightened when we own it.
+    """
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            try:
+                os.chmod(path, mode & 0o700)
+            except PermissionError:
+                pass
+        return
+    os.close(fd)
+
+
+class Accounts:
+    """Accounts kept in one SQLite file (by default beside the store)."""
+
+    def __init__(self, path: str | Path, max_failures: int = 5, lockout_minutes: int = 15) -> None:
+        self.path = Path(path)
+        self.max_failures = max_failures
+        self.lockout = timedelta(minutes=lockout_minutes)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
+        with closing(self._connect()) as con, con:
+            con.executescript(_SCHEMA)
+            _migrate(con)
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=10)
+        con.row_factory = sqlite3.Row
+        return con
+
+    def _row(self, con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
+        return con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+
+    @staticmethod
+    def _user(row: sqlite3.Row, locked_until: str | None = None) -> User:
+        return User(row["username"], Role(row["role"]), bool(row["disabled"]), _parse(locked_until),
+                    _parse(row["created_at"]), int(row["session_generation"]))
+
+    def is_empty(self) -> bool:
+        with closing(self._connect()) as con:
+            return con.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+
+    def ensure_admin(self) -> str | None:
+        """On a new database, create `admin` with a random password and return it (once).
+
+        The check and the insert are one transaction, so the console (`users init`)
+        and a starting server cannot both create it.
+        """
+        if not self.is_empty():
+            return None
+        password = generate_password()
+        password_hash = _HASHER.hash(password)
+        now = _iso_precise(_now())
+        with closing(self._connect()) as con, con:
+            con.execute("BEGIN IMMEDIATE")
+            if con.execute("SELECT COUNT(*) FROM users").fetchone()[0]:
+                return None
+            con.execute(
+                "INSERT INTO users (username, role, password_hash, created_at, password_changed_at) VALUES (?,?,?,?,?)",
+                ("admin", Role.ADMIN.value, password_hash, now, now),
+            )
+        return password
+
+    def add(self, username: str, role: Role | str, password: str | None = None) -> str:
+        """Create an account; returns its password (generated when not given)."""
+        name = _valid_username(username)
+        role = Role(role)
+        password = _valid_password(password or generate_password())
+        now = _iso_precise(_now())
+        with closing(self._connect()) as con, con:
+            if self._row(con, name) is not None:
+                raise AccountError("accounts.exists", username=name)
+            con.execute(
+                "INSERT INTO users (username, role, password_hash, created_at, password_changed_at) VALUES (?,?,?,?,?)",
+                (name, role.value, _HASHER.hash(password), now, now),
+            )
+        return password
+
+    def list(self) -> list[User]:
+        with closing(self._connect()) as con:
+            return [self._user(r, r["lock_max"]) for r in con.execute(_SELECT_WITH_LOCK + " ORDER BY username")]
+
+    def get(self, username: str) -> User | None:
+        """The account, with the latest lock of any of its clients as `locked_until`."""
+        with closing(self._connect()) as con:
+            row = con.execute(_SELECT_WITH_LOCK + " WHERE u.username = ?", ((username or "").strip(),)).fetchone()
+            return self._user(row, row["lock_max"]) if row else None
+
+    def set_disabled(self, username: str, disabled: bool = True) -> None:
+        """Disable or enable; either way the account's open sessions end at their next rerun."""
+        with closing(self._connect()) as con, con:
+            updated = con.execute(
+                "UPDATE users SET disabled = ?, session_generation = session_generation + 1 WHERE username = ?",
+                (int(disabled), username),
+            ).rowcount
+            if updated == 0:
+                raise AccountError("accounts.unknown", username=username)
+
+    def reset(self, username: str, password: str | None = None) -> str:
+        """Set a new password (generated when not given), clear every lock, end open sessions; returns it."""
+        password = _valid_password(password or generate_password())
+        with closing(self._connect()) as con, con:
+            updated = con.execute(
+                "UPDATE users SET password_hash = ?, password_changed_at = ?, "
+                "session_generation = session_generation + 1 WHERE username = ?",
+                (_HASHER.hash(password), _iso_precise(_now()), username),
+            ).rowcount
+            if updated == 0:
+                raise AccountError("accounts.unknown", username=username)
+            con.execute("DELETE FROM sign_in_failures WHERE username = ?", (username,))
+        return password
+
+    def delete(self, username: str) -> None:
+        """Remove an account; its open sessions end at their next rerun."""
+        with closing(self._connect()) as con, con:
+            if con.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount == 0:
+                raise AccountError("accounts.unknown", username=username)
+            con.execute("DELETE FROM sign_in_failures WHERE username = ?", (username,))
+
+    def session_valid(self, user: User) -> bool:
+        """Whether a session granted to `user` may go on: one primary-key SELECT, cheap enough per rerun."""
+        with closing(self._connect()) as con:
+            row = con.execute(
+                "SELECT role, disabled, created_at, session_generation FROM users WHERE username = ?",
+                (user.username,),
+            ).fetchone()
+        return (row is not None and not row["disabled"] and row["role"] == user.role.value
+                and int(row["session_generation"]) == user.generation and _parse(row["created_at"]) == user.created_at)
+
+    def sign_in(self, username: str, password: str, now: datetime | None = None,
+                client: str | None = None) -> SignInResult:
+        """Check a password; count failures per (account, client) and lock that pair after too many.
+
+        Exactly one Argon2 verification runs on every path (see the module docstring).
+        """
+        now = now or _now()
+        name = (username or "").strip()
+        password = password or ""
+        if len(name) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+            _verify(_DUMMY_HASH, password[:MAX_PASSWORD])  # no such account can exist; same cost anyway
+            return SignInResult(False, None, "invalid")
+        key = (client or "")[:_MAX_CLIENT]
+        with closing(self._connect()) as con, con:
+            row = self._row(con, name)
+            matches = _verify(row["password_hash"] if row is not None else _DUMMY_HASH, password)
+            if row is None:
+                return SignInResult(False, None, "invalid")
+            bucket = con.execute(
+                "SELECT failed_attempts, locked_until FROM sign_in_failures WHERE username = ? AND client = ?",
+                (name, key),
+            ).fetchone()
+            user = self._user(row, bucket["locked_until"] if bucket else None)
+            locked = _parse(bucket["locked_until"]) if bucket else None
+            if locked and locked > now:
+                return SignInResult(False, user, "locked", locked)
+            if not matches:
+                failures = (bucket["failed_attempts"] if bucket else 0) + 1
+                locked_until = now + self.lockout if failures >= self.max_failures else None
+                con.execute(
+                    "INSERT INTO sign_in_failures (username, client, failed_attempts, locked_until) VALUES (?,?,?,?) "
+                    "ON CONFLICT (username, client) DO UPDATE SET failed_attempts = excluded.failed_attempts, "
+                    "locked_until = excluded.locked_until",
+                    (name, key, 0 if locked_until else failures, _iso(locked_until)),
+                )
+                # Expired locks carry no count: forget them, so the table stays small.
+                con.execute("DELETE FROM sign_in_failures WHERE failed_attempts = 0 AND locked_until < ?",
+                            (_iso(now),))
+                if locked_until:
+                    return SignInResult(False, user, "locked", locked_until)
+                return SignInResult(False, user, "invalid")
+            if user.disabled:
+                return SignInResult(False, user, "disabled")
+            con.execute("DELETE FROM sign_in_failures WHERE username = ? AND client = ?", (name, key))
+            if _HASHER.check_needs_rehash(row["password_hash"]):
+                con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_HASHER.hash(password), name))
+            return SignInResult(True, self._user(row), "ok")
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring a database made by an older version to the current shape (idempotent)."""
+    columns = {r[1] for r in con.execute("PRAGMA table_info(users)")}
+    if "session_generation" not in columns:
+        con.execute("ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0")
+        # The old account-wide lock becomes the lock of the "unknown client" bucket.
+        con.execute(
+            "INSERT OR IGNORE INTO sign_in_failures (username, client, failed_attempts, locked_until) "
+            "SELECT username, '', failed_attempts, locked_until FROM users "
+            "WHERE failed_attempts > 0 OR locked_until IS NOT NULL"
+        )
+        con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL")
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def session_expired(last_seen: datetime, now: datetime, idle_minutes: int) -> bool:
+    """A session, signed-in or demo, ends after `idle_minutes` without activity."""
+    return now - last_seen > timedelta(minutes=idle_minutes)

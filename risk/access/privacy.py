@@ -1,0 +1,164 @@
+"""Who may see what of the case records. Pages ask here; they never decide.
+
+Case rows describe victims. Commanders and admins see case points and case
+tables; planners and officials see only counts per commune, with small cells
+(fewer than k cases) suppressed so a count cannot point at a family.
+
+Suppression is only as good as its weakest neighbour: any number computed from
+case counts can give a hidden count back. So this module also decides, per
+role, every such number:
+- the model's case features (recorded cases at t and t-1, neighbours' cases) and
+  their contributions: hidden, and the main drivers are chosen among the other
+  features so that even their choice says nothing about the counts;
+- hotspot statistics (z-scores, p-values, observed against expected): shown only
+  to roles that see case rows; others see the class;
+- totals that include a hidden cell: shown as "≥m" (secondary suppression), so a
+  hidden cell cannot be worked out by subtraction.
+What stays visible to every role is the decision itself: the risk score, its
+rank and the hotspot class. They depend on counts only through a fitted model
+or a test, are rounded (whole per cent) and are what the product exists to show.
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+import pandas as pd
+
+DEFAULT_SMALL_CELL_K = 3
+
+
+class Role(str, Enum):
+    ADMIN = "admin"
+    COMMANDER = "commander"
+    PLANNER = "planner"
+    OFFICIAL = "official"
+
+
+# Until accounts exist, a session has the least-privileged role for case data.
+DEFAULT_ROLE = Role.PLANNER
+
+
+# Which roles may open each page. A page missing here is open to every signed-in role.
+PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "data": frozenset({Role.ADMIN}),
+    "audit": frozenset({Role.ADMIN}),
+}
+
+
+def page_allowed(page: str, role: Role) -> bool:
+    """Whether `role` may open `page` (the dashboard only lists allowed pages)."""
+    return role in PAGE_ROLES.get(page, frozenset(Role))
+
+
+def can_export_case_rows(role: Role) -> bool:
+    """Exports holding case-level data: commander and admin only."""
+    return can_see_case_points(role)
+
+
+def can_see_case_points(role: Role) -> bool:
+    """Case coordinates and per-case fields: commander and admin only."""
+    return role in (Role.ADMIN, Role.COMMANDER)
+
+
+def case_counts_by_year(
+    cases: pd.DataFrame, commune_id: str, years: list[int], role: Role, k: int = DEFAULT_SMALL_CELL_K,
+) -> pd.DataFrame:
+    """Recorded cases per year in one commune, as the role may see them.
+
+    Columns: year, cases (int, or None where suppressed), shown (text: the count,
+    or "<k" for a suppressed small cell; suppression applies to non-zero
+    counts below k for roles that may not see case rows).
+    """
+    rows = cases[cases["commune_id"] == commune_id]
+    counts = rows.groupby(rows["date"].dt.year).size().reindex(years, fill_value=0)
+    suppress = not can_see_case_points(role)
+    out = []
+    for year, n in counts.items():
+        hidden = suppress and 0 < n < k
+        out.append({"year": int(year), "cases": None if hidden else int(n), "shown": f"<{k}" if hidden else str(int(n))})
+    return pd.DataFrame(out, columns=["year", "cases", "shown"])
+
+
+def commune_case_counts(
+    cases: pd.DataFrame, commune_ids: list[str], years: list[int], role: Role, k: int = DEFAULT_SMALL_CELL_K,
+    form: str | None = None,
+) -> pd.DataFrame:
+    """Recorded cases per commune and year as the role may see them, as text cells.
+
+    Columns: commune_id, one per year, and "total". For roles that may not see
+    case rows, a non-zero count below k is shown as "<k"; a row total that
+    includes a hidden cell is shown as "≥m" (m = the visible cells plus 1 per
+    hidden cell), so the total cannot be used to work the hidden cells out.
+    """
+    from risk.analysis.cases import case_matrix
+
+    counts = case_matrix(cases, commune_ids, years, form)
+    suppress = not can_see_case_points(role)
+    rows = []
+    for cid, values in counts.iterrows():
+        row: dict[str, object] = {"commune_id": cid}
+        hidden_any, floor = False, 0
+        for year, n in values.items():
+            hidden = suppress and 0 < n < k
+            hidden_any |= hidden
+            floor += 1 if hidden else int(n)
+            row[year] = f"<{k}" if hidden else str(int(n))
+        row["total"] = f"≥{floor}" if hidden_any else str(int(values.sum()))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["commune_id", *list(years), "total"])
+
+
+def can_see_case_statistics(role: Role) -> bool:
+    """Numbers computed from case counts (hotspot z and p, observed/expected, case-feature
+    contributions): only for roles that see case rows."""
+    return can_see_case_points(role)
+
+
+def drivers_column(role: Role) -> str:
+    """Which drivers column of a score table the role is shown: all features, or only those
+    not computed from case counts (risk.analysis.features.CASE_FEATURES)."""
+    return "drivers" if can_see_case_statistics(role) else "drivers_without_cases"
+
+
+def dataset_case_total(cases: pd.DataFrame, role: Role, k: int = DEFAULT_SMALL_CELL_K) -> str:
+    """How many cases the dataset holds, as text the role may see.
+
+    For roles that may not see case rows the total of every commune-year is
+    shown as "≥m" (visible cells plus 1 per hidden cell) whenever a cell is
+    hidden; otherwise the exact total would give back the sum of hidden cells.
+    """
+    if can_see_case_points(role):
+        return str(len(cases))
+    located = cases[cases["commune_id"].notna() & cases["date"].notna()]
+    cells = located.groupby([located["commune_id"].astype(str), located["date"].dt.year]).size().tolist()
+    cells.append(len(cases) - len(located))  # cases without a commune or date count as one more cell
+    hidden = [n for n in cells if 0 < n < k]
+    if not hidden:
+        return str(len(cases))
+    return f"≥{sum(n for n in cells if not 0 < n < k) + len(hidden)}"
+
+
+def visible_case_points(cases: pd.DataFrame, role: Role) -> pd.DataFrame:
+    """Case points (case_id, date, lon, lat, commune_id, form, victims) with coordinates.
+
+    Raises PermissionError for roles that may not see case points, so a page
+    cannot draw them by mistake.
+    """
+    if not can_see_case_points(role):
+        raise PermissionError(f"role {getattr(role, 'value', role)} may not see case points")
+    columns = ["case_id", "date", "lon", "lat", "commune_id", "form", "victims"]
+    located = cases[cases["lon"].notna() & cases["lat"].notna()]
+    return located[[c for c in columns if c in located.columns]].reset_index(drop=True)
+
+
+def case_totals(
+    cases: pd.DataFrame, commune_ids: list[str], years: list[int], role: Role, k: int = DEFAULT_SMALL_CELL_K,
+) -> pd.Series:
+    """Recorded cases per commune summed over `years`, as text the role may see. Indexed by commune_id.
+
+    The same rule as the per-year table (`commune_case_counts`), because the commune panel
+    shows those per-year cells: a sum that includes a hidden year is shown as "≥m" (visible
+    years plus 1 per hidden year), so no hidden year can be worked out by subtraction.
+    """
+    table = commune_case_counts(cases, [str(c) for c in commune_ids], list(years), role, k)
+    return table.set_index("commune_id")["total"]

@@ -1,0 +1,94 @@
+"""Deployment settings, read from the environment so nothing site-specific is hard-coded.
+
+| variable | default | meaning |
+|---|---|---|
+| RISK_DATA_DIR | data/demo | dataset folder the dashboard opens (when the store has no active version) |
+| RISK_TILE_URL | (none) | optional basemap tile URL, e.g. an intranet tile server `https://tiles.example/{z}/{x}/{y}.png` |
+| RISK_TILE_ATTRIBUTION | (none) | attribution shown for that basemap (required by Leaflet when a URL is set) |
+| RISK_STATIC_URL | /app/static | where the app serves its own scripts (Streamlit static serving) |
+| RISK_STORE | var/store.gpkg | the embedded store (GeoPackage/SQLite): dataset versions, model runs, audit log |
+| RISK_MAX_UPLOAD_MB | 50 | largest accepted upload, and largest total size a zip may expand to ×4 |
+| RISK_ACCOUNTS_DB | var/accounts.sqlite | user accounts (hashed passwords) |
+| RISK_DEMO_MODE | auto | `on`, `off`, or `auto` (on only when the embedded demo dataset is open): sign in as a read-only planner without a password |
+| RISK_SESSION_MINUTES | 30 | a signed-in session ends after this many idle minutes |
+| RISK_MAX_FAILURES | 5 | wrong passwords in a row before an account is locked |
+| RISK_LOCKOUT_MINUTES | 15 | how long a locked account stays locked (for the client address that failed) |
+| RISK_SIGN_IN_PER_MINUTE | 10 | sign-in attempts one client address may make per minute before it must wait |
+| RISK_SMALL_CELL_K | 3 | case counts below k are shown as "<k" to roles that may not see case rows |
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "demo"
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    tile_url: str | None = None
+    tile_attribution: str | None = None
+    static_url: str = "/app/static"
+    store_path: Path = VAR_DIR / "store.gpkg"
+    max_upload_mb: float = 50.0
+    accounts_db: Path = VAR_DIR / "accounts.sqlite"
+    demo_mode: str = "auto"
+    session_minutes: int = 30
+    max_failures: int = 5
+    lockout_minutes: int = 15
+    sign_in_per_minute: int = 10
+    small_cell_k: int = 3
+
+    @property
+    def is_embedded_demo(self) -> bool:
+        return self.data_dir.resolve() == DEFAULT_DATA_DIR.resolve()
+
+    @property
+    def demo_mode_enabled(self) -> bool:
+        """Password-less read-only planner access: by default only on the embedded demo data."""
+        if self.demo_mode == "on":
+            return True
+        if self.demo_mode == "off":
+            return False
+        return self.is_embedded_demo
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    path = Path(env.get(name) or default)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    try:
+        return int(env.get(name) or default)
+    except ValueError:
+        return default
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from environment variables (or a given mapping, for tests)."""
+    env = os.environ if environ is None else environ
+    try:
+        max_upload = float(env.get("RISK_MAX_UPLOAD_MB") or 50)
+    except ValueError:
+        max_upload = 50.0
+    demo_mode = (env.get("RISK_DEMO_MODE") or "auto").strip().lower()
+    return Settings(
+        data_dir=_path(env, "RISK_DATA_DIR", DEFAULT_DATA_DIR),
+        tile_url=env.get("RISK_TILE_URL") or None,
+        tile_attribution=env.get("RISK_TILE_ATTRIBUTION") or None,
+        static_url=(env.get("RISK_STATIC_URL") or "/app/static").rstrip("/"),
+        store_path=_path(env, "RISK_STORE", VAR_DIR / "store.gpkg"),
+        max_upload_mb=max_upload,
+        accounts_db=_path(env, "RISK_ACCOUNTS_DB", VAR_DIR / "accounts.sqlite"),
+        demo_mode=demo_mode if demo_mode in ("on", "off", "auto") else "auto",
+        session_minutes=_int(env, "RISK_SESSION_MINUTES", 30),
+        max_failures=_int(env, "RISK_MAX_FAILURES", 5),
+        lockout_minutes=_int(env, "RISK_LOCKOUT_MINUTES", 15),
+        sign_in_per_minute=max(1, _int(env, "RISK_SIGN_IN_PER_MINUTE", 10)),
+        small_cell_k=_int(env, "RISK_SMALL_CELL_K", 3),
+    )

@@ -1,0 +1,1 @@
+"""Computations on a checked Dataset: geography, features, model, composite index, hotspots, allocation."""

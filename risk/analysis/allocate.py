@@ -1,0 +1,545 @@
+"""Budgeted programme allocation and patrol coverage, solved exactly as integer programs.
+
+Two questions a planner and a commander bring:
+
+- Programme allocation: with a budget, which communes get a prevention
+  programme so that the most risk is addressed (risk score × population
+  reached, or the score alone)? Today officials take the ranking from the top
+  until the money runs out; that greedy answer is computed alongside, so the
+  page can show what the exact answer gains over it.
+- Patrol coverage (maximal covering location problem): where to put K patrol
+  bases, among commune centres, border gates or uploaded points, so that the
+  most risk lies within R km of a base. Distances are straight lines measured
+  in metres in the UTM zone of the data (`metric_crs`), not road distances:
+  in mountainous communes the road distance can be several times longer.
+
+Both are solved with `scipy.optimize.milp` (HiGHS) with a zero relative MIP
+gap, so "optimal" means proven optimal, not "within 0.01 %". Functions take
+plain DataFrames and return frozen dataclasses; nothing here reads files or
+knows about pages. Rules that cannot all hold (a must-include list over
+budget, a per-district minimum the budget or the candidates cannot meet) are
+diagnosed before solving and raised as `AllocationError` with a message in
+Vietnamese and English.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+from typing import Collection, Iterable, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.spatial import cKDTree
+
+from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
+from risk.analysis.geography import metric_crs
+
+__all__ = [
+    "OBJECTIVES", "Allocation", "AllocationError", "Coverage", "Site", "allocate", "commune_points", "cover",
+    "patrol_sites", "risk_weights",
+]
+
+Objective = Literal["score_x_population", "score"]
+OBJECTIVES: tuple[str, ...] = ("score_x_population", "score")
+# Budget slack for floating-point sums (a set costing exactly the budget must fit).
+_REL_TOL = 1e-9
+_MILP_STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
+
+
+class AllocationError(LocalisedError):
+    """Inputs or rules the allocation cannot work with; the message comes from risk.i18n."""
+
+
+
+# --- shared helpers -------------------------------------------------------------------
+
+
+def _fits(cost: float, budget: float) -> bool:
+    """Whether `cost` is within `budget`, with slack for floating-point sums."""
+    return cost <= budget + _REL_TOL * max(1.0, abs(budget))
+
+
+def _id_list(ids: Iterable[object]) -> str:
+    """A short, stable list of ids for a message (at most 10, then an ellipsis)."""
+    ids = sorted(str(i) for i in ids)
+    return ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AllocationError("allocate.missing_columns", columns=", ".join(missing))
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as floats; non-numeric or missing values are an error naming the communes."""
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise AllocationError("allocate.bad_values", column=column, ids=_id_list(frame["commune_id"][bad]))
+    return values
+
+
+def risk_weights(frame: pd.DataFrame, objective: str) -> np.ndarray:
+    """Risk addressed per commune: score × population, or the score alone.
+
+    A negative score or population is an error: the objective would then
+    reward leaving a commune out, which no rule intends.
+    """
+    if objective not in OBJECTIVES:
+        raise AllocationError("allocate.bad_objective", value=objective, choices=", ".join(OBJECTIVES))
+    columns = ["commune_id", "score"] + (["population"] if objective == "score_x_population" else [])
+    _require(frame, columns)
+    weight = _numeric(frame, "score")
+    if objective == "score_x_population":
+        weight = weight * _numeric(frame, "population")
+    negative = weight < 0
+    if negative.any():
+        raise AllocationError("allocate.negative_risk", ids=_id_list(frame["commune_id"][negative]))
+    return weight
+
+
+# --- programme allocation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The exact allocation, the greedy one officials would make, and the difference.
+
+    `chosen` and `greedy_chosen` are commune ids sorted by score (highest
+    first, ties by id); `counts` gives the number of programmes per chosen
+    commune (all 1 unless `max_per_commune` > 1). `gap` = objective −
+    greedy_objective; `gap_share` is that as a share of the greedy objective
+    (None when the greedy objective is 0). `greedy_meets_rules` is False when
+    the greedy pass could not meet `min_per_district` within the budget.
+    """
+
+    chosen: tuple[str, ...]
+    cost: float
+    objective: float
+    greedy_chosen: tuple[str, ...]
+    greedy_cost: float
+    greedy_objective: float
+    gap: float
+    gap_share: float | None
+    status: str
+    solve_seconds: float
+    greedy_seconds: float
+    budget: float
+    objective_kind: str
+    counts: dict[str, int] = field(default_factory=dict)
+    greedy_counts: dict[str, int] = field(default_factory=dict)
+    greedy_meets_rules: bool = True
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready values (the CLI prints this)."""
+        return {
+            "chosen": list(self.chosen), "cost": self.cost, "objective": self.objective,
+            "greedy_chosen": list(self.greedy_chosen), "greedy_cost": self.greedy_cost,
+            "greedy_objective": self.greedy_objective, "gap": self.gap, "gap_share": self.gap_share,
+            "status": self.status, "solve_seconds": self.solve_seconds, "greedy_seconds": self.greedy_seconds,
+            "budget": self.budget, "objective_kind": self.objective_kind, "counts": dict(self.counts),
+            "greedy_counts": dict(self.greedy_counts), "greedy_meets_rules": self.greedy_meets_rules,
+        }
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Validated allocation inputs, in score order (highest first, ties by id)."""
+
+    ids: np.ndarray
+    score: np.ndarray
+    weight: np.ndarray
+    cost: np.ndarray
+    district: np.ndarray  # "" where a commune has no former district
+    upper: int
+    include: np.ndarray  # bool masks
+    exclude: np.ndarray
+    min_per_district: int
+    budget: float
+
+
+def _check_number(value: object, code: str, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)) \
+            or float(value) < minimum:
+        raise AllocationError(code, value=value)
+    return float(value)
+
+
+def _check_count(value: object, code: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
+        raise AllocationError(code, value=value)
+    return int(value)
+
+
+def _prepare(candidates: pd.DataFrame, budget: float, cost: float | str, objective: str, min_per_district: int,
+             must_include: Collection[str], must_exclude: Collection[str], max_per_commune: int) -> _Problem:
+    """Validate every input and rule; infeasible combinations are explained here, before solving."""
+    budget = _check_number(budget, "allocate.bad_budget")
+    min_per_district = _check_count(min_per_district, "allocate.bad_min_per_district", 0)
+    upper = _check_count(max_per_commune, "allocate.bad_max_per_commune", 1)
+    if candidates is None or len(candidates) == 0:
+        raise AllocationError("allocate.no_candidates")
+    weight = risk_weights(candidates, objective)
+    ids = candidates["commune_id"].astype(str).to_numpy()
+    duplicated = pd.Series(ids).duplicated(keep=False).to_numpy()
+    if duplicated.any():
+        raise AllocationError("allocate.duplicate_ids", ids=_id_list(set(ids[duplicated])))
+    if isinstance(cost, str):
+        if cost not in candidates.columns:
+            raise AllocationError("allocate.missing_cost_column", column=cost)
+        costs = _numeric(candidates, cost)
+        negative = costs < 0
+        if negative.any():
+            raise AllocationError("allocate.negative_cost", ids=_id_list(ids[negative]))
+    else:
+        costs = np.full(len(ids), _check_number(cost, "allocate.bad_flat_cost"))
+    if "former_district" in candidates.columns:
+        district = candidates["former_district"].map(lambda v: "" if pd.isna(v) else str(v).strip()).to_numpy()
+    elif min_per_district > 0:
+        raise AllocationError("allocate.missing_columns", columns="former_district")
+    else:
+        district = np.full(len(ids), "")
+    include_set, exclude_set = {str(i) for i in must_include}, {str(i) for i in must_exclude}
+    unknown = (include_set | exclude_set) - set(ids)
+    if unknown:
+        raise AllocationError("allocate.unknown_ids", ids=_id_list(unknown))
+    both = include_set & exclude_set
+    if both:
+        raise AllocationError("allocate.include_and_exclude", ids=_id_list(both))
+    score = _numeric(candidates, "score")
+    order = np.lexsort((ids, -score))  # score desc, ties by id
+    ids, score, weight, costs, district = ids[order], score[order], weight[order], costs[order], district[order]
+    include = np.isin(ids, list(include_set))
+    exclude = np.isin(ids, list(exclude_set))
+    need = float(costs[include].sum())
+    if not _fits(need, budget):
+        raise AllocationError("allocate.include_over_budget", cost=_money(need), budget=_money(budget))
+    if min_per_district > 0:
+        for name in sorted(set(district) - {""}):
+            in_d = district == name
+            available = int((in_d & ~exclude).sum()) * upper
+            if available < min_per_district:
+                raise AllocationError("allocate.district_too_small", district=name, n=min_per_district,
+                                      available=available)
+            # The cheapest way to meet the minimum: included communes first, then the cheapest others.
+            have = int(include[in_d].sum())
+            extra_slots = np.concatenate([np.repeat(costs[in_d & include], upper - 1),
+                                          np.repeat(costs[in_d & ~include & ~exclude], upper)])
+            need += float(np.sort(extra_slots)[:max(0, min_per_district - have)].sum())
+        if not _fits(need, budget):
+            raise AllocationError("allocate.district_over_budget", n=min_per_district, cost=_money(need),
+                                  budget=_money(budget))
+    return _Problem(ids, score, weight, costs, district, upper, include, exclude, min_per_district, budget)
+
+
+def _money(value: float) -> str:
+    """A cost for a message: no decimals when whole, thousands separated by spaces."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return text.replace(",", " ")
+
+
+def _solve_allocation(p: _Problem, time_limit: float | None) -> tuple[np.ndarray, str]:
+    """Programme counts per commune from the integer program, and the solver status."""
+    n = len(p.ids)
+    lower = p.include.astype(float)
+    upper = np.where(p.exclude, 0.0, float(p.upper))
+    rows = [LinearConstraint(p.cost[None, :], -np.inf, p.budget + _REL_TOL * max(1.0, p.budget))]
+    if p.min_per_district > 0:
+        names = sorted(set(p.district) - {""})
+        if names:
+            index = {name: k for k, name in enumerate(names)}
+            member = [i for i in range(n) if p.district[i] in index]
+            matrix = sparse.csr_array((np.ones(len(member)), ([index[p.district[i]] for i in member], member)),
+                                      shape=(len(names), n))
+            rows.append(LinearConstraint(matrix, p.min_per_district, np.inf))
+    options: dict = {"mip_rel_gap": 0.0, "presolve": True}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    res = milp(-p.weight, integrality=np.ones(n), bounds=Bounds(lower, upper), constraints=rows, options=options)
+    status = _MILP_STATUS.get(res.status, "error")
+    if res.x is None:
+        if status == "infeasible":
+            raise AllocationError("allocate.infeasible")
+        raise AllocationError("allocate.solver_failed", status=res.message)
+    return np.round(res.x).astype(int), status
+
+
+def _greedy_allocation(p: _Problem) -> tuple[np.ndarray, bool]:
+    """The way it is done today: down the ranking, taking what fits, skipping what does not.
+
+    Must-include communes are taken first and must-exclude ones skipped. With
+    `min_per_district`, each district's best-ranked communes are taken first
+    (in ranking order) until its minimum is met, then the ranking continues;
+    returns False as second value when the budget ran out before that.
+    """
+    counts = np.where(p.include, 1, 0)
+    spent = float(p.cost[counts > 0].sum())
+
+    def take(i: int) -> bool:
+        nonlocal spent
+        if p.exclude[i] or counts[i] >= p.upper or not _fits(spent + p.cost[i], p.budget):
+            return False
+        counts[i] += 1
+        spent += float(p.cost[i])
+        return True
+
+    meets = True
+    if p.min_per_district > 0:
+        for name in sorted(set(p.district) - {""}):
+            members = np.flatnonzero(p.district == name)
+            for _ in range(p.upper):
+                for i in members:
+                    if counts[members].sum() >= p.min_per_district:
+                        break
+                    take(i)
+            meets &= bool(counts[members].sum() >= p.min_per_district)
+    for _ in range(p.upper):  # a second programme only after every commune above had its first
+        for i in range(len(p.ids)):
+            take(i)
+    return counts, meets
+
+
+def allocate(candidates: pd.DataFrame, budget: float, *, cost: float | str = "cost",
+             objective: Objective = "score_x_population", min_per_district: int = 0,
+             must_include: Collection[str] = (), must_exclude: Collection[str] = (),
+             max_per_commune: int = 1, time_limit: float | None = None) -> Allocation:
+    """Choose communes for prevention programmes within `budget`, exactly, and the greedy answer beside it.
+
+    `candidates`: one row per commune with commune_id, score, population (for
+    the score × population objective), former_district (for the per-district
+    rule) and, when `cost` names a column, that column; a number as `cost` is a
+    flat cost per programme. Rules: at most `max_per_commune` programmes per
+    commune (1: the 0/1 model), at least `min_per_district` per former district
+    (communes without one are in no district), `must_include` and
+    `must_exclude` commune ids. Raises AllocationError for bad inputs and for
+    rules that cannot all hold, before any solving.
+    """
+    p = _prepare(candidates, budget, cost, objective, min_per_district, must_include, must_exclude,
+                 max_per_commune)
+    started = time.perf_counter()
+    counts, status = _solve_allocation(p, time_limit)
+    solve_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    greedy, meets = _greedy_allocation(p)
+    greedy_seconds = time.perf_counter() - started
+    value, greedy_value = float(p.weight @ counts), float(p.weight @ greedy)
+    gap = value - greedy_value
+    return Allocation(
+        chosen=tuple(p.ids[counts > 0]), cost=float(p.cost @ counts), objective=value,
+        greedy_chosen=tuple(p.ids[greedy > 0]), greedy_cost=float(p.cost @ greedy), greedy_objective=greedy_value,
+        gap=gap, gap_share=gap / greedy_value if greedy_value > 0 else None, status=status,
+        solve_seconds=solve_seconds, greedy_seconds=greedy_seconds, budget=p.budget, objective_kind=objective,
+        counts={str(i): int(c) for i, c in zip(p.ids, counts) if c > 0},
+        greedy_counts={str(i): int(c) for i, c in zip(p.ids, greedy) if c > 0},
+        greedy_meets_rules=meets,
+    )
+
+
+# --- patrol coverage ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """A candidate or chosen patrol base."""
+
+    name: str
+    lon: float
+    lat: float
+    kind: str = "point"  # "commune", "gate" or "point"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The K bases covering the most risk within `radius_km` (straight-line), and the greedy choice.
+
+    `covered` are commune ids within the radius of a chosen base (sorted);
+    `covered_share` is covered risk over total risk (None when the total is 0).
+    Greedy adds, K times, the base that covers the most risk not yet covered
+    (the usual heuristic, guaranteed within 1 − 1/e of the optimum).
+    """
+
+    bases: tuple[Site, ...]
+    covered: tuple[str, ...]
+    covered_risk: float
+    total_risk: float
+    covered_share: float | None
+    greedy_bases: tuple[Site, ...]
+    greedy_covered: tuple[str, ...]
+    greedy_covered_risk: float
+    greedy_share: float | None
+    gap: float
+    status: str
+    solve_seconds: float
+    greedy_seconds: float
+    k: int
+    radius_km: float
+    objective_kind: str
+
+    def to_dict(self) -> dict:
+        def sites(items: tuple[Site, ...]) -> list[dict]:
+            return [{"name": s.name, "lon": s.lon, "lat": s.lat, "kind": s.kind} for s in items]
+
+        return {
+            "bases": sites(self.bases), "covered": list(self.covered), "covered_risk": self.covered_risk,
+            "total_risk": self.total_risk, "covered_share": self.covered_share,
+            "greedy_bases": sites(self.greedy_bases), "greedy_covered": list(self.greedy_covered),
+            "greedy_covered_risk": self.greedy_covered_risk, "greedy_share": self.greedy_share, "gap": self.gap,
+            "status": self.status, "solve_seconds": self.solve_seconds, "greedy_seconds": self.greedy_seconds,
+            "k": self.k, "radius_km": self.radius_km, "objective_kind": self.objective_kind,
+            "distance": "straight_line",
+        }
+
+
+def commune_points(boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
+    """commune_id, name, lon, lat of each commune's representative point (always inside the polygon,
+    unlike a centroid of a crescent-shaped commune)."""
+    points = boundaries.geometry.to_crs(4326).representative_point()
+    return pd.DataFrame({"commune_id": boundaries["commune_id"].astype(str).to_numpy(),
+                         "name": boundaries["name"].astype(str).to_numpy(),
+                         "lon": points.x.to_numpy(), "lat": points.y.to_numpy()})
+
+
+def patrol_sites(boundaries: gpd.GeoDataFrame | None = None, gates: gpd.GeoDataFrame | None = None,
+                 points: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Candidate bases as one table (name, kind, lon, lat): commune centres, border gates, uploaded points.
+
+    `points` is a table with name, lon, lat (e.g. a CSV of existing posts).
+    """
+    parts = []
+    if boundaries is not None:
+        centres = commune_points(boundaries)
+        parts.append(pd.DataFrame({"name": centres["name"], "kind": "commune", "lon": centres["lon"],
+                                   "lat": centres["lat"]}))
+    if gates is not None and len(gates):
+        geom = gates.geometry.to_crs(4326)
+        parts.append(pd.DataFrame({"name": gates["name"].astype(str).to_numpy(), "kind": "gate",
+                                   "lon": geom.x.to_numpy(), "lat": geom.y.to_numpy()}))
+    if points is not None and len(points):
+        _require_sites(points)
+        parts.append(pd.DataFrame({"name": points["name"].astype(str).to_numpy(), "kind": "point",
+                                   "lon": pd.to_numeric(points["lon"], errors="coerce").to_numpy(),
+                                   "lat": pd.to_numeric(points["lat"], errors="coerce").to_numpy()}))
+    if not parts:
+        return pd.DataFrame({"name": [], "kind": [], "lon": [], "lat": []})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _require_sites(sites: pd.DataFrame) -> None:
+    missing = [c for c in ("name", "lon", "lat") if c not in sites.columns]
+    if missing:
+        raise AllocationError("allocate.missing_site_columns", columns=", ".join(missing))
+
+
+def _coordinates(frame: pd.DataFrame, code: str, label: str) -> np.ndarray:
+    """(n, 2) lon/lat as floats; missing or out-of-range coordinates are an error."""
+    lon = pd.to_numeric(frame["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if bad.any():
+        raise AllocationError(code, names=_id_list(frame[label][bad]))
+    return np.column_stack([lon, lat])
+
+
+def _reach(sites: np.ndarray, communes: np.ndarray, radius_km: float) -> sparse.csr_array:
+    """(sites, communes) 0/1 matrix: straight-line distance ≤ radius_km, in metres in the UTM zone
+    of the communes' centre. A KD-tree keeps it sparse at national scale."""
+    commune_geo = gpd.GeoSeries(gpd.points_from_xy(communes[:, 0], communes[:, 1]), crs=4326)
+    crs = metric_crs(commune_geo)
+    a = commune_geo.to_crs(crs)
+    b = gpd.GeoSeries(gpd.points_from_xy(sites[:, 0], sites[:, 1]), crs=4326).to_crs(crs)
+    tree = cKDTree(np.column_stack([a.x.to_numpy(), a.y.to_numpy()]))
+    hits = tree.query_ball_point(np.column_stack([b.x.to_numpy(), b.y.to_numpy()]), r=radius_km * 1000.0)
+    rows = np.repeat(np.arange(len(sites)), [len(h) for h in hits])
+    cols = np.fromiter((i for h in hits for i in h), dtype=np.int64, count=len(rows))
+    return sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(sites), len(communes)))
+
+
+def _greedy_cover(reach: sparse.csr_array, weight: np.ndarray, k: int) -> list[int]:
+    """K times, the site covering the most still-uncovered risk (ties: the first site)."""
+    uncovered = weight.astype(float).copy()
+    chosen: list[int] = []
+    for _ in range(k):
+        gain = reach @ uncovered
+        if chosen:
+            gain[chosen] = -1.0
+        j = int(np.argmax(gain))
+        chosen.append(j)
+        uncovered[reach[[j], :].indices] = 0.0
+    return chosen
+
+
+def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float, *,
+          objective: Objective = "score_x_population", time_limit: float | None = None) -> Coverage:
+    """Choose `k` bases among `sites` so the most risk lies within `radius_km` of one (exact, via milp).
+
+    `communes`: commune_id, score, population (score × population objective),
+    lon, lat (a representative point, see `commune_points`). `sites`: name,
+    lon, lat, optional kind (see `patrol_sites`). Model: x_j = 1 if base j is
+    chosen, y_i = 1 if commune i is covered; maximise Σ risk_i y_i subject to
+    y_i ≤ Σ_{j within R of i} x_j and Σ x_j = k. Distances are straight-line,
+    not road.
+    """
+    _require(communes, ("commune_id", "lon", "lat"))
+    if sites is None or len(sites) == 0:
+        raise AllocationError("allocate.no_sites")
+    _require_sites(sites)
+    if communes is None or len(communes) == 0:
+        raise AllocationError("allocate.no_candidates")
+    k = _check_count(k, "allocate.bad_k", 1)
+    if k > len(sites):
+        raise AllocationError("allocate.k_too_large", k=k, sites=len(sites))
+    radius_km = _check_number(radius_km, "allocate.bad_radius")
+    if radius_km <= 0:
+        raise AllocationError("allocate.bad_radius", value=radius_km)
+    weight = risk_weights(communes, objective)
+    ids = communes["commune_id"].astype(str).to_numpy()
+    site_xy = _coordinates(sites, "allocate.bad_site_coordinates", "name")
+    commune_xy = _coordinates(communes, "allocate.bad_commune_coordinates", "commune_id")
+    reach = _reach(site_xy, commune_xy, radius_km)  # (sites, communes)
+    m, n = reach.shape
+
+    started = time.perf_counter()
+    # Variables: x (m sites, binary) then y (n communes, continuous in [0, 1]: at an
+    # optimum it is 1 exactly when a chosen site reaches the commune and its risk > 0).
+    c = np.concatenate([np.zeros(m), -weight])
+    link = sparse.hstack([-reach.T, sparse.eye_array(n)], format="csr")  # y_i − Σ x_j ≤ 0
+    count = sparse.csr_array(np.concatenate([np.ones(m), np.zeros(n)])[None, :])
+    options: dict = {"mip_rel_gap": 0.0}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    res = milp(c, integrality=np.concatenate([np.ones(m), np.zeros(n)]), bounds=Bounds(0, 1),
+               constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)], options=options)
+    solve_seconds = time.perf_counter() - started
+    status = _MILP_STATUS.get(res.status, "error")
+    if res.x is None:
+        raise AllocationError("allocate.solver_failed", status=res.message)
+    chosen = [int(j) for j in np.flatnonzero(np.round(res.x[:m]) > 0)]
+
+    started = time.perf_counter()
+    greedy = _greedy_cover(reach, weight, k)
+    greedy_seconds = time.perf_counter() - started
+
+    kinds = sites["kind"].astype(str).to_numpy() if "kind" in sites.columns else np.full(m, "point")
+    names = sites["name"].astype(str).to_numpy()
+
+    def summary(picked: list[int]) -> tuple[tuple[Site, ...], tuple[str, ...], float]:
+        mask = np.asarray(reach[picked, :].sum(axis=0) > 0).ravel() if picked else np.zeros(n, dtype=bool)
+        bases = tuple(Site(names[j], float(site_xy[j, 0]), float(site_xy[j, 1]), kinds[j]) for j in picked)
+        return bases, tuple(sorted(ids[mask])), float(weight[mask].sum())
+
+    total = float(weight.sum())
+    bases, covered, value = summary(chosen)
+    g_bases, g_covered, g_value = summary(greedy)
+    return Coverage(
+        bases=bases, covered=covered, covered_risk=value, total_risk=total,
+        covered_share=value / total if total > 0 else None, greedy_bases=g_bases, greedy_covered=g_covered,
+        greedy_covered_risk=g_value, greedy_share=g_value / total if total > 0 else None, gap=value - g_value,
+        status=status, solve_seconds=solve_seconds, greedy_seconds=greedy_seconds, k=k, radius_km=radius_km,
+        objective_kind=objective,
+    )

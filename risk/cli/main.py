@@ -1,0 +1,626 @@
+"""Command-line interface: one sub-command per analysis, each with --data DIR."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from risk.demo.build import build_demo
+
+    written = build_demo(Path(args.out), seed=args.seed)
+    if args.json:
+        print(json.dumps({"out": str(args.out), "files": [p.name for p in written]}))
+    else:
+        for path in written:
+            print(path)
+    return 0
+
+
+def _cmd_hotspots(args: argparse.Namespace) -> int:
+    """Gi* hot and cold spots with FDR classes and trends; exit code 2 on bad data or options."""
+    from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
+    from risk.i18n import t
+    from risk.ingest.folder import DataError, load_dataset
+
+    lang = args.lang
+    try:
+        ds = load_dataset(args.data)
+        options = HotspotOptions(args.year_from, args.year_to, measure=args.measure, form=args.form,
+                                 weights=args.weights, band_km=args.band_km, permutations=args.permutations,
+                                 seed=args.seed)
+        result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options)
+    except DataError as err:
+        print(t("app.load_error", lang, path=args.data), file=sys.stderr)
+        for message in err.messages(lang):
+            print(f"- {message}", file=sys.stderr)
+        return 2
+    except HotspotError as err:
+        print(err.message(lang), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result.records(), ensure_ascii=False))
+        return 0
+    heads = [t(k, lang) for k in ("col.commune_id", "hotspots.col.class", "hotspots.col.trend", "hotspots.col.gi_z",
+                                  "hotspots.col.p_value")]
+    rows = [[r["commune_id"], t(f"hotspots.class.{r['class']}", lang), t(f"hotspots.trend.{r['trend']}", lang),
+             "" if r["gi_z"] is None else f"{r['gi_z']:.2f}", "" if r["p_value"] is None else f"{r['p_value']:.4f}"]
+            for r in result.records()]
+    widths = [max(len(str(x)) for x in column) for column in zip(heads, *rows)]
+    for row in [heads, *rows]:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def _add_hotspot_parser(sub) -> None:
+    from risk.analysis.hotspots import DEFAULT_PERMUTATIONS, DEFAULT_SEED, MEASURES, WEIGHTS
+    from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
+    from risk.ingest.folder import FORMS
+
+    hot = sub.add_parser("hotspots", help="Getis-Ord Gi* hot and cold spots (FDR) and space-time trends per commune")
+    hot.add_argument("--data", required=True, help="dataset folder")
+    hot.add_argument("--from", dest="year_from", type=int, required=True, metavar="Y1", help="first year")
+    hot.add_argument("--to", dest="year_to", type=int, required=True, metavar="Y2", help="last year")
+    hot.add_argument("--weights", choices=WEIGHTS, default="contiguity")
+    hot.add_argument("--band-km", type=float, default=None, metavar="K",
+                     help="distance band in km (default: the smallest that gives every commune a neighbour)")
+    hot.add_argument("--form", choices=FORMS, default=None, help="only cases of this form")
+    hot.add_argument("--measure", choices=MEASURES, default="count", help="case counts or rates per 10,000")
+    hot.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS)
+    hot.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    hot.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
+    hot.add_argument("--json", action="store_true")
+    hot.set_defaults(func=_cmd_hotspots)
+
+
+
+# --- risk model: backtest and score ------------------------------------------------
+
+
+def _run_model(args: argparse.Namespace, work) -> int:
+    """Load --data and run `work(ds)`; data and model problems go to stderr in --lang, exit code 2."""
+    from risk.analysis.features import ModelError
+    from risk.i18n import t
+    from risk.ingest.folder import DataError, load_dataset
+
+    try:
+        return work(load_dataset(args.data))
+    except DataError as err:
+        print(t("app.load_error", args.lang, path=args.data), file=sys.stderr)
+        for message in err.messages(args.lang):
+            print(f"- {message}", file=sys.stderr)
+    except ModelError as err:
+        print(err.message(args.lang), file=sys.stderr)
+    return 2
+
+
+def _model_config(args: argparse.Namespace):
+    from risk.analysis.model import ModelConfig
+
+    return ModelConfig(kind=args.model, drop_features=tuple(args.drop_feature), patrol_weight=args.patrol_weight,
+                       n_bootstrap=args.bootstrap, seed=args.seed)
+
+
+def _fmt(value: float | None, lang: str, digits: int = 3) -> str:
+    from risk.i18n import t
+
+    return t("model.cli.not_available", lang) if value is None else f"{value:.{digits}f}"
+
+
+def _metric_rows(metrics: dict, lang: str, indent: str = "") -> list[str]:
+    """One aligned line per method: name, then AUC, Brier, capture at 10 % and 20 %, PAI at 10 %."""
+    from risk.i18n import t
+    from risk.analysis.model import METHODS, METRICS
+
+    names = {m: t(f"model.method.{m}", lang) for m in METHODS}
+    heads = [t(f"model.metric.{k}", lang) for k in METRICS]
+    width = max(len(n) for n in names.values()) + 2
+    lines = [indent + " " * width + "  ".join(h.rjust(max(len(h), 6)) for h in heads)]
+    for m in METHODS:
+        cells = [_fmt(metrics[m][k], lang, 2 if k == "pai_10" else 3).rjust(max(len(h), 6))
+                 for k, h in zip(METRICS, heads)]
+        lines.append(indent + names[m].ljust(width) + "  ".join(cells))
+    return lines
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from risk.i18n import t
+    from risk.analysis.model import backtest
+
+    def work(ds) -> int:
+        result = backtest(ds, _model_config(args))
+        if args.json:
+            print(json.dumps(_json_safe(result.to_dict(args.lang)), ensure_ascii=False))
+            return 0
+        lang = args.lang
+        print(t("model.cli.mean_title", lang, model=t(f"model.kind.{args.model}", lang), folds=len(result.folds)))
+        print("\n".join(_metric_rows(result.mean, lang)))
+        print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
+        print()
+        print(t("model.cli.folds_title", lang))
+        for fold in result.folds:
+            first, last = fold.train_years[0], fold.train_years[-1]
+            train = str(first) if first == last else f"{first}–{last}"
+            print(t("model.cli.fold", lang, year=fold.test_year, train=train, n=fold.n, positive=fold.n_positive))
+            print("\n".join(_metric_rows(fold.metrics, lang, indent="  ")))
+        if result.notes:
+            print()
+            print(t("model.cli.notes_title", lang))
+            for note in result.notes:
+                print(f"- {note.message(lang)}")
+        return 0
+
+    return _run_model(args, work)
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from risk.analysis.features import feature_label
+    from risk.i18n import t
+    from risk.analysis.model import score
+
+    def work(ds) -> int:
+        table = score(ds, args.year, _model_config(args))
+        columns = ["commune_id", "name", "score", "rank", "rank_low", "rank_high", "drivers"]
+        if args.json:
+            print(json.dumps(_json_safe(table[columns].to_dict(orient="records")), ensure_ascii=False))
+            return 0
+        lang = args.lang
+        print(t("model.cli.score_title", lang, year=args.year, next=args.year + 1,
+                model=t(f"model.kind.{args.model}", lang)))
+        heads = [t(f"model.cli.col.{c}", lang) for c in ("rank", "interval", "score", "commune", "drivers")]
+        width = max([len(n) for n in table["name"]] + [len(heads[3])]) + 2
+        print(f"{heads[0]:>6}  {heads[1]:>13}  {heads[2]:>6}  {heads[3].ljust(width)}{heads[4]}")
+        for row in table.itertuples():
+            drivers = "; ".join(f"{feature_label(d['feature'], lang)} {d['contribution']:+.2f}" for d in row.drivers)
+            interval = f"{row.rank_low}–{row.rank_high}"
+            print(f"{row.rank:>6}  {interval:>13}  {row.score:6.3f}  {row.name.ljust(width)}{drivers}")
+        return 0
+
+    return _run_model(args, work)
+
+
+def allocation_candidates(ds, year: int, config, cost_column: str | None = None):
+    """Candidate communes for risk.analysis.allocate: model scores for `year` joined with that year's
+    population (and cost column) and the communes' former district."""
+    import pandas as pd
+
+    from risk.analysis.model import score
+
+    table = score(ds, year, config)[["commune_id", "name", "score"]]
+    wanted = ["commune_id", "population"] + ([cost_column] if cost_column and cost_column != "population" else [])
+    rows = ds.indicators[ds.indicators["year"] == year]
+    rows = rows[[c for c in wanted if c in rows.columns]]
+    out = table.merge(rows, on="commune_id", how="left")
+    if "former_district" in ds.boundaries.columns:
+        out = out.merge(pd.DataFrame(ds.boundaries[["commune_id", "former_district"]]), on="commune_id", how="left")
+    return out
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send file descriptor 1 to stderr for the block (native libraries write there directly)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded interpreter)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _cmd_allocate(args: argparse.Namespace) -> int:
+    """Budgeted programme allocation (exact integer program) against the greedy ranking; exit 2 on bad input."""
+    from risk.analysis.allocate import AllocationError, allocate
+    from risk.i18n import t
+
+    lang = args.lang
+
+    def work(ds) -> int:
+        try:
+            candidates = allocation_candidates(ds, args.year, _model_config(args), args.cost_column)
+            with _stdout_to_stderr():  # HiGHS may print progress lines from C++, which would break --json
+                result = allocate(candidates, args.budget, cost=args.cost_column or args.cost,
+                                  objective=args.objective, min_per_district=args.min_per_district,
+                                  must_include=set(args.include), must_exclude=set(args.exclude))
+        except AllocationError as err:
+            print(err.message(lang), file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(_json_safe(result.to_dict()), ensure_ascii=False))
+            return 0
+        names = dict(zip(candidates["commune_id"].astype(str), candidates["name"]))
+        print(t("allocate.cli.summary", lang, n=len(result.chosen), cost=f"{result.cost:g}",
+                budget=f"{result.budget:g}", objective=f"{result.objective:.4g}"))
+        for commune_id in result.chosen:
+            print(f"  {commune_id}  {names.get(commune_id, '')}")
+        print(t("allocate.cli.greedy", lang, n=len(result.greedy_chosen), cost=f"{result.greedy_cost:g}",
+                objective=f"{result.greedy_objective:.4g}"))
+        share = "–" if result.gap_share is None else f"{100 * result.gap_share:.1f} %"
+        print(t("allocate.cli.gap", lang, gap=f"{result.gap:.4g}", share=share))
+        return 0
+
+    return _run_model(args, work)
+
+
+def _add_allocate_parser(sub) -> None:
+    from risk.analysis.allocate import OBJECTIVES
+
+    alloc = sub.add_parser("allocate", help="budgeted programme allocation (exact integer program) vs. the ranking")
+    _add_model_options(alloc)
+    alloc.add_argument("--year", type=int, required=True)
+    alloc.add_argument("--budget", type=float, required=True, metavar="B")
+    costs = alloc.add_mutually_exclusive_group()
+    costs.add_argument("--cost-column", default=None, metavar="C", help="per-commune cost from this indicator column")
+    costs.add_argument("--cost", type=float, default=1.0, metavar="X",
+                       help="flat cost per programme (default 1: the budget is a number of programmes)")
+    alloc.add_argument("--objective", choices=OBJECTIVES, default="score_x_population")
+    alloc.add_argument("--min-per-district", type=int, default=0, metavar="N", help="at least N per former district")
+    alloc.add_argument("--include", nargs="+", action="extend", default=[], metavar="ID", help="communes that must get one")
+    alloc.add_argument("--exclude", nargs="+", action="extend", default=[], metavar="ID", help="communes left out")
+    alloc.add_argument("--bootstrap", type=int, default=0, help=argparse.SUPPRESS)
+    alloc.set_defaults(func=_cmd_allocate)
+
+
+def _json_safe(value):
+    """Plain JSON values: numpy scalars to Python, NaN and infinities to null."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    parser.add_argument("--data", required=True, help="dataset folder")
+    parser.add_argument("--model", choices=("logistic", "gbm"), default="logistic")
+    parser.add_argument("--drop-feature", action="append", default=[], metavar="NAME",
+                        help="leave a feature out (repeatable), e.g. ethnic_minority_share")
+    parser.add_argument("--patrol-weight", type=float, default=1.0, metavar="W",
+                        help="weight of patrol-detected cases, 0 to 1 (default 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
+    parser.add_argument("--json", action="store_true")
+
+# --- export: the ranked priority list as a file, audited ---------------------------
+
+
+def _data_version(folder: Path) -> str:
+    from risk.outputs.export import folder_version
+
+    return folder_version(folder)
+
+
+def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
+    """The Priorities page's list for `year` (risk.views.priorities.priority_table, same columns and
+    cells): rank and interval, commune, score, drivers, cases over the last 3 years (counts only,
+    small cells hidden for `role`), hotspot class and distance to the border."""
+    from risk.analysis.features import feature_label
+    from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
+    from risk.i18n import t
+    from risk.analysis.model import score
+    from risk.views.priorities import priority_table
+    from risk.access.privacy import case_totals, drivers_column
+    from risk.analysis.geography import commune_distances_km
+
+    ranked = score(ds, year, config)
+    ids = ds.boundaries["commune_id"].astype(str).tolist()
+    years = [year - 2, year - 1, year]
+    counts = case_totals(ds.cases, ids, years, role, k=k)
+    try:
+        classes = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators,
+                                   HotspotOptions(years[0], year, permutations=9999)).table.set_index("commune_id")["class"]
+        hotspot = classes.map(lambda c: t(f"hotspots.class.{c}", lang))
+    except HotspotError:
+        hotspot = None
+    distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
+    indicators_year = ds.indicators[ds.indicators["year"] == year]
+    table = priority_table(ds.boundaries, ranked, indicators_year, counts, hotspot, distances.round(1),
+                           feature_label=lambda key: feature_label(key, lang), drivers_column=drivers_column(role))
+    return table.drop(columns=["population"]), years
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    """Write the ranked priority list for --year to --out in --format, after recording it in the audit log."""
+    import os
+
+    from risk.outputs.export import ExportMeta, audit_details, export_table, utc_now_iso
+    from risk.i18n import t
+    from risk.analysis.model import ModelConfig
+    from risk.access.privacy import Role
+    from risk.access.settings import load_settings
+    from risk.store.versions import StoreError, append_audit
+
+    lang = args.lang
+
+    def work(ds) -> int:
+        if args.year not in ds.years:
+            print(t("export.cli.bad_year", lang, year=args.year, first=ds.years[0], last=ds.years[-1]), file=sys.stderr)
+            return 2
+        conf = load_settings()
+        role = Role(args.role)
+        config = ModelConfig()  # the same model and 100 bootstrap refits as the pages
+        table, years = _priority_export_table(ds, args.year, config, role, conf.small_cell_k, lang)
+        labels = {c: t(f"export.col.{c}", lang, first=years[0], last=years[-1]) if c == "cases_3y"
+                  else t(f"export.col.{c}", lang) for c in table.columns}
+        meta = ExportMeta(
+            title=t("export.cli.title", lang, year=args.year),
+            method=t("export.cli.method", lang, next=args.year + 1, model=t(f"model.kind.{config.kind}", lang),
+                     bootstrap=config.n_bootstrap, first=years[0], last=years[-1], k=conf.small_cell_k,
+                     role=role.value),
+            data_version=_data_version(ds.folder), dataset=ds.name, date=utc_now_iso(),
+            filters={"year": args.year, "cases_years": f"{years[0]}–{years[-1]}", "role": role.value},
+            user=_cli_user(args), language=lang, column_labels=labels,
+            notes=(t("app.demo_notice", lang),) if ds.generated else (),
+        )
+        data, _, _ = export_table(table, args.format, meta, geometry=ds.boundaries, border=ds.border)
+        out = Path(args.out)
+        tmp = out.with_name(f".{out.name}.part")
+        try:
+            tmp.write_bytes(data)
+        except OSError as err:
+            print(t("export.cli.write_error", lang, path=out, error=err.strerror or err), file=sys.stderr)
+            return 2
+        store_path = args.store or str(conf.store_path)
+        try:  # no file leaves without its audit entry
+            append_audit(store_path, meta.user, "export", audit_details(meta, args.format, len(table)), len(table))
+        except Exception as err:  # noqa: BLE001 (whatever failed, the file must not stay)
+            tmp.unlink(missing_ok=True)
+            text = err.message(lang) if isinstance(err, StoreError) else str(err)
+            print(t("export.cli.audit_error", lang, path=store_path, error=text), file=sys.stderr)
+            return 2
+        try:
+            os.replace(tmp, out)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            print(t("export.cli.write_error", lang, path=out, error=err.strerror or err), file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps({"out": str(out), "format": args.format, "rows": len(table)}, ensure_ascii=False))
+        else:
+            print(t("export.cli.written", lang, rows=len(table), path=out, fmt=args.format))
+        return 0
+
+    return _run_model(args, work)
+
+
+def _add_export_parser(sub) -> None:
+    from risk.outputs.export import FORMATS
+    from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
+    from risk.access.privacy import Role
+
+    exp = sub.add_parser("export", help="write the ranked priority list for a year as csv, xlsx, geojson, gpkg or pdf")
+    exp.add_argument("--data", required=True, help="dataset folder")
+    exp.add_argument("--year", type=int, required=True)
+    exp.add_argument("--format", choices=FORMATS, required=True)
+    exp.add_argument("--out", required=True, help="file to write")
+    exp.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICIAL.value,
+                     help="whose view of case counts (default official: counts below k hidden)")
+    exp.add_argument("--user", help="who exports (default: the login name)")
+    exp.add_argument("--store", default=None, help="store holding the audit log (default: RISK_STORE, var/store.gpkg)")
+    exp.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of the file and messages")
+    exp.add_argument("--json", action="store_true")
+    exp.set_defaults(func=_cmd_export)
+
+
+# --- import and versions (the embedded store) -------------------------------------
+
+
+def _cli_user(args: argparse.Namespace) -> str:
+    """Who is recorded in the store: --user, else the operating-system account."""
+    import getpass
+
+    if args.user:
+        return args.user
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers)
+        return "cli"
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    """Validate files and store them as a new active version; exit 1 when rejected."""
+    from risk.i18n import t
+    from risk.ingest.upload import ImportRejected, parse_mapping
+    from risk.store.versions import Store, StoreError
+
+    try:
+        mapping = parse_mapping(args.map)
+    except ValueError as err:
+        print(t("store.cli.bad_mapping", args.lang, value=str(err)), file=sys.stderr)
+        return 2
+    if args.data:
+        if any(getattr(args, part) for part in ("indicators", "cases", "border", "gates", "meta")):
+            args.parser.error("--data takes a whole folder; give single files without --data")
+        source: object = Path(args.data)
+    else:
+        source = {part: getattr(args, part) for part in ("boundaries", "indicators", "cases", "border", "gates", "meta")
+                  if getattr(args, part)}
+    store = Store(args.store)
+    try:
+        report = store.import_dataset(source, user=_cli_user(args), label=args.label, mapping=mapping)
+    except ImportRejected as err:
+        report = err.report
+    except StoreError as err:
+        print(err.message(args.lang), file=sys.stderr)
+        return 2
+    doc = report.to_dict(args.lang)
+    if args.json:
+        print(json.dumps(_json_safe({"ok": doc["ok"], "version": doc["version"], "errors": doc["errors"],
+                                     "notes": doc["notes"], "report": {"checksum": doc["checksum"],
+                                                                       "parts": doc["parts"]}}),
+                         ensure_ascii=False))
+    else:
+        print(f"ok: {str(report.ok).lower()}")
+        print(f"version: {report.version_id if report.ok else '-'}")
+        if report.ok:
+            label = store.versions().set_index("id").at[report.version_id, "label"]
+            print(t("store.cli.imported", args.lang, version=report.version_id, label=label))
+        else:
+            print(t("store.cli.rejected", args.lang, count=len(report.problems)))
+            print(t("store.cli.errors", args.lang))
+            for message in report.messages(args.lang):
+                print(f"- {message}")
+        if report.notes:
+            print(t("store.cli.notes", args.lang))
+            for message in report.note_messages(args.lang):
+                print(f"- {message}")
+    return 0 if report.ok else 1
+
+
+def _cmd_versions(args: argparse.Namespace) -> int:
+    """List the store's versions, newest first, the active one marked with *."""
+    from risk.i18n import t
+    from risk.store.versions import PART_NAMES, Store
+
+    store = Store(args.store)
+    table = store.versions()
+    if args.json:
+        print(json.dumps(_json_safe(table.to_dict(orient="records")), ensure_ascii=False))
+        return 0
+    if table.empty:
+        print(t("store.cli.no_versions", args.lang, path=store.path))
+        return 0
+    print(f"{'':1} {'id':>4}  {'created_at (UTC)':24}  {'user':12}  " + "  ".join(f"{p:>10}" for p in PART_NAMES)
+          + "  label")
+    for row in table.itertuples():
+        counts = "  ".join(f"{getattr(row, p):>10}" for p in PART_NAMES)
+        print(f"{'*' if row.active else ' '} {row.id:>4}  {row.created_at:24}  {row.user[:12]:12}  {counts}  {row.label}")
+    return 0
+
+
+def _cmd_activate(args: argparse.Namespace) -> int:
+    """Make a stored version the active one (audited)."""
+    from risk.i18n import t
+    from risk.store.versions import Store, StoreError
+
+    try:
+        Store(args.store).activate(args.version, _cli_user(args))
+    except StoreError as err:
+        print(err.message(args.lang), file=sys.stderr)
+        return 2
+    print(t("store.cli.activated", args.lang, version=args.version))
+    return 0
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the audit log's hash chain: exit 0 when intact, 1 when broken, 2 when there is no store."""
+    from risk.i18n import t
+    from risk.store.versions import Store, StoreError
+
+    try:
+        check = Store(args.store).verify_audit()
+    except StoreError as err:
+        print(err.message(args.lang), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(check.to_dict(args.lang), ensure_ascii=False))
+    else:
+        print(check.summary(args.lang))
+        for warning in check.warnings:
+            print(f"- {warning.message(args.lang)}")
+        if check.ok:
+            print(t("store.audit.head", args.lang, head=check.head))
+    return 0 if check.ok else 1
+
+
+def _add_store_commands(sub) -> None:
+    from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    def common(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--store", default=None, help="store file (default: RISK_STORE, var/store.gpkg)")
+        parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
+
+    imp = sub.add_parser("import", help="validate files and store them as a new active dataset version")
+    files = imp.add_mutually_exclusive_group(required=True)
+    files.add_argument("--data", help="a dataset folder (boundaries.*, indicators.*, ...)")
+    files.add_argument("--boundaries", help="commune boundaries: .gpkg, .geojson or zipped shapefile")
+    for part, text in (("indicators", ".csv or .xlsx"), ("cases", ".csv or .xlsx"), ("border", ".geojson or .gpkg"),
+                       ("gates", ".csv or .xlsx"), ("meta", "dataset.json")):
+        imp.add_argument(f"--{part}", help=text)
+    imp.add_argument("--label", help="a name for this version (default: the dataset's name)")
+    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FILE_COLUMN",
+                     help="column mapping, e.g. commune_id=MA_XA (boundaries) or indicators:commune_id=Ma_xa")
+    imp.add_argument("--user", help="who imports (default: the login name)")
+    imp.add_argument("--json", action="store_true")
+    common(imp)
+    imp.set_defaults(func=_cmd_import, parser=imp)
+
+    versions = sub.add_parser("versions", help="list the stored dataset versions")
+    versions.add_argument("--json", action="store_true")
+    common(versions)
+    versions.set_defaults(func=_cmd_versions)
+
+    activate = sub.add_parser("activate", help="make a stored dataset version the active one")
+    activate.add_argument("version", type=int)
+    activate.add_argument("--user", help="who activates (default: the login name)")
+    common(activate)
+    activate.set_defaults(func=_cmd_activate)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="check the audit log's hash chain (exit 0 intact, 1 broken)")
+    verify.add_argument("--json", action="store_true")
+    common(verify)
+    verify.set_defaults(func=_cmd_audit_verify)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m risk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="build the generated demo dataset folder")
+    demo.add_argument("--out", default="data/demo", help="output folder")
+    demo.add_argument("--seed", type=int, default=None, help="random seed (default: the committed one)")
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(func=_cmd_demo)
+    _add_hotspot_parser(sub)
+
+    backtest = sub.add_parser("backtest", help="rolling temporal backtest of the risk model against baselines")
+    _add_model_options(backtest)
+    backtest.set_defaults(func=_cmd_backtest, bootstrap=0)
+
+    score = sub.add_parser("score", help="risk scores, rank intervals and drivers for one year")
+    _add_model_options(score)
+    score.add_argument("--year", type=int, required=True)
+    score.add_argument("--bootstrap", type=int, default=100, metavar="N", help="bootstrap refits for rank intervals")
+    score.set_defaults(func=_cmd_score)
+
+    _add_allocate_parser(sub)
+
+    _add_store_commands(sub)
+    _add_export_parser(sub)
+
+    from risk.cli import users as cli_users
+
+    cli_users.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

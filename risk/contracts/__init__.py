@@ -1,0 +1,1 @@
+"""The data contracts every layer shares: the dataset, its parts and the known indicators."""

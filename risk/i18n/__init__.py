@@ -1,0 +1,69 @@
+"""Vietnamese and English strings for everything a user sees.
+
+Vietnamese is the default. Every visible string goes through `t()`, so a
+missing translation is a test failure, not a blank label. The text lives in
+`locales/vi.toml` and `locales/en.toml` (flat, quoted, dotted keys such as
+`"map.year"`, grouped by the prefix of the module that owns them), so a
+translator edits text files, not Python.
+"""
+from __future__ import annotations
+
+import string
+import tomllib
+from pathlib import Path
+
+LANGUAGES: tuple[str, ...] = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+
+
+def _load_catalogue() -> dict[str, dict[str, str]]:
+    """{key: {lang: text}} from the locale files, read once at import."""
+    by_lang = {lang: tomllib.loads((LOCALES_DIR / f"{lang}.toml").read_text(encoding="utf-8")) for lang in LANGUAGES}
+    keys = dict.fromkeys(k for lang in LANGUAGES for k in by_lang[lang])
+    return {key: {lang: by_lang[lang][key] for lang in LANGUAGES if key in by_lang[lang]} for key in keys}
+
+
+CATALOG: dict[str, dict[str, str]] = _load_catalogue()
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """Translate `key` into `lang`, filling `{placeholders}` from params.
+
+    An unknown key raises KeyError: a missing string is a bug to catch in tests.
+    """
+    entry = CATALOG[key]
+    text = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    return text.format(**params) if params else text
+
+
+def placeholders(text: str) -> set[str]:
+    """Names of the `{placeholders}` in a template (used by the catalogue test)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class LocalisedError(Exception):
+    """An error whose text lives in the catalogue: `code` is an i18n key, `params` fill it.
+
+    The engine raises these; pages and the CLI render `message(lang)` in the
+    user's language, so no traceback or English-only text reaches a user.
+    """
+
+    def __init__(self, code: str, **params: object):
+        self.code = code
+        self.params = params
+        super().__init__(code, params)
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return t(self.code, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def __reduce__(self):  # keyword parameters survive pickling (caches, subprocesses)
+        return (_rebuild_error, (type(self), self.code, self.params))
+
+
+def _rebuild_error(cls: type, code: str, params: dict) -> LocalisedError:
+    return cls(code, **params)

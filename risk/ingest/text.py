@@ -1,0 +1,377 @@
+"""Reading uploaded files safely: size limits, zip archives, text encodings,
+CSV delimiters and spreadsheet header rows.
+
+Everything here runs before a file's content is trusted: a rejection is a
+Problem naming the file (and the archive member or row), never an exception,
+and nothing is extracted or decoded beyond the configured limits.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import stat
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Collection, Iterable
+
+from risk.ingest.checks import ProblemLog, clean_text, file_ok, xlsx_rows
+
+MIB = 1024 * 1024
+TEXT_SUFFIXES = (".csv",)
+SHEET_SUFFIXES = (".xlsx",)
+# Candidate CSV delimiters, in order of preference when counts tie.
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Rows scanned for a header line (titles and notes above it are common in reports).
+HEADER_SCAN_ROWS = 30
+# Combining tone marks: Windows-1258 stores them after the letter.
+TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_VIET_MODIFIERS = frozenset("\u0302\u0306\u031b")  # circumflex, breve, horn
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_SERIAL = re.compile(r"^\d{4,6}(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much an upload may hold, so a hostile file cannot exhaust disk or memory."""
+
+    max_upload_bytes: int = 50 * MIB
+    max_unzipped_bytes: int = 200 * MIB  # total of all members once expanded
+    max_zip_ratio: float = 200.0  # expanded / compressed, for members over ratio_floor_bytes
+    ratio_floor_bytes: int = MIB  # small members may compress well without harm
+    max_zip_members: int = 1000
+
+    @classmethod
+    def from_megabytes(cls, max_upload_mb: float) -> "Limits":
+        """Limits for a maximum upload size; a zip may expand to four times that (see settings)."""
+        upload = int(max_upload_mb * MIB)
+        return cls(max_upload_bytes=upload, max_unzipped_bytes=4 * upload)
+
+
+def default_limits() -> Limits:
+    """Limits from the deployment settings (RISK_MAX_UPLOAD_MB)."""
+    from risk.access.settings import load_settings
+
+    return Limits.from_megabytes(load_settings().max_upload_mb)
+
+
+def _mb(size: int) -> str:
+    return f"{size / MIB:.1f}"
+
+
+# --- sizes and archives -------------------------------------------------------
+
+
+def check_size(path: Path, log: ProblemLog, limits: Limits) -> bool:
+    """The file exists, is not empty and is within the upload limit."""
+    if not file_ok(path, log):
+        return False
+    size = path.stat().st_size
+    if size > limits.max_upload_bytes:
+        log.add("import.file_too_large", size_mb=_mb(size), limit_mb=_mb(limits.max_upload_bytes))
+        return False
+    return True
+
+
+def unsafe_member(info: zipfile.ZipInfo) -> bool:
+    """A member whose path would leave the extraction folder, or a link."""
+    name = info.filename
+    if not name or "\x00" in name or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return True
+    if any(part == ".." for part in re.split(r"[\\/]", name)):
+        return True
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def check_zip(path: Path, log: ProblemLog, limits: Limits) -> list[zipfile.ZipInfo] | None:
+    """The members of a zip archive when it is safe to expand, else None.
+
+    Checked from the central directory before anything is decompressed:
+    member count, paths leaving the folder (../, absolute, links), encryption,
+    total expanded size and compression ratio (a zip bomb). Every offending
+    member is reported, so one pass shows everything wrong.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        log.add("import.zip_invalid")
+        return None
+    ok = True
+    if len(infos) > limits.max_zip_members:
+        log.add("import.zip_too_many_files", count=len(infos), limit=limits.max_zip_members)
+        ok = False
+    for info in infos:
+        if unsafe_member(info):
+            log.add("import.zip_unsafe_path", member=info.filename)
+            ok = False
+        elif info.flag_bits & 0x1:
+            log.add("import.zip_encrypted", member=info.filename)
+            ok = False
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_unzipped_bytes:
+        log.add("import.zip_too_large", size_mb=_mb(total), limit_mb=_mb(limits.max_unzipped_bytes))
+        ok = False
+    for info in infos:
+        if info.file_size > limits.ratio_floor_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_zip_ratio:
+                log.add("import.zip_ratio", member=info.filename, ratio=f"{ratio:.0f}",
+                        limit=f"{limits.max_zip_ratio:.0f}")
+                ok = False
+    return infos if ok else None
+
+
+def extract_zip(path: Path, dest: Path, log: ProblemLog, limits: Limits) -> list[Path] | None:
+    """Expand a checked archive into `dest`, counting real bytes written.
+
+    The central directory can lie about sizes, so the byte budget is enforced
+    while copying, not only from the declared sizes.
+    """
+    infos = check_zip(path, log, limits)
+    if infos is None:
+        return None
+    budget = limits.max_unzipped_bytes
+    written: list[Path] = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                target = dest.joinpath(*PurePosixPath(info.filename.replace("\\", "/")).parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as source, open(target, "wb") as sink:
+                    while chunk := source.read(MIB):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            log.add("import.zip_too_large", size_mb=_mb(limits.max_unzipped_bytes + 1),
+                                    limit_mb=_mb(limits.max_unzipped_bytes))
+                            return None
+                        sink.write(chunk)
+                written.append(target)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        log.add("import.zip_invalid")
+        return None
+    return written
+
+
+# --- shapefile text encoding ---------------------------------------------------------------
+
+
+WINDOWS_1258 = "Windows-1258"
+
+
+def dbf_encoding(dbf: Path) -> str | None:
+    """The encoding of a shapefile's .dbf that has no .cpg: UTF-8, Windows-1258, or None when ASCII."""
+    data = dbf.read_bytes()
+    header = int.from_bytes(data[8:10], "little") if len(data) >= 32 else 0
+    data = data[header:]  # the header is binary; field names are ASCII
+    if data.isascii():
+        return None
+    try:
+        data.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        return WINDOWS_1258
+
+
+def stage_shapefile(shp: Path, dest: Path) -> tuple[Path, str | None]:
+    """Copy a shapefile and its sidecars into `dest`, writing a .cpg when it has none.
+
+    Without a .cpg GDAL reads text as ISO-8859-1, which garbles Vietnamese
+    written in UTF-8. GDAL's own Windows-1258 recoding drops characters
+    (GDAL 3.12: 'name' reads as 'nam'), so such a file is read as ISO-8859-1,
+    which keeps every byte, and decoded afterwards by `redecode_1258`.
+    Returns the copied .shp and the encoding detected (None when declared or ASCII).
+    """
+    detected = None
+    for sidecar in shp.parent.iterdir():
+        if sidecar.stem == shp.stem and sidecar.is_file():
+            shutil.copyfile(sidecar, dest / (shp.stem + sidecar.suffix.lower()))
+    copied = dest / (shp.stem + ".shp")
+    dbf, cpg = copied.with_suffix(".dbf"), copied.with_suffix(".cpg")
+    declared = cpg.read_text(encoding="ascii", errors="replace").strip().upper() if cpg.is_file() else ""
+    if declared in ("1258", "CP1258", "WINDOWS-1258"):
+        detected = WINDOWS_1258
+        cpg.write_text("ISO-8859-1", encoding="ascii")
+    elif dbf.is_file() and not declared:
+        detected = dbf_encoding(dbf)
+        if detected:
+            cpg.write_text("UTF-8" if detected == "UTF-8" else "ISO-8859-1", encoding="ascii")
+    return copied, detected
+
+
+def redecode_1258(value: object) -> object:
+    """Text read as ISO-8859-1 (one character per byte) decoded as Windows-1258, NFC."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    try:
+        return unicodedata.normalize("NFC", value.encode("latin-1").decode("cp1258"))
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+# --- text files -------------------------------------------------------------------------------
+
+
+def is_vietnamese_letter(char: str) -> bool:
+    """A Latin letter as Vietnamese writes it (base a-z, tone and vowel marks, đ)."""
+    if char in "đĐ":
+        return True
+    parts = unicodedata.normalize("NFD", char)
+    return parts[0].isascii() and parts[0].isalpha() and all(
+        c in TONE_MARKS or c in _VIET_MODIFIERS for c in parts[1:])
+
+
+def _looks_vietnamese(text: str) -> bool:
+    """Most non-ASCII characters are Vietnamese letters (not symbols from a legacy font encoding)."""
+    odd = [c for c in text if not c.isascii()]
+    if not odd:
+        return True
+    letters = sum(is_vietnamese_letter(c) for c in odd)
+    return letters / len(odd) >= 0.8
+
+
+def decode_text(data: bytes, log: ProblemLog) -> tuple[str, str] | None:
+    """Text and the encoding found: UTF-8 (with or without BOM), UTF-16, or Windows-1258.
+
+    The result is NFC-normalised: Windows-1258 writes tone marks as separate
+    combining characters, which would otherwise never match a commune name.
+    Bytes that only decode into symbols (TCVN3, VNI and other legacy font
+    encodings) are refused with advice, never guessed.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = [("utf-8-sig", "UTF-8 (BOM)")]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [("utf-16", "UTF-16")]
+    else:
+        candidates = [("utf-8", "UTF-8"), ("cp1258", "Windows-1258")]
+    for codec, name in candidates:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            continue
+        text = unicodedata.normalize("NFC", text)
+        if codec == "cp1258" and not _looks_vietnamese(text):
+            break
+        return text, name
+    log.add("import.encoding_unknown")
+    return None
+
+
+def detect_delimiter(text: str, sample_lines: int = 50) -> str:
+    """The delimiter giving the most rows of one common width (over one column).
+
+    Quotes are respected, so a comma inside a quoted name does not count; a
+    delimiter that also splits the header row evenly wins, so decimal commas
+    in a semicolon file ('12,5') do not make it look comma-separated.
+    """
+    lines = text.splitlines()[:sample_lines]
+    best, best_score = ",", (False, 0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        widths = [len(r) for r in rows if len(r) > 1]
+        if not widths:
+            continue
+        width = max(set(widths), key=lambda w: (widths.count(w), w))
+        score = (len(rows[0]) == width, widths.count(width), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+@dataclass
+class TableRows:
+    """Cells of a CSV or XLSX file, row 1 first, and how they were read."""
+
+    rows: list[list[str]]
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def read_rows(path: Path, log: ProblemLog, limits: Limits) -> TableRows | None:
+    """Clean cells of a CSV (any supported encoding and delimiter) or XLSX file."""
+    if not check_size(path, log, limits):
+        return None
+    suffix = path.suffix.lower()
+    if suffix in SHEET_SUFFIXES:
+        if check_zip(path, log, limits) is None:  # an .xlsx is a zip: the same bomb checks apply
+            return None
+        rows = xlsx_rows(path, log)
+        return None if rows is None else TableRows(rows, "XLSX")
+    if suffix not in TEXT_SUFFIXES:
+        log.add("io.unsupported_format", suffix=suffix or path.name, expected=", ".join(TEXT_SUFFIXES + SHEET_SUFFIXES))
+        return None
+    decoded = decode_text(path.read_bytes(), log)
+    if decoded is None:
+        return None
+    text, encoding = decoded
+    delimiter = detect_delimiter(text)
+    try:
+        rows = [[cell.strip() for cell in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as err:
+        log.add("io.file_unreadable", reason=str(err))
+        return None
+    return TableRows(rows, "CSV", encoding, delimiter)
+
+
+# --- header rows ------------------------------------------------------------------------------
+
+
+def header_key(cell: object) -> str:
+    """A header cell compared loosely: NFC, case-folded, '_' and runs of spaces as one space."""
+    return " ".join(clean_text(cell).casefold().replace("_", " ").split())
+
+
+def find_header(rows: list[list[str]], known: Collection[str], log: ProblemLog,
+                expected: Iterable[str]) -> int | None:
+    """The 1-based row holding the column names, or None with a problem.
+
+    The header is the first of the top rows naming at least two known columns,
+    so a title merged across the columns (one filled cell) and notes above the
+    table are skipped. When no row qualifies and the first row looks like a
+    title, that row is named in the error; otherwise the first non-empty row
+    is the header and the usual missing-column problems follow.
+    """
+    keys = {header_key(k) for k in known}
+    nonblank = [(i + 1, r) for i, r in enumerate(rows) if any(c for c in r)]
+    for number, row in nonblank[:HEADER_SCAN_ROWS]:
+        if sum(header_key(c) in keys for c in row if c) >= 2:
+            return number
+    if not nonblank:
+        return None
+    first_number, first = nonblank[0]
+    filled = [c for c in first if c]
+    wider_below = any(sum(1 for c in r if c) > len(filled) for _, r in nonblank[1:HEADER_SCAN_ROWS])
+    if len(filled) == 1 and wider_below:
+        log.add("import.header_not_found", row=first_number, value=filled[0], expected=", ".join(expected))
+        return None
+    return first_number
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+def excel_serial_date(text: str) -> str | None:
+    """An Excel date serial ('45376' or '45376.5') as an ISO date, or None.
+
+    Only numbers between 1950 and 2100 are taken as dates, so an id or a
+    year left in the column is not silently turned into a date.
+    """
+    if not _EXCEL_SERIAL.match(text):
+        return None
+    serial = float(text)
+    if not 18264 <= serial <= 73050:  # 1950-01-01 .. 2100-01-01
+        return None
+    return (_EXCEL_EPOCH + timedelta(days=int(serial))).isoformat()

@@ -1,0 +1,1 @@
+"""What leaves the engine: classification, map layers, HTML rendering, exports (tables, GIS, PDF)."""

@@ -1,0 +1,246 @@
+"""folium map builders that work with no internet.
+
+Leaflet is served by the app itself (static/vendor, Streamlit static serving),
+and each map gets its *own* script lists: folium's class-level defaults point
+at CDNs, and mutating them would leak between sessions. There is no basemap
+unless a tile URL is configured. Every text that came from a data file is
+HTML-escaped here, because Leaflet tooltips are set with innerHTML.
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from risk.outputs.classify import Classification
+
+DISPLAY_CRS = "EPSG:4326"
+CANVAS_THRESHOLD = 2000  # features above which a map should draw on a canvas
+COORD_DECIMALS = 5  # about 1 m: plenty for a commune map, and a much smaller page
+
+
+def leaflet_assets(static_url: str = "/app/static") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(js, css) lists for a map: only files served by the app."""
+    base = f"{static_url.rstrip('/')}/vendor/leaflet"
+    return [("leaflet", f"{base}/leaflet.js")], [("leaflet_css", f"{base}/leaflet.css")]
+
+
+def plugin_assets(static_url: str, plugin: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Local script and stylesheets for a Leaflet plugin used by a map."""
+    base = f"{static_url.rstrip('/')}/vendor"
+    if plugin == "markercluster":
+        return (
+            [("markercluster", f"{base}/leaflet.markercluster/leaflet.markercluster.js")],
+            [
+                ("markercluster_css", f"{base}/leaflet.markercluster/MarkerCluster.css"),
+                ("markercluster_default_css", f"{base}/leaflet.markercluster/MarkerCluster.Default.css"),
+            ],
+        )
+    if plugin == "heat":
+        return [("leaflet.heat", f"{base}/leaflet.heat/leaflet-heat.js")], []
+    raise ValueError(f"no local copy of Leaflet plugin {plugin!r}")
+
+
+# Characters that end or run a JavaScript template literal (folium writes Tooltip and Popup text
+# inside `...`), written as HTML character references: inert in JavaScript, identical on screen.
+_TEMPLATE_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;", "\\": "&#92;"})
+
+
+def safe_html(value: Any) -> str:
+    """Data text made safe for every place folium puts it: HTML (Leaflet sets tooltips with
+    innerHTML), a JavaScript template literal (folium's Tooltip) and a JSON string (GeoJSON
+    properties). Every map layer passes data text through here and nowhere else."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True).translate(_TEMPLATE_LITERAL)
+
+
+@dataclass(frozen=True)
+class DisplayLayer:
+    """Commune geometry ready to draw: simplified, rounded, with only the tooltip fields."""
+
+    features: list[dict]
+    bounds: tuple[float, float, float, float]  # minx, miny, maxx, maxy
+    outline: dict  # GeoJSON geometry of the union
+
+
+def display_tolerance(bounds: tuple[float, float, float, float]) -> float:
+    """Simplification tolerance in degrees: about 1/3000 of the map's extent.
+
+    A province (~1.5°) keeps ~50 m detail; the whole country ~400 m, which is
+    below a pixel at the zoom that shows it all.
+    """
+    minx, miny, maxx, maxy = bounds
+    return max(maxx - minx, maxy - miny, 1e-3) / 3000
+
+
+def display_layer(
+    boundaries: gpd.GeoDataFrame, tolerance_deg: float | None = None,
+    fields: tuple[str, ...] = ("commune_id", "name", "former_district"),
+) -> DisplayLayer:
+    """Simplify the commune coverage for drawing, keeping shared edges shared.
+
+    Coverage simplification treats the communes as one mesh, so neighbours
+    never split apart or overlap on screen, unlike per-polygon simplify().
+    """
+    gdf = boundaries.to_crs(DISPLAY_CRS) if boundaries.crs is not None else boundaries
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if tolerance_deg is None:
+        tolerance_deg = display_tolerance(tuple(shapely.total_bounds(geoms)))
+    try:
+        simple = shapely.coverage_simplify(geoms, tolerance_deg)
+    except Exception:  # not a clean coverage (user data): fall back to per-polygon
+        simple = shapely.simplify(geoms, tolerance_deg, preserve_topology=True)
+    simple = shapely.set_precision(simple, 10 ** -COORD_DECIMALS, mode="pointwise")
+    bad = ~shapely.is_valid(simple) | shapely.is_empty(simple)
+    simple[bad] = shapely.set_precision(geoms[bad], 10 ** -COORD_DECIMALS, mode="pointwise")
+    features = []
+    for i, geom in enumerate(simple):
+        props = {f: _plain(gdf[f].iloc[i]) for f in fields if f in gdf.columns}
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": props})
+    outline = _outline(simple)
+    outline = shapely.set_precision(shapely.simplify(outline, tolerance_deg), 10 ** -COORD_DECIMALS)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    return DisplayLayer(features, (float(minx), float(miny), float(maxx), float(maxy)), shapely.geometry.mapping(outline))
+
+
+def _outline(geoms: np.ndarray) -> shapely.Geometry:
+    """Union of the communes; the coverage union is fast but needs edges that match."""
+    try:
+        outline = shapely.coverage_union_all(geoms)
+        if outline.is_valid:
+            return outline
+    except shapely.errors.GEOSException:
+        pass
+    return shapely.union_all(geoms)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    return value
+
+
+def base_map(
+    bounds: tuple[float, float, float, float], static_url: str = "/app/static",
+    tile_url: str | None = None, tile_attribution: str | None = None, prefer_canvas: bool = False,
+) -> folium.Map:
+    """An empty Leaflet map fitted to `bounds`, loading scripts only from the app.
+
+    Use `prefer_canvas` for thousands of polygons: one canvas draws far faster
+    than thousands of SVG paths (DESIGN.md, "Map").
+    """
+    minx, miny, maxx, maxy = bounds
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
+        prefer_canvas=prefer_canvas, control_scale=True, zoom_control=True,
+    )
+    js, css = leaflet_assets(static_url)
+    fmap.default_js = js  # instance attributes: never mutate folium's class lists
+    fmap.default_css = css
+    if tile_url:
+        folium.TileLayer(tiles=tile_url, attr=tile_attribution or tile_url, name="basemap", control=False).add_to(fmap)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
+
+
+def add_choropleth(
+    fmap: folium.Map, layer: DisplayLayer, values: Mapping[str, float], classification: Classification,
+    value_texts: Mapping[str, str], labels: Mapping[str, str], name: str,
+    selected_id: str | None = None, selected_ids: set[str] | frozenset[str] = frozenset(),
+) -> folium.GeoJson:
+    """Communes filled by class, with an escaped tooltip: name, former district, value.
+
+    `classification.classes` is aligned with `layer.features` order.
+    `labels` gives the tooltip aliases for keys name, former_district, value.
+    """
+    highlighted = set(selected_ids) | ({selected_id} if selected_id else set())
+    features = []
+    for i, feat in enumerate(layer.features):
+        props = feat["properties"]
+        cid = str(props.get("commune_id"))
+        style = {
+            "fillColor": classification.colour_of(int(classification.classes[i])) if len(classification.classes) else "#d9d9d9",
+            "color": "#1f1f1f" if cid in highlighted else "#555555",
+            "weight": 3 if cid in highlighted else 0.6,
+            "fillOpacity": 0.8,
+        }
+        features.append({
+            "type": "Feature", "geometry": feat["geometry"],
+            "properties": {
+                "commune_id": cid,  # data for the click, never shown: JSON-encoded, not escaped
+                "name": safe_html(props.get("name")),
+                "former_district": safe_html(props.get("former_district")),
+                "value": safe_html(value_texts.get(cid, "")),
+                "style": style,
+            },
+        })
+    tooltip = folium.GeoJsonTooltip(
+        fields=["name", "former_district", "value"],
+        aliases=[safe_html(labels["name"]), safe_html(labels["former_district"]), safe_html(labels["value"])],
+        sticky=True,
+    )
+    layer_obj = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=safe_html(name), tooltip=tooltip,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+    )
+    layer_obj.add_to(fmap)
+    return layer_obj
+
+
+def add_outline(fmap: folium.Map, outline: dict, name: str) -> None:
+    folium.GeoJson(
+        {"type": "Feature", "geometry": outline, "properties": {}}, name=safe_html(name),
+        style_function=lambda _f: {"fill": False, "color": "#252525", "weight": 2.2},
+        interactive=False,
+    ).add_to(fmap)
+
+
+def add_border(fmap: folium.Map, border: gpd.GeoDataFrame | None, name: str) -> None:
+    if border is None or border.empty:
+        return
+    geo = json.loads(border[["geometry"]].to_crs(DISPLAY_CRS).to_json(drop_id=True))
+    folium.GeoJson(
+        geo, name=safe_html(name),
+        style_function=lambda _f: {"color": "#7a0177", "weight": 3.5, "dashArray": "8 5"},
+        interactive=False,
+    ).add_to(fmap)
+
+
+def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str) -> None:
+    if gates is None or gates.empty:
+        return
+    group = folium.FeatureGroup(name=safe_html(name))
+    pts = gates.to_crs(DISPLAY_CRS)
+    for _, row in pts.iterrows():
+        label = safe_html(row.get("name", ""))
+        kind = safe_html(row.get("kind", "")) if "kind" in pts.columns else ""
+        # CircleMarker, not RegularPolygonMarker: the latter pulls leaflet-dvf from a CDN.
+        folium.CircleMarker(
+            location=[row.geometry.y, row.geometry.x], radius=7,
+            color="#ffffff", weight=2, fill=True, fill_color="#4a1486", fill_opacity=1,
+            tooltip=f"<b>{label}</b><br>{kind}" if kind else f"<b>{label}</b>",
+        ).add_to(group)
+    group.add_to(fmap)
+
+
+def map_scripts(fmap: folium.Map) -> list[str]:
+    """Every script and stylesheet URL the map (and its children) will load."""
+    urls: list[str] = []
+
+    def walk(element: Any) -> None:
+        urls.extend(u for _, u in getattr(element, "default_js", []))
+        urls.extend(u for _, u in getattr(element, "default_css", []))
+        for child in getattr(element, "_children", {}).values():
+            walk(child)
+
+    walk(fmap)
+    return urls

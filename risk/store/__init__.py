@@ -1,0 +1,1 @@
+"""The versioned dataset store (GeoPackage) and its tamper-evident audit log."""

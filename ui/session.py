@@ -1,0 +1,68 @@
+"""Every Streamlit session-state key the app uses, and the only code that touches them.
+
+A key written in one file and read in another under a slightly different name
+is a silent bug; so pages and ui modules read and write session state only
+through `Slot`s declared here, each with the type of value it holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Slot(Generic[T]):
+    """One named session-state entry. `name` is the Streamlit key; `doc` says what it holds."""
+
+    name: str
+    doc: str
+
+    def get(self, default: T | None = None) -> T | None:
+        return st.session_state.get(self.name, default)
+
+    def set(self, value: T) -> None:
+        st.session_state[self.name] = value
+
+    def pop(self) -> T | None:
+        return st.session_state.pop(self.name, None)
+
+    def present(self) -> bool:
+        return self.name in st.session_state
+
+
+# --- frame ----------------------------------------------------------------------
+LANG: Slot[str] = Slot("lang", "the UI language code (vi or en)")
+
+# --- sign-in (ui/auth.py) ------------------------------------------------------
+AUTH: Slot[Any] = Slot("auth", "the signed-in ui.auth.Session, or absent")
+AUTH_LAST_SEEN: Slot[Any] = Slot("_auth_last_seen", "UTC time of the last rerun of this session (idle time-out)")
+AUTH_CLIENT: Slot[str] = Slot("_auth_client", "a random per-browser-session id for the sign-in throttle")
+AUTH_NOTICE: Slot[str] = Slot("_auth_notice", "why the last session ended, shown once on the sign-in form")
+DEMO_DECLINED: Slot[bool] = Slot("_demo_declined", "the visitor chose to sign in instead of the demo planner")
+DEMO_AUDITED: Slot[bool] = Slot("_demo_audited", "this browser session's demo visit is already in the audit log")
+
+# --- model settings (Model page, used by every page that scores) ---------------
+MODEL_SETTINGS: Slot[Any] = Slot("model_settings", "the model settings chosen on the Model page")
+
+# --- risk map -------------------------------------------------------------------
+SELECTED_COMMUNE: Slot[str] = Slot("selected_commune", "commune id whose panel is open on the risk map")
+
+# --- priorities page ------------------------------------------------------------
+PR_MAP_SELECTED: Slot[list] = Slot("pr_map_selected", "commune ids toggled on the priorities map")
+PR_LAST_CLICK: Slot[str] = Slot("pr_last_click", "the last commune clicked on the priorities map (a click toggles once)")
+PR_TABLE: Slot[Any] = Slot("pr_table", "the priority table editor's state")
+PR_ALLOCATION: Slot[Any] = Slot("pr_allocation", "the last budget allocation run")
+PR_COVERAGE: Slot[Any] = Slot("pr_coverage", "the last patrol-base coverage run")
+PR_SHOW: Slot[str] = Slot("pr_show", "which result the priorities map shows: selection, allocation or coverage")
+PR_EXPORT: Slot[Any] = Slot("pr_export", "the prepared export waiting for its download button")
+
+# --- data page ------------------------------------------------------------------
+IMPORT_CHECK: Slot[Any] = Slot("import_check", "the checked upload waiting to be saved")
+IMPORT_DONE: Slot[int] = Slot("import_done", "version id just saved, announced once")
+ACTIVATED: Slot[int] = Slot("activated", "version id just activated, announced once")
+
+ALL_SLOTS: tuple[Slot, ...] = tuple(v for v in globals().values() if isinstance(v, Slot))
