@@ -15,7 +15,8 @@ st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon=str(P
 
 lang = state.language_picker()
 conf = state.settings()
-session = auth.require_session(conf, lang, audit=state.audit, demo_allowed=state.demo_mode_allowed())
+state.begin_run()  # which dataset is open: resolved once for this whole run
+session = auth.require_session(conf, lang, state.demo_mode_allowed(), audit=state.audit)
 auth.sidebar(session, lang, audit=state.audit)
 ds = state.dataset()
 
@@ -29,6 +30,8 @@ with st.sidebar:
 
 widgets.demo_notice(ds, lang)
 
+PAGE_TITLE_KEYS = {"risk_map": "page.risk_map", "hotspots": "page.hotspots", "priorities": "page.priorities",
+                   "model": "page.model", "data": "page.data", "audit": "page.audit"}
 # (page key, file, icon). Who may open each page is decided in risk/access/privacy.py.
 PAGES = [
     ("risk_map", "pages/risk_map.py", ":material/map:"),
@@ -39,7 +42,11 @@ PAGES = [
     ("audit", "pages/audit.py", ":material/history:"),
 ]
 allowed = [p for p in PAGES if page_allowed(p[0], session.role)]
-st.navigation([
-    st.Page(path, title=t(f"page.{key}", lang), icon=icon, url_path=key.replace("_", "-"), default=(i == 0))
+navigation = st.navigation([
+    st.Page(path, title=t(PAGE_TITLE_KEYS[key], lang), icon=icon, url_path=key.replace("_", "-"), default=(i == 0))
     for i, (key, path, icon) in enumerate(allowed)
-]).run()
+])
+try:
+    navigation.run()
+finally:  # also when the page stops or reruns: the next run resolves its dataset afresh
+    state.end_run()

@@ -10,8 +10,9 @@ from risk.i18n import t
 from risk.ingest.upload import parse_mapping
 from risk.outputs.mapview import add_outline, base_map, display_layer, safe_html
 from risk.store.versions import StoreError
-from risk.ingest.uploads import check_uploaded
+from risk.ingest.uploads import ImportCheck, check_uploaded
 from ui import auth, state, widgets
+from ui import session as slots
 
 state.require_page("data")
 lang = state.lang()
@@ -40,7 +41,7 @@ label = st.text_input(t("dp.label", lang), key="up_label")
 mapping_text = st.text_area(t("dp.mapping", lang), help=t("dp.mapping_help", lang), key="up_mapping", height=80)
 
 if st.button(t("dp.check", lang), type="primary", key="up_check"):
-    st.session_state.pop("import_check", None)
+    slots.IMPORT_CHECK.pop()
     if not uploads["boundaries"] or not uploads["indicators"]:
         st.error(t("dp.need_files", lang))
     else:
@@ -53,11 +54,11 @@ if st.button(t("dp.check", lang), type="primary", key="up_check"):
         # The files are on disk only during the check (risk/ingest/uploads.py); the checked dataset is what is saved.
         dataset, report = check_uploaded({part: (upload.name, upload.getvalue()) for part, upload in uploads.items()
                                           if upload is not None}, mapping=mapping)
-        st.session_state["import_check"] = {"report": report, "dataset": dataset, "label": label}
+        slots.IMPORT_CHECK.set(ImportCheck(report, dataset, label))
 
-check = st.session_state.get("import_check")
+check: ImportCheck | None = slots.IMPORT_CHECK.get()
 if check:
-    report = check["report"]
+    report = check.report
     st.subheader(t("dp.report", lang))
     if report.ok:
         st.success(t("dp.ok", lang))
@@ -91,7 +92,7 @@ if check:
         st.markdown(f"**{t('dp.repairs', lang)}**")
         st.dataframe(pd.DataFrame([{t("dp.row", lang): r.feature, "commune_id": r.commune_id,
                                     t("dp.reason", lang): r.reason} for r in repairs]), hide_index=True, width="stretch")
-    dataset = check["dataset"]
+    dataset = check.dataset
     if dataset is not None:
         st.subheader(t("dp.preview", lang))
         layer = display_layer(dataset.boundaries)
@@ -106,16 +107,16 @@ if check:
         st_folium(fmap, key="import_preview", height=420, use_container_width=True, returned_objects=[])
         if st.button(t("dp.commit", lang), type="primary", key="up_commit"):
             try:
-                saved = store.add_checked(dataset, report, user=user, label=check["label"] or None)
+                saved = store.add_checked(dataset, report, user=user, label=check.label or None)
             except StoreError as err:
                 st.error(widgets.md(err.message(lang)))
             else:
-                st.session_state.pop("import_check", None)
-                st.session_state["import_done"] = saved.version_id
+                slots.IMPORT_CHECK.pop()
+                slots.IMPORT_DONE.set(saved.version_id)
                 st.rerun()
 
-if st.session_state.get("import_done"):
-    st.success(t("dp.committed", lang, version=st.session_state.pop("import_done")))
+if slots.IMPORT_DONE.present():
+    st.success(t("dp.committed", lang, version=slots.IMPORT_DONE.pop()))
 
 # --- versions ------------------------------------------------------------------------
 st.header(t("dp.versions", lang))
@@ -138,7 +139,7 @@ else:
         target = st.selectbox(t("dp.version", lang), ids, key="act_version")
         if st.button(t("dp.activate", lang), key="act_button", disabled=int(target) == version):
             store.activate(int(target), user)
-            st.session_state["activated"] = int(target)
+            slots.ACTIVATED.set(int(target))
             st.rerun()
-    if st.session_state.get("activated"):
-        st.success(t("dp.activated", lang, version=st.session_state.pop("activated")))
+    if slots.ACTIVATED.present():
+        st.success(t("dp.activated", lang, version=slots.ACTIVATED.pop()))

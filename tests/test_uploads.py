@@ -112,7 +112,7 @@ def test_the_data_page_checks_and_saves_without_leaving_files(tmpdir_root: Path)
     at.button(key="up_check").click()
     at.run()
     assert not at.exception, at.exception
-    assert at.session_state["import_check"]["report"].ok
+    assert at.session_state["import_check"].report.ok
     assert leftovers(tmpdir_root) == []
     at.button(key="up_commit").click()
     at.run()

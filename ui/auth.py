@@ -29,8 +29,9 @@ from risk.i18n import t
 from risk.access.privacy import Role
 from risk.access.settings import Settings
 from risk.access.throttle import AuditGate, SlidingWindowLimiter, Verdict
+from ui import session as slots
 
-_KEY = "auth"
+
 # Audit rows per client and minute; the rest are counted into the next row's details.
 FAILED_AUDIT_PER_MINUTE = 5
 DEMO_AUDIT_PER_MINUTE = 1
@@ -114,9 +115,9 @@ def client_address() -> str | None:
 
 def _browser_key() -> str:
     """A random key for this browser session, the throttle's client when there is no address."""
-    if "_auth_client" not in st.session_state:
-        st.session_state["_auth_client"] = "session:" + secrets.token_hex(8)
-    return st.session_state["_auth_client"]
+    if not slots.AUTH_CLIENT.present():
+        slots.AUTH_CLIENT.set("session:" + secrets.token_hex(8))
+    return slots.AUTH_CLIENT.get()
 
 
 def _now() -> datetime:
@@ -124,22 +125,23 @@ def _now() -> datetime:
 
 
 def current() -> Session | None:
-    return st.session_state.get(_KEY)
+    """The signed-in session of this browser tab, or None: the one place it is read."""
+    return slots.AUTH.get()
 
 
 def sign_out() -> None:
-    st.session_state.pop(_KEY, None)
-    st.session_state.pop("_auth_last_seen", None)
+    slots.AUTH.pop()
+    slots.AUTH_LAST_SEEN.pop()
 
 
 def _start(session: Session) -> None:
-    st.session_state[_KEY] = session
-    st.session_state["_auth_last_seen"] = _now()
+    slots.AUTH.set(session)
+    slots.AUTH_LAST_SEEN.set(_now())
 
 
 def _why_ended(session: Session, conf: Settings, lang: str, now: datetime, demo_allowed: bool) -> str | None:
     """The notice to show if the session's right has ended, else None (one SELECT for an account)."""
-    last_seen = st.session_state.get("_auth_last_seen", now)
+    last_seen = slots.AUTH_LAST_SEEN.get(now)
     if session.demo and not demo_allowed:
         return t("auth.demo_ended", lang)
     if session_expired(last_seen, now, conf.session_minutes):
@@ -149,22 +151,22 @@ def _why_ended(session: Session, conf: Settings, lang: str, now: datetime, demo_
     return None
 
 
-def require_session(conf: Settings, lang: str, audit: Audit | None = None, demo_allowed: bool | None = None) -> Session:
-    """The signed-in session, re-checked on this rerun; otherwise draw the sign-in form and stop the page."""
+def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit | None = None) -> Session:
+    """The signed-in session, re-checked on this rerun; otherwise draw the sign-in form and stop the page.
+
+    `demo_allowed` comes from `Settings.demo_mode_allowed` (the one demo-mode rule)."""
     session = current()
     now = _now()
-    if demo_allowed is None:
-        demo_allowed = conf.demo_mode_enabled
     if session is not None:
         notice = _why_ended(session, conf, lang, now, demo_allowed)
         if notice is None:
-            st.session_state["_auth_last_seen"] = now
+            slots.AUTH_LAST_SEEN.set(now)
             return session
         sign_out()
-        st.session_state["_auth_notice"] = notice
+        slots.AUTH_NOTICE.set(notice)
         if session.demo:  # show why, with the demo button while demo mode is allowed, not a silent new session
-            st.session_state["_demo_declined"] = True
-    if demo_allowed and not st.session_state.get("_demo_declined"):
+            slots.DEMO_DECLINED.set(True)
+    if demo_allowed and not slots.DEMO_DECLINED.get():
         # First look with no friction: a read-only planner session, said so on screen.
         session = Session(t("auth.demo_user", lang), Role.PLANNER, True, now)
         _start(session)
@@ -177,9 +179,9 @@ def require_session(conf: Settings, lang: str, audit: Audit | None = None, demo_
 
 def _audit_demo_visit(conf: Settings, audit: Audit | None) -> None:
     """One row per browser session, and at most DEMO_AUDIT_PER_MINUTE per client."""
-    if not audit or st.session_state.get("_demo_audited"):
+    if not audit or slots.DEMO_AUDITED.get():
         return
-    st.session_state["_demo_audited"] = True
+    slots.DEMO_AUDITED.set(True)
     suppressed = limits(conf).demo_audit.admit(client_address() or _NO_ADDRESS)
     if suppressed is not None:
         audit("sign_in_demo", "demo", {"suppressed": suppressed} if suppressed else {})
@@ -212,7 +214,7 @@ def _throttle(conf: Settings) -> Verdict:
 def _sign_in_form(conf: Settings, lang: str, audit: Audit | None, demo_allowed: bool) -> None:
     st.title(t("auth.title", lang))
     st.caption(t("auth.intro", lang))
-    notice = st.session_state.pop("_auth_notice", None)
+    notice = slots.AUTH_NOTICE.pop()
     if notice:
         st.info(notice)
     with st.form("sign_in", clear_on_submit=False):
@@ -225,7 +227,7 @@ def _sign_in_form(conf: Settings, lang: str, audit: Audit | None, demo_allowed: 
     if demo_allowed:
         st.divider()
         if st.button(t("auth.demo_button", lang), key="demo_sign_in"):
-            st.session_state.pop("_demo_declined", None)
+            slots.DEMO_DECLINED.pop()
             st.rerun()
 
 
@@ -256,7 +258,7 @@ def sidebar(session: Session, lang: str, audit: Audit | None = None) -> None:
                 audit("sign_out", session.username, {})
             sign_out()
             if session.demo:  # leaving demo mode means: show the sign-in form
-                st.session_state["_demo_declined"] = True
+                slots.DEMO_DECLINED.set(True)
             st.rerun()
     if session.demo:
         st.info(t("auth.demo_banner", lang), icon=":material/visibility:")

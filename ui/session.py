@@ -37,6 +37,9 @@ class Slot(Generic[T]):
 # --- frame ----------------------------------------------------------------------
 LANG: Slot[str] = Slot("lang", "the UI language code (vi or en)")
 
+DATASET_KEY: Slot[Any] = Slot("_dataset_key", "this run's open dataset (ui.state.DatasetKey), resolved once per run")
+RUN_BEGUN: Slot[bool] = Slot("_run_begun", "dashboard.py resolved this run's dataset before the page ran")
+
 # --- sign-in (ui/auth.py) ------------------------------------------------------
 AUTH: Slot[Any] = Slot("auth", "the signed-in ui.auth.Session, or absent")
 AUTH_LAST_SEEN: Slot[Any] = Slot("_auth_last_seen", "UTC time of the last rerun of this session (idle time-out)")

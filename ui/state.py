@@ -1,16 +1,17 @@
 """Session state and cached resources: the chosen language and the open dataset."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import streamlit as st
 
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, t
-from risk.ingest.folder import DataError, Dataset, load_dataset
+from risk.ingest.folder import DataError, Dataset
 from risk.outputs.mapview import DisplayLayer, display_layer
 from risk.access.privacy import DEFAULT_ROLE, Role
 from risk.access.settings import Settings, load_settings
 from risk.store.versions import Store, StoreError
+from risk.views.source import DatasetSource, embedded_demo_open, load_source, resolve_source
+from ui import session as slots
 from ui import widgets
 
 
@@ -20,71 +21,68 @@ def settings() -> Settings:
 
 def language_picker() -> str:
     """Sidebar language switch; Vietnamese unless the user picks English."""
-    if "lang" not in st.session_state:
-        st.session_state["lang"] = DEFAULT_LANGUAGE
+    if not slots.LANG.present():
+        slots.LANG.set(DEFAULT_LANGUAGE)
     st.sidebar.selectbox(
         t("app.language_switch"),
-        LANGUAGES, key="lang", format_func=lambda code: LANGUAGE_NAMES[code],
+        LANGUAGES, key=slots.LANG.name, format_func=lambda code: LANGUAGE_NAMES[code],
     )
-    return st.session_state["lang"]
+    return slots.LANG.get(DEFAULT_LANGUAGE)
 
 
 def lang() -> str:
-    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+    return slots.LANG.get(DEFAULT_LANGUAGE)
 
 
-def _folder_stamp(folder: Path) -> float:
-    """Latest modification time in the folder, so an edited dataset is reloaded."""
-    times = [p.stat().st_mtime for p in folder.glob("*") if p.is_file()]
-    return max(times, default=0.0)
-
-
-# ("folder", path, mtime) or ("store", path, version id, mtime): cached analyses are keyed on it.
-DatasetKey = tuple
+# Cached analyses are keyed on the open dataset's identity (hashable, frozen).
+DatasetKey = DatasetSource
 
 
 def store() -> Store:
     return Store(settings().store_path)
 
 
-def active_store_version() -> int | None:
-    """The store's active version, or None when there is no store or no version yet."""
-    st_ = store()
-    if not st_.exists():
-        return None
-    try:
-        return st_.active_version()
-    except StoreError:
-        return None
+def begin_run() -> DatasetKey:
+    """Resolve which dataset is open, once for this script run (dashboard.py calls it first;
+    a page file run on its own calls it from `require_page`). Every later `dataset_key()` of
+    the run reads the slot, so the store is not queried again."""
+    key = resolve_source(settings())
+    slots.DATASET_KEY.set(key)
+    slots.RUN_BEGUN.set(True)
+    return key
+
+
+def end_run() -> None:
+    """Forget this run's key (dashboard.py, after the page): the next run resolves afresh."""
+    slots.RUN_BEGUN.pop()
+    slots.DATASET_KEY.pop()
 
 
 def dataset_key() -> DatasetKey:
     """Identity of the open dataset: the store's active version if there is one, else RISK_DATA_DIR."""
-    version = active_store_version()
-    if version is not None:
-        path = settings().store_path
-        return ("store", str(path), int(version), path.stat().st_mtime)
-    folder = settings().data_dir
-    return ("folder", str(folder), _folder_stamp(folder))
+    key = slots.DATASET_KEY.get()
+    return key if key is not None else begin_run()
+
+
+def active_store_version() -> int | None:
+    """The store's active version, or None when the open dataset is a folder."""
+    return dataset_key().version
 
 
 def using_embedded_demo() -> bool:
     """The embedded demo folder is open (no store version active): demo mode may apply."""
-    return active_store_version() is None and settings().is_embedded_demo
+    return embedded_demo_open(dataset_key(), settings())
 
 
 def demo_mode_allowed() -> bool:
-    """Password-less read-only access: `on`, or `auto` while the embedded demo data is open."""
-    conf = settings()
-    return conf.demo_mode == "on" or (conf.demo_mode == "auto" and using_embedded_demo())
+    """Password-less read-only access, by the one rule in risk/access/settings.py."""
+    return settings().demo_mode_allowed(using_embedded_demo())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def load_by_key(key: DatasetKey) -> Dataset:
     """The dataset behind a key (cached; raises DataError or StoreError on bad data)."""
-    if key[0] == "store":
-        return Store(key[1]).load(key[2])
-    return load_dataset(Path(key[1]))
+    return load_source(key)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -98,7 +96,7 @@ def dataset() -> Dataset:
     try:
         return load_by_key(key)
     except DataError as err:
-        st.error(widgets.tm("app.load_error", lang(), path=key[1]))
+        st.error(widgets.tm("app.load_error", lang(), path=key.path))
         for message in err.messages(lang()):
             st.text(f"• {message}")
         st.stop()
@@ -121,7 +119,9 @@ def audit(action: str, user: str, details: dict | None = None, rows: int | None 
 
 def current_session():
     """The signed-in session (ui.auth.Session) or None."""
-    return st.session_state.get("auth")
+    from ui import auth
+
+    return auth.current()
 
 
 def data_version_label(ds: Dataset) -> str:
@@ -140,7 +140,9 @@ def require_page(page: str) -> None:
     from risk.access.privacy import page_allowed
     from ui import auth
 
-    session = auth.require_session(settings(), lang(), audit=audit, demo_allowed=demo_mode_allowed())
+    if not slots.RUN_BEGUN.get():  # a page file run without dashboard.py (a fresh server's first run)
+        begin_run()
+    session = auth.require_session(settings(), lang(), demo_mode_allowed(), audit=audit)
     if not page_allowed(page, session.role):
         st.error(t("auth.forbidden", lang()))
         st.stop()
@@ -148,11 +150,11 @@ def require_page(page: str) -> None:
 
 def read_only() -> bool:
     """A password-less demo session: it may look, but not upload or change anything."""
-    session = st.session_state.get("auth")
+    session = current_session()
     return session is None or bool(getattr(session, "read_only", True))
 
 
 def role() -> Role:
     """The signed-in session's role (risk/access/privacy.py decides what it may see)."""
-    session = st.session_state.get("auth")
+    session = current_session()
     return session.role if session else DEFAULT_ROLE

@@ -47,14 +47,14 @@ class Settings:
     def is_embedded_demo(self) -> bool:
         return self.data_dir.resolve() == DEFAULT_DATA_DIR.resolve()
 
-    @property
-    def demo_mode_enabled(self) -> bool:
-        """Password-less read-only planner access: by default only on the embedded demo data."""
+    def demo_mode_allowed(self, embedded_demo_open: bool) -> bool:
+        """Password-less read-only planner access (the one rule): `on` always, `off` never, and
+        `auto` only while the embedded demo dataset is what is open (no store version active)."""
         if self.demo_mode == "on":
             return True
         if self.demo_mode == "off":
             return False
-        return self.is_embedded_demo
+        return embedded_demo_open
 
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:

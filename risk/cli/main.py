@@ -1,4 +1,4 @@
-"""Command-line interface: one sub-command per analysis, each with --data DIR."""
+"""Command-line interface: one sub-command per analysis, each reading --data DIR, --store PATH or the dashboard's dataset."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 from typing import Sequence
+
+from risk.cli.source import add_source_arguments
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -25,20 +27,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_hotspots(args: argparse.Namespace) -> int:
     """Gi* hot and cold spots with FDR classes and trends; exit code 2 on bad data or options."""
     from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
+    from risk.cli.source import SourceUnavailable, load_from_args
     from risk.i18n import t
-    from risk.ingest.folder import DataError, load_dataset
 
     lang = args.lang
     try:
-        ds = load_dataset(args.data)
+        ds = load_from_args(args)
         options = HotspotOptions(args.year_from, args.year_to, measure=args.measure, form=args.form,
                                  weights=args.weights, band_km=args.band_km, permutations=args.permutations,
                                  seed=args.seed)
         result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options)
-    except DataError as err:
-        print(t("app.load_error", lang, path=args.data), file=sys.stderr)
-        for message in err.messages(lang):
-            print(f"- {message}", file=sys.stderr)
+    except SourceUnavailable:
         return 2
     except HotspotError as err:
         print(err.message(lang), file=sys.stderr)
@@ -63,7 +62,7 @@ def _add_hotspot_parser(sub) -> None:
     from risk.ingest.folder import FORMS
 
     hot = sub.add_parser("hotspots", help="Getis-Ord Gi* hot and cold spots (FDR) and space-time trends per commune")
-    hot.add_argument("--data", required=True, help="dataset folder")
+    add_source_arguments(hot)
     hot.add_argument("--from", dest="year_from", type=int, required=True, metavar="Y1", help="first year")
     hot.add_argument("--to", dest="year_to", type=int, required=True, metavar="Y2", help="last year")
     hot.add_argument("--weights", choices=WEIGHTS, default="contiguity")
@@ -83,17 +82,15 @@ def _add_hotspot_parser(sub) -> None:
 
 
 def _run_model(args: argparse.Namespace, work) -> int:
-    """Load --data and run `work(ds)`; data and model problems go to stderr in --lang, exit code 2."""
+    """Load the dataset (--data or --store) and run `work(ds)`; data and model problems go to stderr
+    in --lang, exit code 2."""
     from risk.analysis.features import ModelError
-    from risk.i18n import t
-    from risk.ingest.folder import DataError, load_dataset
+    from risk.cli.source import SourceUnavailable, load_from_args
 
     try:
-        return work(load_dataset(args.data))
-    except DataError as err:
-        print(t("app.load_error", args.lang, path=args.data), file=sys.stderr)
-        for message in err.messages(args.lang):
-            print(f"- {message}", file=sys.stderr)
+        return work(load_from_args(args))
+    except SourceUnavailable:
+        pass
     except ModelError as err:
         print(err.message(args.lang), file=sys.stderr)
     return 2
@@ -292,7 +289,7 @@ def _json_safe(value):
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
-    parser.add_argument("--data", required=True, help="dataset folder")
+    add_source_arguments(parser)
     parser.add_argument("--model", choices=("logistic", "gbm"), default="logistic")
     parser.add_argument("--drop-feature", action="append", default=[], metavar="NAME",
                         help="leave a feature out (repeatable), e.g. ethnic_minority_share")
@@ -410,14 +407,13 @@ def _add_export_parser(sub) -> None:
     from risk.access.privacy import Role
 
     exp = sub.add_parser("export", help="write the ranked priority list for a year as csv, xlsx, geojson, gpkg or pdf")
-    exp.add_argument("--data", required=True, help="dataset folder")
+    add_source_arguments(exp)
     exp.add_argument("--year", type=int, required=True)
     exp.add_argument("--format", choices=FORMATS, required=True)
     exp.add_argument("--out", required=True, help="file to write")
     exp.add_argument("--role", choices=[r.value for r in Role], default=Role.OFFICIAL.value,
                      help="whose view of case counts (default official: counts below k hidden)")
     exp.add_argument("--user", help="who exports (default: the login name)")
-    exp.add_argument("--store", default=None, help="store holding the audit log (default: RISK_STORE, var/store.gpkg)")
     exp.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of the file and messages")
     exp.add_argument("--json", action="store_true")
     exp.set_defaults(func=_cmd_export)

@@ -17,6 +17,7 @@ import stat
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -25,9 +26,20 @@ from risk.ingest.text import Limits
 from risk.ingest.upload import PARTS, ImportReport, check_upload, save_upload
 from risk.ingest.folder import Dataset
 
-__all__ = ["STALE_AFTER_S", "UPLOAD_PREFIX", "check_uploaded", "remove_stale_uploads", "upload_folder"]
+__all__ = ["STALE_AFTER_S", "UPLOAD_PREFIX", "ImportCheck", "check_uploaded", "remove_stale_uploads", "upload_folder"]
 
 UPLOAD_PREFIX = "risk-upload-"
+
+
+@dataclass(frozen=True)
+class ImportCheck:
+    """A checked upload waiting for the user to save it: the report, the checked dataset
+    (None when the check failed) and the version label typed with it."""
+
+    report: ImportReport
+    dataset: Dataset | None
+    label: str
+
 STALE_AFTER_S = 3600.0  # older than any check takes, so a check running in another session is never hit
 
 

@@ -1,0 +1,50 @@
+"""Where a command reads its dataset: `--data DIR`, `--store PATH`, or what the dashboard opens.
+
+One function adds the options and one loads the dataset, so every analysis
+command reads the same data the same way, and a bad folder or an empty store
+gives the same localised message and exit code 2 everywhere.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from risk.access.settings import load_settings
+from risk.i18n import t
+from risk.ingest.folder import DataError, Dataset
+from risk.store.versions import StoreError
+from risk.views.source import DatasetSource, load_source, resolve_source
+
+
+class SourceUnavailable(Exception):
+    """The dataset could not be read; the message is already printed to stderr."""
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--data DIR` or `--store PATH` (mutually exclusive); neither means what the dashboard opens."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--data", metavar="DIR", default=None,
+                       help="dataset folder (default: what the dashboard opens: the store's active version, "
+                            "else RISK_DATA_DIR)")
+    group.add_argument("--store", metavar="PATH", default=None,
+                       help="read the active version of this store file (default: RISK_STORE, var/store.gpkg); "
+                            "exports are also audited there")
+
+
+def source_from_args(args: argparse.Namespace) -> DatasetSource:
+    return resolve_source(load_settings(), data=args.data, store=args.store)
+
+
+def load_from_args(args: argparse.Namespace) -> Dataset:
+    """The dataset the options name; on bad data, prints every problem in --lang and raises SourceUnavailable."""
+    lang = getattr(args, "lang", "vi")
+    try:
+        source = source_from_args(args)
+        return load_source(source)
+    except DataError as err:
+        print(t("app.load_error", lang, path=args.data or load_settings().data_dir), file=sys.stderr)
+        for message in err.messages(lang):
+            print(f"- {message}", file=sys.stderr)
+    except StoreError as err:
+        print(err.message(lang), file=sys.stderr)
+    raise SourceUnavailable()
