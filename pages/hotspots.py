@@ -271,7 +271,7 @@ else:
               **{y: str(y) for y in period_years}}
     view = view.rename(columns=labels)
     st.dataframe(view, hide_index=True, width="stretch")
-    session = st.session_state.get("auth")
+    session = auth.current()
     details = {"format": "csv", "what": "hotspot communes", "period": period_text, "form": options.form or "all",
                "measure": options.measure, "role": role.value}
     st.download_button(

@@ -12,6 +12,7 @@ from risk.i18n import t
 from risk.access.privacy import dataset_case_total
 from risk.analysis.model import KINDS, METHODS, METRICS
 from ui import analysis, state, widgets
+from ui import session as slots
 
 state.require_page("model")
 lang = state.lang()
@@ -21,7 +22,7 @@ st.title(t("page.model", lang))
 st.caption(t("mp.intro", lang))
 
 # --- settings shared with the risk map ----------------------------------------------
-chosen = {**analysis.DEFAULT_SETTINGS, **st.session_state.get(analysis.SETTINGS_KEY, {})}
+chosen = {**analysis.DEFAULT_SETTINGS, **slots.MODEL_SETTINGS.get({})}
 with st.expander(t("mp.settings", lang), expanded=True):
     c1, c2, c3 = st.columns([2, 2, 2])
     kind = c1.radio(t("mp.kind", lang), KINDS, index=KINDS.index(chosen["kind"]),
@@ -29,7 +30,7 @@ with st.expander(t("mp.settings", lang), expanded=True):
     drop_ethnic = c2.checkbox(t("mp.drop_ethnic", lang), value=chosen["drop_ethnic"], key="mp_drop_ethnic")
     patrol_weight = c3.select_slider(t("mp.patrol_weight", lang), options=[0.0, 0.25, 0.5, 0.75, 1.0],
                                      value=chosen["patrol_weight"], help=t("mp.patrol_help", lang), key="mp_patrol")
-st.session_state[analysis.SETTINGS_KEY] = {"kind": kind, "drop_ethnic": drop_ethnic, "patrol_weight": patrol_weight}
+slots.MODEL_SETTINGS.set({"kind": kind, "drop_ethnic": drop_ethnic, "patrol_weight": patrol_weight})
 config = analysis.model_config()
 
 try:

@@ -18,6 +18,7 @@ from risk.views.priorities import PriorityFilters, apply_filters, priority_table
 from risk.ingest.folder import DataError, load_sites_upload
 from risk.access.privacy import case_totals, drivers_column
 from ui import analysis, state, widgets
+from ui import session as slots
 
 state.require_page("priorities")
 lang = state.lang()
@@ -83,7 +84,7 @@ shown = apply_filters(table, indicators_year, filters)
 st.caption(t("pr.count", lang, shown=len(shown), total=len(table)))
 
 # --- table and map, one selection ---------------------------------------------------------
-map_selected: set[str] = set(st.session_state.get("pr_map_selected", []))
+map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([]))
 score_label = t("pr.col.score", lang)
 display = pd.DataFrame({
     t("pr.selected", lang): shown["commune_id"].isin(map_selected),
@@ -107,8 +108,8 @@ event = st.dataframe(
 table_selected = {shown["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
 selected = map_selected | table_selected
 if selected and st.button(t("pr.clear_selection", lang), key="pr_clear"):
-    st.session_state["pr_map_selected"] = []
-    st.session_state.pop("pr_table", None)
+    slots.PR_MAP_SELECTED.set([])
+    slots.PR_TABLE.pop()
     st.rerun()
 
 # --- budgeted allocation ---------------------------------------------------------------
@@ -141,14 +142,14 @@ if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
     try:
         plan = allocate(candidates, budget, cost="cost" if cost_column else flat_cost, objective=objective,
                         min_per_district=int(min_per_district), must_include=include, must_exclude=exclude)
-        st.session_state["pr_allocation"] = {"plan": plan, "settings": {
+        slots.PR_ALLOCATION.set({"plan": plan, "settings": {
             "budget": budget, "cost": cost_column or flat_cost, "objective": objective,
-            "min_per_district": int(min_per_district), "include": include, "exclude": exclude}}
-        st.session_state["pr_show"] = "allocation"
+            "min_per_district": int(min_per_district), "include": include, "exclude": exclude}})
+        slots.PR_SHOW.set("allocation")
     except AllocationError as err:
-        st.session_state.pop("pr_allocation", None)
+        slots.PR_ALLOCATION.pop()
         st.error(widgets.md(err.message(lang)))
-allocation = st.session_state.get("pr_allocation")
+allocation = slots.PR_ALLOCATION.get()
 if allocation:
     plan = allocation["plan"]
     m1, m2, m3, m4 = st.columns(4)
@@ -190,12 +191,12 @@ if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
                          gates=ds.gates if site_kind == "gates" else None,
                          points=uploaded_sites if site_kind == "upload" else None)
     try:
-        st.session_state["pr_coverage"] = cover(communes, sites, int(k_bases), float(radius), objective=objective)
-        st.session_state["pr_show"] = "coverage"
+        slots.PR_COVERAGE.set(cover(communes, sites, int(k_bases), float(radius), objective=objective))
+        slots.PR_SHOW.set("coverage")
     except AllocationError as err:
-        st.session_state.pop("pr_coverage", None)
+        slots.PR_COVERAGE.pop()
         st.error(widgets.md(err.message(lang)))
-coverage = st.session_state.get("pr_coverage")
+coverage = slots.PR_COVERAGE.get()
 if coverage:
     c1, c2 = st.columns(2)
     c1.metric(t("pr.covered_share", lang), f"{coverage.covered_share or 0:.1%}")
@@ -204,8 +205,8 @@ if coverage:
 
 # --- the map ----------------------------------------------------------------------------
 shows = ["selection"] + (["allocation"] if allocation else []) + (["coverage"] if coverage else [])
-if st.session_state.get("pr_show") not in shows:
-    st.session_state["pr_show"] = "selection"
+if slots.PR_SHOW.get() not in shows:
+    slots.PR_SHOW.set("selection")
 show = st.radio(t("pr.show_on_map", lang), shows, horizontal=True, key="pr_show",
                 format_func=lambda m: t(f"pr.show.{m}", lang))
 highlight = {"selection": selected, "allocation": set(allocation["plan"].chosen) if allocation else set(),
@@ -236,9 +237,9 @@ add_gates(fmap, ds.gates, t("map.layers.gates", lang))
 result = st_folium(fmap, key="pr_map", height=520, use_container_width=True, returned_objects=["last_active_drawing"])
 clicked = (result or {}).get("last_active_drawing") or {}
 clicked_id = str((clicked.get("properties") or {}).get("commune_id") or "") or None
-if clicked_id and clicked_id in feature_ids and clicked_id != st.session_state.get("pr_last_click"):
-    st.session_state["pr_last_click"] = clicked_id
-    st.session_state["pr_map_selected"] = sorted(map_selected ^ {clicked_id})  # a click toggles
+if clicked_id and clicked_id in feature_ids and clicked_id != slots.PR_LAST_CLICK.get():
+    slots.PR_LAST_CLICK.set(clicked_id)
+    slots.PR_MAP_SELECTED.set(sorted(map_selected ^ {clicked_id}))  # a click toggles
     st.rerun()
 
 # --- exports ------------------------------------------------------------------------
@@ -272,8 +273,8 @@ if e3.button(t("pr.export_prepare", lang), key="pr_export_prepare"):
     )
     data, filename, mime = export_table(out, fmt, meta, geometry=ds.boundaries, border=ds.border)
     state.audit("export", meta.user, audit_details(meta, fmt, len(out)), len(out))
-    st.session_state["pr_export"] = {"data": data, "name": filename, "mime": mime, "rows": len(out), "fmt": fmt}
-prepared = st.session_state.get("pr_export")
+    slots.PR_EXPORT.set({"data": data, "name": filename, "mime": mime, "rows": len(out), "fmt": fmt})
+prepared = slots.PR_EXPORT.get()
 if prepared:
     st.download_button(t("pr.export_download", lang, name=prepared["name"]), prepared["data"],
                        file_name=prepared["name"], mime=prepared["mime"], key="pr_export_download",

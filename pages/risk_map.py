@@ -16,6 +16,7 @@ from risk.contracts.indicators import Indicator, indicator_for
 from risk.outputs.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map
 from risk.access.privacy import case_counts_by_year, drivers_column
 from ui import analysis, state, widgets
+from ui import session as slots
 
 SCORE = "__score__"
 COMPOSITE = "__composite__"
@@ -56,7 +57,7 @@ k = c4.slider(t("map.classes", lang), 3, 7, 5, key="map_k")
 ids = [str(f["properties"]["commune_id"]) for f in layer.features]
 scores: pd.DataFrame | None = None
 score_error: ModelError | None = None
-selected = st.session_state.get("selected_commune")
+selected = slots.SELECTED_COMMUNE.get()
 if len(ds.cases) and (key == SCORE or selected):  # scoring is cached, but only paid for when shown
     try:
         # Colouring needs only the scores (0.1 s); the 100 bootstrap refits behind the rank
@@ -130,7 +131,7 @@ with side_col:
 clicked = (result or {}).get("last_active_drawing") or {}
 clicked_id = str((clicked.get("properties") or {}).get("commune_id") or "") or None
 if clicked_id and clicked_id in ids and clicked_id != selected:
-    st.session_state["selected_commune"] = clicked_id
+    slots.SELECTED_COMMUNE.set(clicked_id)
     st.rerun()
 
 

@@ -9,16 +9,16 @@ import pandas as pd
 import streamlit as st
 
 from risk.analysis.model import BacktestResult, ModelConfig, backtest, compare_without, importance, score
+from ui import session as slots
 from ui import state
 
-SETTINGS_KEY = "model_settings"
 DEFAULT_SETTINGS = {"kind": "logistic", "drop_ethnic": False, "patrol_weight": 1.0}
 ETHNIC = "ethnic_minority_share"
 
 
 def model_config(n_bootstrap: int = 100) -> ModelConfig:
     """The session's model settings as a ModelConfig."""
-    chosen = {**DEFAULT_SETTINGS, **st.session_state.get(SETTINGS_KEY, {})}
+    chosen = {**DEFAULT_SETTINGS, **slots.MODEL_SETTINGS.get({})}
     drop = (ETHNIC,) if chosen["drop_ethnic"] else ()
     return ModelConfig(kind=chosen["kind"], drop_features=drop, patrol_weight=float(chosen["patrol_weight"]),
                        n_bootstrap=n_bootstrap)
