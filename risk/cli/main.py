@@ -407,7 +407,7 @@ def _add_export_parser(sub) -> None:
     from risk.access.privacy import Role
 
     exp = sub.add_parser("export", help="write the ranked priority list for a year as csv, xlsx, geojson, gpkg or pdf")
-    add_source_arguments(exp)
+    add_source_arguments(exp, exclusive=False)
     exp.add_argument("--year", type=int, required=True)
     exp.add_argument("--format", choices=FORMATS, required=True)
     exp.add_argument("--out", required=True, help="file to write")

@@ -20,9 +20,10 @@ class SourceUnavailable(Exception):
     """The dataset could not be read; the message is already printed to stderr."""
 
 
-def add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    """`--data DIR` or `--store PATH` (mutually exclusive); neither means what the dashboard opens."""
-    group = parser.add_mutually_exclusive_group()
+def add_source_arguments(parser: argparse.ArgumentParser, exclusive: bool = True) -> None:
+    """`--data DIR` or `--store PATH`; neither means what the dashboard opens. Export takes both
+    (`exclusive=False`): the data from the folder, the audit entry in the store."""
+    group = parser.add_mutually_exclusive_group() if exclusive else parser
     group.add_argument("--data", metavar="DIR", default=None,
                        help="dataset folder (default: what the dashboard opens: the store's active version, "
                             "else RISK_DATA_DIR)")

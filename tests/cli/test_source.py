@@ -14,7 +14,7 @@ from tests.test_cli_model import province_dir  # noqa: F401  (module-scoped fixt
 from tests.test_model import COLS, ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
-ANALYSES = ("hotspots", "backtest", "score", "allocate", "export")
+ANALYSES = ("hotspots", "backtest", "score", "allocate")
 
 
 def _required(command: str) -> list[str]:
@@ -33,6 +33,11 @@ def test_every_analysis_accepts_data_or_store_but_not_both(command: str, capsys:
     with pytest.raises(SystemExit) as exit_:
         parser.parse_args([command, "--data", "d", "--store", "s.gpkg", *_required(command)])
     assert exit_.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+def test_export_reads_a_folder_and_audits_in_a_store() -> None:
+    args = build_parser().parse_args(["export", "--data", "d", "--store", "s.gpkg", *_required("export")])
+    assert (args.data, args.store) == ("d", "s.gpkg")
 
 
 def test_score_reads_the_stores_active_version_as_json(tmp_path: Path, province_dir: Path) -> None:  # noqa: F811
