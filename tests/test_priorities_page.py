@@ -91,7 +91,7 @@ def test_allocation_beats_the_ranking_and_shows_on_the_map():
     at.button(key="pr_run_alloc").click()
     at.run()
     assert not at.exception and not at.error
-    plan = at.session_state["pr_allocation"]["plan"]
+    plan = at.session_state["pr_allocation"].plan
     assert len(plan.chosen) == 10 and plan.cost <= 1000
     assert plan.objective >= plan.greedy_objective
     labels = [m.label for m in at.metric]
@@ -139,7 +139,7 @@ def test_export_is_offered_and_audited(fmt):
     at.run()
     assert not at.exception
     prepared = at.session_state["pr_export"]
-    assert prepared["rows"] == 130 and prepared["name"].endswith("." + fmt) and len(prepared["data"]) > 100
+    assert prepared.rows == 130 and prepared.name.endswith("." + fmt) and len(prepared.data) > 100
     log = Store(load_settings().store_path).audit(action="export")
     assert len(log) == 1 and log.loc[0, "user"] == "u-planner" and log.loc[0, "rows"] == 130
     assert log.loc[0, "details"]["format"] == fmt and log.loc[0, "details"]["filters"]["year"] == 2025
@@ -158,6 +158,6 @@ def test_allocation_export_holds_the_chosen_communes():
     assert not at.exception
     import pandas as pd
 
-    frame = pd.read_csv(io.BytesIO(at.session_state["pr_export"]["data"]), encoding="utf-8-sig", dtype=str)
-    chosen = set(at.session_state["pr_allocation"]["plan"].chosen)
-    assert set(frame[t("col.commune_id", "en")]) == chosen
+    frame = pd.read_csv(io.BytesIO(at.session_state["pr_export"].data), encoding="utf-8-sig", dtype=str)
+    chosen = set(at.session_state["pr_allocation"].plan.chosen)
+    assert set(frame[t("export.col.commune_id", "en")]) == chosen

@@ -34,13 +34,18 @@ from risk.i18n import DEFAULT_LANGUAGE, t
 from risk.ingest.folder import Dataset
 
 __all__ = [
-    "BacktestResult", "Fold", "KINDS", "METHODS", "METRICS", "ModelConfig", "ModelError", "Note",
+    "BacktestResult", "Fold", "KINDS", "METHODS", "METHOD_KEYS", "METRICS", "METRIC_KEYS", "MODEL_KIND_KEYS", "ModelConfig", "ModelError", "Note",
     "backtest", "calibration_table", "capture_curve", "compare_without", "importance", "score",
 ]
 
 KINDS: tuple[str, ...] = ("logistic", "gbm")
 METHODS: tuple[str, ...] = ("model", "last_year", "poverty")
 METRICS: tuple[str, ...] = ("auc", "brier", "capture_10", "capture_20", "pai_10")
+# Catalogue keys of the codes above (risk/i18n), owned here so no caller builds a key from a code.
+MODEL_KIND_KEYS = {"logistic": "model.kind.logistic", "gbm": "model.kind.gbm"}
+METHOD_KEYS = {"model": "model.method.model", "last_year": "model.method.last_year", "poverty": "model.method.poverty"}
+METRIC_KEYS = {"auc": "model.metric.auc", "brier": "model.metric.brier", "capture_10": "model.metric.capture_10",
+               "capture_20": "model.metric.capture_20", "pai_10": "model.metric.pai_10"}
 # Skewed counts enter the logistic model as log(1 + x): a commune with 6 cases
 # is not six times as telling as one with 1, and population acts multiplicatively.
 LOG_FEATURES: frozenset[str] = frozenset({"population", "cases_t", "cases_t1", "neighbour_cases_t"})

@@ -308,42 +308,25 @@ def _data_version(folder: Path) -> str:
     return folder_version(folder)
 
 
-def _priority_export_table(ds, year: int, config, role, k: int, lang: str):
-    """The Priorities page's list for `year` (risk.views.priorities.priority_table, same columns and
-    cells): rank and interval, commune, score, drivers, cases over the last 3 years (counts only,
-    small cells hidden for `role`), hotspot class and distance to the border."""
-    from risk.analysis.features import feature_label
-    from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
-    from risk.i18n import t
-    from risk.analysis.model import score
-    from risk.views.priorities import priority_table
-    from risk.access.privacy import case_totals, drivers_column
+def _priority_list(ds, year: int, config, role, k: int, lang: str):
+    """The Priorities page's list for `year`, built by the same view (risk.views.priorities)."""
     from risk.analysis.geography import commune_distances_km
+    from risk.analysis.model import score
+    from risk.views.priorities import build_priority_list, case_years, hotspot_classes
 
-    ranked = score(ds, year, config)
-    ids = ds.boundaries["commune_id"].astype(str).tolist()
-    years = [year - 2, year - 1, year]
-    counts = case_totals(ds.cases, ids, years, role, k=k)
-    try:
-        classes = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators,
-                                   HotspotOptions(years[0], year, permutations=9999)).table.set_index("commune_id")["class"]
-        hotspot = classes.map(lambda c: t(f"hotspots.class.{c}", lang))
-    except HotspotError:
-        hotspot = None
+    years = case_years(year)
+    hotspot = hotspot_classes(ds, years[0], year) if len(ds.cases) else None
     distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
-    indicators_year = ds.indicators[ds.indicators["year"] == year]
-    table = priority_table(ds.boundaries, ranked, indicators_year, counts, hotspot, distances.round(1),
-                           feature_label=lambda key: feature_label(key, lang), drivers_column=drivers_column(role))
-    return table.drop(columns=["population"]), years
+    return build_priority_list(ds, year, "model", score(ds, year, config), role, k, lang, hotspot, distances)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     """Write the ranked priority list for --year to --out in --format, after recording it in the audit log."""
     import os
 
-    from risk.outputs.export import ExportMeta, audit_details, export_table, utc_now_iso
     from risk.i18n import t
     from risk.analysis.model import ModelConfig
+    from risk.views.priorities import method_text, prepare_export
     from risk.access.privacy import Role
     from risk.access.settings import load_settings
     from risk.store.versions import StoreError, append_audit
@@ -357,20 +340,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         conf = load_settings()
         role = Role(args.role)
         config = ModelConfig()  # the same model and 100 bootstrap refits as the pages
-        table, years = _priority_export_table(ds, args.year, config, role, conf.small_cell_k, lang)
-        labels = {c: t(f"export.col.{c}", lang, first=years[0], last=years[-1]) if c == "cases_3y"
-                  else t(f"export.col.{c}", lang) for c in table.columns}
-        meta = ExportMeta(
-            title=t("export.cli.title", lang, year=args.year),
-            method=t("export.cli.method", lang, next=args.year + 1, model=t(f"model.kind.{config.kind}", lang),
-                     bootstrap=config.n_bootstrap, first=years[0], last=years[-1], k=conf.small_cell_k,
-                     role=role.value),
-            data_version=_data_version(ds.folder), dataset=ds.name, date=utc_now_iso(),
-            filters={"year": args.year, "cases_years": f"{years[0]}–{years[-1]}", "role": role.value},
-            user=_cli_user(args), language=lang, column_labels=labels,
-            notes=(t("app.demo_notice", lang),) if ds.generated else (),
-        )
-        data, _, _ = export_table(table, args.format, meta, geometry=ds.boundaries, border=ds.border)
+        plist = _priority_list(ds, args.year, config, role, conf.small_cell_k, lang)
+        method = method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
+                             small_cell_k=conf.small_cell_k, role=role.value)
+        prepared = prepare_export(ds, plist, plist.table, args.format, lang, method=method, user=_cli_user(args),
+                                  data_version=_data_version(ds.folder), filters={"role": role.value})
+        data = prepared.data
         out = Path(args.out)
         tmp = out.with_name(f".{out.name}.part")
         try:
@@ -380,7 +355,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             return 2
         store_path = args.store or str(conf.store_path)
         try:  # no file leaves without its audit entry
-            append_audit(store_path, meta.user, "export", audit_details(meta, args.format, len(table)), len(table))
+            append_audit(store_path, _cli_user(args), "export", dict(prepared.audit), prepared.rows)
         except Exception as err:  # noqa: BLE001 (whatever failed, the file must not stay)
             tmp.unlink(missing_ok=True)
             text = err.message(lang) if isinstance(err, StoreError) else str(err)
@@ -393,9 +368,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
             print(t("export.cli.write_error", lang, path=out, error=err.strerror or err), file=sys.stderr)
             return 2
         if args.json:
-            print(json.dumps({"out": str(out), "format": args.format, "rows": len(table)}, ensure_ascii=False))
+            print(json.dumps({"out": str(out), "format": args.format, "rows": prepared.rows}, ensure_ascii=False))
         else:
-            print(t("export.cli.written", lang, rows=len(table), path=out, fmt=args.format))
+            print(t("export.cli.written", lang, rows=prepared.rows, path=out, fmt=args.format))
         return 0
 
     return _run_model(args, work)

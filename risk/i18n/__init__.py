@@ -67,3 +67,24 @@ class LocalisedError(Exception):
 
 def _rebuild_error(cls: type, code: str, params: dict) -> LocalisedError:
     return cls(code, **params)
+
+
+# --- numbers as each language writes them ------------------------------------------------
+# Vietnamese writes 1.234,5 and 12,3%; English 1,234.5 and 12.3%.
+_SEPARATORS = {"vi": (".", ","), "en": (",", ".")}
+
+
+def format_number(value: float | None, decimals: int, lang: str, *, sign: bool = False) -> str:
+    """`value` with `decimals` places and the language's thousands and decimal marks; "–" for none."""
+    if value is None or value != value:
+        return "–"
+    text = f"{value:{'+' if sign else ''},.{decimals}f}"
+    thousands, point = _SEPARATORS.get(lang, _SEPARATORS["en"])
+    return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
+
+
+def format_percent(share: float | None, lang: str, decimals: int = 1, *, sign: bool = False) -> str:
+    """A share (0.123) as a percentage in the language's marks ("12,3%" / "12.3%")."""
+    if share is None or share != share:
+        return "–"
+    return format_number(share * 100, decimals, lang, sign=sign) + "%"

@@ -232,6 +232,80 @@ def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str) -> No
     group.add_to(fmap)
 
 
+def add_context(fmap: folium.Map, layer: DisplayLayer, border: gpd.GeoDataFrame | None,
+                gates: gpd.GeoDataFrame | None, names: Mapping[str, str]) -> None:
+    """The province outline, the border line and the gates every page draws over its communes.
+
+    `names`: layer-control names for keys outline, border, gates.
+    """
+    add_outline(fmap, layer.outline, names["outline"])
+    add_border(fmap, border, names["border"])
+    add_gates(fmap, gates, names["gates"])
+
+
+def add_coverage(fmap: folium.Map, bases, radius_km: float) -> None:
+    """Patrol bases (risk.analysis.allocate.Site) with their coverage circles."""
+    for base in bases:
+        folium.Circle([base.lat, base.lon], radius=radius_km * 1000, color="#08519c", weight=2,
+                      fill=True, fill_opacity=0.08, interactive=False).add_to(fmap)
+        folium.CircleMarker([base.lat, base.lon], radius=6, color="#ffffff", weight=2, fill=True,
+                            fill_color="#08519c", fill_opacity=1, tooltip=safe_html(base.name)).add_to(fmap)
+
+
+def add_class_layer(
+    fmap: folium.Map, layer: DisplayLayer, colours: Mapping[str, str], texts: Mapping[str, Mapping[str, str]],
+    aliases: Mapping[str, str], name: str, faded: set[str] | frozenset[str] = frozenset(),
+) -> folium.GeoJson:
+    """Communes filled with a colour per commune (hotspot classes), with an escaped tooltip.
+
+    `texts[field][commune_id]` are the tooltip cells, `aliases[field]` their labels, in tooltip
+    order after name and former district; communes in `faded` are drawn pale (outside a belt).
+    """
+    features = []
+    for feat in layer.features:
+        props = feat["properties"]
+        cid = str(props.get("commune_id"))
+        pale = cid in faded
+        features.append({
+            "type": "Feature", "geometry": feat["geometry"],
+            "properties": {
+                "commune_id": cid, "name": safe_html(props.get("name")),
+                "former_district": safe_html(props.get("former_district")),
+                **{f: safe_html(cells.get(cid, "")) for f, cells in texts.items()},
+                "style": {"fillColor": colours.get(cid, "#d9d9d9"), "color": "#aaaaaa" if pale else "#555555",
+                          "weight": 0.6, "fillOpacity": 0.3 if pale else 0.85},
+            },
+        })
+    fields = ["name", "former_district", *texts]
+    layer_obj = folium.GeoJson(
+        {"type": "FeatureCollection", "features": features}, name=safe_html(name),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[safe_html(aliases[f]) for f in fields], sticky=True),
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+    )
+    layer_obj.add_to(fmap)
+    return layer_obj
+
+
+def add_case_points(fmap: folium.Map, points, tooltips: list[str], static_url: str, names: Mapping[str, str]) -> None:
+    """Case points (lat, lon) as clusters and an optional heat layer, from the app's own plugin files.
+
+    `tooltips` are already escaped HTML, one per point; `names`: keys clusters, heat.
+    """
+    from folium.plugins import HeatMap, MarkerCluster
+
+    cluster = MarkerCluster(name=safe_html(names["clusters"]))
+    cluster.default_js, cluster.default_css = plugin_assets(static_url, "markercluster")
+    for (lat, lon), tip in zip(zip(points["lat"], points["lon"]), tooltips):
+        # CircleMarker, not Marker: no icon images to fetch, and clusters still gather them.
+        folium.CircleMarker([float(lat), float(lon)], radius=5, color="#67000d", weight=1, fill=True,
+                            fill_color="#ef3b2c", fill_opacity=0.9, tooltip=tip).add_to(cluster)
+    cluster.add_to(fmap)
+    heat = HeatMap([[float(lat), float(lon)] for lat, lon in zip(points["lat"], points["lon"])],
+                   name=safe_html(names["heat"]), show=False, radius=22, blur=18, min_opacity=0.3)
+    heat.default_js, heat.default_css = plugin_assets(static_url, "heat")
+    heat.add_to(fmap)
+
+
 def map_scripts(fmap: folium.Map) -> list[str]:
     """Every script and stylesheet URL the map (and its children) will load."""
     urls: list[str] = []

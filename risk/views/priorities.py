@@ -1,9 +1,11 @@
 """The ranked priority list: one row per commune with what an official needs to decide,
-and the filters a planner applies to it.
+the filters a planner applies to it, and the file it is exported as.
 
-Pure: the caller supplies the ranking (model scores or composite index), the
-hotspot classes, distances and case totals already shaped for the viewer's
-role by risk.access.privacy.
+The Priorities page and `python -m risk export` both build the list with
+`build_priority_list` and the file with `prepare_export`, so the two give the
+same rows, cells and labels for the same settings (tests/views/test_priorities.py).
+The callers supply the ranking (model scores or composite index), hotspot
+classes and distances, so the page can pass its cached copies.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from risk.i18n import DEFAULT_LANGUAGE
+from risk.i18n import DEFAULT_LANGUAGE, t
 
 COLUMNS = ("rank", "rank_low", "rank_high", "commune_id", "name", "former_district", "score", "drivers",
            "cases_3y", "hotspot", "dist_border_km", "population")
@@ -97,3 +99,197 @@ def apply_filters(table: pd.DataFrame, indicators_year: pd.DataFrame, filters: P
             values = ind[key].reindex(table["commune_id"]).to_numpy() if key in ind else np.full(len(table), np.nan)
             keep &= pd.Series(values >= minimum, index=table.index).fillna(False)
     return table[keep.to_numpy()].reset_index(drop=True)
+
+
+# --- the list both the page and the command line show ---------------------------------
+
+RANKINGS = ("model", "composite")
+RANKING_LABEL_KEYS = {"model": "pr.ranking.model", "composite": "pr.ranking.composite"}
+SCORE_SCALE = {"model": 100.0, "composite": 1.0}  # the model's probability is shown in percent
+HOTSPOT_CLASS_KEYS = {
+    "hot_99": "hotspots.class.hot_99", "hot_95": "hotspots.class.hot_95", "hot_90": "hotspots.class.hot_90",
+    "not_significant": "hotspots.class.not_significant", "cold_90": "hotspots.class.cold_90",
+    "cold_95": "hotspots.class.cold_95", "cold_99": "hotspots.class.cold_99",
+}
+EXPORT_LABEL_KEYS = {
+    "rank": "export.col.rank", "rank_low": "export.col.rank_low", "rank_high": "export.col.rank_high",
+    "commune_id": "export.col.commune_id", "name": "export.col.name",
+    "former_district": "export.col.former_district", "score": "export.col.score",
+    "drivers": "export.col.drivers", "cases_3y": "export.col.cases_3y", "hotspot": "export.col.hotspot",
+    "dist_border_km": "export.col.dist_border_km",
+}
+EXPORT_TITLE_KEYS = {"list": "pr.export_title.list", "allocation": "pr.export_title.allocation"}
+CASE_YEARS = 3
+
+
+@dataclass(frozen=True)
+class PriorityList:
+    """The ranked list for one year, shaped for one role: `table` has COLUMNS, `score` on 0–100."""
+
+    year: int
+    ranking: str
+    case_years: tuple[int, ...]
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """A file ready to download or write, with what the audit log records of it."""
+
+    data: bytes
+    name: str
+    mime: str
+    rows: int
+    fmt: str
+    audit: Mapping
+
+
+def case_years(year: int) -> tuple[int, ...]:
+    """The years the "cases, last 3 years" column sums."""
+    return tuple(range(year - CASE_YEARS + 1, year + 1))
+
+
+def composite_ranking(composite: pd.DataFrame) -> pd.DataFrame:
+    """A composite-index table (risk.analysis.composite) as a ranking: commune_id, score, rank."""
+    return composite.rename(columns={"index": "score"})[["commune_id", "score", "rank"]].dropna(subset=["rank"])
+
+
+def hotspot_classes(ds, year_from: int, year_to: int) -> pd.Series | None:
+    """Gi* class per commune over the period, as on the Hotspots page; None when it cannot run.
+
+    9,999 permutations as on the Hotspots page: with 999 no commune can reach 99 % after FDR.
+    """
+    from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
+
+    try:
+        result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators,
+                                  HotspotOptions(year_from, year_to, permutations=9999))
+    except HotspotError:
+        return None
+    return result.table.set_index("commune_id")["class"]
+
+
+def build_priority_list(
+    ds, year: int, ranking_kind: str, ranking: pd.DataFrame, role, small_cell_k: int, lang: str,
+    hotspot: pd.Series | None, dist_border_km: pd.Series | None,
+) -> PriorityList:
+    """The list for `year`: cases over the last 3 years as the role may see them, drivers the role
+    may see, hotspot class in `lang`, distance to the border rounded to 0.1 km."""
+    from risk.access.privacy import case_totals, drivers_column
+    from risk.analysis.features import feature_label
+
+    years = case_years(year)
+    ids = ds.boundaries["commune_id"].astype(str).tolist()
+    cases = case_totals(ds.cases, ids, list(years), role, small_cell_k) if len(ds.cases) else None
+    labels = hotspot.map(lambda c: t(HOTSPOT_CLASS_KEYS[c], lang)) if hotspot is not None else None
+    distance = dist_border_km.round(1) if dist_border_km is not None else None
+    table = priority_table(ds.boundaries, ranking, ds.indicators[ds.indicators["year"] == year], cases, labels,
+                           distance, feature_label=lambda key: feature_label(key, lang),
+                           drivers_column=drivers_column(role))
+    table["score"] = table["score"] * SCORE_SCALE[ranking_kind]
+    return PriorityList(int(year), ranking_kind, years, table)
+
+
+def method_text(plist: PriorityList, lang: str, *, model_kind: str = "logistic", n_bootstrap: int = 100,
+                small_cell_k: int = 3, role: str = "") -> str:
+    """How the list was ranked, for the export's method sheet and the PDF brief."""
+    from risk.analysis.model import MODEL_KIND_KEYS
+
+    if plist.ranking == "composite":
+        return t("pr.method.composite", lang)
+    return t("export.cli.method", lang, next=plist.year + 1, model=t(MODEL_KIND_KEYS[model_kind], lang),
+             bootstrap=n_bootstrap, first=plist.case_years[0], last=plist.case_years[-1], k=small_cell_k, role=role)
+
+
+def prepare_export(
+    ds, plist: PriorityList, rows: pd.DataFrame, fmt: str, lang: str, *, method: str, user: str,
+    data_version: str, filters: Mapping | None = None, what: str = "list", date: str | None = None,
+) -> PreparedExport:
+    """The file of `rows` (some rows of `plist.table`) in `fmt`, labelled in `lang`."""
+    from risk.outputs.export import ExportMeta, audit_details, export_table, utc_now_iso
+
+    out = rows.drop(columns=["population"])
+    first, last = plist.case_years[0], plist.case_years[-1]
+    labels = {c: t(key, lang, first=first, last=last) if c == "cases_3y" else t(key, lang)
+              for c, key in EXPORT_LABEL_KEYS.items()}
+    meta = ExportMeta(
+        title=t(EXPORT_TITLE_KEYS[what], lang, year=plist.year), method=method, data_version=data_version,
+        dataset=ds.name, date=date or utc_now_iso(),
+        filters={"year": plist.year, "ranking": plist.ranking, "cases_years": f"{first}–{last}", **(filters or {})},
+        user=user, language=lang, column_labels=labels,
+        notes=(t("app.demo_notice", lang),) if ds.generated else (),
+    )
+    data, name, mime = export_table(out, fmt, meta, geometry=ds.boundaries, border=ds.border)
+    return PreparedExport(data, name, mime, len(out), fmt, audit_details(meta, fmt, len(out)))
+
+
+# --- allocation: what was asked and what came out ----------------------------------------
+
+OBJECTIVE_KEYS = {"score_x_population": "pr.objective.score_x_population", "score": "pr.objective.score"}
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    """A planner's allocation request. `cost` is a flat cost per commune or an indicator column."""
+
+    budget: float
+    cost: float | str
+    objective: str
+    min_per_district: int = 0
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AllocationRun:
+    """An allocation and the settings it was solved for (kept in session state between reruns)."""
+
+    plan: object  # risk.analysis.allocate.Allocation
+    settings: AllocationSettings
+
+
+def run_allocation(shown: pd.DataFrame, indicators_year: pd.DataFrame, settings: AllocationSettings) -> AllocationRun:
+    """Solve the allocation over the filtered list; AllocationError explains an impossible request."""
+    from risk.analysis.allocate import allocate
+
+    candidates = shown[["commune_id", "score", "population", "former_district"]].copy()
+    column = settings.cost if isinstance(settings.cost, str) else None
+    if column:
+        costs = indicators_year.assign(commune_id=indicators_year["commune_id"].astype(str)).set_index("commune_id")
+        candidates["cost"] = costs[column].reindex(candidates["commune_id"]).to_numpy()
+    plan = allocate(candidates, settings.budget, cost="cost" if column else float(settings.cost),
+                    objective=settings.objective, min_per_district=settings.min_per_district,
+                    must_include=list(settings.include), must_exclude=list(settings.exclude))
+    return AllocationRun(plan, settings)
+
+
+def allocation_method(run: AllocationRun, lang: str) -> str:
+    s = run.settings
+    return t("pr.method.allocation", lang, budget=s.budget, cost=s.cost, objective=t(OBJECTIVE_KEYS[s.objective], lang))
+
+
+def map_values(plist: PriorityList, shown: pd.DataFrame, feature_ids: list[str]) -> tuple[pd.Series, dict[str, str]]:
+    """Scores of the communes the filters keep (NaN elsewhere), in map order, and their rank labels."""
+    table = plist.table.set_index("commune_id")
+    kept = set(shown["commune_id"])
+    values = table["score"].where(table.index.isin(kept)).reindex(feature_ids)
+    ranks = {cid: f"#{table['rank'].get(cid)}" for cid in feature_ids if cid in kept}
+    return values, ranks
+
+
+def display_frame(shown: pd.DataFrame, selected: set[str], lang: str) -> pd.DataFrame:
+    """The rows as the page's table shows them: a selection tick first, labels in `lang`."""
+    return pd.DataFrame({
+        t("pr.selected", lang): shown["commune_id"].isin(selected),
+        t("pr.col.rank", lang): shown["rank"],
+        t("pr.col.interval", lang): [f"{lo}–{hi}" for lo, hi in zip(shown["rank_low"], shown["rank_high"])],
+        t("col.name", lang): shown["name"],
+        t("col.former_district", lang): shown["former_district"],
+        t("pr.col.score", lang): shown["score"],
+        t("pr.col.drivers", lang): shown["drivers"],
+        t("pr.col.cases_3y", lang): shown["cases_3y"],
+        t("pr.col.hotspot", lang): shown["hotspot"],
+        t("pr.col.dist_border", lang): shown["dist_border_km"],
+        t("pr.col.population", lang): shown["population"],
+        t("col.commune_id", lang): shown["commune_id"],
+    })

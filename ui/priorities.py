@@ -1,0 +1,191 @@
+"""The Priorities page's controls: the ranking choice, filters, allocation, patrol coverage and
+export. Each returns what the page draws next; the list and the files come from risk.views.priorities."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from risk.analysis.allocate import OBJECTIVES, AllocationError, commune_points, cover, patrol_sites
+from risk.analysis.features import ModelError
+from risk.contracts.indicators import indicator_for
+from risk.i18n import format_number, format_percent, t
+from risk.ingest.folder import DataError, load_sites_upload
+from risk.views import priorities as view
+from ui import analysis, state, widgets
+from ui import session as slots
+
+COST_MODE_KEYS = {"flat": "pr.cost_mode.flat", "column": "pr.cost_mode.column"}
+SITE_KEYS = {"communes": "pr.sites.communes", "gates": "pr.sites.gates", "upload": "pr.sites.upload"}
+SHOW_KEYS = {"selection": "pr.show.selection", "allocation": "pr.show.allocation", "coverage": "pr.show.coverage"}
+EXPORT_WHAT_KEYS = {"list": "pr.export_what.list", "allocation": "pr.export_what.allocation"}
+
+
+def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityList:
+    """The list by the model (when it can score this year) or by the composite index."""
+    ranking = None
+    if ranking_kind == "model":
+        try:
+            ranking = analysis.scores(year, analysis.model_config())
+        except ModelError as err:
+            st.warning(widgets.md(err.message(lang)))
+    if ranking is None:
+        ranking_kind = "composite"
+        ranking = view.composite_ranking(analysis.composite(year, widgets.composite_weights_editor(ds, lang)))
+    years = view.case_years(year)
+    hot = analysis.hotspot_classes(years[0], year) if len(ds.cases) else None
+    return view.build_priority_list(ds, year, ranking_kind, ranking, state.role(), state.settings().small_cell_k,
+                                    lang, hot, analysis.distances()["dist_border_km"])
+
+
+def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
+    table = plist.table
+    indicators_year = ds.indicators[ds.indicators["year"] == plist.year]
+    with st.expander(t("pr.filters", lang), expanded=True):
+        f1, f2, f3 = st.columns(3)
+        district_options = sorted(d for d in table["former_district"].dropna().unique() if d)
+        districts = f1.multiselect(t("pr.districts", lang), district_options, key="pr_districts")
+        dist = table["dist_border_km"]
+        max_km = float(dist.max()) if dist.notna().any() else 0.0
+        border_km = f2.slider(t("pr.max_border", lang), 0.0, float(max(1, round(max_km + 1))), 0.0, step=1.0,
+                              key="pr_border", disabled=max_km == 0.0)
+        min_pop = f3.number_input(t("pr.min_population", lang), min_value=0, value=0, step=1000, key="pr_min_pop")
+        threshold_keys = st.multiselect(t("pr.thresholds", lang), [k for k in ds.indicator_keys if k != "population"],
+                                        key="pr_threshold_keys", format_func=lambda k: indicator_for(k).label(lang))
+        thresholds = {}
+        if threshold_keys:
+            cols = st.columns(min(4, len(threshold_keys)))
+            for i, key in enumerate(threshold_keys):
+                column = indicators_year[key].dropna() if key in indicators_year else pd.Series(dtype=float)
+                default = float(column.median()) if len(column) else 0.0
+                thresholds[key] = cols[i % len(cols)].number_input(
+                    f"{widgets.md(indicator_for(key).label(lang))} ≥", value=round(default, 2), key=f"pr_min_{key}")
+    return view.PriorityFilters(tuple(districts), border_km or None, float(min_pop) or None, thresholds)
+
+
+def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
+               lang: str) -> tuple[view.AllocationRun | None, str]:
+    """The allocation controls and the last run; also the objective chosen, which coverage uses too."""
+    st.header(t("pr.alloc", lang))
+    st.caption(t("pr.alloc_help", lang))
+    indicators_year = ds.indicators[ds.indicators["year"] == plist.year]
+    numeric_columns = [c for c in indicators_year.columns if c not in ("commune_id", "year")
+                       and pd.api.types.is_numeric_dtype(indicators_year[c])]
+    a1, a2, a3, a4 = st.columns(4)
+    budget = a1.number_input(t("pr.budget", lang), min_value=0.0, value=1000.0, step=100.0, key="pr_budget")
+    cost_mode = a2.radio(t("pr.cost_mode", lang), tuple(COST_MODE_KEYS), horizontal=True, key="pr_cost_mode",
+                         format_func=lambda m: t(COST_MODE_KEYS[m], lang))
+    if cost_mode == "flat":
+        cost = a3.number_input(t("pr.cost", lang), min_value=0.0, value=100.0, step=10.0, key="pr_cost")
+    else:
+        cost = a3.selectbox(t("pr.cost_column", lang), numeric_columns, key="pr_cost_column",
+                            format_func=lambda k: indicator_for(k).label(lang))
+    objective = a4.radio(t("pr.objective", lang), OBJECTIVES, key="pr_objective",
+                         format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
+    b1, b2, b3 = st.columns([1, 2, 2])
+    min_per_district = b1.number_input(t("pr.min_per_district", lang), min_value=0, value=0, step=1,
+                                       key="pr_min_district")
+    names = dict(zip(shown["commune_id"], shown["name"]))
+    include = b2.multiselect(t("pr.include", lang), list(names), key="pr_include", format_func=lambda c: names[c])
+    exclude = b3.multiselect(t("pr.exclude", lang), list(names), key="pr_exclude", format_func=lambda c: names[c])
+    if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
+        settings = view.AllocationSettings(budget, cost, objective, int(min_per_district), tuple(include),
+                                           tuple(exclude))
+        try:
+            slots.PR_ALLOCATION.set(view.run_allocation(shown, indicators_year, settings))
+            slots.PR_SHOW.set("allocation")
+        except AllocationError as err:
+            slots.PR_ALLOCATION.pop()
+            st.error(widgets.md(err.message(lang)))
+    run = slots.PR_ALLOCATION.get()
+    if run:
+        plan = run.plan
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric(t("pr.alloc_cost", lang), format_number(plan.cost, 0, lang))
+        m2.metric(t("pr.alloc_objective", lang), format_number(plan.objective, 1, lang))
+        m3.metric(t("pr.alloc_greedy", lang), format_number(plan.greedy_objective, 1, lang))
+        m4.metric(t("pr.alloc_gain", lang), format_number(plan.gap, 1, lang, sign=True),
+                  delta=None if plan.gap_share is None else format_percent(plan.gap_share, lang, sign=True))
+        st.caption(t("pr.alloc_why", lang))
+        chosen = plist.table.set_index("commune_id").loc[list(plan.chosen), "name"].astype(str).map(widgets.md)
+        st.caption(t("pr.alloc_chosen", lang, n=len(plan.chosen)) + ": " + ", ".join(chosen))
+    return run, objective
+
+
+def coverage(ds, plist: view.PriorityList, objective: str, lang: str):
+    st.header(t("pr.coverage", lang))
+    st.caption(t("pr.coverage_help", lang))
+    p1, p2, p3 = st.columns(3)
+    k_bases = p1.number_input(t("pr.k", lang), min_value=1, max_value=50, value=5, step=1, key="pr_k")
+    radius = p2.number_input(t("pr.radius", lang), min_value=1.0, max_value=200.0, value=15.0, step=1.0,
+                             key="pr_radius")
+    site_kind = p3.radio(t("pr.sites", lang), tuple(SITE_KEYS), key="pr_sites",
+                         format_func=lambda k: t(SITE_KEYS[k], lang))
+    uploaded_sites = None
+    if site_kind == "upload":
+        upload = None
+        if state.read_only():  # anonymous demo visitors upload nothing (server memory, hostile files)
+            st.caption(t("pr.sites_demo", lang))
+        else:
+            upload = st.file_uploader(t("pr.sites_file", lang), type=["csv"], key="pr_sites_file")
+        if upload is not None:
+            try:
+                uploaded_sites = load_sites_upload(upload.name, upload.getvalue())
+            except DataError as err:  # every problem named by row and column; nothing kept
+                st.error(t("pr.sites_bad", lang))
+                for message in err.messages(lang):
+                    st.text(f"• {message}")
+    if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
+        communes = commune_points(ds.boundaries).merge(plist.table[["commune_id", "score", "population"]],
+                                                       on="commune_id")
+        sites = patrol_sites(boundaries=ds.boundaries if site_kind == "communes" else None,
+                             gates=ds.gates if site_kind == "gates" else None,
+                             points=uploaded_sites if site_kind == "upload" else None)
+        try:
+            slots.PR_COVERAGE.set(cover(communes, sites, int(k_bases), float(radius), objective=objective))
+            slots.PR_SHOW.set("coverage")
+        except AllocationError as err:
+            slots.PR_COVERAGE.pop()
+            st.error(widgets.md(err.message(lang)))
+    result = slots.PR_COVERAGE.get()
+    if result:
+        c1, c2 = st.columns(2)
+        c1.metric(t("pr.covered_share", lang), format_percent(result.covered_share or 0, lang))
+        c2.metric(t("pr.greedy_share", lang), format_percent(result.greedy_share or 0, lang))
+        st.caption(f"{t('pr.bases', lang)}: " + ", ".join(widgets.md(b.name) for b in result.bases))
+    return result
+
+
+def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.PriorityFilters,
+           run: view.AllocationRun | None, lang: str) -> None:
+    st.header(t("pr.export", lang))
+    whats = ["list"] + (["allocation"] if run else [])
+    e1, e2, e3 = st.columns([2, 1, 1])
+    what = e1.radio(t("pr.export_what", lang), whats, horizontal=True, key="pr_export_what",
+                    format_func=lambda w: t(EXPORT_WHAT_KEYS[w], lang))
+    fmt = e2.selectbox(t("pr.export_format", lang), view_formats(), key="pr_export_format", format_func=str.upper)
+    if e3.button(t("pr.export_prepare", lang), key="pr_export_prepare"):
+        rows = shown if what == "list" else shown[shown["commune_id"].isin(run.plan.chosen)]
+        config, conf = analysis.model_config(), state.settings()
+        method = view.method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
+                                  small_cell_k=conf.small_cell_k, role=state.role().value)
+        if what == "allocation":
+            method += view.allocation_method(run, lang)
+        session = state.current_session()
+        user = session.username if session else ""
+        prepared = view.prepare_export(ds, plist, rows, fmt, lang, method=method, user=user, what=what,
+                                       data_version=state.data_version_label(ds),
+                                       filters={"role": state.role().value, **filters.describe()})
+        state.audit("export", user, dict(prepared.audit), prepared.rows)
+        slots.PR_EXPORT.set(prepared)
+    prepared = slots.PR_EXPORT.get()
+    if prepared:
+        st.download_button(t("pr.export_download", lang, name=prepared.name), prepared.data,
+                           file_name=prepared.name, mime=prepared.mime, key="pr_export_download",
+                           on_click="ignore", type="primary")
+        st.caption(t("pr.export_logged", lang, rows=prepared.rows, fmt=prepared.fmt.upper()))
+
+
+def view_formats() -> tuple[str, ...]:
+    from risk.outputs.export import FORMATS
+
+    return FORMATS
