@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from risk.i18n import t
 from risk.ingest.folder import load_dataset
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
@@ -85,7 +86,7 @@ def test_priority_list_downloads_as_csv_offline(server):
             page.get_by_role("button", name="Tải xuống").click()
         path = info.value.path()
         frame = pd.read_csv(io.BytesIO(open(path, "rb").read()), encoding="utf-8-sig", dtype=str)
-        assert len(frame) == 130 and "Xã Mường Xén" in set(frame["Tên"])
+        assert len(frame) == 130 and "Xã Mường Xén" in set(frame[t("export.col.name", "vi")])
         page.screenshot(path=str(ARTIFACTS / "priorities.png"), full_page=True)
         assert blocked == [], blocked[:5]
 

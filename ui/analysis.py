@@ -105,24 +105,15 @@ def composite_sensitivity(year: int, config):
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _hotspot_classes(key: state.DatasetKey, year_from: int, year_to: int) -> pd.Series:
-    from risk.analysis.hotspots import HotspotOptions, hotspot_analysis
+def _hotspot_classes(key: state.DatasetKey, year_from: int, year_to: int) -> pd.Series | None:
+    from risk.views.priorities import hotspot_classes as classes
 
-    ds = state.load_by_key(key)
-    # 9,999 permutations as on the Hotspots page: with 999 no commune can reach 99 % after FDR.
-    result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators,
-                              HotspotOptions(year_from, year_to, permutations=9999))
-    return result.table.set_index("commune_id")["class"]
+    return classes(state.load_by_key(key), year_from, year_to)
 
 
 def hotspot_classes(year_from: int, year_to: int) -> pd.Series | None:
-    """Gi* class per commune over the period (None when the data cannot be analysed)."""
-    from risk.analysis.hotspots import HotspotError
-
-    try:
-        return _hotspot_classes(state.dataset_key(), int(year_from), int(year_to))
-    except HotspotError:
-        return None
+    """Gi* class per commune over the period, as the priority list shows it (None when it cannot run)."""
+    return _hotspot_classes(state.dataset_key(), int(year_from), int(year_to))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -136,3 +127,28 @@ def _distances(key: state.DatasetKey) -> pd.DataFrame:
 def distances() -> pd.DataFrame:
     """dist_border_km and dist_gate_km per commune (NaN without a border or gates)."""
     return _distances(state.dataset_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _hotspots(key: state.DatasetKey, options):
+    from risk.analysis.hotspots import hotspot_analysis
+
+    ds = state.load_by_key(key)
+    return hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options)
+
+
+def hotspots(options):
+    """The Gi* analysis for `options` on the open dataset (raises HotspotError)."""
+    return _hotspots(state.dataset_key(), options)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _default_band(key: state.DatasetKey) -> float:
+    from risk.analysis.geography import default_band_km
+
+    return default_band_km(state.load_by_key(key).boundaries)
+
+
+def default_band_km() -> float:
+    """The distance band that gives every commune a neighbour, for the distance-band weights."""
+    return _default_band(state.dataset_key())

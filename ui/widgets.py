@@ -46,24 +46,29 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{value:,.2f}"
 
 
-def legend(title: str, classification: Classification, unit: str, lang: str, missing: int) -> None:
-    """Choropleth legend drawn in Streamlit: a branca legend would pull d3 from a CDN."""
-    rows = []
-    for (low, high), colour, count in zip(classification.ranges(), classification.colours, classification.counts):
-        label = f"{format_value(low, unit)} – {format_value(high, unit)}"
-        rows.append((colour, label, count))
-    if missing:
-        rows.append((NO_DATA_COLOUR, t("map.no_data", lang), missing))
+def swatch_legend(title: str, rows: list[tuple[str, str, int | None, float]]) -> None:
+    """A legend drawn in Streamlit (a branca legend would pull d3 from a CDN).
+
+    `rows`: (colour, label, count or None, opacity). Labels are escaped here.
+    """
     items = "".join(
         f'<div style="display:flex;align-items:center;gap:.5em;margin:2px 0">'
-        f'<span style="display:inline-block;width:1.6em;height:1em;background:{colour};border:1px solid #777"></span>'
-        f'<span>{html.escape(label)}</span><span style="color:#666">({count})</span></div>'
-        for colour, label, count in rows
+        f'<span style="display:inline-block;width:1.6em;height:1em;background:{colour};opacity:{opacity};'
+        f'border:1px solid #777"></span><span>{html.escape(label)}</span>'
+        f'{"" if n is None else f"<span style=color:#666>({n})</span>"}</div>'
+        for colour, label, n, opacity in rows
     )
-    st.markdown(
-        f'<div class="risk-legend"><b>{html.escape(title)}</b>{items}</div>',
-        unsafe_allow_html=True,
-    )
+    st.markdown(f'<div class="risk-legend"><b>{html.escape(title)}</b>{items}</div>', unsafe_allow_html=True)
+
+
+def legend(title: str, classification: Classification, unit: str, lang: str, missing: int) -> None:
+    """Choropleth legend: one row per class range, and the communes without data."""
+    rows = [(colour, f"{format_value(low, unit)} – {format_value(high, unit)}", count, 1.0)
+            for (low, high), colour, count in zip(classification.ranges(), classification.colours,
+                                                  classification.counts)]
+    if missing:
+        rows.append((NO_DATA_COLOUR, t("map.no_data", lang), missing, 1.0))
+    swatch_legend(title, rows)
 
 
 def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
