@@ -30,12 +30,12 @@ import pytest
 import shapely
 
 from risk.cli.main import main as cli_main
-from risk.ingest.text import MIB, Limits, check_zip, decode_text, detect_delimiter, extract_zip
+from risk.ingest.text import MIB, Limits, check_zip, extract_zip
 from risk.i18n import CATALOG, LANGUAGES
 from risk.ingest.upload import ImportRejected, check_upload, name_key, parse_mapping, save_upload
 from risk.ingest.folder import CASE_COLUMNS, Problem, empty_cases, load_dataset
 from risk.store.versions import STORE_LAYERS, Store, StoreError, append_audit
-from risk.ingest.checks import ProblemLog
+from risk.ingest.checks import ProblemLog, decode_text, detect_delimiter
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"

@@ -29,6 +29,11 @@ VECTOR_SUFFIXES = frozenset({".gpkg", ".geojson", ".zip", ".shp"})
 TABLE_SUFFIXES = (".csv", ".xlsx")
 # Cell texts read as "no value" in numeric columns (case-insensitive).
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "—", "–", "..", "#n/a"})
+# Candidate CSV delimiters, in order of preference when counts tie.
+DELIMITERS = (",", ";", "\t", "|")
+# Combining tone marks: Windows-1258 stores them after the letter.
+TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_VIET_MODIFIERS = frozenset("\u0302\u0306\u031b")  # circumflex, breve, horn
 
 
 def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
@@ -184,7 +189,7 @@ def report_unknown_ids(ids: pd.Series, known: Collection[str] | None, column: st
 def decode_utf8(data: bytes, log: ProblemLog) -> str | None:
     """UTF-8 (with or without BOM) text, or None with a problem saying how to fix the file.
 
-    Only UTF-8 is accepted so that Vietnamese letters are never silently garbled.
+    For dataset.json, which JSON requires to be UTF-8; CSV files go through `csv_rows`.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         log.add("io.utf16")
@@ -196,26 +201,111 @@ def decode_utf8(data: bytes, log: ProblemLog) -> str | None:
         return None
 
 
-def _delimiter(text: str) -> str:
-    """Comma, unless the header clearly uses semicolons or tabs (some Excel locales)."""
-    header = text.split("\n", 1)[0]
-    if "," in header:
-        return ","
-    return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
+def is_vietnamese_letter(char: str) -> bool:
+    """A Latin letter as Vietnamese writes it (base a-z, tone and vowel marks, đ)."""
+    if char in "đĐ":
+        return True
+    parts = unicodedata.normalize("NFD", char)
+    return parts[0].isascii() and parts[0].isalpha() and all(
+        c in TONE_MARKS or c in _VIET_MODIFIERS for c in parts[1:])
 
 
-def _csv_rows(path: Path, log: ProblemLog) -> list[list[str]] | None:
-    """Clean cells of each CSV record; a record is one spreadsheet row, as Excel shows it."""
-    text = decode_utf8(path.read_bytes(), log)
-    if text is None:
+def _looks_vietnamese(text: str) -> bool:
+    """Most non-ASCII characters are Vietnamese letters (not symbols from a legacy font encoding)."""
+    odd = [c for c in text if not c.isascii()]
+    if not odd:
+        return True
+    letters = sum(is_vietnamese_letter(c) for c in odd)
+    return letters / len(odd) >= 0.8
+
+
+def decode_text(data: bytes, log: ProblemLog) -> tuple[str, str] | None:
+    """Text and the encoding found: UTF-8 (with or without BOM), UTF-16, or Windows-1258.
+
+    The result is NFC-normalised: Windows-1258 writes tone marks as separate
+    combining characters, which would otherwise never match a commune name.
+    Bytes that only decode into symbols (TCVN3, VNI and other legacy font
+    encodings) are refused with advice, never guessed.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = [("utf-8-sig", "UTF-8 (BOM)")]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = [("utf-16", "UTF-16")]
+    else:
+        candidates = [("utf-8", "UTF-8"), ("cp1258", "Windows-1258")]
+    for codec, name in candidates:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            continue
+        text = unicodedata.normalize("NFC", text)
+        if codec == "cp1258" and not _looks_vietnamese(text):
+            break
+        return text, name
+    log.add("import.encoding_unknown")
+    return None
+
+
+def detect_delimiter(text: str, sample_lines: int = 50) -> str:
+    """The delimiter giving the most rows of one common width (over one column).
+
+    Quotes are respected, so a comma inside a quoted name does not count; a
+    delimiter that also splits the header row evenly wins, so decimal commas
+    in a semicolon file ('12,5') do not make it look comma-separated.
+    """
+    lines = text.splitlines()[:sample_lines]
+    best, best_score = ",", (False, 0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)]
+        except csv.Error:
+            continue
+        widths = [len(r) for r in rows if len(r) > 1]
+        if not widths:
+            continue
+        width = max(set(widths), key=lambda w: (widths.count(w), w))
+        score = (len(rows[0]) == width, widths.count(width), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+@dataclass(frozen=True)
+class CsvRows:
+    """Clean cells of a CSV file, row 1 first, with the encoding and delimiter found."""
+
+    rows: list[list[str]]
+    encoding: str
+    delimiter: str
+
+
+def csv_rows(data: bytes, log: ProblemLog) -> CsvRows | None:
+    """The one CSV reader, for dataset folders and uploads alike.
+
+    Decodes UTF-8 (with or without BOM), UTF-16 or Windows-1258 (`decode_text`)
+    and picks the delimiter (`detect_delimiter`: comma, semicolon, tab or pipe).
+    A record is one spreadsheet row, as Excel shows it. None with a problem
+    when the file cannot be decoded or parsed.
+    """
+    decoded = decode_text(data, log)
+    if decoded is None:
         return None
-    text = unicodedata.normalize("NFC", text)  # once for the whole file: cells only need stripping
+    text, encoding = decoded
+    delimiter = detect_delimiter(text)
     try:
-        records = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-        return [[cell.strip() for cell in cells] for cells in records]
+        rows = [[cell.strip() for cell in cells] for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as err:
         log.add("io.file_unreadable", reason=str(err))
         return None
+    return CsvRows(rows, encoding, delimiter)
+
+
+def _csv_rows(path: Path, log: ProblemLog) -> list[list[str]] | None:
+    """Clean cells of each CSV record (see `csv_rows`)."""
+    read = csv_rows(path.read_bytes(), log)
+    return None if read is None else read.rows
 
 
 def _xlsx_cell(value: object) -> object:

@@ -224,7 +224,7 @@ def validate_indicators(frame: pd.DataFrame, commune_ids: Collection[str] | None
 
 def load_indicators(path: str | Path, commune_ids: Collection[str] | None = None) -> pd.DataFrame:
     """Wide indicator table (`commune_id`, `year`, one float column per indicator)
-    from CSV (UTF-8) or XLSX; extra numeric columns are kept as extra indicators.
+    from CSV (see `csv_rows`) or XLSX; extra numeric columns are kept as extra indicators.
 
     `commune_ids`, when given, are the codes in the boundaries: others are errors.
     """
@@ -385,7 +385,7 @@ def _typed_cases(out: pd.DataFrame) -> pd.DataFrame:
 def load_cases(path: str | Path, communes: gpd.GeoDataFrame | None = None, *,
                today: date | None = None) -> pd.DataFrame:
     """Recorded cases (`case_id`, `date`, `lon`, `lat`, `commune_id`, `form`,
-    `victims`, `destination`, `detected_by`) from CSV (UTF-8) or XLSX.
+    `victims`, `destination`, `detected_by`) from CSV (see `csv_rows`) or XLSX.
 
     With `communes`, ids are checked, missing ids are filled by point in
     polygon, and points outside the province or in another commune than stated

@@ -1,5 +1,6 @@
-"""Reading uploaded files safely: size limits, zip archives, text encodings,
-CSV delimiters and spreadsheet header rows.
+"""Reading uploaded files safely: size limits, zip archives, shapefile text
+encodings and spreadsheet header rows. CSV decoding and delimiters are
+`risk.ingest.checks.csv_rows`, shared with dataset folders.
 
 Everything here runs before a file's content is trusted: a rejection is a
 Problem naming the file (and the archive member or row), never an exception,
@@ -7,8 +8,6 @@ and nothing is extracted or decoded beyond the configured limits.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import shutil
 import stat
@@ -19,19 +18,14 @@ from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Collection, Iterable
 
-from risk.ingest.checks import ProblemLog, clean_text, file_ok, xlsx_rows
+from risk.ingest.checks import ProblemLog, clean_text, csv_rows, file_ok, xlsx_rows
 
 MIB = 1024 * 1024
 TEXT_SUFFIXES = (".csv",)
 SHEET_SUFFIXES = (".xlsx",)
-# Candidate CSV delimiters, in order of preference when counts tie.
-DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Rows scanned for a header line (titles and notes above it are common in reports).
 HEADER_SCAN_ROWS = 30
-# Combining tone marks: Windows-1258 stores them after the letter.
-TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
-_VIET_MODIFIERS = frozenset("\u0302\u0306\u031b")  # circumflex, breve, horn
 _EXCEL_EPOCH = date(1899, 12, 30)
 _EXCEL_SERIAL = re.compile(r"^\d{4,6}(\.\d+)?$")
 
@@ -216,80 +210,6 @@ def redecode_1258(value: object) -> object:
         return value
 
 
-# --- text files -------------------------------------------------------------------------------
-
-
-def is_vietnamese_letter(char: str) -> bool:
-    """A Latin letter as Vietnamese writes it (base a-z, tone and vowel marks, đ)."""
-    if char in "đĐ":
-        return True
-    parts = unicodedata.normalize("NFD", char)
-    return parts[0].isascii() and parts[0].isalpha() and all(
-        c in TONE_MARKS or c in _VIET_MODIFIERS for c in parts[1:])
-
-
-def _looks_vietnamese(text: str) -> bool:
-    """Most non-ASCII characters are Vietnamese letters (not symbols from a legacy font encoding)."""
-    odd = [c for c in text if not c.isascii()]
-    if not odd:
-        return True
-    letters = sum(is_vietnamese_letter(c) for c in odd)
-    return letters / len(odd) >= 0.8
-
-
-def decode_text(data: bytes, log: ProblemLog) -> tuple[str, str] | None:
-    """Text and the encoding found: UTF-8 (with or without BOM), UTF-16, or Windows-1258.
-
-    The result is NFC-normalised: Windows-1258 writes tone marks as separate
-    combining characters, which would otherwise never match a commune name.
-    Bytes that only decode into symbols (TCVN3, VNI and other legacy font
-    encodings) are refused with advice, never guessed.
-    """
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = [("utf-8-sig", "UTF-8 (BOM)")]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = [("utf-16", "UTF-16")]
-    else:
-        candidates = [("utf-8", "UTF-8"), ("cp1258", "Windows-1258")]
-    for codec, name in candidates:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            continue
-        text = unicodedata.normalize("NFC", text)
-        if codec == "cp1258" and not _looks_vietnamese(text):
-            break
-        return text, name
-    log.add("import.encoding_unknown")
-    return None
-
-
-def detect_delimiter(text: str, sample_lines: int = 50) -> str:
-    """The delimiter giving the most rows of one common width (over one column).
-
-    Quotes are respected, so a comma inside a quoted name does not count; a
-    delimiter that also splits the header row evenly wins, so decimal commas
-    in a semicolon file ('12,5') do not make it look comma-separated.
-    """
-    lines = text.splitlines()[:sample_lines]
-    best, best_score = ",", (False, 0, 0)
-    for delimiter in DELIMITERS:
-        try:
-            rows = [r for r in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in r)]
-        except csv.Error:
-            continue
-        widths = [len(r) for r in rows if len(r) > 1]
-        if not widths:
-            continue
-        width = max(set(widths), key=lambda w: (widths.count(w), w))
-        score = (len(rows[0]) == width, widths.count(width), width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
 @dataclass
 class TableRows:
     """Cells of a CSV or XLSX file, row 1 first, and how they were read."""
@@ -313,17 +233,10 @@ def read_rows(path: Path, log: ProblemLog, limits: Limits) -> TableRows | None:
     if suffix not in TEXT_SUFFIXES:
         log.add("io.unsupported_format", suffix=suffix or path.name, expected=", ".join(TEXT_SUFFIXES + SHEET_SUFFIXES))
         return None
-    decoded = decode_text(path.read_bytes(), log)
-    if decoded is None:
+    read = csv_rows(path.read_bytes(), log)
+    if read is None:
         return None
-    text, encoding = decoded
-    delimiter = detect_delimiter(text)
-    try:
-        rows = [[cell.strip() for cell in r] for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as err:
-        log.add("io.file_unreadable", reason=str(err))
-        return None
-    return TableRows(rows, "CSV", encoding, delimiter)
+    return TableRows(read.rows, "CSV", read.encoding, read.delimiter)
 
 
 # --- header rows ------------------------------------------------------------------------------
