@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from risk.outputs.classify import SCHEMES, classify
-from risk.analysis.features import ModelError, feature_label
+from risk.analysis.features import ModelError
 from risk.i18n import t
-from risk.contracts.indicators import Indicator, indicator_for
-from risk.outputs.mapview import CANVAS_THRESHOLD, add_border, add_choropleth, add_gates, add_outline, base_map
-from risk.access.privacy import case_counts_by_year, drivers_column
-from ui import analysis, state, widgets
+from risk.outputs.classify import SCHEMES, classify
+from risk.outputs.mapview import add_choropleth
+from risk.views import risk_map as view
+from risk.views.risk_map import COMPOSITE, SCORE
+from ui import analysis, maps, panel, state, widgets
 from ui import session as slots
-
-SCORE = "__score__"
-COMPOSITE = "__composite__"
 
 state.require_page("risk_map")
 lang = state.lang()
@@ -37,14 +33,7 @@ if not keys or not years:
 
 config = analysis.model_config()
 options = ([SCORE] if len(ds.cases) else []) + [COMPOSITE] + keys
-score_indicator = Indicator(SCORE, t("map.score", "vi"), t("map.score", "en"), "%", True, "", "", in_registry=True)
-composite_indicator = Indicator(COMPOSITE, t("map.composite", "vi"), t("map.composite", "en"), "", True, "", "",
-                                is_rate=False, in_registry=True)
-
-
-def describe(key: str) -> Indicator:
-    return {SCORE: score_indicator, COMPOSITE: composite_indicator}.get(key) or indicator_for(key)
-
+describe = view.layer_indicator
 
 c1, c2, c3, c4 = st.columns([3, 1, 2, 1])
 key = c1.selectbox(t("map.indicator", lang), options, key="map_indicator",
@@ -76,35 +65,26 @@ if key == COMPOSITE or selected:
     composite = analysis.composite(year, composite_config).set_index("commune_id")
 
 ind = describe(key)
-if key == SCORE:
-    values = (scores["score"] * 100).reindex(ids)
-elif key == COMPOSITE:
-    values = composite["index"].reindex(ids)
-else:
-    values = ds.indicators[ds.indicators["year"] == year].set_index("commune_id")[key].reindex(ids)
+values = view.layer_values(ds, key, year, ids, scores, composite)
 classification = classify(values.to_numpy(), scheme, k, ind.higher_is_riskier)
 value_texts = {cid: widgets.format_value(v, ind.unit) for cid, v in values.items()}
 
-fmap = base_map(layer.bounds, conf.static_url, conf.tile_url, conf.tile_attribution,
-                prefer_canvas=len(layer.features) > CANVAS_THRESHOLD)
+fmap = maps.new_map(layer)
 add_choropleth(
     fmap, layer, values.to_dict(), classification, value_texts,
     labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
             "value": ind.label(lang)},
     name=t("map.layers.communes", lang), selected_id=selected,
 )
-add_outline(fmap, layer.outline, t("map.layers.outline", lang))
-add_border(fmap, ds.border, t("map.layers.border", lang))
-add_gates(fmap, ds.gates, t("map.layers.gates", lang))
+maps.draw_context(fmap, layer, ds, lang)
 
 map_col, side_col = st.columns([3, 1])
 with map_col:
     result = st_folium(fmap, key="risk_map", height=620, use_container_width=True,
                        returned_objects=["last_active_drawing"])
 with side_col:
-    direction = {True: "map.direction.higher_risk", False: "map.direction.lower_risk", None: "map.direction.unknown"}
     widgets.legend(f"{ind.label(lang)} ({year})", classification, ind.unit, lang, int(values.isna().sum()))
-    st.caption(t(direction[ind.higher_is_riskier], lang))
+    st.caption(t(view.DIRECTION_KEYS[ind.higher_is_riskier], lang))
     if key == SCORE:
         st.caption(t("map.score_caption", lang, year=year, next_year=year + 1))
     elif key == COMPOSITE:
@@ -128,74 +108,19 @@ with side_col:
         st.caption(t("map.summary", lang, n=len(present), year=year,
                      median=widgets.format_value(present.median(), ind.unit)))
 
-clicked = (result or {}).get("last_active_drawing") or {}
-clicked_id = str((clicked.get("properties") or {}).get("commune_id") or "") or None
-if clicked_id and clicked_id in ids and clicked_id != selected:
+clicked_id = maps.clicked_commune(result, ids)
+if clicked_id and clicked_id != selected:
     slots.SELECTED_COMMUNE.set(clicked_id)
     st.rerun()
 
-
-def commune_panel(commune_id: str) -> None:
-    """Score, rank interval, drivers, indicators and the case trend of one commune."""
-    row = ds.boundaries.set_index("commune_id").loc[commune_id]
-    st.subheader(f"{t('map.selected', lang)}: {widgets.md(row['name'])}")
-    if row.get("former_district"):
-        st.caption(f"{t('col.former_district', lang)}: {widgets.md(row['former_district'])}")
-    if scores is not None and commune_id in scores.index:
-        s = scores.loc[commune_id]
-        m1, m2, m3 = st.columns([1, 1, 2])
-        m1.metric(t("panel.score", lang, next_year=year + 1), f"{s['score']:.0%}")
-        m2.metric(t("panel.rank", lang), t("panel.rank_value", lang, rank=int(s["rank"]), n=len(scores)))
-        m2.caption(t("panel.rank_interval", lang, low=int(s["rank_low"]), high=int(s["rank_high"])))
-        with m3:
-            st.markdown(f"**{t('panel.drivers', lang)}**")
-            for driver in s[drivers_column(state.role())]:
-                sign = "▲" if driver["contribution"] > 0 else "▼"
-                effect = t("panel.driver_up" if driver["contribution"] > 0 else "panel.driver_down", lang)
-                st.write(f"{sign} {widgets.md(feature_label(driver['feature'], lang))}: {effect} ({driver['contribution']:+.2f})")
-            if drivers_column(state.role()) != "drivers":
-                st.caption(t("panel.drivers_cases_hidden", lang))
-    if composite is not None and commune_id in composite.index and composite_config is not None:
-        sens = analysis.composite_sensitivity(year, composite_config).per_commune.set_index("commune_id")
-        c = composite.loc[commune_id]
-        if commune_id in sens.index and pd.notna(c["rank"]):
-            st.caption(t("panel.composite_range", lang, index=f"{c['index']:.1f}", rank=int(c["rank"]),
-                         low=int(sens.loc[commune_id, "min_rank"]), high=int(sens.loc[commune_id, "max_rank"])))
-    left, right = st.columns([3, 2])
-    with left:
-        st.markdown(f"**{t('panel.indicators', lang)}**")
-        history = ds.indicators[ds.indicators["commune_id"] == commune_id].set_index("year").sort_index()
-        table = history[[c for c in keys if c in history.columns]].rename(columns=lambda c: indicator_for(c).label(lang))
-        st.dataframe(table.T, width="stretch")
-    with right:
-        st.markdown(f"**{t('panel.cases', lang)}**")
-        counts = case_counts_by_year(ds.cases, commune_id, years, state.role(), conf.small_cell_k)
-        chart_data = counts.rename(columns={"year": t("panel.year", lang), "cases": t("panel.count", lang)})
-        y_name, x_name = t("panel.count", lang), t("panel.year", lang)
-        st.altair_chart(
-            alt.Chart(chart_data.dropna()).mark_bar(color="#bd0026").encode(
-                x=alt.X(f"{x_name}:O"), y=alt.Y(f"{y_name}:Q", axis=alt.Axis(tickMinStep=1))),
-            width="stretch",
-        )
-        st.dataframe(counts[["year", "shown"]].rename(columns={"year": x_name, "shown": y_name}).set_index(x_name).T,
-                     width="stretch")
-        if counts["cases"].isna().any():
-            st.caption(t("panel.cases_suppressed", lang, k=conf.small_cell_k))
-
-
 if selected and selected in ids:
-    commune_panel(selected)
+    sensitivity = (analysis.composite_sensitivity(year, composite_config).per_commune.set_index("commune_id")
+                   if composite is not None else None)
+    panel.draw(view.commune_panel(ds, selected, scores, composite, sensitivity, state.role(), conf.small_cell_k,
+                                  lang), year, conf.small_cell_k, lang)
 else:
     st.caption(t("map.click_hint", lang))
 
 with st.expander(t("map.table", lang)):
-    names = ds.boundaries.set_index("commune_id")
-    table = pd.DataFrame({
-        t("col.commune_id", lang): ids,
-        t("col.name", lang): names.loc[ids, "name"].to_numpy(),
-        t("col.former_district", lang): names.loc[ids, "former_district"].to_numpy()
-        if "former_district" in names.columns else "",
-        ind.label(lang): values.to_numpy(),
-        t("col.class", lang): [c + 1 if c >= 0 else None for c in classification.classes],
-    })
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(view.value_table(ds, ids, values, classification.classes, ind.label(lang), lang),
+                 hide_index=True, width="stretch")

@@ -1,0 +1,119 @@
+"""What the Risk map shows: the value of the chosen layer per commune, and one commune's panel.
+
+The layer is the model's score, the composite index or any indicator; the
+panel is the score with its rank interval and drivers, the composite's range
+under other weights, the indicator history and the case counts as the role
+may see them (risk.access.privacy).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from risk.access.privacy import Role, case_counts_by_year, drivers_column
+from risk.analysis.features import feature_label
+from risk.contracts.indicators import Indicator, indicator_for
+from risk.i18n import t
+
+SCORE = "__score__"
+COMPOSITE = "__composite__"
+DIRECTION_KEYS = {True: "map.direction.higher_risk", False: "map.direction.lower_risk", None: "map.direction.unknown"}
+
+
+def layer_indicator(key: str) -> Indicator:
+    """The Indicator that describes a map layer, the two computed layers included."""
+    if key == SCORE:
+        return Indicator(SCORE, t("map.score", "vi"), t("map.score", "en"), "%", True, "", "", in_registry=True)
+    if key == COMPOSITE:
+        return Indicator(COMPOSITE, t("map.composite", "vi"), t("map.composite", "en"), "", True, "", "",
+                         is_rate=False, in_registry=True)
+    return indicator_for(key)
+
+
+def layer_values(ds, key: str, year: int, ids: list[str], scores: pd.DataFrame | None,
+                 composite: pd.DataFrame | None) -> pd.Series:
+    """The layer's value per commune in map order (scores in percent; NaN where missing)."""
+    if key == SCORE:
+        return (scores["score"] * 100).reindex(ids)
+    if key == COMPOSITE:
+        return composite["index"].reindex(ids)
+    year_rows = ds.indicators[ds.indicators["year"] == year]
+    return year_rows.set_index(year_rows["commune_id"].astype(str))[key].reindex(ids)
+
+
+def value_table(ds, ids: list[str], values: pd.Series, classes, label: str, lang: str) -> pd.DataFrame:
+    """The map as a table: commune, value and class (1 = lowest)."""
+    names = ds.boundaries.set_index(ds.boundaries["commune_id"].astype(str))
+    return pd.DataFrame({
+        t("col.commune_id", lang): ids,
+        t("col.name", lang): names.loc[ids, "name"].to_numpy(),
+        t("col.former_district", lang): names.loc[ids, "former_district"].to_numpy()
+        if "former_district" in names.columns else "",
+        label: values.to_numpy(),
+        t("col.class", lang): [c + 1 if c >= 0 else None for c in classes],
+    })
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One reason behind a score: the feature's label and its signed contribution (log-odds)."""
+
+    label: str
+    contribution: float
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    score: float
+    rank: int
+    n: int
+    rank_low: int
+    rank_high: int
+    drivers: tuple[Driver, ...]
+    drivers_hidden: bool  # case-based drivers left out for this role
+
+
+@dataclass(frozen=True)
+class CompositeSummary:
+    index: float
+    rank: int
+    min_rank: int
+    max_rank: int
+
+
+@dataclass(frozen=True)
+class CommunePanel:
+    commune_id: str
+    name: str
+    former_district: str
+    score: ScoreSummary | None
+    composite: CompositeSummary | None
+    indicators: pd.DataFrame  # indicators (labelled rows) by year (columns)
+    counts: pd.DataFrame  # year, cases (None where hidden), shown
+    suppressed: bool
+
+
+def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: pd.DataFrame | None,
+                  sensitivity: pd.DataFrame | None, role: Role, small_cell_k: int, lang: str) -> CommunePanel:
+    """The panel for one commune. `scores` and `composite` are indexed by commune_id;
+    `sensitivity` is the composite's per-commune rank range (min_rank, max_rank), indexed likewise."""
+    row = ds.boundaries.set_index(ds.boundaries["commune_id"].astype(str)).loc[commune_id]
+    summary = None
+    if scores is not None and commune_id in scores.index:
+        s = scores.loc[commune_id]
+        column = drivers_column(role)
+        drivers = tuple(Driver(feature_label(d["feature"], lang), float(d["contribution"])) for d in s[column])
+        summary = ScoreSummary(float(s["score"]), int(s["rank"]), len(scores), int(s["rank_low"]),
+                               int(s["rank_high"]), drivers, column != "drivers")
+    comp = None
+    if composite is not None and sensitivity is not None and commune_id in composite.index \
+            and commune_id in sensitivity.index and pd.notna(composite.loc[commune_id, "rank"]):
+        c, r = composite.loc[commune_id], sensitivity.loc[commune_id]
+        comp = CompositeSummary(float(c["index"]), int(c["rank"]), int(r["min_rank"]), int(r["max_rank"]))
+    history = ds.indicators[ds.indicators["commune_id"].astype(str) == commune_id].set_index("year").sort_index()
+    table = history[[k for k in ds.indicator_keys if k in history.columns]]
+    table = table.rename(columns=lambda k: indicator_for(k).label(lang)).T
+    counts = case_counts_by_year(ds.cases, commune_id, ds.years, role, small_cell_k)
+    return CommunePanel(commune_id, str(row["name"]), str(row.get("former_district") or ""), summary, comp, table,
+                        counts, bool(counts["cases"].isna().any()))

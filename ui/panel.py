@@ -1,0 +1,52 @@
+"""The commune panel under the Risk map: drawn from risk.views.risk_map.CommunePanel."""
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from risk.i18n import format_number, format_percent, t
+from risk.views.risk_map import CommunePanel
+from ui import widgets
+
+
+def draw(panel: CommunePanel, year: int, small_cell_k: int, lang: str) -> None:
+    """Score, rank interval, drivers, indicators and the case trend of one commune."""
+    st.subheader(f"{t('map.selected', lang)}: {widgets.md(panel.name)}")
+    if panel.former_district:
+        st.caption(f"{t('col.former_district', lang)}: {widgets.md(panel.former_district)}")
+    s = panel.score
+    if s is not None:
+        m1, m2, m3 = st.columns([1, 1, 2])
+        m1.metric(t("panel.score", lang, next_year=year + 1), format_percent(s.score, lang, 0))
+        m2.metric(t("panel.rank", lang), t("panel.rank_value", lang, rank=s.rank, n=s.n))
+        m2.caption(t("panel.rank_interval", lang, low=s.rank_low, high=s.rank_high))
+        with m3:
+            st.markdown(f"**{t('panel.drivers', lang)}**")
+            for d in s.drivers:
+                up = d.contribution > 0
+                effect = t("panel.driver_up" if up else "panel.driver_down", lang)
+                st.write(f"{'▲' if up else '▼'} {widgets.md(d.label)}: {effect} "
+                         f"({format_number(d.contribution, 2, lang, sign=True)})")
+            if s.drivers_hidden:
+                st.caption(t("panel.drivers_cases_hidden", lang))
+    c = panel.composite
+    if c is not None:
+        st.caption(t("panel.composite_range", lang, index=format_number(c.index, 1, lang), rank=c.rank,
+                     low=c.min_rank, high=c.max_rank))
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**{t('panel.indicators', lang)}**")
+        st.dataframe(panel.indicators, width="stretch")
+    with right:
+        st.markdown(f"**{t('panel.cases', lang)}**")
+        y_name, x_name = t("panel.count", lang), t("panel.year", lang)
+        chart_data = panel.counts.rename(columns={"year": x_name, "cases": y_name})
+        st.altair_chart(
+            alt.Chart(chart_data.dropna()).mark_bar(color="#bd0026").encode(
+                x=alt.X(f"{x_name}:O"), y=alt.Y(f"{y_name}:Q", axis=alt.Axis(tickMinStep=1))),
+            width="stretch",
+        )
+        st.dataframe(panel.counts[["year", "shown"]].rename(columns={"year": x_name, "shown": y_name})
+                     .set_index(x_name).T, width="stretch")
+        if panel.suppressed:
+            st.caption(t("panel.cases_suppressed", lang, k=small_cell_k))
