@@ -118,10 +118,10 @@ if analysis.ETHNIC in ds.indicator_keys:
     cmp = analysis.with_and_without_ethnic_share(config)
     m1, m2, m3 = st.columns(3)
     fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
-    m1.metric(t("mp.auc_with", lang), fmt(cmp["auc_with"]))
-    m2.metric(t("mp.auc_without", lang), fmt(cmp["auc_without"]))
-    m3.metric(t("mp.auc_change", lang), fmt(cmp["auc_change"]))
-    st.write(t("mp.top_overlap", lang, n=cmp["top_n"], year=cmp["year"], overlap=cmp["top_overlap"]))
+    m1.metric(t("mp.auc_with", lang), fmt(cmp.auc_with))
+    m2.metric(t("mp.auc_without", lang), fmt(cmp.auc_without))
+    m3.metric(t("mp.auc_change", lang), fmt(cmp.auc_change))
+    st.write(t("mp.top_overlap", lang, n=cmp.top_n, year=cmp.year, overlap=cmp.top_overlap))
 
 # --- feedback loop, notes, limitations --------------------------------------------------
 st.header(t("mp.feedback", lang))

@@ -31,8 +31,8 @@ def table(year: int = 2025, **columns: list[float]) -> pd.DataFrame:
     return pd.DataFrame({"commune_id": [f"c{i}" for i in range(n)], "year": year, **columns})
 
 
-def by_id(result: pd.DataFrame) -> pd.DataFrame:
-    return result.set_index("commune_id").sort_index()
+def by_id(result) -> pd.DataFrame:
+    return result.table.set_index("commune_id").sort_index()
 
 
 # --- directions and normalisation -------------------------------------------------------------------
@@ -52,12 +52,11 @@ def test_normalise_is_within_the_rows_given_and_flips_false_directions() -> None
     result = normalise(data, ["a", "b"], {"a": True, "b": False})
     assert result["a"].tolist() == [0.0, 0.5, 1.0]
     assert result["b"].tolist() == [1.0, 0.5, 0.0]
-    assert result.attrs["constant"] == []
 
 
 def test_indicators_without_direction_are_left_out_unless_given_one() -> None:
     data = table(poverty_rate=[10.0, 20.0, 30.0], population=[9000.0, 1000.0, 500.0], extra=[1.0, 2.0, 3.0])
-    default = composite_index(data, 2025)
+    default = composite_index(data, 2025).table
     assert [c for c in default.columns if c not in ("commune_id", "index", "rank", "n_indicators")] == ["poverty_rate"]
     assert (default["n_indicators"] == 1).all()
     given = by_id(composite_index(data, 2025, CompositeConfig(directions={"population": True, "extra": False})))
@@ -69,8 +68,8 @@ def test_direction_none_override_drops_a_registry_indicator() -> None:
     """A planner can leave ethnic-minority share out (the stigma hazard in DESIGN.md)."""
     data = table(poverty_rate=[10.0, 20.0, 30.0], ethnic_minority_share=[90.0, 50.0, 5.0])
     result = composite_index(data, 2025, CompositeConfig(directions={"ethnic_minority_share": None}))
-    assert "ethnic_minority_share" not in result.columns
-    assert result.attrs["weights"] == {"poverty_rate": 1.0}
+    assert "ethnic_minority_share" not in result.table.columns
+    assert result.weights == {"poverty_rate": 1.0}
 
 
 def test_equal_weights_by_default() -> None:
@@ -80,9 +79,9 @@ def test_equal_weights_by_default() -> None:
     assert config.method == "arithmetic"
     data = table(poverty_rate=[1.0, 2.0], mobile_coverage=[50.0, 40.0], dropout_rate=[3.0, 1.0], population=[1.0, 2.0])
     result = composite_index(data, 2025)
-    assert result.attrs["weights"] == pytest.approx({k: 1 / 3 for k in ("poverty_rate", "mobile_coverage", "dropout_rate")})
+    assert result.weights == pytest.approx({k: 1 / 3 for k in ("poverty_rate", "mobile_coverage", "dropout_rate")})
     explicit = composite_index(data, 2025, default_config(["poverty_rate", "mobile_coverage", "dropout_rate", "population"]))
-    pd.testing.assert_frame_equal(result, explicit)
+    pd.testing.assert_frame_equal(result.table, explicit.table)
 
 
 # --- aggregation ----------------------------------------------------------------------------------------
@@ -116,7 +115,7 @@ def test_geometric_floor_keeps_a_zero_from_wiping_out_the_rest() -> None:
 
 def test_ties_share_the_best_rank_and_output_is_riskiest_first() -> None:
     data = table(a=[0.0, 5.0, 5.0, 10.0])
-    result = composite_index(data, 2025, CompositeConfig(directions={"a": True}))
+    result = composite_index(data, 2025, CompositeConfig(directions={"a": True})).table
     assert result["commune_id"].tolist() == ["c3", "c1", "c2", "c0"]
     assert result["rank"].tolist() == [1, 2, 2, 4]
     assert str(result["rank"].dtype) == "Int64" and result["n_indicators"].dtype == np.int64
@@ -124,9 +123,10 @@ def test_ties_share_the_best_rank_and_output_is_riskiest_first() -> None:
 
 def test_only_the_chosen_year_is_used_for_normalisation() -> None:
     data = pd.concat([table(2024, poverty_rate=[50.0, 60.0, 70.0]), table(2025, poverty_rate=[10.0, 20.0, 30.0])])
-    result = by_id(composite_index(data, 2025))
+    full = composite_index(data, 2025)
+    result = by_id(full)
     assert result["poverty_rate"].tolist() == [0.0, 0.5, 1.0]
-    assert result.attrs["year"] == 2025 and len(result) == 3
+    assert full.year == 2025 and len(result) == 3
 
 
 # --- missing values and constant indicators ----------------------------------------------------------
@@ -141,7 +141,7 @@ def test_missing_values_renormalise_weights_per_commune() -> None:
     assert result["index"].tolist()[:3] == pytest.approx([0.0, 100.0, 62.5])
     assert result["n_indicators"].tolist() == [2, 1, 2, 0]
     assert math.isnan(result.loc["c3", "index"]) and result.loc["c3", "rank"] is pd.NA
-    assert composite_index(data, 2025, config)["commune_id"].iloc[-1] == "c3"  # no index: listed last
+    assert composite_index(data, 2025, config).table["commune_id"].iloc[-1] == "c3"  # no index: listed last
     geometric = by_id(composite_index(data, 2025, CompositeConfig(config.weights, "geometric", config.directions)))
     assert geometric.loc["c1", "index"] == pytest.approx(100.0)
 
@@ -149,10 +149,11 @@ def test_missing_values_renormalise_weights_per_commune() -> None:
 def test_constant_indicator_is_half_everywhere_and_reported() -> None:
     data = table(a=[0.0, 5.0, 10.0], same=[7.0, 7.0, 7.0])
     config = CompositeConfig(directions={"a": True, "same": False})
-    result = by_id(composite_index(data, 2025, config))
+    full = composite_index(data, 2025, config)
+    result = by_id(full)
     assert result["same"].tolist() == [0.5, 0.5, 0.5]
     assert result["index"].tolist() == pytest.approx([25.0, 50.0, 75.0])
-    assert result.attrs["constant"] == ["same"]
+    assert full.constant == ("same",)
     assert constant_indicators(data, ["a", "same"]) == ["same"]
 
 
@@ -272,7 +273,7 @@ def test_config_is_frozen_hashable_and_copies_its_weights() -> None:
 def test_demo_composite_follows_poverty() -> None:
     """No wall-time assertion here: timings live in bench/ (shared, noisy machines)."""
     data = load_dataset(DEMO)
-    result = composite_index(data.indicators, 2025, default_config(data.indicator_keys))
+    result = composite_index(data.indicators, 2025, default_config(data.indicator_keys)).table
     sensitivity = weight_sensitivity(data.indicators, 2025)
     assert len(result) == 130 and result["index"].between(0, 100).all()
     assert (result["n_indicators"] == 8).all() and "population" not in result.columns

@@ -195,9 +195,9 @@ def test_gbm_backtest_and_score(tmp_path: Path) -> None:
     config = ModelConfig(kind="gbm", n_bootstrap=3)
     result = backtest(ds, config)
     assert result.mean["model"]["auc"] > 0.6 and abs(result.shuffled_auc - 0.5) < 0.1
-    table = score(ds, 2024, config)
+    table = score(ds, 2024, config).table
     assert sorted(table["rank"]) == list(range(1, ROWS * COLS + 1))
-    assert all(len(d) == 3 and all(math.isfinite(x["contribution"]) for x in d) for d in table["drivers"])
+    assert all(len(d) == 3 and all(math.isfinite(x.contribution) for x in d) for d in table["drivers"])
 
 
 def test_patrol_weight_changes_the_target(province, province_backtest) -> None:
@@ -212,7 +212,8 @@ def test_patrol_weight_changes_the_target(province, province_backtest) -> None:
 
 def test_score_ranks_intervals_and_drivers(province) -> None:
     config = ModelConfig(n_bootstrap=20, seed=3)
-    table = score(province, 2024, config)
+    result = score(province, 2024, config)
+    table = result.table
     n = ROWS * COLS
     assert list(table.columns) == ["commune_id", "name", "score", "rank", "rank_low", "rank_high", "drivers",
                                    "drivers_without_cases"]
@@ -221,30 +222,30 @@ def test_score_ranks_intervals_and_drivers(province) -> None:
     assert (table["rank_low"] <= table["rank"]).all() and (table["rank"] <= table["rank_high"]).all()
     assert (table["rank_low"] >= 1).all() and (table["rank_high"] <= n).all()
     assert (table["rank_high"] > table["rank_low"]).any()  # the bootstrap did something
-    features = set(table.attrs["features"])
+    features = set(result.features)
     for drivers in table["drivers"]:
-        assert len(drivers) == 3 and {d["feature"] for d in drivers} <= features
-        assert all(math.isfinite(d["contribution"]) for d in drivers)
-        sizes = [abs(d["contribution"]) for d in drivers]
+        assert len(drivers) == 3 and {d.feature for d in drivers} <= features
+        assert all(math.isfinite(d.contribution) for d in drivers)
+        sizes = [abs(d.contribution) for d in drivers]
         assert sizes == sorted(sizes, reverse=True)
     for drivers in table["drivers_without_cases"]:  # shown to roles that may not see case rows
-        assert len(drivers) == 3 and not {d["feature"] for d in drivers} & CASE_FEATURES
-        sizes = [abs(d["contribution"]) for d in drivers]
+        assert len(drivers) == 3 and not {d.feature for d in drivers} & CASE_FEATURES
+        sizes = [abs(d.contribution) for d in drivers]
         assert sizes == sorted(sizes, reverse=True)
-    assert any(d["feature"] in CASE_FEATURES for row in table["drivers"] for d in row)  # the test can fail
-    again = score(province, 2024, config)
+    assert any(d.feature in CASE_FEATURES for row in table["drivers"] for d in row)  # the test can fail
+    again = score(province, 2024, config).table
     pd.testing.assert_frame_equal(table, again)
 
 
 def test_logistic_drivers_add_up_to_the_log_odds_shape(province) -> None:
     """Contributions are coefficient × standardised value: the top commune's biggest driver pushes up."""
-    table = score(province, 2024, FAST)
-    assert table["drivers"].iloc[0][0]["contribution"] > 0
-    assert table["drivers"].iloc[-1][0]["contribution"] < 0
+    table = score(province, 2024, FAST).table
+    assert table["drivers"].iloc[0][0].contribution > 0
+    assert table["drivers"].iloc[-1][0].contribution < 0
 
 
 def test_score_an_earlier_year_uses_only_its_history(province) -> None:
-    early = score(province, 2018, FAST)
+    early = score(province, 2018, FAST).table
     assert len(early) == ROWS * COLS and early["score"].between(0, 1).all()
 
 
@@ -252,13 +253,13 @@ def test_drop_feature_leaves_it_out(province, province_backtest) -> None:
     config = ModelConfig(drop_features=("outmigration_rate",), n_bootstrap=0)
     result = backtest(province, config)
     assert "outmigration_rate" not in result.features
-    table = score(province, 2024, config)
-    assert all(d["feature"] != "outmigration_rate" for ds in table["drivers"] for d in ds)
+    table = score(province, 2024, config).table
+    assert all(d.feature != "outmigration_rate" for ds in table["drivers"] for d in ds)
     assert result.mean["model"]["auc"] < province_backtest.mean["model"]["auc"]
 
 
 def test_demo_score(demo) -> None:
-    table = score(demo, 2025, ModelConfig(n_bootstrap=5))
+    table = score(demo, 2025, ModelConfig(n_bootstrap=5)).table
     assert len(table) == 130 and list(table["rank"]) == list(range(1, 131))
 
 
@@ -285,7 +286,7 @@ def test_capture_curve(province_backtest) -> None:
 
 @pytest.mark.parametrize("kind", ["logistic", "gbm"])
 def test_importance(province, kind: str) -> None:
-    table = importance(province, ModelConfig(kind=kind))
+    table = importance(province, ModelConfig(kind=kind)).table
     assert list(table.columns) == ["feature", "importance", "importance_sd"]
     assert table["importance"].abs().is_monotonic_decreasing
     assert table["feature"].iloc[0] in {"outmigration_rate", "dist_border_km", "dist_gate_km", "population",
@@ -297,9 +298,9 @@ def test_importance(province, kind: str) -> None:
 
 def test_compare_without_ethnic_share(province) -> None:
     out = compare_without(province, "ethnic_minority_share", FAST)
-    assert out["feature"] == "ethnic_minority_share" and out["year"] == 2024 and out["top_n"] == 20
-    assert 0 <= out["top_overlap"] <= 20 and out["top_overlap_share"] == out["top_overlap"] / 20
-    assert out["auc_change"] == pytest.approx(out["auc_without"] - out["auc_with"])
+    assert out.feature == "ethnic_minority_share" and out.year == 2024 and out.top_n == 20
+    assert 0 <= out.top_overlap <= 20 and out.top_overlap_share == out.top_overlap / 20
+    assert out.auc_change == pytest.approx(out.auc_without - out.auc_with)
     json.dumps(out, allow_nan=False)
 
 
@@ -328,7 +329,7 @@ def test_all_missing_indicator_is_dropped(tmp_path: Path) -> None:
     result = backtest(ds, FAST)
     assert "flood_exposure" not in result.features
     assert any(n.code == "model.note.dropped_missing" for n in result.notes)
-    assert len(score(ds, 2022, FAST)) == ROWS * COLS
+    assert len(score(ds, 2022, FAST).table) == ROWS * COLS
 
 
 def test_a_year_without_cases_gives_a_fold_without_auc(tmp_path: Path) -> None:
@@ -348,7 +349,7 @@ def test_a_year_without_cases_gives_a_fold_without_auc(tmp_path: Path) -> None:
 
 def test_a_single_year_cannot_be_backtested(tmp_path: Path) -> None:
     ds = _load(tmp_path, province_frames(years=range(2024, 2025)))
-    for run in (lambda: backtest(ds, FAST), lambda: score(ds, 2024, FAST)):
+    for run in (lambda: backtest(ds, FAST), lambda: score(ds, 2024, FAST).table):
         with pytest.raises(ModelError) as info:
             run()
         assert info.value.code == "model.single_year"
@@ -362,7 +363,7 @@ def test_two_years_can_be_scored_but_not_backtested(tmp_path: Path) -> None:
         backtest(ds, FAST)
     assert info.value.code == "model.no_folds"
     _both_languages(info.value)
-    assert len(score(ds, 2024, FAST)) == ROWS * COLS
+    assert len(score(ds, 2024, FAST).table) == ROWS * COLS
 
 
 def test_no_cases_at_all(tmp_path: Path) -> None:

@@ -1,6 +1,8 @@
 """The priority list: columns, order, filters, and role-shaped case totals."""
 from __future__ import annotations
 
+from risk.analysis.model import Driver
+
 import pandas as pd
 import pytest
 
@@ -14,7 +16,7 @@ def parts():
                                "former_district": ["H1", "H1", "H2", "H2"]})
     ranking = pd.DataFrame({"commune_id": ["3", "1", "4", "2"], "score": [0.9, 0.5, 0.3, 0.1], "rank": [1, 2, 3, 4],
                             "rank_low": [1, 1, 2, 3], "rank_high": [2, 3, 4, 4],
-                            "drivers": [[{"feature": "poverty_rate", "contribution": 0.4}], [], None, []]})
+                            "drivers": [(Driver("poverty_rate", 0.4),), (), None, ()]})
     indicators = pd.DataFrame({"commune_id": ["1", "2", "3", "4"], "poverty_rate": [30.0, 5.0, 12.0, 50.0],
                                "population": [5000, 20000, 8000, 3000]})
     dist = pd.Series([5.0, 40.0, 15.0, 0.0], index=["1", "2", "3", "4"])
@@ -42,7 +44,7 @@ def test_filters_keep_original_ranks(parts):
 
 
 def test_drivers_text_marks_direction():
-    text = drivers_text([{"feature": "a", "contribution": 0.2}, {"feature": "b", "contribution": -0.1}], str.upper)
+    text = drivers_text((Driver("a", 0.2), Driver("b", -0.1)), str.upper)
     assert text == "▲ A, ▼ B"
 
 

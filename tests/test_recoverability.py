@@ -75,7 +75,7 @@ def twin_datasets(tmp_path_factory):
     # X: a commune without cases in the last three years whose indicators push its score least,
     # so that its recorded cases would be among its main drivers if they were shown.
     busy = {r["commune_id"] for r in rows if r["date"][:4] >= str(latest - 2)}
-    quiet = risk.analysis.model.score(ds, latest, risk.analysis.model.ModelConfig(n_bootstrap=0)).set_index("commune_id")
+    quiet = risk.analysis.model.score(ds, latest, risk.analysis.model.ModelConfig(n_bootstrap=0)).table.set_index("commune_id")
     quiet = quiet[~quiet.index.astype(str).isin(busy)]
     target = str(quiet["drivers_without_cases"].map(lambda d: abs(d[0]["contribution"])).idxmin())
     template = next(r for r in rows if r.get("commune_id"))
@@ -93,7 +93,7 @@ def twin_datasets(tmp_path_factory):
         shutil.copytree(DEFAULT_DATA_DIR, folder)
         _write_cases(folder, fields, rows + earlier + extra)
         folders.append(folder)
-    shown = risk.analysis.model.score(load_dataset(folders[1]), latest, risk.analysis.model.ModelConfig(n_bootstrap=0))
+    shown = risk.analysis.model.score(load_dataset(folders[1]), latest, risk.analysis.model.ModelConfig(n_bootstrap=0)).table
     drivers = shown.set_index("commune_id").loc[target, "drivers"]
     assert CASE_FEATURES & {d["feature"] for d in drivers}, "the twin must make a case feature a main driver"
     return folders[0], folders[1], target, latest

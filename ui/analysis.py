@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from risk.analysis.model import BacktestResult, ModelConfig, backtest, compare_without, importance, score
+from risk.analysis.model import BacktestResult, Comparison, ModelConfig, backtest, compare_without, importance, score
 from ui import session as slots
 from ui import state
 
@@ -31,16 +31,16 @@ def _backtest(key: state.DatasetKey, config: ModelConfig) -> BacktestResult:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _score(key: state.DatasetKey, year: int, config: ModelConfig) -> pd.DataFrame:
-    return score(state.load_by_key(key), year, config)
+    return score(state.load_by_key(key), year, config).table
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _importance(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
-    return importance(state.load_by_key(key), config)
+    return importance(state.load_by_key(key), config).table
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _compare(key: state.DatasetKey, config: ModelConfig) -> dict:
+def _compare(key: state.DatasetKey, config: ModelConfig) -> Comparison:
     return compare_without(state.load_by_key(key), ETHNIC, config)
 
 
@@ -56,7 +56,7 @@ def feature_importance(config: ModelConfig) -> pd.DataFrame:
     return _importance(state.dataset_key(), config)
 
 
-def with_and_without_ethnic_share(config: ModelConfig) -> dict:
+def with_and_without_ethnic_share(config: ModelConfig) -> Comparison:
     return _compare(state.dataset_key(), config)
 
 
@@ -86,7 +86,7 @@ def calibration(result: BacktestResult) -> pd.DataFrame:
 def _composite(key: state.DatasetKey, year: int, config) -> pd.DataFrame:
     from risk.analysis.composite import composite_index
 
-    return composite_index(state.load_by_key(key).indicators, year, config)
+    return composite_index(state.load_by_key(key).indicators, year, config).table
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

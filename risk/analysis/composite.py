@@ -182,8 +182,7 @@ def normalise(table: pd.DataFrame, keys: Sequence[str], directions: Mapping[str,
 
     Normalisation is across the rows given (pass one year). Indicators where higher
     means less risk (direction False) are flipped. A constant indicator becomes
-    CONSTANT_VALUE everywhere and is listed in `result.attrs["constant"]` (see also
-    `constant_indicators`). Missing values stay missing. A key without a direction
+    CONSTANT_VALUE everywhere (`constant_indicators` lists them). Missing values stay missing. A key without a direction
     raises CompositeError("composite.no_direction").
     """
     columns: dict[str, pd.Series] = {}
@@ -202,9 +201,7 @@ def normalise(table: pd.DataFrame, keys: Sequence[str], directions: Mapping[str,
             if not direction:
                 scaled = 1.0 - scaled
         columns[key] = scaled
-    result = pd.DataFrame(columns, index=table.index, columns=list(keys), dtype="float64")
-    result.attrs["constant"] = constant_indicators(table, keys)
-    return result
+    return pd.DataFrame(columns, index=table.index, columns=list(keys), dtype="float64")
 
 
 # --- the index --------------------------------------------------------------------------------------
@@ -219,6 +216,7 @@ class _Prepared:
     normalised: pd.DataFrame
     weights: np.ndarray  # positive, in `keys` order, not renormalised
     method: str
+    constant: tuple[str, ...]  # indicators constant across the year's communes
 
 
 def _indicator_columns(indicators: pd.DataFrame) -> list[str]:
@@ -262,6 +260,7 @@ def _prepare(indicators: pd.DataFrame, year: int, config: CompositeConfig) -> _P
         normalised=normalise(rows, keys, directions),
         weights=np.array([weights[k] for k in keys], dtype="float64"),
         method=config.method,
+        constant=tuple(constant_indicators(rows, keys)),
     )
 
 
@@ -293,7 +292,19 @@ def _order(index: np.ndarray, commune_ids: np.ndarray) -> np.ndarray:
     return np.lexsort((commune_ids, key))
 
 
-def composite_index(indicators: pd.DataFrame, year: int, config: CompositeConfig | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class CompositeResult:
+    """The composite index for one year: `table` (see composite_index), the indicators that
+    were constant, the renormalised weights, the aggregation method and the year."""
+
+    table: pd.DataFrame
+    constant: tuple[str, ...]
+    weights: Mapping[str, float]
+    method: str
+    year: int
+
+
+def composite_index(indicators: pd.DataFrame, year: int, config: CompositeConfig | None = None) -> CompositeResult:
     """The composite index of every commune with a row in `year`, riskiest first.
 
     Columns: `commune_id`; `index` (0..100, 100 = most risk; NaN when the commune has
@@ -301,9 +312,7 @@ def composite_index(indicators: pd.DataFrame, year: int, config: CompositeConfig
     missing when there is no index); `n_indicators` (how many indicators the index
     was computed over); then one column per indicator used with its normalised value
     (0..1, 1 = most risk). Normalisation is within `year` across communes.
-    `attrs` carries `constant` (indicators that were constant), `weights` (the
-    renormalised weights), `method` and `year`. `config` defaults to equal weights
-    over the indicators with a risk direction.
+    `config` defaults to equal weights over the indicators with a risk direction.
     """
     config = config or CompositeConfig()
     prepared = _prepare(indicators, year, config)
@@ -316,13 +325,8 @@ def composite_index(indicators: pd.DataFrame, year: int, config: CompositeConfig
     })
     result = pd.concat([result, prepared.normalised], axis=1)
     result = result.iloc[_order(index, prepared.commune_ids)].reset_index(drop=True)
-    result.attrs.update(
-        constant=list(prepared.normalised.attrs["constant"]),
-        weights=dict(zip(prepared.keys, (prepared.weights / prepared.weights.sum()).tolist())),
-        method=prepared.method,
-        year=year,
-    )
-    return result
+    weights = dict(zip(prepared.keys, (prepared.weights / prepared.weights.sum()).tolist()))
+    return CompositeResult(result, prepared.constant, weights, prepared.method, int(year))
 
 
 # --- sensitivity to the weights ---------------------------------------------------------------------

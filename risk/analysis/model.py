@@ -34,7 +34,7 @@ from risk.i18n import DEFAULT_LANGUAGE, t
 from risk.ingest.folder import Dataset
 
 __all__ = [
-    "BacktestResult", "Fold", "KINDS", "METHODS", "METHOD_KEYS", "METRICS", "METRIC_KEYS", "MODEL_KIND_KEYS", "ModelConfig", "ModelError", "Note",
+    "BacktestResult", "Comparison", "Driver", "Fold", "ImportanceResult", "ScoreResult", "KINDS", "METHODS", "METHOD_KEYS", "METRICS", "METRIC_KEYS", "MODEL_KIND_KEYS", "ModelConfig", "ModelError", "Note",
     "backtest", "calibration_table", "capture_curve", "compare_without", "importance", "score",
 ]
 
@@ -87,6 +87,58 @@ class Note:
 
     def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
         return {"code": self.code, "params": dict(self.params), "message": self.message(lang)}
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One reason behind a commune's score: a feature and its signed contribution to the log-odds."""
+
+    feature: str
+    contribution: float
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Risk scores for one feature year.
+
+    `table`: commune_id, name, score, rank, rank_low, rank_high, and the drivers
+    columns `drivers` and `drivers_without_cases` (each cell a tuple of Driver).
+    `features`: what the model was fitted on; `notes`: what the user should know.
+    """
+
+    year: int
+    table: pd.DataFrame
+    features: tuple[str, ...]
+    notes: tuple[Note, ...]
+
+
+@dataclass(frozen=True)
+class ImportanceResult:
+    """What the fitted model leans on: `table` has feature, importance, importance_sd."""
+
+    table: pd.DataFrame
+    notes: tuple[Note, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The model with and without one feature: backtest mean AUC of each, the change
+    (without − with), and how many of the top `top_n` communes of `year`'s score both keep."""
+
+    feature: str
+    year: int
+    auc_with: float | None
+    auc_without: float | None
+    auc_change: float | None
+    top_n: int
+    top_overlap: int
+
+    @property
+    def top_overlap_share(self) -> float:
+        return self.top_overlap / self.top_n if self.top_n else math.nan
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "top_overlap_share": self.top_overlap_share}
 
 
 def _years_text(years: list[int]) -> str:
@@ -494,14 +546,14 @@ def _contributions(pipe: Pipeline, kind: str, train: pd.DataFrame, rows: pd.Data
 
 
 def _drivers(contrib: np.ndarray, features: list[str], top: int = 3,
-             leave_out: frozenset[str] = frozenset()) -> list[list[dict]]:
+             leave_out: frozenset[str] = frozenset()) -> list[tuple[Driver, ...]]:
     """Per row, the `top` features with the largest absolute contribution (ties by feature order),
     choosing only among features not in `leave_out`."""
     out = []
     pool = [j for j, f in enumerate(features) if f not in leave_out]
     for row in contrib:
         order = sorted(pool, key=lambda j: (-abs(row[j]), j))[:top]
-        out.append([{"feature": features[j], "contribution": float(row[j])} for j in order])
+        out.append(tuple(Driver(features[j], float(row[j])) for j in order))
     return out
 
 
@@ -528,7 +580,7 @@ def _bootstrap_ranks(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFram
 
 
 def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
-           notes: _Notes, intervals: bool = True) -> pd.DataFrame:
+           notes: _Notes, intervals: bool = True) -> ScoreResult:
     train = _training_rows(prep, ds, year)
     features = _usable(train, prep.candidates, notes, year)
     pipe = _fit(config.kind, train, features, config.seed)
@@ -551,21 +603,18 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
         "drivers_without_cases": _drivers(contrib, features, leave_out=CASE_FEATURES),
     })
     out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
-    out.attrs["features"] = list(features)
-    out.attrs["notes"] = list(notes.items)
-    return out
+    return ScoreResult(int(year), out, tuple(features), tuple(notes.items))
 
 
 @_single_threaded
-def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig()) -> pd.DataFrame:
+def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig()) -> ScoreResult:
     """Risk scores for feature year `year`, fitted on all labelled history (rows whose target year ≤ year).
 
     Columns: commune_id, name, score (probability of at least one recorded case
     in year + 1), rank (1 = highest risk, ties by commune_id), rank_low and
     rank_high (90 % interval of the rank over `config.n_bootstrap` cluster-
-    bootstrap refits, widened to contain `rank`), drivers (the top 3
-    {"feature", "contribution"} by absolute contribution to the log-odds).
-    Sorted by rank; `.attrs` holds "features" and "notes" (a list of Note).
+    bootstrap refits, widened to contain `rank`), drivers (the top 3 Drivers
+    by absolute contribution to the log-odds). Sorted by rank.
     """
     notes = _Notes()
     return _score(_prepare(ds, config), ds, int(year), config, notes)
@@ -619,7 +668,7 @@ def capture_curve(result: BacktestResult, steps: int = 100) -> pd.DataFrame:
 
 
 @_single_threaded
-def importance(ds: Dataset, config: ModelConfig = ModelConfig()) -> pd.DataFrame:
+def importance(ds: Dataset, config: ModelConfig = ModelConfig()) -> ImportanceResult:
     """What the model fitted on all labelled history leans on. Columns: feature, importance, importance_sd.
 
     logistic: the coefficient on the standardised feature (signed; log-odds per
@@ -641,19 +690,13 @@ def importance(ds: Dataset, config: ModelConfig = ModelConfig()) -> pd.DataFrame
         values, spread = perm.importances_mean, perm.importances_std
     out = pd.DataFrame({"feature": features, "importance": values.astype(float), "importance_sd": spread})
     out = out.iloc[np.argsort(-np.abs(out["importance"].to_numpy()), kind="mergesort")].reset_index(drop=True)
-    out.attrs["notes"] = list(notes.items)
-    return out
+    return ImportanceResult(out, tuple(notes.items))
 
 
 @_single_threaded
 def compare_without(ds: Dataset, feature: str = "ethnic_minority_share",
-                    config: ModelConfig = ModelConfig(), top_n: int = 20) -> dict:
-    """The model with and without one feature: backtest mean AUC of each, the change, and
-    how many of the top `top_n` communes of the latest-year score both keep.
-
-    Keys: feature, year, auc_with, auc_without, auc_change (without − with),
-    top_n, top_overlap (count), top_overlap_share (count ÷ top_n).
-    """
+                    config: ModelConfig = ModelConfig(), top_n: int = 20) -> Comparison:
+    """The model with and without one feature, on the latest year (see Comparison)."""
     if feature not in feature_keys(ds):
         raise ModelError("model.unknown_feature", feature=feature, available=", ".join(feature_keys(ds)))
     kept = tuple(f for f in config.drop_features if f != feature)
@@ -663,11 +706,9 @@ def compare_without(ds: Dataset, feature: str = "ethnic_minority_share",
     auc_with = _backtest(prep_with, with_cfg, shuffles=0).mean["model"]["auc"]
     auc_without = _backtest(prep_without, without_cfg, shuffles=0).mean["model"]["auc"]
     year = ds.years[-1]
-    top_with = _score(prep_with, ds, year, with_cfg, _Notes(), intervals=False)
-    top_without = _score(prep_without, ds, year, without_cfg, _Notes(), intervals=False)
+    top_with = _score(prep_with, ds, year, with_cfg, _Notes(), intervals=False).table
+    top_without = _score(prep_without, ds, year, without_cfg, _Notes(), intervals=False).table
     n = min(top_n, len(top_with))
     overlap = len(set(top_with["commune_id"].head(n)) & set(top_without["commune_id"].head(n)))
     change = None if auc_with is None or auc_without is None else auc_without - auc_with
-    return {"feature": feature, "year": year, "auc_with": auc_with, "auc_without": auc_without,
-            "auc_change": change, "top_n": n, "top_overlap": overlap,
-            "top_overlap_share": overlap / n if n else math.nan}
+    return Comparison(feature, int(year), auc_with, auc_without, change, n, overlap)

@@ -161,7 +161,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from risk.analysis.model import score
 
     def work(ds) -> int:
-        table = score(ds, args.year, _model_config(args))
+        table = score(ds, args.year, _model_config(args)).table
         columns = ["commune_id", "name", "score", "rank", "rank_low", "rank_high", "drivers"]
         if args.json:
             print(json.dumps(_json_safe(table[columns].to_dict(orient="records")), ensure_ascii=False))
@@ -173,7 +173,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         width = max([len(n) for n in table["name"]] + [len(heads[3])]) + 2
         print(f"{heads[0]:>6}  {heads[1]:>13}  {heads[2]:>6}  {heads[3].ljust(width)}{heads[4]}")
         for row in table.itertuples():
-            drivers = "; ".join(f"{feature_label(d['feature'], lang)} {d['contribution']:+.2f}" for d in row.drivers)
+            drivers = "; ".join(f"{feature_label(d.feature, lang)} {d.contribution:+.2f}" for d in row.drivers)
             interval = f"{row.rank_low}–{row.rank_high}"
             print(f"{row.rank:>6}  {interval:>13}  {row.score:6.3f}  {row.name.ljust(width)}{drivers}")
         return 0
@@ -188,7 +188,7 @@ def allocation_candidates(ds, year: int, config, cost_column: str | None = None)
 
     from risk.analysis.model import score
 
-    table = score(ds, year, config)[["commune_id", "name", "score"]]
+    table = score(ds, year, config).table[["commune_id", "name", "score"]]
     wanted = ["commune_id", "population"] + ([cost_column] if cost_column and cost_column != "population" else [])
     rows = ds.indicators[ds.indicators["year"] == year]
     rows = rows[[c for c in wanted if c in rows.columns]]
@@ -275,6 +275,10 @@ def _json_safe(value):
 
     import numpy as np
 
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -317,7 +321,7 @@ def _priority_list(ds, year: int, config, role, k: int, lang: str):
     years = case_years(year)
     hotspot = hotspot_classes(ds, years[0], year) if len(ds.cases) else None
     distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
-    return build_priority_list(ds, year, "model", score(ds, year, config), role, k, lang, hotspot, distances)
+    return build_priority_list(ds, year, "model", score(ds, year, config).table, role, k, lang, hotspot, distances)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

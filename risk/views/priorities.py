@@ -43,11 +43,11 @@ class PriorityFilters:
         return out
 
 
-def drivers_text(drivers: list[dict] | None, label) -> str:
+def drivers_text(drivers, label) -> str:
     """'▲ poverty, ▲ distance to border, ▼ mobile coverage' from a score's drivers."""
     if not drivers:
         return ""
-    return ", ".join(f"{'▲' if d['contribution'] > 0 else '▼'} {label(d['feature'])}" for d in drivers)
+    return ", ".join(f"{'▲' if d.contribution > 0 else '▼'} {label(d.feature)}" for d in drivers)
 
 
 def priority_table(

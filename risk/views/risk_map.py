@@ -56,8 +56,9 @@ def value_table(ds, ids: list[str], values: pd.Series, classes, label: str, lang
 
 
 @dataclass(frozen=True)
-class Driver:
-    """One reason behind a score: the feature's label and its signed contribution (log-odds)."""
+class DriverLine:
+    """One reason behind a score as the panel reads it: the feature's label in the user's
+    language and its signed contribution (risk.analysis.model.Driver)."""
 
     label: str
     contribution: float
@@ -70,7 +71,7 @@ class ScoreSummary:
     n: int
     rank_low: int
     rank_high: int
-    drivers: tuple[Driver, ...]
+    drivers: tuple[DriverLine, ...]
     drivers_hidden: bool  # case-based drivers left out for this role
 
 
@@ -103,7 +104,7 @@ def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: p
     if scores is not None and commune_id in scores.index:
         s = scores.loc[commune_id]
         column = drivers_column(role)
-        drivers = tuple(Driver(feature_label(d["feature"], lang), float(d["contribution"])) for d in s[column])
+        drivers = tuple(DriverLine(feature_label(d.feature, lang), d.contribution) for d in s[column])
         summary = ScoreSummary(float(s["score"]), int(s["rank"]), len(scores), int(s["rank_low"]),
                                int(s["rank_high"]), drivers, column != "drivers")
     comp = None
