@@ -8,6 +8,7 @@ would hide its keys from this test, so it is a failure in itself.
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -97,6 +98,47 @@ def test_every_literal_key_passed_to_t_exists_in_both_languages() -> None:
                if isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)
                for lang in LANGUAGES if call.args[0].value not in locales[lang]]
     assert not missing, missing
+
+
+def _localised_error_classes() -> set[str]:
+    """Names of the classes that derive, directly or not, from risk.i18n.LocalisedError."""
+    bases = {node.name: {b.id if isinstance(b, ast.Name) else b.attr for b in node.bases
+                         if isinstance(b, (ast.Name, ast.Attribute))}
+             for tree in _parsed().values() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    found = {"LocalisedError"}
+    while grown := {name for name, parents in bases.items() if parents & found} - found:
+        found |= grown
+    return found
+
+
+def test_every_localised_error_code_exists() -> None:
+    classes = _localised_error_classes()
+    assert {"ModelError", "StoreError", "HotspotError", "AllocationError"} <= classes
+    keys = _catalogue_keys()
+    missing = []
+    for path, tree in _parsed().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in classes and node.args:
+                code = node.args[0]
+                if _is_dynamic(code):
+                    missing.append(f"{_where(path, node)} computed code")
+                elif isinstance(code, ast.Constant) and code.value not in keys:
+                    missing.append(f"{_where(path, node)} {code.value!r}")
+    assert not missing, missing
+
+
+# Strings such as "store.gpkg" are file names in a catalogue namespace, not keys.
+_FILE_SUFFIXES = {"csv", "geojson", "gpkg", "json", "pdf", "py", "sqlite", "toml", "txt", "xlsx", "zip"}
+
+
+def test_every_string_that_looks_like_a_key_exists() -> None:
+    """A literal such as "accounts.exsts" in a namespace of the catalogue is a typo of a key:
+    it catches error codes and key maps that no `t()` call names directly."""
+    keys = _catalogue_keys()
+    shaped = re.compile(r"^(?:%s)(?:\.[a-z0-9_]+)+$" % "|".join(sorted({key.split(".")[0] for key in keys})))
+    unknown = sorted(s for s in _string_literals()
+                     if shaped.match(s) and s not in keys and s.rsplit(".", 1)[1] not in _FILE_SUFFIXES)
+    assert not unknown, unknown
 
 
 def test_both_languages_have_the_same_keys_and_placeholders() -> None:
