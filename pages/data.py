@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from risk.i18n import t
-from risk.ingest.upload import parse_mapping
+from risk.ingest.upload import PART_LABEL_KEYS, parse_mapping
 from risk.outputs.mapview import add_outline, base_map, display_layer, safe_html
 from risk.store.versions import StoreError
 from risk.ingest.uploads import ImportCheck, check_uploaded
@@ -35,7 +35,7 @@ else:
 st.header(t("dp.upload", lang))
 TYPES = {"boundaries": ["gpkg", "geojson", "json", "zip"], "indicators": ["csv", "xlsx"], "cases": ["csv", "xlsx"],
          "border": ["geojson", "json", "gpkg"], "gates": ["csv", "xlsx"]}
-uploads = {part: st.file_uploader(t(f"dp.part.{part}", lang), type=types, key=f"up_{part}")
+uploads = {part: st.file_uploader(t(PART_LABEL_KEYS[part], lang), type=types, key=f"up_{part}")
            for part, types in TYPES.items()}
 label = st.text_input(t("dp.label", lang), key="up_label")
 mapping_text = st.text_area(t("dp.mapping", lang), help=t("dp.mapping_help", lang), key="up_mapping", height=80)

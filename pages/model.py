@@ -10,7 +10,7 @@ import streamlit as st
 from risk.analysis.features import ModelError, feature_label
 from risk.i18n import t
 from risk.access.privacy import dataset_case_total
-from risk.analysis.model import KINDS, METHODS, METRICS
+from risk.analysis.model import KINDS, METHOD_LONG_KEYS, METHODS, METRIC_LONG_KEYS, METRICS, MODEL_KIND_LONG_KEYS
 from ui import analysis, state, widgets
 from ui import session as slots
 
@@ -26,7 +26,7 @@ chosen = {**analysis.DEFAULT_SETTINGS, **slots.MODEL_SETTINGS.get({})}
 with st.expander(t("mp.settings", lang), expanded=True):
     c1, c2, c3 = st.columns([2, 2, 2])
     kind = c1.radio(t("mp.kind", lang), KINDS, index=KINDS.index(chosen["kind"]),
-                    format_func=lambda k: t(f"mp.kind.{k}", lang), key="mp_kind")
+                    format_func=lambda k: t(MODEL_KIND_LONG_KEYS[k], lang), key="mp_kind")
     drop_ethnic = c2.checkbox(t("mp.drop_ethnic", lang), value=chosen["drop_ethnic"], key="mp_drop_ethnic")
     patrol_weight = c3.select_slider(t("mp.patrol_weight", lang), options=[0.0, 0.25, 0.5, 0.75, 1.0],
                                      value=chosen["patrol_weight"], help=t("mp.patrol_help", lang), key="mp_patrol")
@@ -51,8 +51,8 @@ st.caption(f"{t('mp.features', lang)}: " + ", ".join(widgets.md(feature_label(f,
 # --- backtest ---------------------------------------------------------------------------
 st.header(t("mp.backtest", lang))
 st.caption(t("mp.backtest_help", lang))
-method_names = {m: t(f"mp.method.{m}", lang) for m in METHODS}
-metric_names = {m: t(f"mp.metric.{m}", lang) for m in METRICS}
+method_names = {m: t(METHOD_LONG_KEYS[m], lang) for m in METHODS}
+metric_names = {m: t(METRIC_LONG_KEYS[m], lang) for m in METRICS}
 table = pd.DataFrame(
     [{t("mp.method", lang): method_names[m], **{metric_names[k]: result.mean[m].get(k) for k in METRICS}}
      for m in METHODS]

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from risk.analysis.features import ModelError
 from risk.i18n import t
-from risk.outputs.classify import SCHEMES, classify
+from risk.outputs.classify import SCHEME_KEYS, SCHEMES, classify
 from risk.outputs.mapview import add_choropleth
 from risk.views import risk_map as view
 from risk.views.risk_map import COMPOSITE, SCORE
@@ -40,7 +40,7 @@ key = c1.selectbox(t("map.indicator", lang), options, key="map_indicator",
                    format_func=lambda k: describe(k).label(lang))
 year = c2.selectbox(t("map.year", lang), sorted(years, reverse=True), key="map_year")
 scheme = c3.selectbox(t("map.scheme", lang), SCHEMES, key="map_scheme",
-                      format_func=lambda s: t(f"map.scheme.{s}", lang))
+                      format_func=lambda s: t(SCHEME_KEYS[s], lang))
 k = c4.slider(t("map.classes", lang), 3, 7, 5, key="map_k")
 
 ids = [str(f["properties"]["commune_id"]) for f in layer.features]

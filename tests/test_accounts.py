@@ -231,14 +231,6 @@ def test_session_expiry():
     assert session_expired(t0, t0 + timedelta(minutes=31), 30)
 
 
-def test_account_messages_exist_in_both_languages():
-    from risk.i18n import CATALOG
-
-    for code in ("accounts.exists", "accounts.unknown", "accounts.bad_username", "accounts.password_too_short",
-                 "accounts.password_too_long", "accounts.init_exists"):
-        assert CATALOG[code]["vi"] and CATALOG[code]["en"]
-
-
 def test_users_cli(tmp_path):
     import json
     import subprocess

@@ -438,20 +438,3 @@ def test_no_border_or_gates_drops_the_distances_with_one_note_each(tmp_path: Pat
     assert sorted(n.params["feature"] for n in dropped) == ["dist_border_km", "dist_gate_km"]
     assert dropped[0].params["years"] == "2020–2022"
     assert "2020–2022" in dropped[0].message("en") and "2020–2022" in dropped[0].message("vi")
-
-
-def test_every_model_code_used_has_a_message_in_both_languages() -> None:
-    import re
-
-    from risk.i18n import CATALOG
-
-    root = Path(__file__).resolve().parents[1] / "risk"
-    sources = "".join((root / name).read_text(encoding="utf-8") for name in ("analysis/model.py", "analysis/features.py", "cli/main.py"))
-    used = set(re.findall(r'"(model\.[a-z0-9_.]+)"', sources)) - {"model.py"}
-    used |= {f"model.feature.{k}" for k in ("dist_border_km", "dist_gate_km", "cases_t", "cases_t1",
-                                            "neighbour_cases_t")}
-    used |= {f"model.method.{m}" for m in METHODS} | {f"model.metric.{m}" for m in METRICS}
-    used |= {"model.kind.logistic", "model.kind.gbm"}
-    assert used <= set(CATALOG), sorted(used - set(CATALOG))
-    for key in used:
-        assert CATALOG[key]["vi"].strip() and CATALOG[key]["en"].strip(), key

@@ -26,7 +26,7 @@ import streamlit as st
 
 from risk.access.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, session_expired
 from risk.i18n import t
-from risk.access.privacy import Role
+from risk.access.privacy import ROLE_KEYS, Role
 from risk.access.settings import Settings
 from risk.access.throttle import AuditGate, SlidingWindowLimiter, Verdict
 from ui import session as slots
@@ -252,7 +252,7 @@ def _submit(conf: Settings, lang: str, audit: Audit | None, username: str, passw
 def sidebar(session: Session, lang: str, audit: Audit | None = None) -> None:
     """Who is signed in, and the sign-out button."""
     with st.sidebar:
-        st.caption(t("auth.signed_in_as", lang, user=session.username, role=t(f"role.{session.role.value}", lang)))
+        st.caption(t("auth.signed_in_as", lang, user=session.username, role=t(ROLE_KEYS[session.role], lang)))
         if st.button(t("auth.sign_out", lang), key="sign_out"):
             if audit:
                 audit("sign_out", session.username, {})

@@ -73,13 +73,13 @@ def legend(title: str, classification: Classification, unit: str, lang: str, mis
 
 def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
     """Weights the planner can edit (equal by default) and the arithmetic/geometric choice."""
-    from risk.analysis.composite import METHODS, CompositeConfig, resolve_directions
+    from risk.analysis.composite import METHOD_KEYS, METHODS, CompositeConfig, resolve_directions
     from risk.contracts.indicators import indicator_for
 
     directed = [k for k, d in resolve_directions(ds.indicator_keys).items() if d is not None]
     with st.expander(t("map.composite_weights", lang), expanded=expanded):
         method = st.radio(t("map.composite_method", lang), METHODS, horizontal=True, key="composite_method",
-                          format_func=lambda m: t(f"composite.method.{m}", lang))
+                          format_func=lambda m: t(METHOD_KEYS[m], lang))
         columns = st.columns(min(4, max(1, len(directed))))
         weights = {}
         for i, key in enumerate(directed):

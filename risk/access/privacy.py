@@ -34,6 +34,11 @@ class Role(str, Enum):
     OFFICIAL = "official"
 
 
+# Catalogue keys of the roles' names (risk/i18n), owned here so no caller builds a key from a role.
+ROLE_KEYS: dict[Role, str] = {Role.ADMIN: "role.admin", Role.COMMANDER: "role.commander",
+                              Role.PLANNER: "role.planner", Role.OFFICIAL: "role.official"}
+assert set(ROLE_KEYS) == set(Role)
+
 # Until accounts exist, a session has the least-privileged role for case data.
 DEFAULT_ROLE = Role.PLANNER
 

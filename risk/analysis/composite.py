@@ -25,7 +25,7 @@ from risk.i18n import DEFAULT_LANGUAGE, t
 from risk.contracts.indicators import indicator_for
 
 __all__ = [
-    "CONSTANT_VALUE", "GEOMETRIC_FLOOR", "INDEX_SCALE", "METHODS", "RESULT_COLUMNS",
+    "CONSTANT_VALUE", "GEOMETRIC_FLOOR", "INDEX_SCALE", "METHODS", "METHOD_KEYS", "RESULT_COLUMNS",
     "CompositeConfig", "CompositeError", "Sensitivity", "composite_index", "constant_indicators",
     "default_config", "normalise", "resolve_directions", "weight_sensitivity",
 ]
@@ -44,6 +44,8 @@ CONSTANT_VALUE = 0.5
 communes apart by nothing, so it sits in the middle rather than at 0 or 1."""
 
 METHODS: tuple[str, ...] = ("arithmetic", "geometric")
+# Catalogue keys of the methods (risk/i18n), owned here so no caller builds a key from a method.
+METHOD_KEYS = {"arithmetic": "composite.method.arithmetic", "geometric": "composite.method.geometric"}
 RESULT_COLUMNS: tuple[str, ...] = ("commune_id", "index", "rank", "n_indicators")
 _ID_COLUMNS = ("commune_id", "year")
 _TIE_DECIMALS = 9  # indexes equal to 9 decimals share a rank (floating-point noise is not an order)

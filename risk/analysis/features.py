@@ -39,11 +39,16 @@ __all__ = [
 ]
 
 DERIVED_FEATURES: tuple[str, ...] = ("dist_border_km", "dist_gate_km", "cases_t", "cases_t1", "neighbour_cases_t")
-# i18n keys of the derived features' labels (indicators are labelled by the registry).
 # Features computed from case counts: for roles that may not see case rows, their values and
 # contributions are a channel to suppressed counts (risk/access/privacy.py decides who sees them).
 CASE_FEATURES: frozenset[str] = frozenset({"cases_t", "cases_t1", "neighbour_cases_t"})
-FEATURE_LABELS: dict[str, str] = {key: f"model.feature.{key}" for key in DERIVED_FEATURES}
+# i18n keys of the derived features' labels (indicators are labelled by the registry).
+FEATURE_LABELS: dict[str, str] = {
+    "dist_border_km": "model.feature.dist_border_km", "dist_gate_km": "model.feature.dist_gate_km",
+    "cases_t": "model.feature.cases_t", "cases_t1": "model.feature.cases_t1",
+    "neighbour_cases_t": "model.feature.neighbour_cases_t",
+}
+assert set(FEATURE_LABELS) == set(DERIVED_FEATURES)
 # Columns of the table that are not features.
 ID_COLUMNS: tuple[str, ...] = ("commune_id", "name", "year", "target_year")
 LABEL_COLUMNS: tuple[str, ...] = ("target", "weight", "cases_next")

@@ -34,7 +34,9 @@ from risk.i18n import DEFAULT_LANGUAGE, t
 from risk.ingest.folder import Dataset
 
 __all__ = [
-    "BacktestResult", "Comparison", "Driver", "Fold", "ImportanceResult", "ScoreResult", "KINDS", "METHODS", "METHOD_KEYS", "METRICS", "METRIC_KEYS", "MODEL_KIND_KEYS", "ModelConfig", "ModelError", "Note",
+    "BacktestResult", "Comparison", "Driver", "Fold", "ImportanceResult", "KINDS", "METHODS", "METHOD_KEYS",
+    "METHOD_LONG_KEYS", "METRICS", "METRIC_KEYS", "METRIC_LONG_KEYS", "MODEL_KIND_KEYS", "MODEL_KIND_LONG_KEYS",
+    "ModelConfig", "ModelError", "Note", "ScoreResult",
     "backtest", "calibration_table", "capture_curve", "compare_without", "importance", "score",
 ]
 
@@ -46,6 +48,14 @@ MODEL_KIND_KEYS = {"logistic": "model.kind.logistic", "gbm": "model.kind.gbm"}
 METHOD_KEYS = {"model": "model.method.model", "last_year": "model.method.last_year", "poverty": "model.method.poverty"}
 METRIC_KEYS = {"auc": "model.metric.auc", "brier": "model.metric.brier", "capture_10": "model.metric.capture_10",
                "capture_20": "model.metric.capture_20", "pai_10": "model.metric.pai_10"}
+# The Model page's longer labels for the same codes.
+MODEL_KIND_LONG_KEYS = {"logistic": "mp.kind.logistic", "gbm": "mp.kind.gbm"}
+METHOD_LONG_KEYS = {"model": "mp.method.model", "last_year": "mp.method.last_year", "poverty": "mp.method.poverty"}
+METRIC_LONG_KEYS = {"auc": "mp.metric.auc", "brier": "mp.metric.brier", "capture_10": "mp.metric.capture_10",
+                    "capture_20": "mp.metric.capture_20", "pai_10": "mp.metric.pai_10"}
+assert set(MODEL_KIND_KEYS) == set(MODEL_KIND_LONG_KEYS) == set(KINDS)
+assert set(METHOD_KEYS) == set(METHOD_LONG_KEYS) == set(METHODS)
+assert set(METRIC_KEYS) == set(METRIC_LONG_KEYS) == set(METRICS)
 # Skewed counts enter the logistic model as log(1 + x): a commune with 6 cases
 # is not six times as telling as one with 1, and population acts multiplicatively.
 LOG_FEATURES: frozenset[str] = frozenset({"population", "cases_t", "cases_t1", "neighbour_cases_t"})

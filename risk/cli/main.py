@@ -29,6 +29,7 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
     from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
     from risk.cli.source import SourceUnavailable, load_from_args
     from risk.i18n import t
+    from risk.views.hotspots import CLASS_KEYS, TREND_KEYS
 
     lang = args.lang
     try:
@@ -47,7 +48,7 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
         return 0
     heads = [t(k, lang) for k in ("col.commune_id", "hotspots.col.class", "hotspots.col.trend", "hotspots.col.gi_z",
                                   "hotspots.col.p_value")]
-    rows = [[r["commune_id"], t(f"hotspots.class.{r['class']}", lang), t(f"hotspots.trend.{r['trend']}", lang),
+    rows = [[r["commune_id"], t(CLASS_KEYS[r["class"]], lang), t(TREND_KEYS[r["trend"]], lang),
              "" if r["gi_z"] is None else f"{r['gi_z']:.2f}", "" if r["p_value"] is None else f"{r['p_value']:.4f}"]
             for r in result.records()]
     widths = [max(len(str(x)) for x in column) for column in zip(heads, *rows)]
@@ -112,10 +113,10 @@ def _fmt(value: float | None, lang: str, digits: int = 3) -> str:
 def _metric_rows(metrics: dict, lang: str, indent: str = "") -> list[str]:
     """One aligned line per method: name, then AUC, Brier, capture at 10 % and 20 %, PAI at 10 %."""
     from risk.i18n import t
-    from risk.analysis.model import METHODS, METRICS
+    from risk.analysis.model import METHOD_KEYS, METHODS, METRIC_KEYS, METRICS
 
-    names = {m: t(f"model.method.{m}", lang) for m in METHODS}
-    heads = [t(f"model.metric.{k}", lang) for k in METRICS]
+    names = {m: t(METHOD_KEYS[m], lang) for m in METHODS}
+    heads = [t(METRIC_KEYS[k], lang) for k in METRICS]
     width = max(len(n) for n in names.values()) + 2
     lines = [indent + " " * width + "  ".join(h.rjust(max(len(h), 6)) for h in heads)]
     for m in METHODS:
@@ -127,7 +128,7 @@ def _metric_rows(metrics: dict, lang: str, indent: str = "") -> list[str]:
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from risk.i18n import t
-    from risk.analysis.model import backtest
+    from risk.analysis.model import MODEL_KIND_KEYS, backtest
 
     def work(ds) -> int:
         result = backtest(ds, _model_config(args))
@@ -135,7 +136,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             print(json.dumps(_json_safe(result.to_dict(args.lang)), ensure_ascii=False))
             return 0
         lang = args.lang
-        print(t("model.cli.mean_title", lang, model=t(f"model.kind.{args.model}", lang), folds=len(result.folds)))
+        print(t("model.cli.mean_title", lang, model=t(MODEL_KIND_KEYS[args.model], lang), folds=len(result.folds)))
         print("\n".join(_metric_rows(result.mean, lang)))
         print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
         print()
@@ -158,7 +159,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from risk.analysis.features import feature_label
     from risk.i18n import t
-    from risk.analysis.model import score
+    from risk.analysis.model import MODEL_KIND_KEYS, score
 
     def work(ds) -> int:
         table = score(ds, args.year, _model_config(args)).table
@@ -168,8 +169,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
             return 0
         lang = args.lang
         print(t("model.cli.score_title", lang, year=args.year, next=args.year + 1,
-                model=t(f"model.kind.{args.model}", lang)))
-        heads = [t(f"model.cli.col.{c}", lang) for c in ("rank", "interval", "score", "commune", "drivers")]
+                model=t(MODEL_KIND_KEYS[args.model], lang)))
+        heads = [t(k, lang) for k in ("model.cli.col.rank", "model.cli.col.interval", "model.cli.col.score",
+                                      "model.cli.col.commune", "model.cli.col.drivers")]
         width = max([len(n) for n in table["name"]] + [len(heads[3])]) + 2
         print(f"{heads[0]:>6}  {heads[1]:>13}  {heads[2]:>6}  {heads[3].ljust(width)}{heads[4]}")
         for row in table.itertuples():

@@ -63,11 +63,14 @@ from risk.ingest.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header,
 from risk.ingest.checks import ProblemLog, clean_text, table_from_rows
 
 __all__ = [
-    "GeometryRepair", "ImportRejected", "ImportReport", "NameMatch", "PartReport", "PARTS",
+    "GeometryRepair", "ImportRejected", "ImportReport", "NameMatch", "PART_LABEL_KEYS", "PartReport", "PARTS",
     "check_upload", "name_key", "parse_mapping", "save_upload",
 ]
 
 PARTS = ("boundaries", "indicators", "cases", "border", "gates", "meta")
+# Catalogue keys of the uploadable parts' names (risk/i18n); "meta" is not uploaded on its own.
+PART_LABEL_KEYS = {"boundaries": "dp.part.boundaries", "indicators": "dp.part.indicators", "cases": "dp.part.cases",
+                   "border": "dp.part.border", "gates": "dp.part.gates"}
 REQUIRED_PARTS = ("boundaries", "indicators")
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")
 _LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 
 SCHEMES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
+# Catalogue keys of the schemes (risk/i18n), owned here so no caller builds a key from a scheme.
+SCHEME_KEYS = {"quantiles": "map.scheme.quantiles", "natural_breaks": "map.scheme.natural_breaks",
+               "equal_interval": "map.scheme.equal_interval"}
 
 # ColorBrewer YlOrRd (sequential, colour-blind safe), 3 to 7 classes.
 _YLORRD = {
