@@ -50,19 +50,20 @@ def _dataset(boundaries: gpd.GeoDataFrame, cases: pd.DataFrame, years: list[int]
 
 
 def test_distances_in_km_from_a_straight_border_and_a_gate() -> None:
-    square = shapely.box(499_000, 2_099_000, 501_000, 2_101_000)  # centred at (500 km, 2100 km)
-    far = shapely.box(460_000, 2_099_000, 462_000, 2_101_000)  # centred 49 km further west
+    # Measured from the polygon (its nearest point), as risk.analysis.geography.commune_distances_km does.
+    square = shapely.box(499_000, 2_099_000, 501_000, 2_101_000)  # east edge at x = 501 km
+    far = shapely.box(460_000, 2_099_000, 462_000, 2_101_000)  # east edge at x = 462 km
     communes = gpd.GeoDataFrame({"commune_id": ["near", "far"], "name": ["A", "B"]},
                                 geometry=[square, far], crs=UTM48).to_crs(4326)
-    line = shapely.LineString([(510_000, 2_000_000), (510_000, 2_200_000)])  # 10 km east of the square's centre
+    line = shapely.LineString([(510_000, 2_000_000), (510_000, 2_200_000)])  # 9 km east of the square's east edge
     border = gpd.GeoDataFrame(geometry=[line], crs=UTM48).to_crs(4326)
     gates = gpd.GeoDataFrame({"name": ["G"]}, geometry=[shapely.Point(510_000, 2_106_000)], crs=UTM48).to_crs(4326)
     table = feature_table(_dataset(communes, _cases([]), [2020, 2021], border, gates))
     row = table[(table.commune_id == "near") & (table.year == 2020)].iloc[0]
-    assert row["dist_border_km"] == pytest.approx(10.0, abs=0.02)
-    assert row["dist_gate_km"] == pytest.approx(np.hypot(10, 6), abs=0.02)
+    assert row["dist_border_km"] == pytest.approx(9.0, abs=0.02)
+    assert row["dist_gate_km"] == pytest.approx(np.hypot(9, 5), abs=0.02)  # from the corner (501 km, 2101 km)
     far_row = table[(table.commune_id == "far") & (table.year == 2020)].iloc[0]
-    assert far_row["dist_border_km"] == pytest.approx(49.0, abs=0.05)
+    assert far_row["dist_border_km"] == pytest.approx(48.0, abs=0.05)
 
 
 def test_no_border_or_gates_gives_nan_distances() -> None:

@@ -1,7 +1,9 @@
 """The commune-year feature table the risk model learns from.
 
 One row per commune and indicator year t: the indicators at t, distances to the
-border line and the nearest border gate, recorded cases at t and t-1, the mean
+border line and the nearest border gate (from the commune's polygon, 0 km when
+it touches the border: risk.analysis.geography.commune_distances_km, the same
+numbers the hotspot and priority tables show), recorded cases at t and t-1, the mean
 of the Queen-contiguity neighbours' cases at t, and the target "at least one
 recorded case at t+1" (NaN for the last year, whose next year is not yet known).
 
@@ -26,8 +28,7 @@ import numbers
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from risk.analysis.geography import contiguity_weights, metric_crs
+from risk.analysis.geography import commune_distances_km, contiguity_weights, metric_crs
 
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.contracts.indicators import indicator_for
@@ -70,28 +71,6 @@ def feature_label(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def feature_keys(ds: Dataset) -> list[str]:
     """Every candidate feature of the dataset, indicators first then derived."""
     return [*ds.indicator_keys, *DERIVED_FEATURES]
-
-
-def _distances_km(ds: Dataset) -> pd.DataFrame:
-    """Distance (km) from each commune's representative point to the border line and the nearest gate.
-
-    A representative point lies inside its polygon (a centroid may not); NaN
-    where the dataset has no border or no gates.
-    """
-    crs = metric_crs(ds.boundaries)
-    communes = ds.boundaries.to_crs(crs)
-    points = communes.representative_point().to_numpy()
-    border = np.full(len(points), np.nan)
-    gate = np.full(len(points), np.nan)
-    if ds.border is not None and len(ds.border):
-        line = ds.border.to_crs(crs).union_all()
-        if not line.is_empty:
-            border = shapely.distance(points, line) / 1000
-    if ds.gates is not None and len(ds.gates):
-        gates = ds.gates.to_crs(crs).geometry.to_numpy()
-        gate = np.min([shapely.distance(points, g) for g in gates], axis=0) / 1000
-    return pd.DataFrame({"commune_id": communes["commune_id"].to_numpy(),
-                         "dist_border_km": border, "dist_gate_km": gate})
 
 
 def _case_counts(cases: pd.DataFrame, patrol_weight: float) -> pd.DataFrame:
@@ -149,7 +128,7 @@ def feature_table(ds: Dataset, patrol_weight: float = 1.0) -> pd.DataFrame:
     indicators = ds.indicators.copy()
     indicators["commune_id"] = indicators["commune_id"].astype(str)
     panel = panel.merge(indicators[["commune_id", "year", *ds.indicator_keys]], on=["commune_id", "year"], how="left")
-    panel = panel.merge(_distances_km(ds), on="commune_id", how="left")
+    panel = panel.merge(commune_distances_km(ds.boundaries, ds.border, ds.gates), on="commune_id", how="left")
 
     counts = _case_counts(ds.cases, patrol_weight)
     case_years = counts.index.get_level_values("year")

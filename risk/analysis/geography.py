@@ -1,7 +1,7 @@
 """Spatial weights between communes, and distances to the border and its gates.
 
-Shared by the hotspot analysis and (later) the model's neighbour features, so
-"neighbour" means the same thing everywhere:
+Shared by the hotspot analysis and the model's features, so "neighbour" means
+the same thing everywhere:
 
 - contiguity (Queen): two communes are neighbours when their polygons share at
   least one point. Pairs are found with an STR-tree `intersects` query, which
@@ -21,6 +21,10 @@ whose centroid is nearest; `islands="keep"` leaves them alone and reports them.
 Either way the ids are in `SpatialWeights.islands`.
 
 Weights are binary (1 for a neighbour), as Getis-Ord Gi* expects.
+
+`commune_distances_km` is the one source of `dist_border_km` / `dist_gate_km`
+(from the commune's polygon, 0 km on the border): the model's features, the
+hotspot table, the priority list and the border-belt filter all use it.
 """
 from __future__ import annotations
 
@@ -168,7 +172,9 @@ def commune_distances_km(
 
     Measured from the nearest point of the commune, so a commune touching the
     border is at 0 km: belonging to a border belt is about any part of the
-    commune's land. NaN where the dataset has no border or no gates.
+    commune's land. The model's `dist_border_km` / `dist_gate_km` features
+    (risk.analysis.features) are these numbers too. NaN where the dataset has
+    no border or no gates.
     Columns: commune_id, dist_border_km, dist_gate_km.
     """
     crs = metric_crs(boundaries)

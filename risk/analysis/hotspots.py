@@ -526,7 +526,7 @@ def hot_commune_table(
     (as the role may see them), total, distances to the border and the nearest gate, Gi* z and p.
 
     `names`: commune_id, name[, former_district]; `distances`: from
-    spatial_weights.commune_distances_km; `shown_counts`: from
+    geography.commune_distances_km; `shown_counts`: from
     privacy.commune_case_counts (text cells). `communes` limits the rows (e.g. a
     border belt).
     """
