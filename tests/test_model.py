@@ -301,7 +301,7 @@ def test_compare_without_ethnic_share(province) -> None:
     assert out.feature == "ethnic_minority_share" and out.year == 2024 and out.top_n == 20
     assert 0 <= out.top_overlap <= 20 and out.top_overlap_share == out.top_overlap / 20
     assert out.auc_change == pytest.approx(out.auc_without - out.auc_with)
-    json.dumps(out, allow_nan=False)
+    json.dumps(out.to_dict(), allow_nan=False)
 
 
 # --- awkward data ---------------------------------------------------------------------------------
