@@ -12,7 +12,6 @@ from risk.i18n import t
 from risk.access.privacy import dataset_case_total
 from risk.analysis.model import KINDS, METHOD_LONG_KEYS, METHODS, METRIC_LONG_KEYS, METRICS, MODEL_KIND_LONG_KEYS
 from ui import analysis, state, widgets
-from ui import session as slots
 
 state.require_page("model")
 lang = state.lang()
@@ -22,16 +21,16 @@ st.title(t("page.model", lang))
 st.caption(t("mp.intro", lang))
 
 # --- settings shared with the risk map ----------------------------------------------
-chosen = {**analysis.DEFAULT_SETTINGS, **slots.MODEL_SETTINGS.get({})}
+chosen = analysis.model_config()
 with st.expander(t("mp.settings", lang), expanded=True):
     c1, c2, c3 = st.columns([2, 2, 2])
-    kind = c1.radio(t("mp.kind", lang), KINDS, index=KINDS.index(chosen["kind"]),
+    kind = c1.radio(t("mp.kind", lang), KINDS, index=KINDS.index(chosen.kind),
                     format_func=lambda k: t(MODEL_KIND_LONG_KEYS[k], lang), key="mp_kind")
-    drop_ethnic = c2.checkbox(t("mp.drop_ethnic", lang), value=chosen["drop_ethnic"], key="mp_drop_ethnic")
+    drop_ethnic = c2.checkbox(t("mp.drop_ethnic", lang), value=analysis.ETHNIC in chosen.drop_features,
+                              key="mp_drop_ethnic")
     patrol_weight = c3.select_slider(t("mp.patrol_weight", lang), options=[0.0, 0.25, 0.5, 0.75, 1.0],
-                                     value=chosen["patrol_weight"], help=t("mp.patrol_help", lang), key="mp_patrol")
-slots.MODEL_SETTINGS.set({"kind": kind, "drop_ethnic": drop_ethnic, "patrol_weight": patrol_weight})
-config = analysis.model_config()
+                                     value=chosen.patrol_weight, help=t("mp.patrol_help", lang), key="mp_patrol")
+config = analysis.set_model_config(kind, drop_ethnic, patrol_weight)
 
 try:
     with st.spinner(t("mp.running", lang)):

@@ -48,7 +48,7 @@ def test_model_settings_reach_the_card():
     at.checkbox(key="mp_drop_ethnic").check()
     at.run()
     assert not at.exception
-    assert at.session_state["model_settings"]["drop_ethnic"] is True
+    assert at.session_state["model_settings"].drop_features == ("ethnic_minority_share",)
     features = next(c.value for c in at.caption if c.value.startswith(t("mp.features", "en")))
     assert "Ethnic-minority" not in features
 

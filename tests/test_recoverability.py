@@ -77,7 +77,7 @@ def twin_datasets(tmp_path_factory):
     busy = {r["commune_id"] for r in rows if r["date"][:4] >= str(latest - 2)}
     quiet = risk.analysis.model.score(ds, latest, risk.analysis.model.ModelConfig(n_bootstrap=0)).table.set_index("commune_id")
     quiet = quiet[~quiet.index.astype(str).isin(busy)]
-    target = str(quiet["drivers_without_cases"].map(lambda d: abs(d[0]["contribution"])).idxmin())
+    target = str(quiet["drivers_without_cases"].map(lambda d: abs(d[0].contribution)).idxmin())
     template = next(r for r in rows if r.get("commune_id"))
 
     def case(n: int, year: int) -> dict:
@@ -95,7 +95,7 @@ def twin_datasets(tmp_path_factory):
         folders.append(folder)
     shown = risk.analysis.model.score(load_dataset(folders[1]), latest, risk.analysis.model.ModelConfig(n_bootstrap=0)).table
     drivers = shown.set_index("commune_id").loc[target, "drivers"]
-    assert CASE_FEATURES & {d["feature"] for d in drivers}, "the twin must make a case feature a main driver"
+    assert CASE_FEATURES & {d.feature for d in drivers}, "the twin must make a case feature a main driver"
     return folders[0], folders[1], target, latest
 
 
@@ -105,11 +105,12 @@ def pinned(twin_datasets, monkeypatch):
     first = load_dataset(twin_datasets[0])
     real_score, real_hotspots = risk.analysis.model.score, risk.analysis.hotspots.hotspot_analysis
 
-    def score(ds, year, config=risk.analysis.model.ModelConfig()):
-        out = real_score(ds, year, config).set_index("commune_id")
-        base = real_score(first, year, config).set_index("commune_id")
+    def score(ds, year, config=risk.analysis.model.ModelConfig(), table=None):
+        result = real_score(ds, year, config, table)
+        out = result.table.set_index("commune_id")
+        base = real_score(first, year, config).table.set_index("commune_id")
         out[SCORE_COLUMNS] = base.loc[out.index, SCORE_COLUMNS]
-        return out.sort_values("rank", kind="mergesort").reset_index()
+        return replace(result, table=out.sort_values("rank", kind="mergesort").reset_index())
 
     def hotspot_analysis(boundaries, cases, indicators, options):
         out = real_hotspots(boundaries, cases, indicators, options)

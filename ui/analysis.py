@@ -1,47 +1,60 @@
-"""Cached model runs for the pages, keyed on the dataset identity and the model settings.
+"""Cached analysis runs for the pages, keyed on the dataset identity (DatasetKey) and the settings.
 
-The model settings chosen on the Model page are kept in session state
-(`model_settings`), so the risk map scores with the same model the card shows.
+The model settings chosen on the Model page are kept in session state as a
+ModelConfig (`model_settings`), so the risk map scores with the same model the
+card shows. The feature table does not depend on the year or the model kind, so
+it is built once per dataset and patrol weight and handed to every model run.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from dataclasses import replace
+
+from risk.analysis import features
 from risk.analysis.model import BacktestResult, Comparison, ModelConfig, backtest, compare_without, importance, score
 from ui import session as slots
 from ui import state
 
-DEFAULT_SETTINGS = {"kind": "logistic", "drop_ethnic": False, "patrol_weight": 1.0}
 ETHNIC = "ethnic_minority_share"
 
 
 def model_config(n_bootstrap: int = 100) -> ModelConfig:
-    """The session's model settings as a ModelConfig."""
-    chosen = {**DEFAULT_SETTINGS, **slots.MODEL_SETTINGS.get({})}
-    drop = (ETHNIC,) if chosen["drop_ethnic"] else ()
-    return ModelConfig(kind=chosen["kind"], drop_features=drop, patrol_weight=float(chosen["patrol_weight"]),
-                       n_bootstrap=n_bootstrap)
+    """The session's model settings (the defaults until the Model page sets them)."""
+    return replace(slots.MODEL_SETTINGS.get(ModelConfig()), n_bootstrap=n_bootstrap)
+
+
+def set_model_config(kind: str, drop_ethnic: bool, patrol_weight: float) -> ModelConfig:
+    """Keep the Model page's choices for every page of this session."""
+    config = ModelConfig(kind=kind, drop_features=(ETHNIC,) if drop_ethnic else (), patrol_weight=float(patrol_weight))
+    slots.MODEL_SETTINGS.set(config)
+    return config
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _features(key: state.DatasetKey, patrol_weight: float) -> pd.DataFrame:
+    return features.feature_table(state.load_by_key(key), patrol_weight)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _backtest(key: state.DatasetKey, config: ModelConfig) -> BacktestResult:
-    return backtest(state.load_by_key(key), config)
+    return backtest(state.load_by_key(key), config, _features(key, config.patrol_weight))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _score(key: state.DatasetKey, year: int, config: ModelConfig) -> pd.DataFrame:
-    return score(state.load_by_key(key), year, config).table
+    return score(state.load_by_key(key), year, config, _features(key, config.patrol_weight)).table
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _importance(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
-    return importance(state.load_by_key(key), config).table
+    return importance(state.load_by_key(key), config, _features(key, config.patrol_weight)).table
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _compare(key: state.DatasetKey, config: ModelConfig) -> Comparison:
-    return compare_without(state.load_by_key(key), ETHNIC, config)
+    return compare_without(state.load_by_key(key), ETHNIC, config, table=_features(key, config.patrol_weight))
 
 
 def backtest_result(config: ModelConfig) -> BacktestResult:

@@ -49,7 +49,7 @@ DEMO_DECLINED: Slot[bool] = Slot("_demo_declined", "the visitor chose to sign in
 DEMO_AUDITED: Slot[bool] = Slot("_demo_audited", "this browser session's demo visit is already in the audit log")
 
 # --- model settings (Model page, used by every page that scores) ---------------
-MODEL_SETTINGS: Slot[Any] = Slot("model_settings", "the model settings chosen on the Model page")
+MODEL_SETTINGS: Slot[Any] = Slot("model_settings", "the ModelConfig chosen on the Model page")
 
 # --- risk map -------------------------------------------------------------------
 SELECTED_COMMUNE: Slot[str] = Slot("selected_commune", "commune id whose panel is open on the risk map")

@@ -49,6 +49,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from risk.access.privacy import Role
+from risk.i18n import LocalisedError
 
 MAX_USERNAME = 64
 MAX_PASSWORD = 1024
@@ -91,13 +92,8 @@ _SELECT_WITH_LOCK = (
 )
 
 
-class AccountError(Exception):
+class AccountError(LocalisedError):
     """A refused account operation; `code` is an i18n key, `params` fill it."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass(frozen=True)

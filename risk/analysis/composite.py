@@ -21,7 +21,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.contracts.indicators import indicator_for
 
 __all__ = [
@@ -51,20 +51,8 @@ _ID_COLUMNS = ("commune_id", "year")
 _TIE_DECIMALS = 9  # indexes equal to 9 decimals share a rank (floating-point noise is not an order)
 
 
-class CompositeError(ValueError):
+class CompositeError(LocalisedError, ValueError):
     """A composite-index request that cannot be computed, with a message in each language."""
-
-    def __init__(self, code: str, params: Mapping[str, object] | None = None):
-        self.code = code
-        self.params: dict[str, object] = dict(params or {})
-        super().__init__(code, self.params)  # args rebuild the error, so it pickles
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """The full sentence in `lang`."""
-        return t(self.code, lang, **self.params)
-
-    def __str__(self) -> str:
-        return self.message("en")
 
 
 def _listing(items: Iterable[object]) -> str:
@@ -88,11 +76,11 @@ def _check_weights(weights: Mapping[str, object]) -> dict[str, float]:
         try:
             value = float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise CompositeError("composite.weight_not_number", {"indicator": key, "weight": raw}) from None
+            raise CompositeError("composite.weight_not_number", indicator=key, weight=raw) from None
         if not math.isfinite(value):
-            raise CompositeError("composite.weight_not_number", {"indicator": key, "weight": raw})
+            raise CompositeError("composite.weight_not_number", indicator=key, weight=raw)
         if value < 0:
-            raise CompositeError("composite.negative_weight", {"indicator": key, "weight": _number(value)})
+            raise CompositeError("composite.negative_weight", indicator=key, weight=_number(value))
         checked[str(key)] = value
     if checked and not any(checked.values()):
         raise CompositeError("composite.all_weights_zero")
@@ -104,7 +92,7 @@ def _check_directions(directions: Mapping[str, object]) -> dict[str, bool | None
     checked: dict[str, bool | None] = {}
     for key, value in directions.items():
         if value is not None and not isinstance(value, (bool, np.bool_)):
-            raise CompositeError("composite.direction_invalid", {"indicator": key, "value": value})
+            raise CompositeError("composite.direction_invalid", indicator=key, value=value)
         checked[str(key)] = None if value is None else bool(value)
     return checked
 
@@ -131,7 +119,7 @@ class CompositeConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", _check_weights(self.weights))
         if self.method not in METHODS:
-            raise CompositeError("composite.unknown_method", {"method": self.method, "allowed": _listing(METHODS)})
+            raise CompositeError("composite.unknown_method", method=self.method, allowed=_listing(METHODS))
         if self.directions is not None:
             object.__setattr__(self, "directions", _check_directions(self.directions))
 
@@ -156,7 +144,7 @@ def default_config(keys: Iterable[str], directions: Mapping[str, bool | None] | 
     resolved = resolve_directions(keys, directions)
     weights = {key: 1.0 for key in keys if resolved[key] is not None}
     if not weights:
-        raise CompositeError("composite.no_directed_indicators", {"available": _listing(keys)})
+        raise CompositeError("composite.no_directed_indicators", available=_listing(keys))
     return CompositeConfig(weights=weights, method=method, directions=directions)
 
 
@@ -191,7 +179,7 @@ def normalise(table: pd.DataFrame, keys: Sequence[str], directions: Mapping[str,
     for key in keys:
         direction = directions.get(key)
         if direction is None:
-            raise CompositeError("composite.no_direction", {"indicator": key})
+            raise CompositeError("composite.no_direction", indicator=key)
         values = _finite(table[key])
         low, high = values.min(), values.max()
         if pd.isna(low):
@@ -231,18 +219,18 @@ def _chosen_weights(columns: list[str], config: CompositeConfig) -> tuple[dict[s
     if config.weights:
         unknown = [key for key in config.weights if key not in columns]
         if unknown:
-            raise CompositeError("composite.unknown_indicator", {"indicators": _listing(unknown), "available": _listing(columns)})
+            raise CompositeError("composite.unknown_indicator", indicators=_listing(unknown), available=_listing(columns))
         weights = {key: config.weights[key] for key in columns if config.weights.get(key, 0.0) > 0}
         for key in weights:
             if directions[key] is None:
-                raise CompositeError("composite.no_direction", {"indicator": key})
+                raise CompositeError("composite.no_direction", indicator=key)
     else:
         weights = {key: 1.0 for key in columns if directions[key] is not None}
         if not weights:
-            raise CompositeError("composite.no_directed_indicators", {"available": _listing(columns)})
+            raise CompositeError("composite.no_directed_indicators", available=_listing(columns))
     for key in weights:
         if key in RESULT_COLUMNS:
-            raise CompositeError("composite.reserved_name", {"indicator": key, "reserved": _listing(RESULT_COLUMNS)})
+            raise CompositeError("composite.reserved_name", indicator=key, reserved=_listing(RESULT_COLUMNS))
     return weights, directions
 
 
@@ -252,7 +240,7 @@ def _prepare(indicators: pd.DataFrame, year: int, config: CompositeConfig) -> _P
     rows = indicators.loc[years == year]
     if rows.empty:
         available = sorted(int(y) for y in years.dropna().unique())
-        raise CompositeError("composite.year_missing", {"year": year, "available": _listing(available)})
+        raise CompositeError("composite.year_missing", year=year, available=_listing(available))
     weights, directions = _chosen_weights(_indicator_columns(indicators), config)
     keys = list(weights)
     rows = rows.reset_index(drop=True)
@@ -369,7 +357,7 @@ def weight_sensitivity(indicators: pd.DataFrame, year: int, config: CompositeCon
     Communes without an index are left out of the correlation and the overlaps.
     """
     if not (isinstance(change, (int, float)) and 0 < change < 1):
-        raise CompositeError("composite.invalid_change", {"change": change})
+        raise CompositeError("composite.invalid_change", change=change)
     config = config or CompositeConfig()
     prepared = _prepare(indicators, year, config)
     matrix = prepared.normalised.to_numpy()

@@ -269,14 +269,18 @@ def _check_config(config: ModelConfig) -> None:
         raise ModelError("model.bad_bootstrap", value=config.n_bootstrap)
 
 
-def _prepare(ds: Dataset, config: ModelConfig) -> _Prepared:
-    """Feature table and candidate features, or a ModelError for data no model can learn from."""
+def _prepare(ds: Dataset, config: ModelConfig, table: pd.DataFrame | None = None) -> _Prepared:
+    """Feature table and candidate features, or a ModelError for data no model can learn from.
+
+    `table` is `feature_table(ds, config.patrol_weight)` when the caller already has it: it does
+    not depend on the year or the model, so the dashboard builds it once per dataset."""
     _check_config(config)
     available = feature_keys(ds)
     for name in config.drop_features:
         if name not in available:
             raise ModelError("model.unknown_feature", feature=name, available=", ".join(available))
-    table = feature_table(ds, config.patrol_weight)
+    if table is None:
+        table = feature_table(ds, config.patrol_weight)
     if not len(ds.cases):
         raise ModelError("model.no_cases")
     labelled = table[table["target"].notna()]
@@ -494,7 +498,7 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
 
 
 @_single_threaded
-def backtest(ds: Dataset, config: ModelConfig = ModelConfig()) -> BacktestResult:
+def backtest(ds: Dataset, config: ModelConfig = ModelConfig(), table: pd.DataFrame | None = None) -> BacktestResult:
     """Rolling-origin backtest: for each target year T after the first, train on
     rows whose target year is before T (so nothing from T leaks into training)
     and test on rows whose target year is T.
@@ -510,7 +514,7 @@ def backtest(ds: Dataset, config: ModelConfig = ModelConfig()) -> BacktestResult
     no positive commune has AUC and capture None, with a note; means skip None.
     Raises ModelError when no fold can be formed.
     """
-    return _backtest(_prepare(ds, config), config)
+    return _backtest(_prepare(ds, config, table), config)
 
 
 # --- scoring -----------------------------------------------------------------------------
@@ -617,7 +621,8 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
 
 
 @_single_threaded
-def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig()) -> ScoreResult:
+def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig(),
+          table: pd.DataFrame | None = None) -> ScoreResult:
     """Risk scores for feature year `year`, fitted on all labelled history (rows whose target year ≤ year).
 
     Columns: commune_id, name, score (probability of at least one recorded case
@@ -627,7 +632,7 @@ def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig()) -> ScoreR
     by absolute contribution to the log-odds). Sorted by rank.
     """
     notes = _Notes()
-    return _score(_prepare(ds, config), ds, int(year), config, notes)
+    return _score(_prepare(ds, config, table), ds, int(year), config, notes)
 
 
 # --- model card ------------------------------------------------------------------------------
@@ -678,7 +683,8 @@ def capture_curve(result: BacktestResult, steps: int = 100) -> pd.DataFrame:
 
 
 @_single_threaded
-def importance(ds: Dataset, config: ModelConfig = ModelConfig()) -> ImportanceResult:
+def importance(ds: Dataset, config: ModelConfig = ModelConfig(),
+               table: pd.DataFrame | None = None) -> ImportanceResult:
     """What the model fitted on all labelled history leans on. Columns: feature, importance, importance_sd.
 
     logistic: the coefficient on the standardised feature (signed; log-odds per
@@ -686,7 +692,7 @@ def importance(ds: Dataset, config: ModelConfig = ModelConfig()) -> ImportanceRe
     over 5 shuffles of the feature, on the training rows: what the model uses,
     not what generalises). Sorted by absolute importance.
     """
-    prep = _prepare(ds, config)
+    prep = _prepare(ds, config, table)
     notes = _Notes()
     train = prep.table[prep.table["target"].notna()]
     features = _usable(train, prep.candidates, notes, int(train["target_year"].max()))
@@ -705,14 +711,17 @@ def importance(ds: Dataset, config: ModelConfig = ModelConfig()) -> ImportanceRe
 
 @_single_threaded
 def compare_without(ds: Dataset, feature: str = "ethnic_minority_share",
-                    config: ModelConfig = ModelConfig(), top_n: int = 20) -> Comparison:
+                    config: ModelConfig = ModelConfig(), top_n: int = 20,
+                    table: pd.DataFrame | None = None) -> Comparison:
     """The model with and without one feature, on the latest year (see Comparison)."""
     if feature not in feature_keys(ds):
         raise ModelError("model.unknown_feature", feature=feature, available=", ".join(feature_keys(ds)))
     kept = tuple(f for f in config.drop_features if f != feature)
     with_cfg = ModelConfig(config.kind, kept, config.patrol_weight, config.n_bootstrap, config.seed)
     without_cfg = ModelConfig(config.kind, (*kept, feature), config.patrol_weight, config.n_bootstrap, config.seed)
-    prep_with, prep_without = _prepare(ds, with_cfg), _prepare(ds, without_cfg)
+    if table is None:
+        table = feature_table(ds, config.patrol_weight)  # one table serves both: dropping is per model
+    prep_with, prep_without = _prepare(ds, with_cfg, table), _prepare(ds, without_cfg, table)
     auc_with = _backtest(prep_with, with_cfg, shuffles=0).mean["model"]["auc"]
     auc_without = _backtest(prep_without, without_cfg, shuffles=0).mean["model"]["auc"]
     year = ds.years[-1]

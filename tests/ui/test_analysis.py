@@ -1,0 +1,39 @@
+"""ui/analysis.py: the feature table is built once per dataset, not once per year or model run."""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import risk.analysis.features as features
+from risk.access.privacy import Role
+from risk.access.settings import PROJECT_ROOT
+from tests.apptest_helpers import signed_in_session
+
+
+def test_the_feature_table_is_built_once_for_every_year(monkeypatch) -> None:
+    st.cache_data.clear()
+    calls = []
+    real = features.feature_table
+
+    def counted(ds, patrol_weight=1.0):
+        calls.append(patrol_weight)
+        return real(ds, patrol_weight)
+
+    monkeypatch.setattr(features, "feature_table", counted)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=300)
+    at.session_state["lang"] = "en"
+    at.session_state["auth"] = signed_in_session(Role.PLANNER, "u-planner")
+    at.run()
+    at.switch_page("pages/risk_map.py")
+    at.run()
+    at.selectbox(key="map_indicator").set_value("__score__")
+    at.run()
+    years = at.selectbox(key="map_year").options
+    for year in years[:3]:
+        at.selectbox(key="map_year").set_value(int(year))
+        at.run()
+        assert not at.exception, at.exception
+    at.switch_page("pages/model.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == [1.0], f"feature table built {len(calls)} times"
