@@ -33,7 +33,9 @@ from risk.cli.main import main as cli_main
 from risk.ingest.text import MIB, Limits, check_zip, extract_zip
 from risk.i18n import LANGUAGES
 from risk.ingest.upload import ImportRejected, check_upload, name_key, parse_mapping, save_upload
-from risk.ingest.folder import CASE_COLUMNS, Problem, empty_cases, load_dataset
+from risk.contracts.dataset import CASE_COLUMNS, empty_cases
+from risk.contracts.problems import Problem
+from risk.ingest.folder import load_dataset
 from risk.store.versions import STORE_LAYERS, Store, StoreError, append_audit
 from risk.ingest.checks import ProblemLog, decode_text, detect_delimiter
 
@@ -474,7 +476,7 @@ def test_demo_round_trips_exactly(tmp_path: Path) -> None:
     target = Store(tmp_path / "demo.gpkg")
     report = target.import_dataset(DEMO, user="admin")
     data, expected = target.load(), load_dataset(DEMO)
-    assert data.meta["store_version"] == report.version_id and data.generated and data.name == expected.name
+    assert data.stored.id == report.version_id and data.generated and data.name == expected.name
     pd.testing.assert_frame_equal(data.indicators, expected.indicators)
     pd.testing.assert_frame_equal(data.cases, expected.cases)
     pd.testing.assert_frame_equal(pd.DataFrame(data.boundaries.drop(columns="geometry")),

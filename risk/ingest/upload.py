@@ -39,18 +39,17 @@ from risk.ingest.text import (
     stage_shapefile,
     WINDOWS_1258,
 )
-from risk.ingest.vector import WGS84, _pick_layer, read_vector
+from risk.ingest.vector import _pick_layer, read_vector
 from risk.i18n import DEFAULT_LANGUAGE
+from risk.contracts.dataset import (
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, empty_cases,
+)
+from risk.contracts.problems import Problem
 from risk.ingest.folder import (
-    BOUNDARY_TEXT_COLUMNS,
-    CASE_COLUMNS,
     FILE_CHOICES,
     GATE_COLUMNS,
     INDICATOR_KNOWN,
     DataError,
-    Dataset,
-    Problem,
-    empty_cases,
     find_files,
     read_meta,
     validate_border,
@@ -63,15 +62,13 @@ from risk.ingest.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header,
 from risk.ingest.checks import ProblemLog, clean_text, table_from_rows
 
 __all__ = [
-    "GeometryRepair", "ImportRejected", "ImportReport", "NameMatch", "PART_LABEL_KEYS", "PartReport", "PARTS",
+    "GeometryRepair", "ImportRejected", "ImportReport", "NameMatch", "PART_LABEL_KEYS", "PartReport",
     "check_upload", "name_key", "parse_mapping", "save_upload",
 ]
 
-PARTS = ("boundaries", "indicators", "cases", "border", "gates", "meta")
 # Catalogue keys of the uploadable parts' names (risk/i18n); "meta" is not uploaded on its own.
 PART_LABEL_KEYS = {"boundaries": "dp.part.boundaries", "indicators": "dp.part.indicators", "cases": "dp.part.cases",
                    "border": "dp.part.border", "gates": "dp.part.gates"}
-REQUIRED_PARTS = ("boundaries", "indicators")
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")
 _LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
 _SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

@@ -62,10 +62,10 @@ import shapely
 
 from risk.store.audit_chain import GENESIS, START_ACTION, AuditCheck, row_hash, verify_chain
 from risk.ingest.text import Limits
-from risk.ingest.vector import WGS84
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.ingest.upload import ImportRejected, ImportReport, check_upload
-from risk.ingest.folder import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, Dataset, Problem, empty_cases
+from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, ROW_PARTS, WGS84, Dataset, StoredVersion, empty_cases
+from risk.contracts.problems import Problem
 
 __all__ = ["STORE_LAYERS", "Store", "StoreError", "append_audit"]
 
@@ -76,7 +76,7 @@ PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds
 # before its commit (a spill takes the exclusive lock and blocks readers until the commit).
 WRITE_CACHE_KIB = 65536
 SRS_ID = 4326
-PART_NAMES = ("boundaries", "indicators", "cases", "border", "gates")
+PART_NAMES = ROW_PARTS  # one table per part with rows
 STORE_LAYERS = ("boundaries", "cases", "border", "gates", "indicators", "versions", "model_runs", "audit_log")
 _GEOMETRY_TYPES = {"boundaries": "MultiPolygon", "cases": "Point", "border": "MultiLineString", "gates": "Point"}
 _DESCRIPTIONS = {
@@ -304,7 +304,7 @@ def _create_file(path: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent))
     tmp = work / path.name
     try:
-        for part in ("boundaries", "cases", "border", "gates", "indicators"):
+        for part in PART_NAMES:
             options = {"DESCRIPTION": _DESCRIPTIONS[part]}
             pyogrio.write_dataframe(_empty_part(part), tmp, layer=part, driver="GPKG",
                                     geometry_type=_GEOMETRY_TYPES.get(part), layer_options=options)
@@ -682,8 +682,8 @@ class Store:
             cases = _read_cases(con, version_id)
             border = None if schema.get("border") is None else _read_border(con, version_id, schema["border"])
             gates = _read_gates(con, version_id) if schema.get("gates") else None
-        meta.update(store_version=int(version_id), store_label=label, store_created_at=created_at)
-        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta)
+        stored = StoredVersion(int(version_id), str(label), str(created_at))
+        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored)
 
     def compare(self, v1: int, v2: int) -> pd.DataFrame:
         """Counts per part of two versions side by side, with communes added and removed."""
