@@ -419,7 +419,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     """Validate files and store them as a new active version; exit 1 when rejected."""
     from risk.i18n import t
     from risk.contracts.dataset import PARTS
-    from risk.ingest.upload import ImportRejected, parse_mapping
+    from risk.ingest.upload import ImportRejected, import_files, parse_mapping
     from risk.store.versions import Store, StoreError
 
     try:
@@ -435,7 +435,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         source = {part: getattr(args, part) for part in PARTS if getattr(args, part)}
     store = Store(args.store)
     try:
-        report = store.import_dataset(source, user=_cli_user(args), label=args.label, mapping=mapping)
+        report = import_files(store, source, user=_cli_user(args), label=args.label, mapping=mapping)
     except ImportRejected as err:
         report = err.report
     except StoreError as err:

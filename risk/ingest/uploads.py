@@ -24,7 +24,8 @@ from typing import Iterator, Mapping
 
 from risk.ingest.text import Limits
 from risk.contracts.dataset import PARTS, Dataset
-from risk.ingest.upload import ImportReport, check_upload, save_upload
+from risk.contracts.report import ImportReport
+from risk.ingest.upload import check_upload, save_upload
 
 __all__ = ["STALE_AFTER_S", "UPLOAD_PREFIX", "ImportCheck", "check_uploaded", "remove_stale_uploads", "upload_folder"]
 

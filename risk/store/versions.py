@@ -51,7 +51,7 @@ import struct
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -61,9 +61,9 @@ import pandas as pd
 import shapely
 
 from risk.store.audit_chain import GENESIS, START_ACTION, AuditCheck, row_hash, verify_chain
-from risk.ingest.text import Limits
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
-from risk.ingest.upload import ImportRejected, ImportReport, check_upload
+from risk.contracts.report import ImportReport
+from risk.contracts import text as text_rule
 from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, ROW_PARTS, WGS84, Dataset, StoredVersion, empty_cases
 from risk.contracts.problems import Problem
 
@@ -159,12 +159,10 @@ MAX_LABEL_CHARS = 200
 
 def _check_label(label: str) -> None:
     """A version label is shown on pages and in exports: the loaders' text rule applies."""
-    from risk.ingest.text_safety import unsafe_reason
-
     text = str(label or "").strip()
     if len(text) > MAX_LABEL_CHARS:
         raise StoreError("store.label_too_long", limit=MAX_LABEL_CHARS)
-    reason = unsafe_reason(text)
+    reason = text_rule.unsafe_reason(text)
     if reason:
         raise StoreError("store.label_unsafe", label=text[:60])
 
@@ -472,29 +470,11 @@ class Store:
 
     # -- versions --
 
-    def import_dataset(self, source: Path | str | Mapping[str, Path | str], *, user: str,
-                       label: str | None = None, mapping: Mapping[str, Mapping[str, str]] | None = None,
-                       today: date | None = None, limits: Limits | None = None, repair: bool = True,
-                       activate: bool = True) -> ImportReport:
-        """Validate an upload (see `risk.ingest.upload.check_upload`) and store it as a new version.
-
-        Raises ImportRejected (a DataError carrying the report) when anything
-        blocks; the store is then not touched at all. Returns the report, with
-        `version_id` set.
-        """
-        dataset, report = check_upload(source, mapping=mapping, today=today, limits=limits, repair=repair)
-        if dataset is None:
-            raise ImportRejected(report)
-        if not label:
-            named = isinstance(source, Mapping) and "boundaries" in source
-            label = str(dataset.meta.get("name") or (Path(source["boundaries"]).name if named  # type: ignore[index]
-                                                     else Path(dataset.folder).name))
-        return self.add_checked(dataset, report, user=user, label=label, activate=activate)
-
     def add_checked(self, dataset: Dataset | None, report: ImportReport, *, user: str, label: str | None = None,
                     activate: bool = True) -> ImportReport:
-        """Store an upload `check_upload` already accepted, as a new version; returns the report
-        with `version_id` set.
+        """Store an upload `risk.ingest.upload.check_upload` already accepted, as a new version;
+        returns the report with `version_id` set (`risk.ingest.upload.import_files` checks and
+        saves in one call).
 
         The Data page keeps the checked Dataset in memory and saves it with this,
         so the uploaded files need not stay on disk between the check and the
@@ -502,7 +482,7 @@ class Store:
         Default label: the dataset's name, else the boundaries file's name.
         """
         if dataset is None or not report.ok:
-            raise ImportRejected(report)
+            raise StoreError("store.report_rejected", errors=len(report.problems))
         if self.exists():
             same = self._version_with_checksum(report.checksum)
             note = _note("import.note.same_as_version", version=same)
