@@ -78,7 +78,8 @@ class ImportReport:
     parts: dict[str, PartReport] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
-    checksum: str = ""
+    checksum: str = ""  # the uploaded files (part, name, bytes): spots a repeated import
+    content_checksum: str = ""  # the checked Dataset (risk.contracts.dataset.dataset_checksum)
     version_id: int | None = None
 
     @property

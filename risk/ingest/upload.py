@@ -41,7 +41,7 @@ from risk.ingest.text import (
 from risk.ingest.vector import _pick_layer, read_vector
 from risk.i18n import DEFAULT_LANGUAGE
 from risk.contracts.dataset import (
-    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, empty_cases,
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, dataset_checksum, empty_cases,
 )
 from risk.contracts.problems import Problem
 from risk.contracts.report import GeometryRepair, ImportReport, NameMatch, PartReport
@@ -633,6 +633,7 @@ def check_upload(source: Path | str | Mapping[str, Path | str], *,
     dataset = Dataset(folder, results["boundaries"], results["indicators"],
                       cases if cases is not None else empty_cases(),
                       results.get("border"), results.get("gates"), dict(results.get("meta") or {}))
+    report.content_checksum = dataset_checksum(dataset)  # Store.add_checked saves it only while it still matches
     return dataset, report
 
 

@@ -64,7 +64,9 @@ from risk.store.audit_chain import GENESIS, START_ACTION, AuditCheck, row_hash, 
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.contracts.report import ImportReport
 from risk.contracts import text as text_rule
-from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, ROW_PARTS, WGS84, Dataset, StoredVersion, empty_cases
+from risk.contracts.dataset import (
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, ROW_PARTS, WGS84, Dataset, StoredVersion, dataset_checksum, empty_cases,
+)
 from risk.contracts.problems import Problem
 
 __all__ = ["STORE_LAYERS", "Store", "StoreError", "append_audit"]
@@ -478,11 +480,15 @@ class Store:
 
         The Data page keeps the checked Dataset in memory and saves it with this,
         so the uploaded files need not stay on disk between the check and the
-        save (see risk/ingest/uploads.py); what is saved is exactly what was previewed.
+        save (see risk/ingest/uploads.py); what is saved is exactly what was previewed: the
+        dataset's content checksum must still be the one the check recorded, else StoreError
+        store.dataset_changed and nothing is stored.
         Default label: the dataset's name, else the boundaries file's name.
         """
         if dataset is None or not report.ok:
             raise StoreError("store.report_rejected", errors=len(report.problems))
+        if not report.content_checksum or dataset_checksum(dataset) != report.content_checksum:
+            raise StoreError("store.dataset_changed")  # changed since its check: what was previewed is not this
         if self.exists():
             same = self._version_with_checksum(report.checksum)
             note = _note("import.note.same_as_version", version=same)
