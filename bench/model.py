@@ -18,7 +18,7 @@ import shapely
 
 from bench.synthetic import synthetic_communes
 from risk.analysis.features import feature_table
-from risk.ingest.folder import Dataset
+from risk.contracts.dataset import Dataset
 from risk.analysis.model import ModelConfig, backtest, score
 
 SCALES = (130, 3321)

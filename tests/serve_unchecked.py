@@ -1,6 +1,6 @@
 """Run the dashboard like a server whose data was accepted before the text check existed.
 
-`risk.ingest.text_safety.unsafe_reason` is replaced by a function that refuses nothing, so both
+`risk.contracts.text.unsafe_reason` is replaced by a function that refuses nothing, so both
 loaders (the dataset folder and the patrol-site upload) accept formulas, HTML, backticks,
 `${` and Markdown links as a store or folder written by an older version would hold them.
 Then Streamlit runs dashboard.py in this process, so the pages see the replaced rule. The
@@ -25,11 +25,11 @@ def accept_everything(text: str) -> None:
 def main() -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    import risk.ingest.text_safety
+    import risk.contracts.text
     from streamlit.web import cli as stcli
 
-    risk.ingest.text_safety.unsafe_reason = accept_everything
-    print("serve_unchecked: risk.ingest.text_safety.unsafe_reason refuses nothing in this server", flush=True)
+    risk.contracts.text.unsafe_reason = accept_everything
+    print("serve_unchecked: risk.contracts.text.unsafe_reason refuses nothing in this server", flush=True)
     sys.argv = ["streamlit", "run", str(ROOT / "dashboard.py"), *sys.argv[1:]]
     return stcli.main()
 

@@ -8,6 +8,7 @@ from risk.access.accounts import Accounts
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
 from risk.store.versions import Store
+from risk.ingest.upload import import_files
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -27,8 +28,8 @@ def test_every_audited_action_in_order_with_its_user(monkeypatch):
     assert not at.exception
 
     store = Store(conf.store_path)  # the same calls the Data page makes
-    store.import_dataset(DEFAULT_DATA_DIR, user="boss", label="first")
-    store.import_dataset(DEFAULT_DATA_DIR, user="boss", label="second")
+    import_files(store, DEFAULT_DATA_DIR, user="boss", label="first")
+    import_files(store, DEFAULT_DATA_DIR, user="boss", label="second")
     store.activate(1, "boss")
 
     at.switch_page("pages/priorities.py")

@@ -13,6 +13,7 @@ from risk.i18n import t
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
 from risk.store.versions import Store
+from risk.ingest.upload import import_files
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -143,7 +144,7 @@ def test_a_demo_session_ends_when_real_data_is_imported(monkeypatch):
     at = app()
     assert at.session_state["auth"].demo and at.title[0].value == t("page.risk_map", "en")
     conf = load_settings()
-    Store(conf.store_path).import_dataset(DEFAULT_DATA_DIR, user="boss", label="real")  # demo no longer allowed
+    import_files(Store(conf.store_path), DEFAULT_DATA_DIR, user="boss", label="real")  # demo no longer allowed
     at.run()
     page_shows_sign_in_with(at, "auth.demo_ended")
     assert not [b for b in at.button if b.key == "demo_sign_in"]

@@ -163,10 +163,10 @@ def test_patrol_site_upload_refuses_payload_names(tmp_path):
 
 def test_the_unchecked_launcher_rule_lets_the_payloads_in(tmp_path, monkeypatch):
     """The premise of part B: with serve_unchecked's rule, both loaders keep every payload as written."""
-    import risk.ingest.text_safety
+    import risk.contracts.text
     from tests.serve_unchecked import accept_everything
 
-    monkeypatch.setattr(risk.ingest.text_safety, "unsafe_reason", accept_everything)
+    monkeypatch.setattr(risk.contracts.text, "unsafe_reason", accept_everything)
     hostile = build_hostile_folder(tmp_path / "hostile")
     ds = load_dataset(hostile.folder)
     assert ds.name == DATASET_NAME and INDICATOR in ds.indicator_keys

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from risk.analysis.features import DERIVED_FEATURES, ModelError, feature_label, feature_table, metric_crs
-from risk.ingest.folder import Dataset
+from risk.contracts.dataset import Dataset
 
 UTM48 = "EPSG:32648"
 

@@ -32,8 +32,10 @@ import shapely
 from risk.cli.main import main as cli_main
 from risk.ingest.text import MIB, Limits, check_zip, extract_zip
 from risk.i18n import LANGUAGES
-from risk.ingest.upload import ImportRejected, check_upload, name_key, parse_mapping, save_upload
-from risk.ingest.folder import CASE_COLUMNS, Problem, empty_cases, load_dataset
+from risk.ingest.upload import ImportRejected, check_upload, import_files, name_key, parse_mapping, save_upload
+from risk.contracts.dataset import CASE_COLUMNS, empty_cases
+from risk.contracts.problems import Problem
+from risk.ingest.folder import load_dataset
 from risk.store.versions import STORE_LAYERS, Store, StoreError, append_audit
 from risk.ingest.checks import ProblemLog, decode_text, detect_delimiter
 
@@ -97,7 +99,7 @@ def template(tmp_path_factory) -> tuple[Path, Path]:
     """The valid base dataset and a store holding it as version 1, built once."""
     root = tmp_path_factory.mktemp("template")
     folder = bad.write_base(root / "base")
-    Store(root / "store.gpkg").import_dataset(folder, user="admin", label="base", today=TODAY)
+    import_files(Store(root / "store.gpkg"), folder, user="admin", label="base", today=TODAY)
     return folder, root / "store.gpkg"
 
 
@@ -145,7 +147,7 @@ def assert_renders(problem: Problem) -> None:
 
 def accept(store: Store, files: dict[str, Path], **options):
     """Import that must succeed; returns the report and the stored Dataset."""
-    report = store.import_dataset(files, user="tester", today=TODAY, **options)
+    report = import_files(store, files, user="tester", today=TODAY, **options)
     for note in report.notes:
         assert_renders(note)
     return report, store.load(report.version_id)
@@ -182,7 +184,7 @@ def test_bad_files_are_reproducible(tmp_path: Path) -> None:
 def test_bad_file_is_rejected_and_store_unchanged(name: str, store: Store, base: Path) -> None:
     before = snapshot(store)
     with pytest.raises(ImportRejected) as info:
-        store.import_dataset(files_with(base, name), user="tester", today=TODAY)
+        import_files(store, files_with(base, name), user="tester", today=TODAY)
     found = info.value.problems
     assert sorted((p.code, p.row or 0, p.column or "") for p in found) == sorted(
         (c, r or 0, col or "") for c, r, col in REJECTED[name])
@@ -219,7 +221,7 @@ def test_zip_expanding_past_the_limit_is_refused(store: Store, base: Path) -> No
     before = snapshot(store)
     files = files_with(base, "boundaries_vn2000_utm48n.zip")
     with pytest.raises(ImportRejected) as info:
-        store.import_dataset(files, user="tester", today=TODAY, limits=Limits(max_unzipped_bytes=1000))
+        import_files(store, files, user="tester", today=TODAY, limits=Limits(max_unzipped_bytes=1000))
     assert info.value.report.problems[0].code == "import.zip_too_large"
     assert snapshot(store) == before
 
@@ -231,12 +233,12 @@ def test_file_over_the_upload_limit(store: Store, base: Path, tmp_path: Path, mo
         handle.truncate(51 * MIB)
     files = {**files_with(base, "indicators_semicolon.csv"), "indicators": big}
     with pytest.raises(ImportRejected) as info:
-        store.import_dataset(files, user="tester", today=TODAY)  # default RISK_MAX_UPLOAD_MB: 50
+        import_files(store, files, user="tester", today=TODAY)  # default RISK_MAX_UPLOAD_MB: 50
     problem = info.value.problems[0]
     assert (problem.code, problem.params) == ("import.file_too_large", {"size_mb": "51.0", "limit_mb": "50.0"})
     monkeypatch.setenv("RISK_MAX_UPLOAD_MB", "0.001")  # 1 kB: the setting is honoured
     with pytest.raises(ImportRejected) as info:
-        store.import_dataset(base, user="tester", today=TODAY)
+        import_files(store, base, user="tester", today=TODAY)
     assert {p.code for p in info.value.problems} == {"import.file_too_large"}
     assert snapshot(store) == before
 
@@ -447,7 +449,7 @@ def test_known_layouts_import_without_a_mapping(layout: str, store: Store, base:
 
 
 def test_store_is_a_geopackage_gdal_and_qgis_read(store: Store, base: Path) -> None:
-    store.import_dataset(files_with(base, "boundaries_bowtie.geojson"), user="tester", today=TODAY)
+    import_files(store, files_with(base, "boundaries_bowtie.geojson"), user="tester", today=TODAY)
     layers = dict(pyogrio.list_layers(store.path))
     assert set(STORE_LAYERS) <= set(layers)
     assert {layers[p] for p in ("boundaries", "boundaries_active")} == {"MultiPolygon"}
@@ -472,9 +474,9 @@ def test_store_is_a_geopackage_gdal_and_qgis_read(store: Store, base: Path) -> N
 @pytest.mark.skipif(not (DEMO / "dataset.json").exists(), reason="demo dataset not built")
 def test_demo_round_trips_exactly(tmp_path: Path) -> None:
     target = Store(tmp_path / "demo.gpkg")
-    report = target.import_dataset(DEMO, user="admin")
+    report = import_files(target, DEMO, user="admin")
     data, expected = target.load(), load_dataset(DEMO)
-    assert data.meta["store_version"] == report.version_id and data.generated and data.name == expected.name
+    assert data.stored.id == report.version_id and data.generated and data.name == expected.name
     pd.testing.assert_frame_equal(data.indicators, expected.indicators)
     pd.testing.assert_frame_equal(data.cases, expected.cases)
     pd.testing.assert_frame_equal(pd.DataFrame(data.boundaries.drop(columns="geometry")),
@@ -489,7 +491,7 @@ def test_versions_compare_and_activate_an_earlier_one(store: Store, base: Path, 
     cases = pd.read_csv(base / "cases.csv", dtype=str).iloc[:1]
     fewer = tmp_path / "fewer_cases.csv"
     cases.to_csv(fewer, index=False)
-    second = store.import_dataset({**files_with(base, "indicators_semicolon.csv"), "cases": fewer},
+    second = import_files(store, {**files_with(base, "indicators_semicolon.csv"), "cases": fewer},
                                   user="planner", label="fewer cases", today=TODAY).version_id
     assert second == 2 and store.active_version() == 2
     table = store.versions()
@@ -509,7 +511,7 @@ def test_versions_compare_and_activate_an_earlier_one(store: Store, base: Path, 
 
 
 def test_same_files_again_are_flagged(store: Store, base: Path) -> None:
-    report = store.import_dataset(base, user="admin", today=TODAY)
+    report = import_files(store, base, user="admin", today=TODAY)
     assert notes(report, "import.note.same_as_version")[0].params == {"version": 1}
 
 
@@ -566,7 +568,7 @@ def test_failure_inside_the_transaction_rolls_back(store: Store, base: Path, mon
 
     monkeypatch.setattr(store_module, "_checkpoint", fail)
     with pytest.raises(RuntimeError):
-        store.import_dataset(files_with(base, "indicators_semicolon.csv"), user="tester", today=TODAY)
+        import_files(store, files_with(base, "indicators_semicolon.csv"), user="tester", today=TODAY)
     assert store.versions().to_dict("records") == before[0] and store.active_version() == 1
     with sqlite3.connect(store.path) as con:
         assert con.execute("SELECT count(*) FROM boundaries WHERE version_id <> 1").fetchone() == (0,)
@@ -579,6 +581,7 @@ _KILLED_IMPORT = """
 import os, sys, time
 from pathlib import Path
 import risk.store.versions as store_module
+from risk.ingest.upload import import_files
 stage, marker, store_path, folder, cache_kib = sys.argv[1:6]
 store_module.WRITE_CACHE_KIB = int(cache_kib)
 
@@ -588,7 +591,7 @@ def pause(name):
         time.sleep(120)
 
 store_module._checkpoint = pause
-store_module.Store(store_path).import_dataset(folder, user="killed", label="never")
+import_files(store_module.Store(store_path), folder, user="killed", label="never")
 """
 
 
@@ -641,7 +644,7 @@ def test_killed_import_leaves_the_previous_version(stage: str, cache_kib: int, s
         for part in ("boundaries", "indicators", "cases"):
             assert con.execute(f"SELECT count(*) FROM {part} WHERE version_id <> 1").fetchone() == (0,)
     assert store.load().boundaries["commune_id"].tolist() == IDS
-    assert store.import_dataset(folder, user="again").version_id == 2  # and the store still works
+    assert import_files(store, folder, user="again").version_id == 2  # and the store still works
 
 
 # --- command line -------------------------------------------------------------------------------------------

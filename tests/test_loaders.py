@@ -22,18 +22,9 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from risk.i18n import LANGUAGES
-from risk.ingest.folder import (
-    DataError,
-    Dataset,
-    Problem,
-    empty_cases,
-    load_border,
-    load_boundaries,
-    load_cases,
-    load_dataset,
-    load_gates,
-    load_indicators,
-)
+from risk.contracts.dataset import Dataset, empty_cases
+from risk.contracts.problems import Problem
+from risk.ingest.folder import DataError, load_border, load_boundaries, load_cases, load_dataset, load_gates, load_indicators
 from risk.ingest.checks import MAX_PROBLEMS_PER_FILE
 
 TODAY = date(2025, 6, 30)

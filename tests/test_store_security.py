@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import risk.store.versions as store_module
+from risk.ingest.upload import import_files
 from risk.store.audit_chain import GENESIS, START_ACTION, row_hash, verify_chain
 from risk.cli.main import main as cli_main
 from risk.i18n import LANGUAGES, t
@@ -58,7 +59,7 @@ def test_the_journal_of_an_import_is_owner_only(tmp_path: Path, open_umask, monk
             seen["journal"] = mode(journal)
 
     monkeypatch.setattr(store_module, "_checkpoint", look)
-    Store(path).import_dataset(DEFAULT_DATA_DIR, user="admin")
+    import_files(Store(path), DEFAULT_DATA_DIR, user="admin")
     assert seen == {"journal": 0o600} and mode(path) == 0o600
 
 

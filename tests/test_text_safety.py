@@ -16,7 +16,7 @@ from risk.ingest.folder import DataError, load_dataset, load_sites_upload
 from risk.outputs.mapview import add_choropleth, add_gates, base_map, display_layer, safe_html
 from risk.access.settings import DEFAULT_DATA_DIR
 from risk.store.versions import Store, StoreError
-from risk.ingest.text_safety import unsafe_reason
+from risk.contracts.text import unsafe_reason
 from ui.widgets import md, tm
 
 

@@ -10,10 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import risk.ingest.uploads as uploads
-from risk.ingest.upload import ImportRejected
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
-from risk.store.versions import Store
+from risk.store.versions import Store, StoreError
 from risk.ingest.uploads import UPLOAD_PREFIX, check_uploaded, remove_stale_uploads
 from tests.apptest_helpers import signed_in_session
 
@@ -59,8 +58,9 @@ def test_the_folder_goes_when_the_check_fails_or_rejects(tmpdir_root: Path, monk
     files["indicators"] = ("indicators.csv", b"commune_id,year\n=cmd|' /C calc'!A0,2024\n")
     dataset, report = check_uploaded(files)
     assert dataset is None and not report.ok and leftovers(tmpdir_root) == []
-    with pytest.raises(ImportRejected):
+    with pytest.raises(StoreError) as caught:  # the store refuses a rejected check; nothing is written
         Store(tmpdir_root.parent / "store.gpkg").add_checked(dataset, report, user="admin")
+    assert caught.value.code == "store.report_rejected" and not (tmpdir_root.parent / "store.gpkg").exists()
 
     def crash(paths, **_options):
         assert all(Path(p).is_file() for p in paths.values())  # the files were there for the check

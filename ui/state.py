@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, t
-from risk.ingest.folder import DataError, Dataset
+from risk.contracts.dataset import Dataset
+from risk.ingest.folder import DataError
 from risk.outputs.mapview import DisplayLayer, display_layer
 from risk.access.privacy import DEFAULT_ROLE, Role
 from risk.access.settings import Settings, load_settings
@@ -126,8 +127,8 @@ def current_session():
 
 def data_version_label(ds: Dataset) -> str:
     """What an export says about its data: the store version, or the folder's files' checksum."""
-    if ds.meta.get("store_version") is not None:
-        return f"#{ds.meta['store_version']} {ds.meta.get('store_label', '')} ({ds.meta.get('store_created_at', '')})"
+    if ds.stored is not None:
+        return ds.stored.describe()
     from risk.outputs.export import folder_version
 
     return f"{ds.folder.name} {folder_version(ds.folder)}"

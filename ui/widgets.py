@@ -8,7 +8,7 @@ import streamlit as st
 
 from risk.outputs.classify import NO_DATA_COLOUR, Classification
 from risk.i18n import t
-from risk.ingest.folder import Dataset
+from risk.contracts.dataset import Dataset
 
 
 # Characters that make Markdown do something (links and images a browser would fetch, emphasis,

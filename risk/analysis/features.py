@@ -32,7 +32,7 @@ from risk.analysis.geography import commune_distances_km, contiguity_weights, me
 
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
 from risk.contracts.indicators import indicator_for
-from risk.ingest.folder import Dataset
+from risk.contracts.dataset import Dataset
 
 __all__ = [
     "CASE_FEATURES", "DERIVED_FEATURES", "FEATURE_LABELS", "ModelError", "feature_keys", "feature_label", "feature_table",

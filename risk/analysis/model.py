@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from risk.analysis.features import CASE_FEATURES, ModelError, feature_keys, feature_table
 from risk.i18n import DEFAULT_LANGUAGE, t
-from risk.ingest.folder import Dataset
+from risk.contracts.dataset import Dataset
 
 __all__ = [
     "BacktestResult", "Comparison", "Driver", "Fold", "ImportanceResult", "KINDS", "METHODS", "METHOD_KEYS",

@@ -418,7 +418,8 @@ def _cli_user(args: argparse.Namespace) -> str:
 def _cmd_import(args: argparse.Namespace) -> int:
     """Validate files and store them as a new active version; exit 1 when rejected."""
     from risk.i18n import t
-    from risk.ingest.upload import ImportRejected, parse_mapping
+    from risk.contracts.dataset import PARTS
+    from risk.ingest.upload import ImportRejected, import_files, parse_mapping
     from risk.store.versions import Store, StoreError
 
     try:
@@ -427,15 +428,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(t("store.cli.bad_mapping", args.lang, value=str(err)), file=sys.stderr)
         return 2
     if args.data:
-        if any(getattr(args, part) for part in ("indicators", "cases", "border", "gates", "meta")):
+        if any(getattr(args, part) for part in PARTS if part != "boundaries"):
             args.parser.error("--data takes a whole folder; give single files without --data")
         source: object = Path(args.data)
     else:
-        source = {part: getattr(args, part) for part in ("boundaries", "indicators", "cases", "border", "gates", "meta")
-                  if getattr(args, part)}
+        source = {part: getattr(args, part) for part in PARTS if getattr(args, part)}
     store = Store(args.store)
     try:
-        report = store.import_dataset(source, user=_cli_user(args), label=args.label, mapping=mapping)
+        report = import_files(store, source, user=_cli_user(args), label=args.label, mapping=mapping)
     except ImportRejected as err:
         report = err.report
     except StoreError as err:

@@ -11,7 +11,8 @@ import sys
 
 from risk.access.settings import load_settings
 from risk.i18n import t
-from risk.ingest.folder import DataError, Dataset
+from risk.contracts.dataset import Dataset
+from risk.ingest.folder import DataError
 from risk.store.versions import StoreError
 from risk.views.source import DatasetSource, load_source, resolve_source
 

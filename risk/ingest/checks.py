@@ -18,14 +18,10 @@ from typing import Collection, Iterable
 import numpy as np
 import pandas as pd
 
+from risk.contracts.problems import LIST_LIMIT, QUOTE_LIMIT, VECTOR_SUFFIXES, Problem, shorten
 from risk.i18n import DEFAULT_LANGUAGE, t
 
 MAX_PROBLEMS_PER_FILE = 200
-QUOTE_LIMIT = 60  # characters of a user's value shown in a message
-LIST_LIMIT = 240  # characters of a list (allowed values, columns found)
-_LIST_PARAMS = frozenset({"allowed", "expected", "found", "reason", "bounds", "folder",
-                          "columns", "candidates", "method", "layers"})
-VECTOR_SUFFIXES = frozenset({".gpkg", ".geojson", ".zip", ".shp"})
 TABLE_SUFFIXES = (".csv", ".xlsx")
 # Cell texts read as "no value" in numeric columns (case-insensitive).
 NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "—", "–", "..", "#n/a"})
@@ -34,12 +30,6 @@ DELIMITERS = (",", ";", "\t", "|")
 # Combining tone marks: Windows-1258 stores them after the letter.
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _VIET_MODIFIERS = frozenset("\u0302\u0306\u031b")  # circumflex, breve, horn
-
-
-def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """A value as one short line, so a huge or multi-line cell cannot flood a message."""
-    text = str(value).replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def clean_text(value: object) -> str:
@@ -52,31 +42,6 @@ def clean_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 16681.0 from a numeric field is the code "16681"
     return unicodedata.normalize("NFC", str(value)).strip()
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in one input file, located as the user sees the file."""
-
-    file: str
-    row: int | None
-    column: str | None
-    code: str
-    params: dict = field(default_factory=dict)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """A full sentence naming the file, row and column, then what is wrong."""
-        where = [self.file]
-        if self.row is not None:
-            row_key = "io.at.feature" if Path(self.file).suffix.lower() in VECTOR_SUFFIXES else "io.at.row"
-            where.append(t(row_key, lang, row=self.row))
-        if self.column is not None:
-            where.append(t("io.at.column", lang, column=shorten(self.column)))
-        params = {
-            key: shorten(value, LIST_LIMIT if key in _LIST_PARAMS else QUOTE_LIMIT) if isinstance(value, str) else value
-            for key, value in self.params.items()
-        }
-        return f"{', '.join(where)}: {t(self.code, lang, **params)}"
 
 
 class DataError(Exception):

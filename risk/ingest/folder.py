@@ -7,7 +7,6 @@ and English). Nothing is repaired silently and nothing half-loads.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Collection
@@ -17,12 +16,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, empty_cases
 from risk.contracts.indicators import REGISTRY
-from risk.ingest.vector import WGS84, check_geometry, locate_points, read_vector, to_wgs84
+from risk.contracts.problems import Problem
+from risk.ingest.vector import check_geometry, locate_points, read_vector, to_wgs84
 from risk.ingest.text_safety import TEXT_COLUMNS, check_header, check_meta, check_text
 from risk.ingest.checks import (
     DataError,
-    Problem,
     ProblemLog,
     check_integers,
     clean_text,
@@ -39,8 +39,7 @@ from risk.ingest.checks import (
 )
 
 __all__ = [
-    "CASE_COLUMNS", "DETECTED_BY", "FORMS", "DataError", "Dataset", "Problem",
-    "empty_cases", "find_files", "load_border", "load_boundaries", "load_cases", "load_dataset",
+    "DETECTED_BY", "FORMS", "DataError", "find_files", "load_border", "load_boundaries", "load_cases", "load_dataset",
     "load_gates", "load_indicators", "read_meta", "validate_border", "validate_boundaries",
     "validate_cases", "validate_gates", "validate_indicators",
 ]
@@ -50,9 +49,7 @@ FORMS = ("sexual_exploitation", "forced_marriage", "forced_labour", "child_traff
 DETECTED_BY = ("patrol", "victim_or_family_report", "returnee_screening", "other")
 _CHOICE_ALIASES = {"forced_labor": "forced_labour", "victim_report": "victim_or_family_report",
                    "family_report": "victim_or_family_report"}
-BOUNDARY_TEXT_COLUMNS = ("commune_id", "name", "former_district", "province", "type")
 INDICATOR_TEXT_COLUMNS = frozenset({"name", "former_district", "province", "type"})
-CASE_COLUMNS = ("case_id", "date", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by")
 _CASE_REQUIRED = ("case_id", "date", "form", "victims", "detected_by")
 GATE_COLUMNS = ("name", "lon", "lat", "kind")
 # Column names recognised case-insensitively in each table (for readers outside this module).
@@ -69,7 +66,7 @@ FILE_CHOICES: dict[str, tuple[str, ...]] = {
     "gates": ("border_gates.csv", "border_gates.xlsx"),
     "meta": ("dataset.json",),
 }
-_REQUIRED_PARTS = ("boundaries", "indicators")
+assert tuple(FILE_CHOICES) == PARTS, "one file choice per dataset part (risk/contracts/dataset.py PARTS)"
 
 
 # --- shared helpers -------------------------------------------------------------
@@ -235,17 +232,6 @@ def load_indicators(path: str | Path, commune_ids: Collection[str] | None = None
 
 
 # --- cases ------------------------------------------------------------------------
-
-
-def empty_cases() -> pd.DataFrame:
-    """A cases table with no rows and the contract's columns and dtypes."""
-    return pd.DataFrame({
-        "case_id": pd.Series([], dtype=str), "date": pd.Series([], dtype="datetime64[ns]"),
-        "lon": pd.Series([], dtype="float64"), "lat": pd.Series([], dtype="float64"),
-        "commune_id": pd.Series([], dtype=str), "form": pd.Series([], dtype=str),
-        "victims": pd.Series([], dtype="int64"), "destination": pd.Series([], dtype=str),
-        "detected_by": pd.Series([], dtype=str),
-    })
 
 
 def _parse_date(text: str) -> date | None:
@@ -514,43 +500,6 @@ def read_meta(path: Path, log: ProblemLog) -> dict:
     return meta
 
 
-@dataclass
-class Dataset:
-    """One loaded and validated dataset folder."""
-
-    folder: Path
-    boundaries: gpd.GeoDataFrame
-    indicators: pd.DataFrame
-    cases: pd.DataFrame
-    border: gpd.GeoDataFrame | None = None
-    gates: gpd.GeoDataFrame | None = None
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def generated(self) -> bool:
-        """True only for machine-generated (demo) data, which pages must label."""
-        return self.meta.get("generated") is True
-
-    @property
-    def name(self) -> str:
-        return str(self.meta.get("name") or self.folder.name)
-
-    @property
-    def years(self) -> list[int]:
-        return sorted(int(y) for y in self.indicators["year"].unique())
-
-    @property
-    def indicator_keys(self) -> list[str]:
-        """Indicator columns: registry order first, then extras in file order."""
-        columns = [c for c in self.indicators.columns if c not in ("commune_id", "year")]
-        return [k for k in REGISTRY if k in columns] + [c for c in columns if c not in REGISTRY]
-
-    @property
-    def extra_indicators(self) -> list[str]:
-        """Indicator columns that are not in the registry (labelled by column name)."""
-        return [k for k in self.indicator_keys if k not in REGISTRY]
-
-
 def find_files(folder: Path, problems: list[Problem]) -> dict[str, Path]:
     """The file used for each part; a missing required part or two candidates is a problem."""
     found: dict[str, Path] = {}
@@ -561,7 +510,7 @@ def find_files(folder: Path, problems: list[Problem]) -> dict[str, Path]:
                                     {"found": ", ".join(p.name for p in present)}))
         elif present:
             found[part] = present[0]
-        elif part in _REQUIRED_PARTS:
+        elif part in REQUIRED_PARTS:
             problems.append(Problem(part, None, None, "io.file_missing",
                                     {"expected": ", ".join(names), "folder": str(folder)}))
     return found

@@ -5,19 +5,19 @@ spreadsheet (a leading =, +, - or @ is a formula), a page (HTML tags), and the
 JavaScript folium writes for a map, where tooltip text sits inside a template
 literal (a backtick ends it, `${...}` runs). No commune, gate or case text needs
 any of these, so the folder loader and the upload importer both refuse them,
-naming the cell. Display escaping (risk/outputs/mapview.py `safe_html`, ui markdown
+naming the cell (the rule itself: risk/contracts/text.py). Display escaping (risk/outputs/mapview.py `safe_html`, ui markdown
 escaping) stays in place behind this: a dataset built in code never passes here.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Mapping
 
 import pandas as pd
 
+from risk.contracts import text as _rule
 from risk.ingest.checks import ProblemLog, clean_text
 
-__all__ = ["TEXT_COLUMNS", "check_header", "check_meta", "check_text", "unsafe_reason"]
+__all__ = ["TEXT_COLUMNS", "check_header", "check_meta", "check_text"]
 
 # Text columns of each part that reach a page, a map or an export.
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -29,36 +29,14 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
 # dataset.json fields shown on pages and in exports.
 META_TEXT_FIELDS = ("name", "province", "label", "sources", "crs")
 
-_FORMULA_START = tuple("=+-@")
-_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?%?$")
-_MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
-# A backtick or "${" would end or run a JavaScript template literal; "](" and "![" make a
-# Markdown link or image, which a page would fetch.
-_SCRIPT = re.compile(r"`|\$\{")
-_MARKDOWN_LINK = re.compile(r"!\[|\]\s*\(")
-
-
-def unsafe_reason(text: str) -> str | None:
-    """The i18n code of why `text` cannot be a name or code, or None when it is fine."""
-    if len(text) > 1 and text.startswith(_FORMULA_START) and not _NUMBER.match(text):
-        return "import.formula_in_text"
-    if _MARKUP.search(text):
-        return "import.markup_in_text"
-    if _SCRIPT.search(text):
-        return "import.script_in_text"
-    if _MARKDOWN_LINK.search(text):
-        return "import.link_in_text"
-    return None
-
-
 def check_text(frame: pd.DataFrame, columns: Iterable[str], log: ProblemLog) -> None:
-    """Log every cell of `columns` that `unsafe_reason` refuses, by row and column."""
+    """Log every cell of `columns` that the text rule (risk/contracts/text.py) refuses, by row and column."""
     for column in columns:
         if column not in frame:
             continue
         for row, value in frame[column].items():
             text = clean_text(value)
-            code = unsafe_reason(text) if text else None
+            code = _rule.unsafe_reason(text) if text else None
             if code:
                 log.add(code, row=row, column=column, value=text)
 
@@ -67,7 +45,7 @@ def check_header(columns: Iterable[object], log: ProblemLog) -> None:
     """Column headers become labels (an extra indicator is shown by its header): same rule."""
     for column in columns:
         text = clean_text(column)
-        code = unsafe_reason(text) if text else None
+        code = _rule.unsafe_reason(text) if text else None
         if code:
             log.add(code, row=1, column=text, value=text)
 
@@ -76,6 +54,6 @@ def check_meta(meta: Mapping[str, object], log: ProblemLog) -> None:
     """dataset.json: its name, province and label are shown on every page."""
     for key, value in meta.items():
         if key in META_TEXT_FIELDS and isinstance(value, str):
-            code = unsafe_reason(clean_text(value))
+            code = _rule.unsafe_reason(clean_text(value))
             if code:
                 log.add(code, column=str(key), value=clean_text(value))

@@ -15,10 +15,9 @@ import difflib
 import hashlib
 import re
 import tempfile
-from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -39,18 +38,18 @@ from risk.ingest.text import (
     stage_shapefile,
     WINDOWS_1258,
 )
-from risk.ingest.vector import WGS84, _pick_layer, read_vector
+from risk.ingest.vector import _pick_layer, read_vector
 from risk.i18n import DEFAULT_LANGUAGE
+from risk.contracts.dataset import (
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, dataset_checksum, empty_cases,
+)
+from risk.contracts.problems import Problem
+from risk.contracts.report import GeometryRepair, ImportReport, NameMatch, PartReport
 from risk.ingest.folder import (
-    BOUNDARY_TEXT_COLUMNS,
-    CASE_COLUMNS,
     FILE_CHOICES,
     GATE_COLUMNS,
     INDICATOR_KNOWN,
     DataError,
-    Dataset,
-    Problem,
-    empty_cases,
     find_files,
     read_meta,
     validate_border,
@@ -62,16 +61,17 @@ from risk.ingest.folder import (
 from risk.ingest.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header, check_text
 from risk.ingest.checks import ProblemLog, clean_text, table_from_rows
 
+if TYPE_CHECKING:
+    from risk.store.versions import Store
+
 __all__ = [
-    "GeometryRepair", "ImportRejected", "ImportReport", "NameMatch", "PART_LABEL_KEYS", "PartReport", "PARTS",
-    "check_upload", "name_key", "parse_mapping", "save_upload",
+    "ImportRejected", "PART_LABEL_KEYS",
+    "check_upload", "import_files", "name_key", "parse_mapping", "save_upload",
 ]
 
-PARTS = ("boundaries", "indicators", "cases", "border", "gates", "meta")
 # Catalogue keys of the uploadable parts' names (risk/i18n); "meta" is not uploaded on its own.
 PART_LABEL_KEYS = {"boundaries": "dp.part.boundaries", "indicators": "dp.part.indicators", "cases": "dp.part.cases",
                    "border": "dp.part.border", "gates": "dp.part.gates"}
-REQUIRED_PARTS = ("boundaries", "indicators")
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")
 _LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
 _SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -127,93 +127,6 @@ NAME_PREFIXES = ("thị trấn ", "phường ", "xã ", "tt. ", "tt ", "p. ", "x
 
 
 # --- report ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NameMatch:
-    """A table row whose commune name matched no commune, with the closest name."""
-
-    row: int
-    name: str
-    suggestion: str | None = None
-    suggestion_id: str | None = None
-
-
-@dataclass(frozen=True)
-class GeometryRepair:
-    """One feature whose geometry was made valid, and why it was not."""
-
-    feature: int
-    commune_id: str
-    reason: str
-    before: str
-    after: str
-
-
-@dataclass
-class PartReport:
-    """What was found in one uploaded file and what was done to it."""
-
-    part: str
-    file: str
-    format: str = ""
-    size_bytes: int = 0
-    sha256: str = ""
-    rows_read: int = 0
-    rows_kept: int = 0
-    encoding: str | None = None
-    delimiter: str | None = None
-    header_row: int | None = None
-    layer: str | None = None
-    layout: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
-    crs: str | None = None
-    crs_epsg: int | None = None
-    reprojection: str | None = None
-    matched_by_id: int = 0
-    matched_by_name: int = 0
-    unmatched: list[NameMatch] = field(default_factory=list)
-    repairs: list[GeometryRepair] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def _problem_dict(problem: Problem, lang: str) -> dict:
-    return {"file": problem.file, "row": problem.row, "column": problem.column, "code": problem.code,
-            "message": problem.message(lang)}
-
-
-@dataclass
-class ImportReport:
-    """Everything an import found: blocking problems, notes (detections and
-    repairs, located like problems), and per-file details."""
-
-    parts: dict[str, PartReport] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[Problem] = field(default_factory=list)
-    checksum: str = ""
-    version_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing blocks the import."""
-        return not self.problems
-
-    def messages(self, lang: str = DEFAULT_LANGUAGE) -> list[str]:
-        return [p.message(lang) for p in self.problems]
-
-    def note_messages(self, lang: str = DEFAULT_LANGUAGE) -> list[str]:
-        return [p.message(lang) for p in self.notes]
-
-    def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
-        """JSON-ready form (the CLI's --json output)."""
-        return {
-            "ok": self.ok, "version": self.version_id, "checksum": self.checksum,
-            "errors": [_problem_dict(p, lang) for p in self.problems],
-            "notes": [_problem_dict(p, lang) for p in self.notes],
-            "parts": {name: part.to_dict() for name, part in self.parts.items()},
-        }
 
 
 class ImportRejected(DataError):
@@ -720,7 +633,27 @@ def check_upload(source: Path | str | Mapping[str, Path | str], *,
     dataset = Dataset(folder, results["boundaries"], results["indicators"],
                       cases if cases is not None else empty_cases(),
                       results.get("border"), results.get("gates"), dict(results.get("meta") or {}))
+    report.content_checksum = dataset_checksum(dataset)  # Store.add_checked saves it only while it still matches
     return dataset, report
+
+
+def import_files(store: "Store", source: Path | str | Mapping[str, Path | str], *, user: str,
+                 label: str | None = None, mapping: Mapping[str, Mapping[str, str]] | None = None,
+                 today: date | None = None, limits: Limits | None = None, repair: bool = True,
+                 activate: bool = True) -> ImportReport:
+    """Check an upload (see `check_upload`) and save it in `store` as a new version.
+
+    Raises ImportRejected (a DataError carrying the report) when anything
+    blocks; the store is then not touched at all. Returns the report, with
+    `version_id` set. Default label: the dataset's name, else the folder's name
+    (a folder) or the boundaries file's name (single files).
+    """
+    dataset, report = check_upload(source, mapping=mapping, today=today, limits=limits, repair=repair)
+    if dataset is None:
+        raise ImportRejected(report)
+    if not label and not isinstance(source, Mapping):
+        label = str(dataset.meta.get("name") or Path(dataset.folder).name)
+    return store.add_checked(dataset, report, user=user, label=label, activate=activate)
 
 
 def _checksum(parts: Mapping[str, PartReport]) -> str:

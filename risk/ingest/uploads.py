@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from risk.ingest.text import Limits
-from risk.ingest.upload import PARTS, ImportReport, check_upload, save_upload
-from risk.ingest.folder import Dataset
+from risk.contracts.dataset import PARTS, Dataset
+from risk.contracts.report import ImportReport
+from risk.ingest.upload import check_upload, save_upload
 
 __all__ = ["STALE_AFTER_S", "UPLOAD_PREFIX", "ImportCheck", "check_uploaded", "remove_stale_uploads", "upload_folder"]
 

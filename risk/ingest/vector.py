@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.contracts.dataset import WGS84
 from risk.ingest.checks import VECTOR_SUFFIXES, ProblemLog, file_ok, first_line, fmt_number
-
-WGS84 = "EPSG:4326"
 
 
 def read_vector(path: Path, log: ProblemLog, known: Collection[str] = ()) -> gpd.GeoDataFrame | None:

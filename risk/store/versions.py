@@ -51,7 +51,7 @@ import struct
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -61,11 +61,13 @@ import pandas as pd
 import shapely
 
 from risk.store.audit_chain import GENESIS, START_ACTION, AuditCheck, row_hash, verify_chain
-from risk.ingest.text import Limits
-from risk.ingest.vector import WGS84
 from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
-from risk.ingest.upload import ImportRejected, ImportReport, check_upload
-from risk.ingest.folder import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, Dataset, Problem, empty_cases
+from risk.contracts.report import ImportReport
+from risk.contracts import text as text_rule
+from risk.contracts.dataset import (
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, ROW_PARTS, WGS84, Dataset, StoredVersion, dataset_checksum, empty_cases,
+)
+from risk.contracts.problems import Problem
 
 __all__ = ["STORE_LAYERS", "Store", "StoreError", "append_audit"]
 
@@ -76,7 +78,7 @@ PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds
 # before its commit (a spill takes the exclusive lock and blocks readers until the commit).
 WRITE_CACHE_KIB = 65536
 SRS_ID = 4326
-PART_NAMES = ("boundaries", "indicators", "cases", "border", "gates")
+PART_NAMES = ROW_PARTS  # one table per part with rows
 STORE_LAYERS = ("boundaries", "cases", "border", "gates", "indicators", "versions", "model_runs", "audit_log")
 _GEOMETRY_TYPES = {"boundaries": "MultiPolygon", "cases": "Point", "border": "MultiLineString", "gates": "Point"}
 _DESCRIPTIONS = {
@@ -159,12 +161,10 @@ MAX_LABEL_CHARS = 200
 
 def _check_label(label: str) -> None:
     """A version label is shown on pages and in exports: the loaders' text rule applies."""
-    from risk.ingest.text_safety import unsafe_reason
-
     text = str(label or "").strip()
     if len(text) > MAX_LABEL_CHARS:
         raise StoreError("store.label_too_long", limit=MAX_LABEL_CHARS)
-    reason = unsafe_reason(text)
+    reason = text_rule.unsafe_reason(text)
     if reason:
         raise StoreError("store.label_unsafe", label=text[:60])
 
@@ -304,7 +304,7 @@ def _create_file(path: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent))
     tmp = work / path.name
     try:
-        for part in ("boundaries", "cases", "border", "gates", "indicators"):
+        for part in PART_NAMES:
             options = {"DESCRIPTION": _DESCRIPTIONS[part]}
             pyogrio.write_dataframe(_empty_part(part), tmp, layer=part, driver="GPKG",
                                     geometry_type=_GEOMETRY_TYPES.get(part), layer_options=options)
@@ -472,37 +472,23 @@ class Store:
 
     # -- versions --
 
-    def import_dataset(self, source: Path | str | Mapping[str, Path | str], *, user: str,
-                       label: str | None = None, mapping: Mapping[str, Mapping[str, str]] | None = None,
-                       today: date | None = None, limits: Limits | None = None, repair: bool = True,
-                       activate: bool = True) -> ImportReport:
-        """Validate an upload (see `risk.ingest.upload.check_upload`) and store it as a new version.
-
-        Raises ImportRejected (a DataError carrying the report) when anything
-        blocks; the store is then not touched at all. Returns the report, with
-        `version_id` set.
-        """
-        dataset, report = check_upload(source, mapping=mapping, today=today, limits=limits, repair=repair)
-        if dataset is None:
-            raise ImportRejected(report)
-        if not label:
-            named = isinstance(source, Mapping) and "boundaries" in source
-            label = str(dataset.meta.get("name") or (Path(source["boundaries"]).name if named  # type: ignore[index]
-                                                     else Path(dataset.folder).name))
-        return self.add_checked(dataset, report, user=user, label=label, activate=activate)
-
     def add_checked(self, dataset: Dataset | None, report: ImportReport, *, user: str, label: str | None = None,
                     activate: bool = True) -> ImportReport:
-        """Store an upload `check_upload` already accepted, as a new version; returns the report
-        with `version_id` set.
+        """Store an upload `risk.ingest.upload.check_upload` already accepted, as a new version;
+        returns the report with `version_id` set (`risk.ingest.upload.import_files` checks and
+        saves in one call).
 
         The Data page keeps the checked Dataset in memory and saves it with this,
         so the uploaded files need not stay on disk between the check and the
-        save (see risk/ingest/uploads.py); what is saved is exactly what was previewed.
+        save (see risk/ingest/uploads.py); what is saved is exactly what was previewed: the
+        dataset's content checksum must still be the one the check recorded, else StoreError
+        store.dataset_changed and nothing is stored.
         Default label: the dataset's name, else the boundaries file's name.
         """
         if dataset is None or not report.ok:
-            raise ImportRejected(report)
+            raise StoreError("store.report_rejected", errors=len(report.problems))
+        if not report.content_checksum or dataset_checksum(dataset) != report.content_checksum:
+            raise StoreError("store.dataset_changed")  # changed since its check: what was previewed is not this
         if self.exists():
             same = self._version_with_checksum(report.checksum)
             note = _note("import.note.same_as_version", version=same)
@@ -682,8 +668,8 @@ class Store:
             cases = _read_cases(con, version_id)
             border = None if schema.get("border") is None else _read_border(con, version_id, schema["border"])
             gates = _read_gates(con, version_id) if schema.get("gates") else None
-        meta.update(store_version=int(version_id), store_label=label, store_created_at=created_at)
-        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta)
+        stored = StoredVersion(int(version_id), str(label), str(created_at))
+        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored)
 
     def compare(self, v1: int, v2: int) -> pd.DataFrame:
         """Counts per part of two versions side by side, with communes added and removed."""

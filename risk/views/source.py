@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from risk.access.settings import Settings
-from risk.ingest.folder import Dataset
+from risk.contracts.dataset import Dataset
 from risk.ingest.folder import load_dataset
 from risk.store.versions import Store, StoreError
 

@@ -10,6 +10,7 @@ import pytest
 
 from risk.cli.main import build_parser, main
 from risk.store.versions import Store
+from risk.ingest.upload import import_files
 from tests.test_cli_model import province_dir  # noqa: F401  (module-scoped fixture)
 from tests.test_model import COLS, ROWS
 
@@ -42,7 +43,7 @@ def test_export_reads_a_folder_and_audits_in_a_store() -> None:
 
 def test_score_reads_the_stores_active_version_as_json(tmp_path: Path, province_dir: Path) -> None:  # noqa: F811
     store_path = tmp_path / "elsewhere.gpkg"
-    Store(store_path).import_dataset(province_dir, user="tester", label="province")
+    import_files(Store(store_path), province_dir, user="tester", label="province")
     run = subprocess.run([sys.executable, "-m", "risk", "score", "--store", str(store_path), "--year", "2024",
                           "--json", "--bootstrap", "5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
@@ -62,7 +63,7 @@ def test_no_option_means_what_the_dashboard_opens(tmp_path: Path, province_dir: 
     # Once the dashboard's store (RISK_STORE) has an active version, that is what is read.
     import os
 
-    Store(os.environ["RISK_STORE"]).import_dataset(province_dir, user="tester", label="stored")
+    import_files(Store(os.environ["RISK_STORE"]), province_dir, user="tester", label="stored")
     monkeypatch.setenv("RISK_DATA_DIR", str(tmp_path / "no-such-folder"))
     assert main(["score", "--year", "2024", "--json", "--bootstrap", "0"]) == 0
     assert json.loads(capsys.readouterr().out) == from_folder

@@ -17,7 +17,8 @@ import pytest
 
 from risk.i18n import LANGUAGES
 from risk.ingest import checks, text
-from risk.ingest.folder import DataError, Dataset, load_dataset
+from risk.contracts.dataset import Dataset
+from risk.ingest.folder import DataError, load_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"

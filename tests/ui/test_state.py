@@ -10,6 +10,7 @@ from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
 from risk.store.versions import Store
 from risk.views.source import embedded_demo_open, resolve_source
+from risk.ingest.upload import import_files
 from tests.apptest_helpers import signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
@@ -35,7 +36,7 @@ def counted(monkeypatch):
 
 
 def test_a_store_backed_dataset_is_read_once_per_rerun(counted) -> None:
-    Store(os.environ["RISK_STORE"]).import_dataset(DEFAULT_DATA_DIR, user="tester", label="stored demo")
+    import_files(Store(os.environ["RISK_STORE"]), DEFAULT_DATA_DIR, user="tester", label="stored demo")
     counted.update(active_version=0, load=0)
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["auth"] = signed_in_session(Role.PLANNER)
@@ -49,8 +50,8 @@ def test_a_store_backed_dataset_is_read_once_per_rerun(counted) -> None:
 
 def test_activating_another_version_is_seen_on_the_next_run() -> None:
     store = Store(os.environ["RISK_STORE"])
-    store.import_dataset(DEFAULT_DATA_DIR, user="tester", label="first")
-    store.import_dataset(DEFAULT_DATA_DIR, user="tester", label="second")
+    import_files(store, DEFAULT_DATA_DIR, user="tester", label="first")
+    import_files(store, DEFAULT_DATA_DIR, user="tester", label="second")
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["auth"] = signed_in_session(Role.PLANNER)
     at.run()
@@ -73,5 +74,5 @@ def test_one_demo_mode_rule(mode: str, demo_open: bool, allowed: bool) -> None:
 def test_auto_demo_mode_ends_once_a_store_version_is_active() -> None:
     conf = load_settings()
     assert embedded_demo_open(resolve_source(conf), conf)
-    Store(conf.store_path).import_dataset(DEFAULT_DATA_DIR, user="tester", label="stored demo")
+    import_files(Store(conf.store_path), DEFAULT_DATA_DIR, user="tester", label="stored demo")
     assert not embedded_demo_open(resolve_source(conf), conf)  # the old property said True here

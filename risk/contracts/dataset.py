@@ -1,0 +1,133 @@
+"""The dataset contract: what a checked dataset is, whoever reads, stores or shows it.
+
+The loaders (risk/ingest) produce a `Dataset`, the store (risk/store) keeps and
+returns one, the analysis and the pages read one. This module holds only the
+shape they agree on: the parts, the columns, the coordinate system, the
+`Dataset` value itself and its content checksum. No reading, no checking.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from risk.contracts.indicators import REGISTRY
+
+__all__ = [
+    "BOUNDARY_TEXT_COLUMNS", "CASE_COLUMNS", "PARTS", "REQUIRED_PARTS", "ROW_PARTS", "WGS84",
+    "Dataset", "StoredVersion", "dataset_checksum", "empty_cases",
+]
+
+WGS84 = "EPSG:4326"
+
+# The parts of a dataset, in reading order. Every part but "meta" (dataset.json) holds rows.
+PARTS = ("boundaries", "indicators", "cases", "border", "gates", "meta")
+REQUIRED_PARTS = ("boundaries", "indicators")
+ROW_PARTS = tuple(part for part in PARTS if part != "meta")
+
+BOUNDARY_TEXT_COLUMNS = ("commune_id", "name", "former_district", "province", "type")
+CASE_COLUMNS = ("case_id", "date", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by")
+
+
+def empty_cases() -> pd.DataFrame:
+    """A cases table with no rows and the contract's columns and dtypes."""
+    return pd.DataFrame({
+        "case_id": pd.Series([], dtype=str), "date": pd.Series([], dtype="datetime64[ns]"),
+        "lon": pd.Series([], dtype="float64"), "lat": pd.Series([], dtype="float64"),
+        "commune_id": pd.Series([], dtype=str), "form": pd.Series([], dtype=str),
+        "victims": pd.Series([], dtype="int64"), "destination": pd.Series([], dtype=str),
+        "detected_by": pd.Series([], dtype=str),
+    })
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """Where a Dataset read from the store came from: its version id, label and UTC creation time."""
+
+    id: int
+    label: str
+    created_at: str
+
+    def describe(self) -> str:
+        return f"#{self.id} {self.label} ({self.created_at})"
+
+
+@dataclass
+class Dataset:
+    """One loaded and validated dataset (a folder, an upload or a stored version)."""
+
+    folder: Path
+    boundaries: gpd.GeoDataFrame
+    indicators: pd.DataFrame
+    cases: pd.DataFrame
+    border: gpd.GeoDataFrame | None = None
+    gates: gpd.GeoDataFrame | None = None
+    meta: dict = field(default_factory=dict)  # dataset.json as read
+    stored: StoredVersion | None = None  # set when the dataset was read from the store
+
+    @property
+    def generated(self) -> bool:
+        """True only for machine-generated (demo) data, which pages must label."""
+        return self.meta.get("generated") is True
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.folder.name)
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.indicators["year"].unique())
+
+    @property
+    def indicator_keys(self) -> list[str]:
+        """Indicator columns: registry order first, then extras in file order."""
+        columns = [c for c in self.indicators.columns if c not in ("commune_id", "year")]
+        return [k for k in REGISTRY if k in columns] + [c for c in columns if c not in REGISTRY]
+
+    @property
+    def extra_indicators(self) -> list[str]:
+        """Indicator columns that are not in the registry (labelled by column name)."""
+        return [k for k in self.indicator_keys if k not in REGISTRY]
+
+
+# --- content checksum ---------------------------------------------------------------------------
+
+
+def _frame_digest(digest: "hashlib._Hash", frame: pd.DataFrame | None) -> None:
+    if frame is None:
+        digest.update(b"none\n")
+        return
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) \
+        and frame._geometry_column_name in frame.columns else None
+    digest.update(json.dumps([[str(c), str(frame[c].dtype)] for c in frame.columns]).encode() + b"\n")
+    digest.update(str(len(frame)).encode() + b"\n")
+    if geometry is not None:
+        digest.update(str(frame.crs).encode() + b"\n")
+        for blob in shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object), byte_order=1, flavor="iso"):
+            digest.update(b"\0" if blob is None else len(blob).to_bytes(8, "little") + blob)
+    values = frame.drop(columns=[geometry]) if geometry is not None else frame
+    for column in values.columns:
+        series = values[column].reset_index(drop=True)
+        try:
+            hashed = pd.util.hash_pandas_object(series, index=False)
+        except TypeError:  # unhashable cells (lists, dicts in a border file's properties)
+            hashed = pd.util.hash_pandas_object(series.map(repr), index=False)
+        digest.update(hashed.to_numpy(dtype="uint64").tobytes())
+
+
+def dataset_checksum(dataset: Dataset) -> str:
+    """SHA-256 over a dataset's content: every part's columns, dtypes, values and
+    geometries, and its dataset.json. Two datasets with the same checksum hold the
+    same data; a table changed in place after a check changes it."""
+    digest = hashlib.sha256()
+    for part in ROW_PARTS:
+        digest.update(f"{part}\n".encode())
+        _frame_digest(digest, getattr(dataset, part))
+    digest.update(b"meta\n" + json.dumps(dataset.meta, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return "sha256:" + digest.hexdigest()
