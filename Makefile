@@ -39,7 +39,7 @@ bench: install
 	$(PY) -m bench
 
 screenshots: install-test
-	RISK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/test_browser.py
+	RISK_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -5,7 +5,7 @@ loaders (the dataset folder and the patrol-site upload) accept formulas, HTML, b
 `${` and Markdown links as a store or folder written by an older version would hold them.
 Then Streamlit runs dashboard.py in this process, so the pages see the replaced rule. The
 display escaping (risk.outputs.mapview.safe_html, ui.widgets.md) is left as it is: that is what a
-test started with this launcher checks (tests/test_browser_hostile.py).
+test started with this launcher checks (tests/e2e/test_browser_hostile.py).
 
 Usage (tests.browser.streamlit_server does this): python tests/serve_unchecked.py [streamlit run options]
 """

@@ -43,14 +43,16 @@ def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
     with st.expander(t("pr.filters", lang), expanded=True):
         f1, f2, f3 = st.columns(3)
         district_options = sorted(d for d in table["former_district"].dropna().unique() if d)
-        districts = f1.multiselect(t("pr.districts", lang), district_options, key="pr_districts")
+        districts = f1.multiselect(t("pr.districts", lang), district_options, key="pr_districts",
+                                   placeholder=t("common.choose", lang))
         dist = table["dist_border_km"]
         max_km = float(dist.max()) if dist.notna().any() else 0.0
         border_km = f2.slider(t("pr.max_border", lang), 0.0, float(max(1, round(max_km + 1))), 0.0, step=1.0,
                               key="pr_border", disabled=max_km == 0.0)
         min_pop = f3.number_input(t("pr.min_population", lang), min_value=0, value=0, step=1000, key="pr_min_pop")
         threshold_keys = st.multiselect(t("pr.thresholds", lang), [k for k in ds.indicator_keys if k != "population"],
-                                        key="pr_threshold_keys", format_func=lambda k: indicator_for(k).label(lang))
+                                        key="pr_threshold_keys", format_func=lambda k: indicator_for(k).label(lang),
+                                        placeholder=t("common.choose", lang))
         thresholds = {}
         if threshold_keys:
             cols = st.columns(min(4, len(threshold_keys)))
@@ -85,8 +87,10 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
     min_per_district = b1.number_input(t("pr.min_per_district", lang), min_value=0, value=0, step=1,
                                        key="pr_min_district")
     names = dict(zip(shown["commune_id"], shown["name"]))
-    include = b2.multiselect(t("pr.include", lang), list(names), key="pr_include", format_func=lambda c: names[c])
-    exclude = b3.multiselect(t("pr.exclude", lang), list(names), key="pr_exclude", format_func=lambda c: names[c])
+    include = b2.multiselect(t("pr.include", lang), list(names), key="pr_include", format_func=lambda c: names[c],
+                             placeholder=t("common.choose", lang))
+    exclude = b3.multiselect(t("pr.exclude", lang), list(names), key="pr_exclude", format_func=lambda c: names[c],
+                             placeholder=t("common.choose", lang))
     if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
         settings = view.AllocationSettings(budget, cost, objective, int(min_per_district), tuple(include),
                                            tuple(exclude))

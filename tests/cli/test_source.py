@@ -11,8 +11,8 @@ import pytest
 from risk.cli.main import build_parser, main
 from risk.store.versions import Store
 from risk.ingest.upload import import_files
-from tests.test_cli_model import province_dir  # noqa: F401  (module-scoped fixture)
-from tests.test_model import COLS, ROWS
+from tests.cli.test_cli_model import province_dir  # noqa: F401  (module-scoped fixture)
+from tests.analysis.test_model import COLS, ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 ANALYSES = ("hotspots", "backtest", "score", "allocate")

@@ -3,12 +3,12 @@
     python tests/data/make_bad_files.py [OUT_DIR]
 
 Each file breaks (or stretches) one thing a real upload can get wrong; the
-expected outcome of each is asserted in tests/test_import.py. Files are small
+expected outcome of each is asserted in tests/ingest/test_import.py. Files are small
 (the zip bomb is about 200 kB and expands to 200 MB) and deterministic: zip
 members carry a fixed date, shapefile and workbook dates are fixed, so running
 the script again gives the same content. The valid dataset they are set
 against (`write_base`) is a 3x3 grid of 0.1-degree communes near 104.5E 19N,
-as in tests/test_loaders.py.
+as in tests/ingest/test_loaders.py.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from risk.demo import cases as demo_cases
 from risk.demo.build import DEFAULT_SEED, build_demo
 from risk.demo.reference import COMMUNES_FILE, DISTRICTS_FILE, REFERENCE_DIR, load_reference
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = PROJECT_ROOT / "data" / "demo"
 METRIC = "EPSG:32648"
 YEARS = list(range(2019, 2026))

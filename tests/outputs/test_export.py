@@ -24,7 +24,7 @@ from risk.ingest.folder import load_dataset
 from risk.outputs.render import render_map_png
 from risk.store.versions import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\tTab", "\rCR"]
 

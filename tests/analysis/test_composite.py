@@ -22,7 +22,7 @@ from risk.analysis.composite import (
 from risk.i18n import LANGUAGES
 from risk.ingest.folder import load_dataset
 
-DEMO = Path(__file__).parents[1] / "data" / "demo"
+DEMO = Path(__file__).parents[2] / "data" / "demo"
 
 
 def table(year: int = 2025, **columns: list[float]) -> pd.DataFrame:

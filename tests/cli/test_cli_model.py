@@ -10,9 +10,9 @@ import pytest
 
 from risk.cli.main import main
 from risk.i18n import t
-from tests.test_model import ROWS, COLS, province_frames, write_frames, write_province
+from tests.analysis.test_model import ROWS, COLS, province_frames, write_frames, write_province
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
 
 

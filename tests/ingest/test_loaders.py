@@ -759,7 +759,7 @@ def test_data_error_str_is_english(tmp_path: Path) -> None:
 # --- demo ------------------------------------------------------------------------------------------
 
 
-DEMO = Path(__file__).parents[1] / "data" / "demo"
+DEMO = Path(__file__).parents[2] / "data" / "demo"
 
 
 @pytest.mark.skipif(not (DEMO / "dataset.json").exists(), reason="demo dataset not built")

@@ -25,7 +25,7 @@ from risk.analysis.model import (
     METHODS, METRICS, ModelConfig, backtest, calibration_table, capture_curve, compare_without, importance, score,
 )
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 LON0, LAT0, CELL = 103.60, 22.00, 0.06  # a made-up province near the northern border
 ROWS, COLS = 9, 12
 FAST = ModelConfig(n_bootstrap=0)

@@ -39,7 +39,7 @@ from risk.ingest.folder import load_dataset
 from risk.store.versions import STORE_LAYERS, Store, StoreError, append_audit
 from risk.ingest.checks import ProblemLog, decode_text, detect_delimiter
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "data" / "bad"
 _spec = importlib.util.spec_from_file_location("make_bad_files", ROOT / "tests" / "data" / "make_bad_files.py")
 bad = importlib.util.module_from_spec(_spec)

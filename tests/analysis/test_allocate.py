@@ -16,7 +16,7 @@ import pytest
 from risk.analysis.allocate import AllocationError, allocate, commune_points, cover, patrol_sites
 from risk.analysis.geography import metric_crs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
 SEEDS = range(6)
 
