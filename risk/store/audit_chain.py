@@ -6,8 +6,9 @@ would show it. So every row also carries `prev_hash` (the previous row's
 `row_hash`; GENESIS for the first row) and `row_hash`, the SHA-256 of a
 canonical serialisation of (id, at, user, action, details, rows, prev_hash).
 Changing a row breaks its own hash; inserting or deleting one breaks the link
-or leaves a gap in the ids. `Store._audit`, the only writer, extends the chain
-inside its write transaction (BEGIN IMMEDIATE), so two writers cannot fork it.
+or leaves a gap in the ids. `write_entry` (risk/store/audit.py), the only writer,
+extends the chain inside its write transaction (BEGIN IMMEDIATE), so two writers
+cannot fork it.
 
 What a chain without a secret cannot show: someone who rewrites the file with
 this module's code can recompute every hash, and entries removed from the very

@@ -1,25 +1,10 @@
 """The embedded store: one GeoPackage (SQLite) file holding dataset versions,
 model runs and the audit log. No server; QGIS opens it.
 
-Layout of the file:
-
-| table | kind | rows |
-|---|---|---|
-| boundaries | features, MultiPolygon, EPSG:4326 | communes of every version, tagged `version_id` |
-| cases | features, Point (empty when no lon/lat) | recorded cases of every version |
-| border | features, MultiLineString | border lines; the file's own attributes as JSON in `properties` |
-| gates | features, Point | border gates |
-| indicators | attributes (long form) | `version_id, position, commune_id, year, indicator, value` |
-| versions | attributes | one row per version: when, label, source files, counts, checksum, who, `active` |
-| model_runs | attributes | `version_id, created_at, kind, config, metrics` (JSON) |
-| audit_log | attributes, append-only, hash-chained | `at, user, action, details (JSON), rows, prev_hash, row_hash` |
-| boundaries_active, cases_active, border_active, gates_active, indicators_active | views | the active version only |
-
-One layer per part with a `version_id` column (not one layer per version):
-QGIS shows five stable layers that can be filtered by version, the `*_active`
-views always show what the dashboard shows, and a new version adds rows, never
-tables. Indicators are stored long so that any extra indicator column a user
-brings needs no schema change.
+`Store` here keeps and reads versions and model runs; the rest is split by job:
+the file's layout and creation in risk/store/schema.py, the GeoPackage geometry
+encoding and the ST_* SQL functions in risk/store/codec.py, the hash-chained
+audit log in risk/store/audit.py (and risk/store/audit_chain.py).
 
 Atomicity: a version is written in ONE SQLite transaction (all rows, the
 versions row, the active flag and the audit entry), with the rollback journal
@@ -28,30 +13,13 @@ version intact and active: SQLite rolls the hot journal back when the file is
 next opened. The rollback journal (not WAL) keeps the store a single
 self-contained file that can be copied to QGIS at any time and works on
 network shares; readers see the previous version until the commit.
-
-The audit log is tamper-evident: each row carries the SHA-256 of its content
-and of the previous row's hash (risk/store/audit_chain.py), so a row changed, forged
-or deleted behind the triggers' back shows in `Store.verify_audit()` and
-`python -m risk audit verify`. An older store's log is sealed once, in id
-order, when the store is first opened (recorded as "audit_chain_started").
-
-Rows are written with the GeoPackage geometry encoding directly (GDAL is used
-only to create the empty layers, so its spatial-index triggers and metadata
-are the reference ones); the ST_* functions those triggers call are provided
-to SQLite here.
 """
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
-import stat
-import struct
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -60,95 +28,27 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.store.audit_chain import GENESIS, START_ACTION, AuditCheck, row_hash, verify_chain
-from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
+from risk.store import audit as audit_log
+from risk.store.audit import _seal_audit_log, append_audit  # by name: tests patch versions._seal_audit_log
+from risk.store.audit_chain import AuditCheck
+from risk.store.codec import _filters, _json, _multi, _now, _register_functions, _single, _value, \
+    decode_geometries, encode_geometries
+from risk.store.schema import _COUNT_COLUMNS, PART_NAMES, STORE_LAYERS, _create_file, _restrict_mode, \
+    _update_extents
+from risk.i18n import LocalisedError
 from risk.contracts.report import ImportReport
 from risk.contracts import text as text_rule
 from risk.contracts.dataset import (
-    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, ROW_PARTS, WGS84, Dataset, StoredVersion, dataset_checksum, empty_cases,
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, WGS84, Dataset, StoredVersion, dataset_checksum, empty_cases,
 )
 from risk.contracts.problems import Problem
 
-__all__ = ["STORE_LAYERS", "Store", "StoreError", "append_audit"]
+__all__ = ["PART_NAMES", "STORE_LAYERS", "Store", "StoreError", "append_audit"]
 
-SCHEMA_VERSION = "2"  # 2: the audit log is hash-chained (prev_hash, row_hash)
 BUSY_TIMEOUT_S = 30.0
-PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds case records)
 # Page cache of a write transaction: large, so an import rarely spills pages into the file
 # before its commit (a spill takes the exclusive lock and blocks readers until the commit).
 WRITE_CACHE_KIB = 65536
-SRS_ID = 4326
-PART_NAMES = ROW_PARTS  # one table per part with rows
-STORE_LAYERS = ("boundaries", "cases", "border", "gates", "indicators", "versions", "model_runs", "audit_log")
-_GEOMETRY_TYPES = {"boundaries": "MultiPolygon", "cases": "Point", "border": "MultiLineString", "gates": "Point"}
-_DESCRIPTIONS = {
-    "boundaries": "Commune polygons of every dataset version (filter on version_id)",
-    "cases": "Recorded cases of every dataset version (sensitive)",
-    "border": "International border lines of every dataset version",
-    "gates": "Border gates of every dataset version",
-    "indicators": "Indicators of every dataset version, long form (commune, year, indicator, value)",
-}
-# Columns of each part's table after fid and geom (GDAL creates them from these dtypes).
-_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "boundaries": (("version_id", "int64"), *((c, "object") for c in BOUNDARY_TEXT_COLUMNS)),
-    "cases": (("version_id", "int64"), ("case_id", "object"), ("lon", "float64"), ("lat", "float64"),
-              ("commune_id", "object"), ("form", "object"), ("victims", "int64"), ("destination", "object"),
-              ("detected_by", "object")),
-    "border": (("version_id", "int64"), ("properties", "object")),
-    "gates": (("version_id", "int64"), ("name", "object"), ("kind", "object"), ("lon", "float64"), ("lat", "float64")),
-    "indicators": (("version_id", "int64"), ("position", "int64"), ("commune_id", "object"), ("year", "int64"),
-                   ("indicator", "object"), ("value", "float64")),
-}
-_COUNT_COLUMNS = {part: f"n_{part}" for part in PART_NAMES}
-
-# Kept apart: sealing an older store's log drops and re-creates it (see _seal_audit_log).
-_AUDIT_NO_UPDATE = ("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log\n"
-                    "    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
-_DDL = f"""
-CREATE TABLE store_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE versions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at TEXT NOT NULL,
-    label TEXT NOT NULL,
-    source TEXT NOT NULL DEFAULT '{{}}',
-    "user" TEXT NOT NULL,
-    checksum TEXT NOT NULL DEFAULT '',
-    {", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in _COUNT_COLUMNS.values())},
-    years TEXT NOT NULL DEFAULT '',
-    active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
-    meta TEXT NOT NULL DEFAULT '{{}}',
-    schema TEXT NOT NULL DEFAULT '{{}}',
-    report TEXT NOT NULL DEFAULT '{{}}'
-);
-CREATE UNIQUE INDEX versions_one_active ON versions (active) WHERE active = 1;
-CREATE TRIGGER versions_kept BEFORE DELETE ON versions
-    BEGIN SELECT RAISE(ABORT, 'dataset versions are kept'); END;
-CREATE TABLE model_runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    version_id INTEGER NOT NULL REFERENCES versions (id),
-    created_at TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    "user" TEXT NOT NULL DEFAULT '',
-    config TEXT NOT NULL DEFAULT '{{}}',
-    metrics TEXT NOT NULL DEFAULT '{{}}'
-);
-CREATE TABLE audit_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    "user" TEXT NOT NULL,
-    action TEXT NOT NULL,
-    details TEXT NOT NULL DEFAULT '{{}}',
-    "rows" INTEGER,
-    prev_hash TEXT,
-    row_hash TEXT
-);
-{_AUDIT_NO_UPDATE};
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE INDEX audit_log_at ON audit_log (at);
-CREATE INDEX model_runs_version ON model_runs (version_id);
-"""
-_AUDIT_ROW = 'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log ORDER BY id'
 
 
 class StoreError(LocalisedError):
@@ -172,218 +72,6 @@ def _check_label(label: str) -> None:
 def _checkpoint(stage: str) -> None:
     """Called inside the import transaction after each stage (tests replace it to
     pause or kill an import midway); does nothing in production."""
-
-
-def _now() -> str:
-    """UTC time in ISO 8601 with a Z, to the millisecond (sorts as text)."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_plain)
-
-
-def _plain(value: object) -> object:
-    """numpy and pandas scalars and dates as JSON values."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (pd.Timestamp, datetime)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
-
-
-# --- GeoPackage geometry encoding -------------------------------------------------------------------
-
-_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-def encode_geometries(geometries: np.ndarray | list, srs_id: int = SRS_ID) -> list[bytes | None]:
-    """GeoPackage binary (header with an x/y envelope, then ISO WKB) of each geometry."""
-    geoms = np.asarray(geometries, dtype=object)
-    wkb = shapely.to_wkb(geoms, output_dimension=2, byte_order=1, flavor="iso")
-    bounds = shapely.bounds(geoms)
-    empty = shapely.is_empty(geoms)
-    out: list[bytes | None] = []
-    for blob, box, is_empty in zip(wkb, bounds, empty):
-        if blob is None:
-            out.append(None)
-        elif is_empty:
-            out.append(b"GP\x00" + bytes([0b10001]) + struct.pack("<i", srs_id) + blob)
-        else:
-            header = b"GP\x00" + bytes([0b00011]) + struct.pack("<i", srs_id)
-            out.append(header + struct.pack("<4d", box[0], box[2], box[1], box[3]) + blob)
-    return out
-
-
-def _wkb(blob: bytes) -> bytes:
-    """The WKB inside a GeoPackage geometry blob."""
-    return blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111]:]
-
-
-def decode_geometries(blobs: list[bytes | None]) -> np.ndarray:
-    """Shapely geometries from GeoPackage blobs (None stays None)."""
-    return shapely.from_wkb([None if b is None else _wkb(b) for b in blobs])
-
-
-def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
-    """(minx, maxx, miny, maxy) of a blob: from its header, else from the geometry."""
-    if blob is None or len(blob) < 8 or blob[3] & 0b10000:
-        return None
-    if (blob[3] >> 1) & 0b111:
-        return struct.unpack("<4d", blob[8:40])
-    minx, miny, maxx, maxy = shapely.from_wkb(_wkb(blob)).bounds
-    return minx, maxx, miny, maxy
-
-
-def _register_functions(con: sqlite3.Connection) -> None:
-    """The spatial functions GDAL's R-tree triggers call (GDAL provides them to its own connections)."""
-    def coordinate(i: int):
-        return lambda blob: None if (e := _envelope(blob)) is None else e[i]
-
-    con.create_function("ST_IsEmpty", 1, lambda b: None if b is None else int(_envelope(b) is None),
-                        deterministic=True)
-    for i, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
-        con.create_function(name, 1, coordinate(i), deterministic=True)
-
-
-def _multi(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
-    """Polygon -> MultiPolygon, LineString -> MultiLineString (the layers' declared types)."""
-    if geometry is None:
-        return None
-    if geometry.geom_type == "Polygon":
-        return shapely.MultiPolygon([geometry])
-    if geometry.geom_type == "LineString":
-        return shapely.MultiLineString([geometry])
-    return geometry
-
-
-def _single(geometry: shapely.Geometry | None) -> shapely.Geometry | None:
-    """A one-part multi-geometry back to its single form, as most boundary files have it."""
-    if geometry is not None and geometry.geom_type in ("MultiPolygon", "MultiLineString") \
-            and shapely.get_num_geometries(geometry) == 1:
-        return shapely.get_geometry(geometry, 0)
-    return geometry
-
-
-def _value(value: object) -> object:
-    """A cell as SQLite takes it (NaN and NA as NULL, numpy scalars as Python)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-        return None if isinstance(value, float) and np.isnan(value) else value
-    return value
-
-
-# --- creating the file --------------------------------------------------------------------------------
-
-
-def _empty_part(part: str) -> pd.DataFrame:
-    data = {name: pd.Series([], dtype=dtype) for name, dtype in _COLUMNS[part]}
-    if part in _GEOMETRY_TYPES:
-        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=WGS84))
-    return pd.DataFrame(data)
-
-
-def _create_file(path: Path) -> None:
-    """Write a new, empty store next to `path` and move it in place atomically.
-
-    GDAL creates the part layers (spatial index, triggers, metadata), SQL adds
-    the bookkeeping tables and views; a crash leaves only a hidden temp folder.
-    The file holds case records, so it is made in a folder only the owner can
-    enter (mkdtemp: 0700) and is 0600 before it appears under its name; SQLite
-    gives its -journal/-wal/-shm companions the database file's mode.
-    """
-    import pyogrio
-
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".creating", dir=path.parent))
-    tmp = work / path.name
-    try:
-        for part in PART_NAMES:
-            options = {"DESCRIPTION": _DESCRIPTIONS[part]}
-            pyogrio.write_dataframe(_empty_part(part), tmp, layer=part, driver="GPKG",
-                                    geometry_type=_GEOMETRY_TYPES.get(part), layer_options=options)
-        con = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            con.execute("PRAGMA journal_mode = DELETE")
-            con.execute('ALTER TABLE cases ADD COLUMN "date" DATE')  # GDAL would make it DATETIME
-            con.executescript(_DDL)
-            con.execute("BEGIN")
-            now = _now()
-            con.executemany("INSERT INTO store_info VALUES (?, ?)",
-                            [("schema", SCHEMA_VERSION), ("created_at", now), ("application", "risk")])
-            for table, description in (("versions", "Dataset versions (one active)"),
-                                       ("model_runs", "Model runs per dataset version"),
-                                       ("audit_log", "Audit log (append-only)")):
-                con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change)"
-                            " VALUES (?, 'attributes', ?, ?, ?)", (table, table, description, now))
-            for part in PART_NAMES:
-                con.execute(f'CREATE INDEX "{part}_version" ON "{part}" (version_id)')
-                _create_active_view(con, part, now)
-            con.execute("COMMIT")
-        finally:
-            con.close()
-        os.chmod(tmp, PRIVATE_FILE_MODE)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)  # fails if another process created the store meanwhile: theirs wins
-        except FileExistsError:
-            pass
-        except OSError:  # file systems without hard links
-            if not path.exists():
-                os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _restrict_mode(path: Path) -> None:
-    """Owner-only access to a store made before stores were created 0600 (it holds
-    case records); a file owned by someone else is left as its owner set it."""
-    if not hasattr(os, "getuid"):
-        return
-    try:
-        info = os.stat(path)
-        if info.st_mode & 0o077 and info.st_uid == os.getuid():
-            os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
-    except OSError:
-        pass
-
-
-def _create_active_view(con: sqlite3.Connection, part: str, now: str) -> None:
-    """A view of the active version of one part, registered so QGIS lists it as a layer."""
-    columns = ", ".join(f'p."{name}"' for name, _ in _COLUMNS[part])
-    geometry = "p.geom AS geom, " if part in _GEOMETRY_TYPES else ""
-    extra = ', p."date"' if part == "cases" else ""
-    view = f"{part}_active"
-    con.execute(f'CREATE VIEW "{view}" AS SELECT p.fid AS fid, {geometry}{columns}{extra} FROM "{part}" p '
-                f"JOIN versions v ON v.id = p.version_id WHERE v.active = 1")
-    kind = "features" if part in _GEOMETRY_TYPES else "attributes"
-    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (view, kind, view, f"{part}: active version only", now,
-                                               SRS_ID if kind == "features" else None))
-    if kind == "features":
-        con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)",
-                    (view, _GEOMETRY_TYPES[part].upper(), SRS_ID))
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- the store ------------------------------------------------------------------------------------------
@@ -554,9 +242,10 @@ class Store:
             if activate:
                 con.execute("UPDATE versions SET active = 0 WHERE active = 1")
                 con.execute("UPDATE versions SET active = 1 WHERE id = ?", (version,))
-            self._audit(con, user, "import", {"version": version, "label": label, "source": dict(source or {}),
-                                              "active": activate, "checksum": checksum},
-                        counts.boundaries + counts.indicators + counts.cases + counts.border + counts.gates)
+            audit_log.write_entry(con, user, "import",
+                                  {"version": version, "label": label, "source": dict(source or {}),
+                                   "active": activate, "checksum": checksum},
+                                  counts.boundaries + counts.indicators + counts.cases + counts.border + counts.gates)
             _checkpoint("commit")
         return version
 
@@ -645,8 +334,9 @@ class Store:
             previous = con.execute("SELECT id FROM versions WHERE active = 1").fetchone()
             con.execute("UPDATE versions SET active = 0 WHERE active = 1")
             con.execute("UPDATE versions SET active = 1 WHERE id = ?", (int(version_id),))
-            self._audit(con, user, "activate", {"version": int(version_id), "label": row[0],
-                                                "previous": None if previous is None else previous[0]}, None)
+            audit_log.write_entry(con, user, "activate", {"version": int(version_id), "label": row[0],
+                                                          "previous": None if previous is None else previous[0]},
+                                  None)
 
     def load(self, version_id: int | None = None) -> Dataset:
         """A stored version (default: the active one) as the Dataset the pages use."""
@@ -718,64 +408,25 @@ class Store:
             frame[column] = frame[column].map(json.loads)
         return frame
 
-    # -- audit log --
+    # -- audit log (risk/store/audit.py) --
 
     def append_audit(self, user: str, action: str, details: Mapping | None = None, rows: int | None = None) -> int:
         """Append one audit entry (who, what, details, how many rows); entries are never changed or removed."""
         with self._write() as con:
-            return self._audit(con, user, action, details or {}, rows)
-
-    @staticmethod
-    def _audit(con: sqlite3.Connection, user: str, action: str, details: Mapping, rows: int | None) -> int:
-        """The one audit writer: appends a row chained to the last one (risk/store/audit_chain.py).
-
-        Runs inside the caller's write transaction, which holds SQLite's write
-        lock from its BEGIN IMMEDIATE, so no other writer can read the same last
-        row and fork the chain. The id is chosen here (it is hashed): one past
-        both the last row and the AUTOINCREMENT counter, so rows deleted from
-        the end leave a gap the verification sees.
-        """
-        if not con.in_transaction:
-            raise RuntimeError("audit entries are written inside a write transaction")
-        last = con.execute("SELECT id, row_hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        counter = con.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
-        entry = max(0 if last is None else int(last[0]), 0 if counter is None else int(counter[0])) + 1
-        prev = GENESIS if last is None else (last[1] or "")  # an unsealed last row is already a break
-        values = (entry, _now(), str(user), str(action), _json(dict(details)), None if rows is None else int(rows))
-        con.execute('INSERT INTO audit_log (id, at, "user", action, details, "rows", prev_hash, row_hash) '
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, prev, row_hash(*values, prev)))
-        return entry
+            return audit_log.write_entry(con, user, action, details or {}, rows)
 
     def verify_audit(self) -> AuditCheck:
         """Walk the audit log's hash chain: intact with its row count, or the first broken row and why."""
         with self._read() as con:
-            sql = _AUDIT_ROW if _chained(con) else _AUDIT_ROW.replace("prev_hash, row_hash", "NULL, NULL")
-            rows = con.execute(sql).fetchall()  # (never sealed: a read-only older store)
-            triggers = [r[0] for r in con.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")]
-        return verify_chain(rows, triggers)
+            return audit_log.verify(con)
 
     def audit(self, user: str | None = None, action: str | None = None, since: str | None = None,
               until: str | None = None, limit: int | None = None) -> pd.DataFrame:
         """Audit entries, newest first, filtered by user, action and UTC time range (ISO text, `until` exclusive)."""
-        columns = ["id", "at", "user", "action", "details", "rows"]
         if not self.exists():
-            return pd.DataFrame({c: [] for c in columns})
-        where, params = _filters({'"user"': user, "action": action})
-        if since:
-            where += (" AND " if where else " WHERE ") + "at >= ?"
-            params.append(since)
-        if until:
-            where += (" AND " if where else " WHERE ") + "at < ?"
-            params.append(until)
-        sql = f'SELECT id, at, "user", action, details, "rows" FROM audit_log{where} ORDER BY id DESC'
-        if limit:
-            sql += f" LIMIT {int(limit)}"
+            return pd.DataFrame({c: [] for c in audit_log.COLUMNS})
         with self._read() as con:
-            frame = pd.DataFrame(con.execute(sql, params).fetchall(), columns=columns)
-        frame["details"] = frame["details"].map(json.loads)
-        frame["rows"] = frame["rows"].astype("Int64")
-        return frame
+            return audit_log.entries(con, user, action, since, until, limit)
 
     # -- health --
 
@@ -786,85 +437,9 @@ class Store:
             broken = con.execute("PRAGMA foreign_key_check").fetchall()
         return result + [f"foreign key: {row}" for row in broken]
 
-
-def append_audit(store: Store | str | Path, user: str, action: str, details: Mapping | None = None,
-                 rows: int | None = None) -> int:
-    """Append one audit entry to a store (by object or path); see Store.append_audit."""
-    target = store if isinstance(store, Store) else Store(store)
-    return target.append_audit(user, action, details, rows)
-
-
-def _seal_audit_log(con: sqlite3.Connection) -> None:
-    """Give an older store's audit log its hash chain, once: add the columns, seal the
-    existing rows in id order and record it as an "audit_chain_started" row.
-
-    Done in one BEGIN IMMEDIATE transaction that checks again under the write
-    lock, so two processes opening the same old store seal it only once. The
-    UPDATE trigger is dropped and re-created inside that transaction (it would
-    refuse the sealing); nobody sees the log without it. A read-only file is
-    left as it is: its verification then reports the unsealed rows.
-    """
-    if _chained(con):
-        return
-    try:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            _seal_rows(con)
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-    except sqlite3.OperationalError as err:
-        if not getattr(err, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
-            raise
-
-
-def _chained(con: sqlite3.Connection) -> bool:
-    """The audit log has its hash columns (every store made since schema 2, or sealed since)."""
-    return "row_hash" in {row[1] for row in con.execute("PRAGMA table_info(audit_log)")}
-
-
-def _seal_rows(con: sqlite3.Connection) -> None:
-    """The sealing itself, inside _seal_audit_log's transaction (checked again under its lock)."""
-    if _chained(con):
-        return
-    con.execute("ALTER TABLE audit_log ADD COLUMN prev_hash TEXT")
-    con.execute("ALTER TABLE audit_log ADD COLUMN row_hash TEXT")
-    con.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
-    prev, rows = GENESIS, con.execute(_AUDIT_ROW).fetchall()
-    for entry, at, user, action, details, count, _prev, _hash in rows:
-        digest = row_hash(entry, at, user, action, details, count, prev)
-        con.execute("UPDATE audit_log SET prev_hash = ?, row_hash = ? WHERE id = ?", (prev, digest, entry))
-        prev = digest
-    con.execute(_AUDIT_NO_UPDATE)
-    con.execute("UPDATE store_info SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
-    Store._audit(con, "system", START_ACTION, {"sealed": len(rows), "first": rows[0][0] if rows else None,
-                                               "last": rows[-1][0] if rows else None}, len(rows))
-
-
 def _note(code: str, **params: object) -> Problem:
     return Problem("store", None, None, code, params)
 
-
-def _filters(values: Mapping[str, object]) -> tuple[str, list]:
-    """A WHERE clause for the given equality filters (None means any)."""
-    clauses, params = [], []
-    for column, value in values.items():
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-def _update_extents(con: sqlite3.Connection, now: str) -> None:
-    """Keep gpkg_contents' extents and change times right, so QGIS zooms to the data."""
-    for part in _GEOMETRY_TYPES:
-        box = con.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{part}_geom"').fetchone()
-        con.execute("UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, last_change = ? "
-                    "WHERE table_name = ?", (*box, now, part))
-    con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name IN ('indicators', 'versions', 'audit_log')",
-                (now,))
 
 
 # --- reading parts back --------------------------------------------------------------------------------

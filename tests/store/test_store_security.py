@@ -184,7 +184,7 @@ def test_two_rows_swapped_are_detected(logged: Store) -> None:
 
 
 def chain(*entries: tuple[str, str], start: str = GENESIS, first_id: int = 1) -> list[tuple]:
-    """Rows as Store._audit writes them, for (at, action) pairs."""
+    """Rows as risk.store.audit.write_entry writes them, for (at, action) pairs."""
     rows, prev = [], start
     for entry, (at, action) in enumerate(entries, start=first_id):
         values = (entry, at, "boss", action, "{}", None)
