@@ -95,7 +95,7 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
         settings = view.AllocationSettings(budget, cost, objective, int(min_per_district), tuple(include),
                                            tuple(exclude))
         try:
-            slots.PR_ALLOCATION.set(view.run_allocation(shown, indicators_year, settings))
+            slots.PR_ALLOCATION.set(view.run_allocation(ds, plist, shown, settings))
             slots.PR_SHOW.set("allocation")
         except AllocationError as err:
             slots.PR_ALLOCATION.pop()

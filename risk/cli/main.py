@@ -184,20 +184,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def allocation_candidates(ds, year: int, config, cost_column: str | None = None):
-    """Candidate communes for risk.analysis.allocate: model scores for `year` joined with that year's
-    population (and cost column) and the communes' former district."""
-    import pandas as pd
-
+    """The Priorities page's allocation candidates (risk.views.priorities) from the model's scores."""
     from risk.analysis.model import score
+    from risk.views.priorities import SCORE_SCALE, allocation_candidates as candidates
 
-    table = score(ds, year, config).table[["commune_id", "name", "score"]]
-    wanted = ["commune_id", "population"] + ([cost_column] if cost_column and cost_column != "population" else [])
-    rows = ds.indicators[ds.indicators["year"] == year]
-    rows = rows[[c for c in wanted if c in rows.columns]]
-    out = table.merge(rows, on="commune_id", how="left")
-    if "former_district" in ds.boundaries.columns:
-        out = out.merge(pd.DataFrame(ds.boundaries[["commune_id", "former_district"]]), on="commune_id", how="left")
-    return out
+    ranking = score(ds, year, config).table
+    ranking = ranking.assign(score=ranking["score"] * SCORE_SCALE["model"])
+    return candidates(ds, year, ranking, cost_column)
 
 
 @contextlib.contextmanager

@@ -248,16 +248,33 @@ class AllocationRun:
     settings: AllocationSettings
 
 
-def run_allocation(shown: pd.DataFrame, indicators_year: pd.DataFrame, settings: AllocationSettings) -> AllocationRun:
+def allocation_candidates(ds, year: int, ranking: pd.DataFrame, cost_column: str | None = None) -> pd.DataFrame:
+    """What the allocation chooses from: the ranked communes (commune_id, score) with their name,
+    former district, `year`'s population and, when asked, a cost column from that year's indicators
+    (left out when the year has no such column: the allocation then names it as missing).
+
+    The page passes its filtered list (score on 0–100) and `risk allocate` the model's scores
+    scaled the same way, so both solve the same problem for the same settings."""
+    out = ranking[["commune_id", "score"]].assign(commune_id=ranking["commune_id"].astype(str))
+    names = ds.boundaries.assign(commune_id=ds.boundaries["commune_id"].astype(str))
+    keep = [c for c in ("commune_id", "name", "former_district") if c in names.columns]
+    out = out.merge(pd.DataFrame(names[keep]), on="commune_id", how="left")
+    rows = ds.indicators[ds.indicators["year"] == year]
+    rows = rows.assign(commune_id=rows["commune_id"].astype(str)).set_index("commune_id")
+    out["population"] = rows["population"].reindex(out["commune_id"]).to_numpy() if "population" in rows else np.nan
+    if cost_column and cost_column not in out:  # kept under its own name, so a message names it
+        if cost_column in rows:
+            out[cost_column] = rows[cost_column].reindex(out["commune_id"]).to_numpy()
+    return out
+
+
+def run_allocation(ds, plist: PriorityList, shown: pd.DataFrame, settings: AllocationSettings) -> AllocationRun:
     """Solve the allocation over the filtered list; AllocationError explains an impossible request."""
     from risk.analysis.allocate import allocate
 
-    candidates = shown[["commune_id", "score", "population", "former_district"]].copy()
     column = settings.cost if isinstance(settings.cost, str) else None
-    if column:
-        costs = indicators_year.assign(commune_id=indicators_year["commune_id"].astype(str)).set_index("commune_id")
-        candidates["cost"] = costs[column].reindex(candidates["commune_id"]).to_numpy()
-    plan = allocate(candidates, settings.budget, cost="cost" if column else float(settings.cost),
+    candidates = allocation_candidates(ds, plist.year, shown, column)
+    plan = allocate(candidates, settings.budget, cost=column or float(settings.cost),
                     objective=settings.objective, min_per_district=settings.min_per_district,
                     must_include=list(settings.include), must_exclude=list(settings.exclude))
     return AllocationRun(plan, settings)

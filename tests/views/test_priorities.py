@@ -42,3 +42,25 @@ def test_cli_export_equals_the_page_export(tmp_path, role, lang):
 def test_page_and_cli_lists_differ_when_the_role_does():
     """The equality above is not vacuous: the role changes the cells (hidden small counts)."""
     assert page_export(Role.PLANNER, "en", 2024) != page_export(Role.COMMANDER, "en", 2024)
+
+
+def test_cli_allocation_equals_the_page_allocation(capsys):
+    import json
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=300)
+    at.session_state["lang"] = "en"
+    at.session_state["auth"] = signed_in_session(Role.PLANNER, "u-planner")
+    at.run()
+    at.switch_page("pages/priorities.py")
+    at.run()
+    at.number_input(key="pr_budget").set_value(700.0)
+    at.button(key="pr_run_alloc").click()
+    at.run()
+    assert not at.exception, at.exception
+    page = at.session_state["pr_allocation"].plan
+    code = main(["allocate", "--data", str(DEMO), "--year", "2025", "--budget", "700", "--cost", "100",
+                 "--objective", "score_x_population", "--json"])
+    assert code == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert sorted(cli["chosen"]) == sorted(page.chosen) and len(page.chosen) == 7
+    assert cli["objective"] == page.objective
