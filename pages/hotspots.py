@@ -107,7 +107,7 @@ with side_col:
         st.info(t("hotspots.points_hidden", lang, k=conf.small_cell_k))
 
 for note in hv.notes:
-    st.caption(widgets.tm(note.key, lang, **dict(note.params)))  # commune names are data: escaped
+    st.caption(widgets.tm(note.code, lang, **note.params))  # commune names are data: escaped
 if result.table["value"].sum() == 0:
     st.info(t("hotspots.no_cases", lang))
 st.caption(hv.method)

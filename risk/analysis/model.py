@@ -30,7 +30,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from risk.analysis.features import CASE_FEATURES, ModelError, feature_keys, feature_table
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, Message, t
 from risk.contracts.dataset import Dataset
 
 __all__ = [
@@ -85,18 +85,7 @@ class ModelConfig:
         return out
 
 
-@dataclass(frozen=True)
-class Note:
-    """Something the user should know about a result (not an error), rendered via i18n."""
-
-    code: str
-    params: dict = field(default_factory=dict)
-
-    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return t(self.code, lang, **self.params)
-
-    def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
-        return {"code": self.code, "params": dict(self.params), "message": self.message(lang)}
+Note = Message  # something the user should know about a result: one message model (risk.i18n)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["unsafe_reason"]
+__all__ = ["FORMULA_PREFIXES", "starts_like_formula", "unsafe_reason"]
 
-_FORMULA_START = tuple("=+-@")
+# What a spreadsheet may take as the start of a formula (OWASP "CSV injection"): the one list
+# behind both the import rule below and the export's neutralising quote (risk/outputs/export.py).
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?%?$")
 _MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
 # A backtick or "${" would end or run a JavaScript template literal; "](" and "![" make a
@@ -21,9 +23,15 @@ _SCRIPT = re.compile(r"`|\$\{")
 _MARKDOWN_LINK = re.compile(r"!\[|\]\s*\(")
 
 
+def starts_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_PREFIXES)
+
+
 def unsafe_reason(text: str) -> str | None:
-    """The i18n code of why `text` cannot be a name or code, or None when it is fine."""
-    if len(text) > 1 and text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+    """The i18n code of why `text` cannot be a name or code, or None when it is fine.
+
+    A lone "-" or a signed number ("-5", "+3,5%") is data, not a formula."""
+    if len(text) > 1 and starts_like_formula(text) and not _NUMBER.match(text):
         return "import.formula_in_text"
     if _MARKUP.search(text):
         return "import.markup_in_text"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import string
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 DEFAULT_LANGUAGE = "vi"
@@ -41,6 +43,21 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
 def placeholders(text: str) -> set[str]:
     """Names of the `{placeholders}` in a template (used by the catalogue test)."""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@dataclass(frozen=True)
+class Message:
+    """Something to tell the user that is not an error (a note under a result), rendered via the
+    catalogue: `code` is an i18n key, `params` fill it."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return t(self.code, lang, **self.params)
+
+    def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
+        return {"code": self.code, "params": dict(self.params), "message": self.message(lang)}
 
 
 class LocalisedError(Exception):

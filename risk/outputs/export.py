@@ -37,6 +37,7 @@ import pandas as pd
 import shapely
 
 from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.contracts.text import FORMULA_PREFIXES, starts_like_formula  # the one formula rule
 
 __all__ = [
     "FORMATS", "FORMULA_PREFIXES", "METHOD_SHEET", "MIME_TYPES", "PDF_MAX_ROWS", "ExportMeta", "audit_details",
@@ -44,7 +45,6 @@ __all__ = [
     "write_gpkg", "write_pdf", "write_xlsx",
 ]
 
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg", "pdf")
 MIME_TYPES: dict[str, str] = {
     "csv": "text/csv",
@@ -105,7 +105,7 @@ def utc_now_iso() -> str:
 
 def safe_cell(value: Any) -> Any:
     """The value, with a leading ' when it is text a spreadsheet could run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and starts_like_formula(value):
         return "'" + value
     return value
 

@@ -16,7 +16,7 @@ from risk.access.privacy import (
 from risk.analysis.hotspots import (
     CLASS_COLOURS, CLASSES, MIN_TREND_YEARS, TRENDS, HotspotOptions, HotspotResult, hot_commune_table,
 )
-from risk.i18n import format_number, t
+from risk.i18n import Message, format_number, t
 from risk.outputs.mapview import safe_html
 
 CLASS_KEYS = {
@@ -52,17 +52,6 @@ assert set(CLASS_KEYS) == set(CLASSES) and set(TREND_KEYS) == set(TRENDS)
 
 
 @dataclass(frozen=True)
-class Note:
-    """One line under the map: a catalogue key and its parameters."""
-
-    key: str
-    params: tuple[tuple[str, object], ...] = ()
-
-    def text(self, lang: str) -> str:
-        return t(self.key, lang, **dict(self.params))
-
-
-@dataclass(frozen=True)
 class HotspotView:
     """The analysis as the page draws it. Tooltip cells are escaped HTML; table cells are text."""
 
@@ -79,7 +68,7 @@ class HotspotView:
     trends: tuple[tuple[str, int], ...]  # (trend label, communes), the ones found
     points: pd.DataFrame | None  # case points the role may see, None when it may see none
     point_tips: tuple[str, ...]
-    notes: tuple[Note, ...]
+    notes: tuple[Message, ...]
     method: str
     table: pd.DataFrame  # hot communes, labelled in the language
 
@@ -115,21 +104,21 @@ def _points(ds, options: HotspotOptions, role: Role, in_belt: frozenset[str], be
 
 
 def _notes(ds, result: HotspotResult, options: HotspotOptions, ids: list[str], in_belt: frozenset[str],
-           belt_km: float | None) -> tuple[Note, ...]:
+           belt_km: float | None) -> tuple[Message, ...]:
     notes = []
     if belt_km is not None:
-        notes.append(Note("hotspots.belt_note", (("n", len(ids)), ("m", len(in_belt)), ("km", belt_km))))
+        notes.append(Message("hotspots.belt_note", {"n": len(ids), "m": len(in_belt), "km": belt_km}))
     n_years = len(options.years)
     if n_years < MIN_TREND_YEARS:
-        notes.append(Note("hotspots.short_period", (("n", MIN_TREND_YEARS),)))
+        notes.append(Message("hotspots.short_period", {"n": MIN_TREND_YEARS}))
     elif n_years < 10:
-        notes.append(Note("hotspots.few_years", (("n", n_years),)))
+        notes.append(Message("hotspots.few_years", {"n": n_years}))
     names = ds.boundaries.set_index(ds.boundaries["commune_id"].astype(str))["name"].astype(str).to_dict()
     if result.islands:
-        notes.append(Note("hotspots.islands", (("count", len(result.islands)),
-                                               ("names", ", ".join(names.get(i, i) for i in result.islands)))))
+        notes.append(Message("hotspots.islands", {"count": len(result.islands),
+                                                  "names": ", ".join(names.get(i, i) for i in result.islands)}))
     if result.excluded:
-        notes.append(Note("hotspots.excluded", (("count", len(result.excluded)),)))
+        notes.append(Message("hotspots.excluded", {"count": len(result.excluded)}))
     return tuple(notes)
 
 

@@ -145,3 +145,17 @@ def test_markdown_escaping_keeps_the_text_and_drops_its_power():
     assert md("*a* _b_ `c` :red[d] $e$ <f> #g |h| ~i~") == \
         "\\*a\\* \\_b\\_ \\`c\\` \\:red\\[d\\] \\$e\\$ \\<f\\> \\#g \\|h\\| \\~i\\~"
     assert tm("map.extra_indicator", "en", key="![x](y)") == t("map.extra_indicator", "en", key="\\!\\[x\\](y)")
+
+
+def test_one_formula_rule_for_import_and_export():
+    """A text the import refuses as a formula is exactly one the export would quote, and back."""
+    from risk.contracts.text import FORMULA_PREFIXES, unsafe_reason
+    from risk.outputs.export import safe_cell
+
+    for prefix in FORMULA_PREFIXES:
+        text = prefix + "SUM(A1)"
+        assert unsafe_reason(text) == "import.formula_in_text"
+        assert safe_cell(text) == "'" + text
+    for data in ("-5", "+3,5%", "Xã Mường Xén", "-"):
+        assert unsafe_reason(data) is None
+    assert safe_cell("Xã Mường Xén") == "Xã Mường Xén"
