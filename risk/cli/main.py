@@ -186,11 +186,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def allocation_candidates(ds, year: int, config, cost_column: str | None = None):
     """The Priorities page's allocation candidates (risk.views.priorities) from the model's scores."""
     from risk.analysis.model import score
-    from risk.views.priorities import SCORE_SCALE, allocation_candidates as candidates
+    from risk.views.priorities import allocation_candidates as candidates
 
-    ranking = score(ds, year, config).table
-    ranking = ranking.assign(score=ranking["score"] * SCORE_SCALE["model"])
-    return candidates(ds, year, ranking, cost_column)
+    return candidates(ds, year, score(ds, year, config).table, cost_column)
 
 
 @contextlib.contextmanager

@@ -248,14 +248,18 @@ class AllocationRun:
     settings: AllocationSettings
 
 
-def allocation_candidates(ds, year: int, ranking: pd.DataFrame, cost_column: str | None = None) -> pd.DataFrame:
+def allocation_candidates(ds, year: int, ranking: pd.DataFrame, cost_column: str | None = None,
+                          scale: float = 1.0) -> pd.DataFrame:
     """What the allocation chooses from: the ranked communes (commune_id, score) with their name,
     former district, `year`'s population and, when asked, a cost column from that year's indicators
     (left out when the year has no such column: the allocation then names it as missing).
 
-    The page passes its filtered list (score on 0–100) and `risk allocate` the model's scores
-    scaled the same way, so both solve the same problem for the same settings."""
-    out = ranking[["commune_id", "score"]].assign(commune_id=ranking["commune_id"].astype(str))
+    `score / scale` is what the allocation weighs: the model's probability (0–1), so "risk ×
+    population" reads as people in communes at risk, or the composite index (0–100). The page passes
+    its filtered list with the list's scale and `risk allocate` the model's scores, so both solve
+    the same problem for the same settings."""
+    out = ranking[["commune_id", "score"]].assign(commune_id=ranking["commune_id"].astype(str),
+                                                  score=ranking["score"] / scale)
     names = ds.boundaries.assign(commune_id=ds.boundaries["commune_id"].astype(str))
     keep = [c for c in ("commune_id", "name", "former_district") if c in names.columns]
     out = out.merge(pd.DataFrame(names[keep]), on="commune_id", how="left")
@@ -273,7 +277,7 @@ def run_allocation(ds, plist: PriorityList, shown: pd.DataFrame, settings: Alloc
     from risk.analysis.allocate import allocate
 
     column = settings.cost if isinstance(settings.cost, str) else None
-    candidates = allocation_candidates(ds, plist.year, shown, column)
+    candidates = allocation_candidates(ds, plist.year, shown, column, scale=SCORE_SCALE[plist.ranking])
     plan = allocate(candidates, settings.budget, cost=column or float(settings.cost),
                     objective=settings.objective, min_per_district=settings.min_per_district,
                     must_include=list(settings.include), must_exclude=list(settings.exclude))
