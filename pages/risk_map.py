@@ -99,7 +99,7 @@ with side_col:
         st.caption(widgets.tm("map.extra_indicator", lang, key=key))
     elif ind.source:
         st.caption(f"{t('map.source', lang)}: {widgets.md(ind.source_label(lang))}")
-    if key != SCORE:
+    if ind.description(lang):
         st.caption(ind.description(lang))
     if key == "ethnic_minority_share":
         st.info(t("map.vulnerability_note", lang))

@@ -8,94 +8,60 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from risk.i18n import DEFAULT_LANGUAGE
+from risk.i18n import DEFAULT_LANGUAGE, t
 
 
 @dataclass(frozen=True)
 class Indicator:
+    """One indicator: its unit and direction, and catalogue keys for its label and description
+    (risk/i18n/locales), so translators edit every visible word in one place."""
+
     key: str
-    label_vi: str
-    label_en: str
     unit: str
     higher_is_riskier: bool | None  # None: direction unknown (extra indicators)
-    description_vi: str
-    description_en: str
-    source: str = ""  # a key of SOURCES
+    label_key: str | None = None  # None: labelled by its column name (an extra indicator)
+    description_key: str | None = "indicator.extra.description"  # None: no description
+    source: str = ""  # a key of SOURCE_KEYS
     is_rate: bool = True  # a percentage, bounded to [0, 100]
     in_registry: bool = True
 
     def label(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return t(self.label_key, lang) if self.label_key else self.key
 
     def description(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        return self.description_en if lang == "en" else self.description_vi
+        return t(self.description_key, lang) if self.description_key else ""
 
     def source_label(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        entry = SOURCES.get(self.source)
-        return (entry[1] if lang == "en" else entry[0]) if entry else self.source
+        return t(SOURCE_KEYS[self.source], lang) if self.source in SOURCE_KEYS else self.source
 
 
-# Typical sources of each indicator, (Vietnamese, English).
-SOURCES: dict[str, tuple[str, str]] = {
-    "social": ("Thống kê cấp xã (ngành Lao động – Thương binh và Xã hội, Nội vụ)",
-               "Commune statistics (labour and social affairs, home affairs)"),
-    "census": ("Tổng điều tra dân số và nhà ở", "Population and housing census"),
-    "education": ("Ngành giáo dục", "Education sector"),
-    "population": ("Thống kê dân số", "Population statistics"),
+# Typical sources of the indicators.
+SOURCE_KEYS: dict[str, str] = {
+    "social": "source.social", "census": "source.census", "education": "source.education",
+    "population": "source.population",
 }
-
-
-_SOURCE = "social"
 
 REGISTRY: dict[str, Indicator] = {
     ind.key: ind
     for ind in [
-        Indicator(
-            "poverty_rate", "Tỷ lệ hộ nghèo đa chiều", "Multidimensional poverty rate", "%", True,
-            "Tỷ lệ hộ nghèo theo chuẩn nghèo đa chiều.",
-            "Share of households below the multidimensional poverty line.", _SOURCE,
-        ),
-        Indicator(
-            "near_poor_rate", "Tỷ lệ hộ cận nghèo", "Near-poor rate", "%", True,
-            "Tỷ lệ hộ cận nghèo theo chuẩn đa chiều.",
-            "Share of households just above the poverty line.", _SOURCE,
-        ),
-        Indicator(
-            "ethnic_minority_share", "Tỷ lệ dân số dân tộc thiểu số (mức dễ tổn thương của địa bàn)",
-            "Ethnic-minority share of population (a place's vulnerability)", "%", True,
-            "Mô tả mức dễ tổn thương của địa bàn (xa dịch vụ, thông tin và việc làm bằng tiếng mẹ đẻ), không mô tả con người.",
-            "Describes a place's vulnerability (distance from services, information and jobs in one's own language), never people.",
-            "census",
-        ),
-        Indicator(
-            "outmigration_rate", "Tỷ lệ lao động đi làm ăn xa", "Labour out-migration rate", "%", True,
-            "Tỷ lệ người trong độ tuổi lao động đi làm việc ngoài tỉnh hoặc ra nước ngoài.",
-            "Share of working-age people working outside the province or abroad.", _SOURCE,
-        ),
-        Indicator(
-            "dropout_rate", "Tỷ lệ bỏ học THCS", "Lower-secondary dropout rate", "%", True,
-            "Tỷ lệ học sinh trung học cơ sở bỏ học trong năm.",
-            "Share of lower-secondary pupils who left school during the year.", "education",
-        ),
-        Indicator(
-            "early_marriage_rate", "Tỷ lệ tảo hôn", "Early-marriage rate", "%", True,
-            "Tỷ lệ kết hôn dưới tuổi luật định trong số các cuộc kết hôn.",
-            "Share of marriages below the legal age.", _SOURCE,
-        ),
-        Indicator(
-            "no_road_share", "Tỷ lệ hộ chưa có đường đi lại quanh năm", "Households without all-weather road", "%", True,
-            "Tỷ lệ hộ không có đường ô tô đi lại được quanh năm.",
-            "Share of households without all-weather road access.", _SOURCE,
-        ),
-        Indicator(
-            "mobile_coverage", "Tỷ lệ phủ sóng di động/Internet", "Mobile and internet coverage", "%", False,
-            "Tỷ lệ dân số được phủ sóng di động và Internet; cao hơn nghĩa là dễ tiếp cận thông tin hơn.",
-            "Share of population covered by mobile and internet; higher means better access to information.", _SOURCE,
-        ),
-        Indicator(
-            "population", "Dân số", "Population", "người / people", None,
-            "Dân số trung bình năm.", "Mid-year population.", "population", is_rate=False,
-        ),
+        Indicator("poverty_rate", "%", True, "indicator.poverty_rate.label",
+                  "indicator.poverty_rate.description", source="social"),
+        Indicator("near_poor_rate", "%", True, "indicator.near_poor_rate.label",
+                  "indicator.near_poor_rate.description", source="social"),
+        Indicator("ethnic_minority_share", "%", True, "indicator.ethnic_minority_share.label",
+                  "indicator.ethnic_minority_share.description", source="census"),
+        Indicator("outmigration_rate", "%", True, "indicator.outmigration_rate.label",
+                  "indicator.outmigration_rate.description", source="social"),
+        Indicator("dropout_rate", "%", True, "indicator.dropout_rate.label",
+                  "indicator.dropout_rate.description", source="education"),
+        Indicator("early_marriage_rate", "%", True, "indicator.early_marriage_rate.label",
+                  "indicator.early_marriage_rate.description", source="social"),
+        Indicator("no_road_share", "%", True, "indicator.no_road_share.label",
+                  "indicator.no_road_share.description", source="social"),
+        Indicator("mobile_coverage", "%", False, "indicator.mobile_coverage.label",
+                  "indicator.mobile_coverage.description", source="social"),
+        Indicator("population", "người / people", None, "indicator.population.label",
+                  "indicator.population.description", source="population", is_rate=False),
     ]
 }
 
@@ -107,8 +73,4 @@ def indicator_for(key: str) -> Indicator:
     """
     if key in REGISTRY:
         return REGISTRY[key]
-    return Indicator(
-        key, key, key, "", None,
-        "Chỉ số bổ sung, không có trong danh mục.", "Extra indicator, not in the registry.",
-        is_rate=False, in_registry=False,
-    )
+    return Indicator(key, "", None, is_rate=False, in_registry=False)

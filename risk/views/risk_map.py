@@ -24,10 +24,9 @@ DIRECTION_KEYS = {True: "map.direction.higher_risk", False: "map.direction.lower
 def layer_indicator(key: str) -> Indicator:
     """The Indicator that describes a map layer, the two computed layers included."""
     if key == SCORE:
-        return Indicator(SCORE, t("map.score", "vi"), t("map.score", "en"), "%", True, "", "", in_registry=True)
+        return Indicator(SCORE, "%", True, "map.score", None)
     if key == COMPOSITE:
-        return Indicator(COMPOSITE, t("map.composite", "vi"), t("map.composite", "en"), "", True, "", "",
-                         is_rate=False, in_registry=True)
+        return Indicator(COMPOSITE, "", True, "map.composite", None, is_rate=False)
     return indicator_for(key)
 
 

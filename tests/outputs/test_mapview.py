@@ -124,10 +124,10 @@ def test_plugin_assets_are_local():
 
 
 def test_every_registry_indicator_has_both_languages_and_a_known_source():
-    from risk.contracts.indicators import REGISTRY, SOURCES, indicator_for
+    from risk.contracts.indicators import REGISTRY, SOURCE_KEYS, indicator_for
 
     for ind in REGISTRY.values():
         assert ind.label("vi") and ind.label("en") and ind.description("vi") and ind.description("en")
-        assert ind.source in SOURCES and ind.source_label("vi") != ind.source_label("en")
+        assert ind.source in SOURCE_KEYS and ind.source_label("vi") != ind.source_label("en")
     extra = indicator_for("my_column")
     assert not extra.in_registry and extra.label("en") == "my_column" and extra.higher_is_riskier is None
