@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from bench.synthetic import synthetic_communes
-from risk.analysis.allocate import allocate, commune_points, cover
+from risk.analysis.allocate import allocate
+from risk.analysis.coverage import commune_points, cover
 
 SCALES = (130, 3321)
 COVER_TIME_LIMIT = 120.0  # seconds; a run that hits it prints status "time_limit"

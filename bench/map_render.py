@@ -11,7 +11,6 @@ import json
 import time
 
 import folium
-import numpy as np
 import shapely
 
 from bench.synthetic import synthetic_communes

@@ -6,7 +6,6 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from risk.access.privacy import can_see_case_points
 from risk.analysis.hotspots import HotspotError, HotspotOptions
 from risk.i18n import format_number, t
 from risk.ingest.folder import FORMS

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from risk.analysis.allocate import OBJECTIVES, AllocationError, commune_points, cover, patrol_sites
+from risk.analysis.allocate import OBJECTIVES, AllocationError
+from risk.analysis.coverage import commune_points, cover, patrol_sites
 from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
 from risk.i18n import format_number, format_percent, t

@@ -21,7 +21,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
+from risk.i18n import LocalisedError
 from risk.contracts.indicators import indicator_for
 
 __all__ = [

@@ -82,7 +82,7 @@ from libpysal.graph import Graph
 from scipy import stats
 
 from risk.analysis.cases import case_matrix
-from risk.i18n import DEFAULT_LANGUAGE, LocalisedError, t
+from risk.i18n import LocalisedError
 from risk.ingest.folder import FORMS
 from risk.analysis.geography import SpatialWeights, contiguity_weights, distance_band_weights
 

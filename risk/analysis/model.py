@@ -30,7 +30,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from risk.analysis.features import CASE_FEATURES, ModelError, feature_keys, feature_table
-from risk.i18n import DEFAULT_LANGUAGE, Message, t
+from risk.i18n import DEFAULT_LANGUAGE, Message
 from risk.contracts.dataset import Dataset
 
 __all__ = [

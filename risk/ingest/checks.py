@@ -10,7 +10,7 @@ import csv
 import io
 import math
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Collection, Iterable
@@ -18,8 +18,8 @@ from typing import Collection, Iterable
 import numpy as np
 import pandas as pd
 
-from risk.contracts.problems import LIST_LIMIT, QUOTE_LIMIT, VECTOR_SUFFIXES, Problem, shorten
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.contracts.problems import Problem
+from risk.i18n import DEFAULT_LANGUAGE
 
 MAX_PROBLEMS_PER_FILE = 200
 TABLE_SUFFIXES = (".csv", ".xlsx")

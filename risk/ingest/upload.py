@@ -39,7 +39,6 @@ from risk.ingest.text import (
     WINDOWS_1258,
 )
 from risk.ingest.vector import _pick_layer, read_vector
-from risk.i18n import DEFAULT_LANGUAGE
 from risk.contracts.dataset import (
     BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, dataset_checksum, empty_cases,
 )

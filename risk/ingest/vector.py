@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from risk.contracts.dataset import WGS84
-from risk.ingest.checks import VECTOR_SUFFIXES, ProblemLog, file_ok, first_line, fmt_number
+from risk.contracts.problems import VECTOR_SUFFIXES
+from risk.ingest.checks import ProblemLog, file_ok, first_line, fmt_number
 
 
 def read_vector(path: Path, log: ProblemLog, known: Collection[str] = ()) -> gpd.GeoDataFrame | None:

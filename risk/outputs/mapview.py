@@ -244,7 +244,7 @@ def add_context(fmap: folium.Map, layer: DisplayLayer, border: gpd.GeoDataFrame 
 
 
 def add_coverage(fmap: folium.Map, bases, radius_km: float) -> None:
-    """Patrol bases (risk.analysis.allocate.Site) with their coverage circles."""
+    """Patrol bases (risk.analysis.coverage.Site) with their coverage circles."""
     for base in bases:
         folium.Circle([base.lat, base.lon], radius=radius_km * 1000, color="#08519c", weight=2,
                       fill=True, fill_opacity=0.08, interactive=False).add_to(fmap)

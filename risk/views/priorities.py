@@ -15,7 +15,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import t
 
 COLUMNS = ("rank", "rank_low", "rank_high", "commune_id", "name", "former_district", "score", "drivers",
            "cases_3y", "hotspot", "dist_border_km", "population")

@@ -31,7 +31,6 @@ import shutil
 from dataclasses import replace
 from datetime import datetime, timezone
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk.analysis.allocate import AllocationError, allocate, commune_points, cover, patrol_sites
+from risk.analysis.allocate import AllocationError, allocate
+from risk.analysis.coverage import commune_points, cover, patrol_sites
 from risk.analysis.geography import metric_crs
 
 ROOT = Path(__file__).resolve().parents[2]

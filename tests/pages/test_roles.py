@@ -5,7 +5,6 @@ the session state nor the data sent to any map component.
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
