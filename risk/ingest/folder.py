@@ -21,22 +21,8 @@ from risk.contracts.indicators import REGISTRY
 from risk.contracts.problems import Problem
 from risk.ingest.vector import check_geometry, locate_points, read_vector, to_wgs84
 from risk.ingest.text_safety import TEXT_COLUMNS, check_header, check_meta, check_text
-from risk.ingest.checks import (
-    DataError,
-    ProblemLog,
-    check_integers,
-    clean_text,
-    decode_utf8,
-    file_ok,
-    is_missing,
-    normalise_choice,
-    parse_numbers,
-    read_table,
-    report_duplicates,
-    report_unknown_ids,
-    require_columns,
-    required_text,
-)
+from risk.ingest.checks import DataError, ProblemLog, check_integers, clean_text, file_ok, is_missing, normalise_choice, parse_numbers, report_duplicates, report_unknown_ids, require_columns, required_text
+from risk.ingest.text import decode_utf8, read_table
 
 __all__ = [
     "DETECTED_BY", "FORMS", "DataError", "find_files", "load_border", "load_boundaries", "load_cases", "load_dataset",

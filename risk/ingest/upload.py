@@ -3,7 +3,7 @@ found and what was done, before anything reaches the store.
 
 The checks themselves are the loaders' (risk/ingest/folder.py `validate_*`), so an upload
 and a dataset folder are held to the same contract. This module adds what an
-upload needs first: size and zip limits (risk/ingest/text.py), text encodings and
+upload needs first: size and zip limits (risk/ingest/archives.py), text encodings and
 delimiters, header rows under titles, known boundary layouts (GADM,
 geoBoundaries, HDX COD-AB) or a user's column mapping, commune names matched to
 codes, geometry repaired with `make_valid` (each repair reported, with why),
@@ -24,20 +24,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.ingest.text import (
-    DELIMITER_NAMES,
-    Limits,
-    check_size,
-    default_limits,
-    excel_serial_date,
-    extract_zip,
-    find_header,
-    header_key,
-    read_rows,
-    redecode_1258,
-    stage_shapefile,
-    WINDOWS_1258,
-)
+from risk.ingest.text import DELIMITER_NAMES, excel_serial_date, find_header, header_key, read_rows, redecode_1258
+from risk.ingest.archives import Limits, check_size, default_limits, extract_zip, stage_shapefile, WINDOWS_1258
 from risk.ingest.vector import _pick_layer, read_vector
 from risk.contracts.dataset import (
     BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, dataset_checksum, empty_cases,
@@ -58,7 +46,8 @@ from risk.ingest.folder import (
     validate_indicators,
 )
 from risk.ingest.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header, check_text
-from risk.ingest.checks import ProblemLog, clean_text, table_from_rows
+from risk.ingest.checks import ProblemLog, clean_text
+from risk.ingest.text import table_from_rows
 
 if TYPE_CHECKING:
     from risk.store.versions import Store

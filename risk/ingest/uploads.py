@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from risk.ingest.text import Limits
+from risk.ingest.archives import Limits
 from risk.contracts.dataset import PARTS, Dataset
 from risk.contracts.report import ImportReport
 from risk.ingest.upload import check_upload, save_upload

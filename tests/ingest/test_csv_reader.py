@@ -63,9 +63,16 @@ def utf8_dataset() -> Dataset:
 
 
 def test_folder_reader_is_the_upload_reader() -> None:
-    """No second copy: the upload path uses the same decoder and delimiter sniffing."""
-    assert text.csv_rows is checks.csv_rows
-    assert not hasattr(checks, "_delimiter")
+    """No second copy: folders (read_table) and uploads (read_rows) decode with risk.ingest.text."""
+    import inspect
+
+    from risk.ingest import folder, upload
+
+    for name in ("csv_rows", "decode_text", "detect_delimiter", "read_table"):
+        assert getattr(text, name).__module__ == "risk.ingest.text"
+        for other in (checks, folder, upload):
+            assert name not in vars(other) or getattr(other, name) is getattr(text, name)
+    assert "_csv_rows(" in inspect.getsource(text.read_table) and "csv_rows(" in inspect.getsource(text.read_rows)
 
 
 def test_cp1258_semicolon_folder_loads_like_utf8(tmp_path: Path, utf8_dataset: Dataset) -> None:

@@ -30,14 +30,15 @@ import pytest
 import shapely
 
 from risk.cli.main import main as cli_main
-from risk.ingest.text import MIB, Limits, check_zip, extract_zip
+from risk.ingest.archives import MIB, Limits, check_zip, extract_zip
 from risk.i18n import LANGUAGES
 from risk.ingest.upload import ImportRejected, check_upload, import_files, name_key, parse_mapping, save_upload
 from risk.contracts.dataset import CASE_COLUMNS, empty_cases
 from risk.contracts.problems import Problem
 from risk.ingest.folder import load_dataset
 from risk.store.versions import STORE_LAYERS, Store, StoreError, append_audit
-from risk.ingest.checks import ProblemLog, decode_text, detect_delimiter
+from risk.ingest.checks import ProblemLog
+from risk.ingest.text import decode_text, detect_delimiter
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "data" / "bad"
