@@ -1,17 +1,16 @@
 """Data (admin only): upload, check and preview, save as a version, compare and activate versions."""
 from __future__ import annotations
 
-import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from risk.i18n import t
 from risk.ingest.upload import PART_LABEL_KEYS, parse_mapping
-from risk.outputs.mapview import add_outline, base_map, display_layer, safe_html
+from risk.outputs.mapview import add_preview, display_layer
 from risk.store.versions import StoreError
 from risk.ingest.uploads import ImportCheck, check_uploaded
-from ui import auth, state, widgets
+from ui import auth, maps, state, widgets
 from ui import session as slots
 
 state.require_page("data")
@@ -96,14 +95,8 @@ if check:
     if dataset is not None:
         st.subheader(t("dp.preview", lang))
         layer = display_layer(dataset.boundaries)
-        fmap = base_map(layer.bounds, conf.static_url, conf.tile_url, conf.tile_attribution)
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": [
-                {**f, "properties": {k: safe_html(v) for k, v in f["properties"].items()}} for f in layer.features]},
-            style_function=lambda _f: {"color": "#2c7fb8", "weight": 1, "fillOpacity": 0.25},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        ).add_to(fmap)
-        add_outline(fmap, layer.outline, "outline")
+        fmap = maps.new_map(layer)
+        add_preview(fmap, layer, t("map.layers.outline", lang))
         st_folium(fmap, key="import_preview", height=420, use_container_width=True, returned_objects=[])
         if st.button(t("dp.commit", lang), type="primary", key="up_commit"):
             try:

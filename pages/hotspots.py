@@ -2,7 +2,6 @@
 case clusters and a heat map for the roles allowed to see case points."""
 from __future__ import annotations
 
-import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -10,7 +9,7 @@ from risk.analysis.hotspots import HotspotError, HotspotOptions
 from risk.i18n import format_number, t
 from risk.ingest.folder import FORMS
 from risk.outputs.export import to_csv_bytes
-from risk.outputs.mapview import add_case_points, add_class_layer
+from risk.outputs.mapview import add_case_points, add_class_layer, add_layer_control
 from risk.views import hotspots as view
 from ui import analysis, auth, maps, state, widgets
 
@@ -89,7 +88,7 @@ maps.draw_context(fmap, layer, ds, lang)
 if hv.points is not None:
     add_case_points(fmap, hv.points, list(hv.point_tips), conf.static_url,
                     {"clusters": t("hotspots.layers.clusters", lang), "heat": t("hotspots.layers.heat", lang)})
-folium.LayerControl(collapsed=True).add_to(fmap)
+add_layer_control(fmap)
 
 map_col, side_col = st.columns([3, 1])
 with map_col:

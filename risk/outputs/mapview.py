@@ -306,6 +306,22 @@ def add_case_points(fmap: folium.Map, points, tooltips: list[str], static_url: s
     heat.add_to(fmap)
 
 
+def add_preview(fmap: folium.Map, layer: DisplayLayer, outline_name: str) -> None:
+    """Communes of a dataset not yet saved, drawn plainly with their (escaped) names and the outline."""
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": [
+            {**f, "properties": {k: safe_html(v) for k, v in f["properties"].items()}} for f in layer.features]},
+        style_function=lambda _f: {"color": "#2c7fb8", "weight": 1, "fillOpacity": 0.25},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(fmap)
+    add_outline(fmap, layer.outline, outline_name)
+
+
+def add_layer_control(fmap: folium.Map) -> None:
+    """The layer switcher (collapsed), for maps with optional layers such as the heat map."""
+    folium.LayerControl(collapsed=True).add_to(fmap)
+
+
 def map_scripts(fmap: folium.Map) -> list[str]:
     """Every script and stylesheet URL the map (and its children) will load."""
     urls: list[str] = []
