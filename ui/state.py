@@ -126,12 +126,10 @@ def current_session():
 
 
 def data_version_label(ds: Dataset) -> str:
-    """What an export says about its data: the store version, or the folder's files' checksum."""
-    if ds.stored is not None:
-        return ds.stored.describe()
-    from risk.outputs.export import folder_version
+    """What an export says about its data (risk.views.source.data_version_label)."""
+    from risk.views.source import data_version_label as label
 
-    return f"{ds.folder.name} {folder_version(ds.folder)}"
+    return label(ds)
 
 
 def require_page(page: str) -> None:

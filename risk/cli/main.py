@@ -299,12 +299,6 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 # --- export: the ranked priority list as a file, audited ---------------------------
 
 
-def _data_version(folder: Path) -> str:
-    from risk.outputs.export import folder_version
-
-    return folder_version(folder)
-
-
 def _priority_list(ds, year: int, config, role, k: int, lang: str):
     """The Priorities page's list for `year`, built by the same view (risk.views.priorities)."""
     from risk.analysis.geography import commune_distances_km
@@ -324,6 +318,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from risk.i18n import t
     from risk.analysis.model import ModelConfig
     from risk.views.priorities import method_text, prepare_export
+    from risk.views.source import data_version_label
     from risk.access.privacy import Role
     from risk.access.settings import load_settings
     from risk.store.versions import StoreError, append_audit
@@ -341,7 +336,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         method = method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
                              small_cell_k=conf.small_cell_k, role=role.value)
         prepared = prepare_export(ds, plist, plist.table, args.format, lang, method=method, user=_cli_user(args),
-                                  data_version=_data_version(ds.folder), filters={"role": role.value})
+                                  data_version=data_version_label(ds), filters={"role": role.value})
         data = prepared.data
         out = Path(args.out)
         tmp = out.with_name(f".{out.name}.part")

@@ -83,3 +83,13 @@ def load_source(source: DatasetSource) -> Dataset:
 def embedded_demo_open(source: DatasetSource, conf: Settings) -> bool:
     """The embedded demo folder is what is open (no store version active)."""
     return source.kind == FOLDER and conf.is_embedded_demo and Path(source.path).resolve() == conf.data_dir.resolve()
+
+
+def data_version_label(ds) -> str:
+    """What an export says about its data: the store version, or the folder's files' checksum
+    (the same words from the page and from `python -m risk export`)."""
+    if ds.stored is not None:
+        return ds.stored.describe()
+    from risk.outputs.export import folder_version
+
+    return f"{ds.folder.name} {folder_version(ds.folder)}"

@@ -64,3 +64,17 @@ def test_cli_allocation_equals_the_page_allocation(capsys):
     cli = json.loads(capsys.readouterr().out)
     assert sorted(cli["chosen"]) == sorted(page.chosen) and len(page.chosen) == 7
     assert cli["objective"] == pytest.approx(page.objective, rel=1e-12)
+
+
+def test_an_export_from_the_store_names_the_stored_version(tmp_path):
+    """The page and the command line describe store-backed data the same way: '#<version> <label> (<when>)'."""
+    from risk.ingest.upload import import_files
+    from risk.store.versions import Store
+
+    store = Store(tmp_path / "store.gpkg")
+    import_files(store, DEMO, user="tester", label="stored demo")
+    out = tmp_path / "list.csv"
+    assert main(["export", "--store", str(store.path), "--year", "2024", "--format", "csv", "--out", str(out),
+                 "--lang", "en"]) == 0
+    version = store.audit(action="export").iloc[-1]["details"]["data_version"]
+    assert version.startswith("#1 stored demo (")
