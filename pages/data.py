@@ -10,6 +10,7 @@ from risk.ingest.upload import PART_LABEL_KEYS, parse_mapping
 from risk.outputs.mapview import add_preview, display_layer
 from risk.store.versions import StoreError
 from risk.ingest.uploads import ImportCheck, check_uploaded
+from risk.views import import_report as report_view
 from ui import auth, maps, state, widgets
 from ui import session as slots
 
@@ -65,32 +66,19 @@ if check:
         st.error(t("dp.errors", lang, n=len(report.problems)))
         for message in report.messages(lang):
             st.text(f"• {message}")
-    rows = []
-    for part, info in report.parts.items():
-        rows.append({
-            t("dp.file", lang): f"{part}: {info.file}", t("dp.format", lang): info.format,
-            t("dp.encoding", lang): info.encoding or "", t("dp.delimiter", lang): info.delimiter or "",
-            t("dp.layout", lang): info.layout or "", t("dp.crs", lang): info.crs or "",
-            t("dp.reprojection", lang): info.reprojection or "", t("dp.rows_read", lang): info.rows_read,
-            t("dp.rows_kept", lang): info.rows_kept, t("dp.matched_by_id", lang): info.matched_by_id,
-            t("dp.matched_by_name", lang): info.matched_by_name, t("dp.unmatched", lang): len(info.unmatched),
-        })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(report_view.parts_table(report, lang), hide_index=True, width="stretch")
     if report.notes:
         with st.expander(t("dp.notes", lang), expanded=True):
             for message in report.note_messages(lang):
                 st.text(f"• {message}")
-    unmatched = [(part, m) for part, info in report.parts.items() for m in info.unmatched]
-    if unmatched:
+    unmatched = report_view.unmatched_table(report, lang)
+    if len(unmatched):
         st.markdown(f"**{t('dp.unmatched_table', lang)}**")
-        st.dataframe(pd.DataFrame([{t("dp.file", lang): part, t("dp.row", lang): m.row, t("dp.name", lang): m.name,
-                                    t("dp.suggestion", lang): m.suggestion or ""} for part, m in unmatched]),
-                     hide_index=True, width="stretch")
-    repairs = [r for info in report.parts.values() for r in info.repairs]
-    if repairs:
+        st.dataframe(unmatched, hide_index=True, width="stretch")
+    repairs = report_view.repairs_table(report, lang)
+    if len(repairs):
         st.markdown(f"**{t('dp.repairs', lang)}**")
-        st.dataframe(pd.DataFrame([{t("dp.row", lang): r.feature, "commune_id": r.commune_id,
-                                    t("dp.reason", lang): r.reason} for r in repairs]), hide_index=True, width="stretch")
+        st.dataframe(repairs, hide_index=True, width="stretch")
     dataset = check.dataset
     if dataset is not None:
         st.subheader(t("dp.preview", lang))

@@ -10,7 +10,8 @@ import streamlit as st
 from risk.analysis.features import ModelError, feature_label
 from risk.i18n import t
 from risk.access.privacy import dataset_case_total
-from risk.analysis.model import KINDS, METHOD_LONG_KEYS, METHODS, METRIC_LONG_KEYS, METRICS, MODEL_KIND_LONG_KEYS
+from risk.analysis.model import KINDS, MODEL_KIND_LONG_KEYS
+from risk.views import model_card as card
 from ui import analysis, state, widgets
 
 state.require_page("model")
@@ -50,34 +51,19 @@ st.caption(f"{t('mp.features', lang)}: " + ", ".join(widgets.md(feature_label(f,
 # --- backtest ---------------------------------------------------------------------------
 st.header(t("mp.backtest", lang))
 st.caption(t("mp.backtest_help", lang))
-method_names = {m: t(METHOD_LONG_KEYS[m], lang) for m in METHODS}
-metric_names = {m: t(METRIC_LONG_KEYS[m], lang) for m in METRICS}
-table = pd.DataFrame(
-    [{t("mp.method", lang): method_names[m], **{metric_names[k]: result.mean[m].get(k) for k in METRICS}}
-     for m in METHODS]
-)
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={name: st.column_config.NumberColumn(format="%.3f") for name in metric_names.values()})
+number_columns = {name: st.column_config.NumberColumn(format="%.3f") for name in card.metric_names(lang).values()}
+st.dataframe(card.backtest_table(result, lang), hide_index=True, width="stretch", column_config=number_columns)
 if result.shuffled_auc is not None:
     st.caption(t("mp.shuffled", lang, auc=f"{result.shuffled_auc:.3f}"))
 with st.expander(t("mp.folds", lang)):
-    rows = []
-    for fold in result.folds:
-        for m in METHODS:
-            rows.append({t("mp.test_year", lang): fold.test_year,
-                         t("mp.train_years", lang): f"{min(fold.train_years)}–{max(fold.train_years)}",
-                         t("mp.positives", lang): fold.n_positive, t("mp.method", lang): method_names[m],
-                         **{metric_names[k]: fold.metrics[m].get(k) for k in METRICS}})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={name: st.column_config.NumberColumn(format="%.3f") for name in metric_names.values()})
+    st.dataframe(card.fold_table(result, lang), hide_index=True, width="stretch", column_config=number_columns)
 
 # --- capture curve and calibration ------------------------------------------------------
 left, right = st.columns(2)
 with left:
     st.subheader(t("mp.capture_curve", lang))
     curve = analysis.capture_curve_table(result)
-    long = curve.melt("share_communes", var_name="method", value_name="share_cases").dropna()
-    long["method"] = long["method"].map(method_names)
+    long = card.capture_long(curve, lang)
     chart = alt.Chart(long).mark_line().encode(
         x=alt.X("share_communes:Q", title=t("mp.share_communes", lang), axis=alt.Axis(format="%")),
         y=alt.Y("share_cases:Q", title=t("mp.share_cases", lang), axis=alt.Axis(format="%")),
@@ -100,8 +86,7 @@ with right:
 
 # --- importance -------------------------------------------------------------------------
 st.header(t("mp.importance", lang))
-imp = analysis.feature_importance(config).copy()
-imp["label"] = [feature_label(f, lang) for f in imp["feature"]]
+imp = card.importance_table(analysis.feature_importance(config), lang)
 bars = alt.Chart(imp).mark_bar().encode(
     x=alt.X("importance:Q", title=t("mp.importance_value", lang)),
     y=alt.Y("label:N", sort=None, title=t("mp.feature", lang)),
