@@ -28,3 +28,16 @@ def signed_in_session(role, username: str | None = None):
     if user.role != role:
         raise ValueError(f"account {name} exists with role {user.role.value}, not {role.value}: use another name")
     return session_for(user)
+
+
+def open_page(page: str, role, username: str | None = None, lang: str = "en", timeout: float = 300) -> AppTest:
+    """The dashboard signed in as `role`, switched to `page` (e.g. "pages/risk_map.py") and run once."""
+    from risk.access.settings import PROJECT_ROOT
+
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=timeout)
+    at.session_state["lang"] = lang
+    at.session_state["auth"] = signed_in_session(role, username)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    return at

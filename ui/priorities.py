@@ -11,6 +11,7 @@ from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
 from risk.i18n import format_number, format_percent, t
 from risk.ingest.folder import DataError, load_sites_upload
+from risk.outputs.export import FORMATS
 from risk.views import priorities as view
 from ui import analysis, state, widgets
 from ui import session as slots
@@ -167,7 +168,7 @@ def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.Prio
     e1, e2, e3 = st.columns([2, 1, 1])
     what = e1.radio(t("pr.export_what", lang), whats, horizontal=True, key="pr_export_what",
                     format_func=lambda w: t(EXPORT_WHAT_KEYS[w], lang))
-    fmt = e2.selectbox(t("pr.export_format", lang), view_formats(), key="pr_export_format", format_func=str.upper)
+    fmt = e2.selectbox(t("pr.export_format", lang), FORMATS, key="pr_export_format", format_func=str.upper)
     if e3.button(t("pr.export_prepare", lang), key="pr_export_prepare"):
         rows = shown if what == "list" else shown[shown["commune_id"].isin(run.plan.chosen)]
         config, conf = analysis.model_config(), state.settings()
@@ -188,9 +189,3 @@ def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.Prio
                            file_name=prepared.name, mime=prepared.mime, key="pr_export_download",
                            on_click="ignore", type="primary")
         st.caption(t("pr.export_logged", lang, rows=prepared.rows, fmt=prepared.fmt.upper()))
-
-
-def view_formats() -> tuple[str, ...]:
-    from risk.outputs.export import FORMATS
-
-    return FORMATS

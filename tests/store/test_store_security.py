@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import risk.store.versions as store_module
 from risk.ingest.upload import import_files
@@ -22,7 +21,7 @@ from risk.i18n import LANGUAGES, t
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
 from risk.store.versions import Store
-from tests.apptest_helpers import signed_in_session
+from tests.apptest_helpers import open_page
 
 posix = pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file modes")
 
@@ -297,12 +296,7 @@ def test_the_audit_page_says_whether_the_chain_verifies() -> None:
     store = Store(load_settings().store_path)
     for action in ("sign_in", "export", "sign_out"):
         store.append_audit("boss", action)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=120)
-    at.session_state["lang"] = "en"
-    at.session_state["auth"] = signed_in_session(Role.ADMIN, "boss")
-    at.run()
-    at.switch_page("pages/audit.py")
-    at.run()
+    at = open_page("pages/audit.py", Role.ADMIN, "boss", timeout=120)
     assert not at.exception, at.exception
     assert t("store.audit.ok", "en", rows=3) in [c.value for c in at.caption] and not at.error
     tamper(store, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET \"user\" = 'nobody' WHERE id = 2")

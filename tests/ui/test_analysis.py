@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 import risk.analysis.features as features
 from risk.access.privacy import Role
-from risk.access.settings import PROJECT_ROOT
-from tests.apptest_helpers import signed_in_session
+from tests.apptest_helpers import open_page
 
 
 def test_the_feature_table_is_built_once_for_every_year(monkeypatch) -> None:
@@ -20,12 +18,7 @@ def test_the_feature_table_is_built_once_for_every_year(monkeypatch) -> None:
         return real(ds, patrol_weight)
 
     monkeypatch.setattr(features, "feature_table", counted)
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=300)
-    at.session_state["lang"] = "en"
-    at.session_state["auth"] = signed_in_session(Role.PLANNER, "u-planner")
-    at.run()
-    at.switch_page("pages/risk_map.py")
-    at.run()
+    at = open_page("pages/risk_map.py", Role.PLANNER, "u-planner")
     at.selectbox(key="map_indicator").set_value("__score__")
     at.run()
     years = at.selectbox(key="map_year").options

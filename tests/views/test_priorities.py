@@ -2,23 +2,17 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from risk.access.privacy import Role
 from risk.access.settings import PROJECT_ROOT
 from risk.cli.main import main
-from tests.apptest_helpers import signed_in_session
+from tests.apptest_helpers import open_page
 
 DEMO = PROJECT_ROOT / "data" / "demo"
 
 
 def page_export(role: Role, lang: str, year: int) -> bytes:
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=300)
-    at.session_state["lang"] = lang
-    at.session_state["auth"] = signed_in_session(role, f"u-{role.value}")
-    at.run()
-    at.switch_page("pages/priorities.py")
-    at.run()
+    at = open_page("pages/priorities.py", role, f"u-{role.value}", lang)
     at.selectbox(key="pr_year").set_value(year)
     at.selectbox(key="pr_export_format").set_value("csv")
     at.button(key="pr_export_prepare").click()
@@ -47,12 +41,7 @@ def test_page_and_cli_lists_differ_when_the_role_does():
 def test_cli_allocation_equals_the_page_allocation(capsys):
     import json
 
-    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard.py"), default_timeout=300)
-    at.session_state["lang"] = "en"
-    at.session_state["auth"] = signed_in_session(Role.PLANNER, "u-planner")
-    at.run()
-    at.switch_page("pages/priorities.py")
-    at.run()
+    at = open_page("pages/priorities.py", Role.PLANNER, "u-planner")
     at.number_input(key="pr_budget").set_value(700.0)
     at.button(key="pr_run_alloc").click()
     at.run()
