@@ -1,19 +1,19 @@
-"""Hotspots: Getis-Ord Gi* classes with FDR, trends over time, the border belt, and
-case clusters and a heat map for the roles allowed to see case points."""
+"""Hotspots: clusters of cases beyond what population explains (spatial scan), each commune's
+smoothed risk, a descriptive Gi* layer, trends where they can exist, and case points for the
+roles allowed to see them."""
 from __future__ import annotations
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from risk.analysis.hotspots import HotspotError, HotspotOptions
-from risk.i18n import format_number, t
+from risk.analysis.hotspots import SLICES, HotspotError, HotspotOptions
+from risk.i18n import t
 from risk.ingest.folder import FORMS
 from risk.outputs.export import to_csv_bytes
 from risk.outputs.mapview import add_case_points, add_class_layer, add_layer_control
 from risk.views import hotspots as view
 from ui import analysis, auth, maps, state, widgets
 
-PERMUTATION_CHOICES = (999, 9999)
 MAX_ZOOM = 18
 
 state.require_page("hotspots")
@@ -33,37 +33,38 @@ if not years:
     st.stop()
 
 # --- choices -----------------------------------------------------------------------------
-c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+c1, c2, c3, c4 = st.columns([3, 2, 2, 3])
 if len(years) > 1:
     year_from, year_to = c1.select_slider(t("hotspots.period", lang), options=years, value=(years[0], years[-1]),
                                           key="hs_period")
 else:
     year_from = year_to = years[0]
     c1.caption(f"{t('hotspots.period', lang)}: {years[0]}")
-measures = ["count", "rate"] if "population" in ds.indicators.columns else ["count"]
-measure = c2.selectbox(t("hotspots.measure", lang), measures, key="hs_measure",
-                       format_func=lambda m: t(view.MEASURE_KEYS[m], lang))
-form = c3.selectbox(t("hotspots.form", lang), ["", *FORMS], key="hs_form",
+form = c2.selectbox(t("hotspots.form", lang), ["", *FORMS], key="hs_form",
                     format_func=lambda f: t(view.FORM_KEYS[f], lang))
-weights = c4.selectbox(t("hotspots.weights", lang), list(view.WEIGHT_KEYS), key="hs_weights",
-                       format_func=lambda w: t(view.WEIGHT_KEYS[w], lang))
+default_step = HotspotOptions(int(year_from), int(year_to)).time_step
+slice_ = c3.selectbox(t("hotspots.slice", lang), list(SLICES), index=list(SLICES).index(default_step), key="hs_slice",
+                      format_func=lambda s: t(view.SLICE_KEYS[s], lang))
+shown_layer = c4.radio(t("hotspots.layer", lang), list(view.LAYERS), key="hs_layer", horizontal=False,
+                       format_func=lambda k: t(view.LAYER_KEYS[k], lang))
 
-d1, d2, d3, d4 = st.columns([2, 3, 2, 2])
+d1, d2, d3 = st.columns([2, 3, 4])
 has_border = ds.border is not None and len(ds.border) > 0
 belt = d1.toggle(t("hotspots.belt", lang), value=False, key="hs_belt", disabled=not has_border)
 belt_km = d2.slider(t("hotspots.belt_km", lang), 0, 100, 20, step=5, key="hs_belt_km",
                     disabled=not (has_border and belt))
-band_km = None
-if weights == "distance":
-    band_km = d3.number_input(t("hotspots.band_km", lang), min_value=0.5, max_value=500.0,
-                              value=float(max(analysis.default_band_km(), 0.5)), step=0.5, key="hs_band")
-permutations = d4.selectbox(t("hotspots.permutations", lang), PERMUTATION_CHOICES, index=1, key="hs_permutations",
-                            format_func=lambda p: format_number(p, 0, lang))
+with d3.expander(t("hotspots.neighbours_options", lang)):
+    weights = st.selectbox(t("hotspots.weights", lang), list(view.WEIGHT_KEYS), key="hs_weights",
+                           format_func=lambda w: t(view.WEIGHT_KEYS[w], lang))
+    band_km = None
+    if weights == "distance":
+        band_km = st.number_input(t("hotspots.band_km", lang), min_value=0.5, max_value=500.0,
+                                  value=float(max(analysis.default_band_km(), 0.5)), step=0.5, key="hs_band")
 if not has_border:
     st.caption(t("hotspots.no_border", lang))
 
-options = HotspotOptions(int(year_from), int(year_to), measure=measure, form=form or None, weights=weights,
-                         band_km=float(band_km) if band_km is not None else None, permutations=int(permutations))
+options = HotspotOptions(int(year_from), int(year_to), form=form or None, weights=weights, slice=slice_,
+                         band_km=float(band_km) if band_km is not None else None)
 try:
     with st.spinner(t("hotspots.running", lang)):
         result = analysis.hotspots(options)
@@ -74,16 +75,13 @@ except HotspotError as err:
 
 ids = [str(f["properties"]["commune_id"]) for f in layer.features]
 hv = view.hotspot_view(ds, result, options, ids, analysis.distances().reset_index(), role, conf.small_cell_k, lang,
-                       belt_km=belt_km if belt and has_border else None)
+                       belt_km=belt_km if belt and has_border else None, layer=shown_layer)
 
 # --- map -----------------------------------------------------------------------------------------
 fmap = maps.new_map(layer)
 fmap.options["max_zoom"] = MAX_ZOOM  # Leaflet.markercluster throws "Map has no maxZoom" on a map without tiles
-add_class_layer(fmap, layer, hv.colours, hv.tooltips,
-                {"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
-                 "class": t("hotspots.tooltip.class", lang), "trend": t("hotspots.tooltip.trend", lang),
-                 "cases": t("hotspots.tooltip.cases", lang)},
-                t("hotspots.layers.classes", lang), faded=hv.faded)
+add_class_layer(fmap, layer, hv.colours, hv.tooltips, view.tooltip_labels(lang, role),
+                t(view.LAYER_KEYS[hv.layer], lang), faded=hv.faded)
 maps.draw_context(fmap, layer, ds, lang)
 if hv.points is not None:
     add_case_points(fmap, hv.points, list(hv.point_tips), conf.static_url,
@@ -94,35 +92,42 @@ map_col, side_col = st.columns([3, 1])
 with map_col:
     st_folium(fmap, key="hotspot_map", height=620, use_container_width=True, returned_objects=[])
 with side_col:
-    widgets.swatch_legend(t("hotspots.legend", lang, period=hv.period_text), view.legend_rows(hv, lang))
-    st.caption(t("hotspots.summary", lang, hot=hv.hot, cold=hv.cold, n=hv.n_shown))
-    if hv.trends:
-        st.markdown(f"**{t('hotspots.trends_title', lang)}**")
-        st.markdown("\n".join(f"- {label}: {n}" for label, n in hv.trends))
+    widgets.swatch_legend(t("hotspots.legend", lang, layer=t(view.LAYER_KEYS[hv.layer], lang),
+                            period=hv.period_text), list(hv.legend))
+    st.caption(hv.summary)
     if hv.points is not None:
         st.caption(t("hotspots.points_shown", lang, n=len(hv.points)))
     else:
         st.info(t("hotspots.points_hidden", lang, k=conf.small_cell_k))
 
 for note in hv.notes:
-    st.caption(widgets.tm(note.code, lang, **note.params))  # commune names are data: escaped
-if result.table["value"].sum() == 0:
-    st.info(t("hotspots.no_cases", lang))
+    st.warning(widgets.tm(note.code, lang, **note.params))  # commune names are data: escaped
 st.caption(hv.method)
 with st.expander(t("hotspots.how_to_read", lang)):
     st.markdown(t("hotspots.how_to_read.text", lang))
 
-# --- hot communes --------------------------------------------------------------------------------
-st.subheader(t("hotspots.table", lang))
-if hv.table.empty:
+# --- clusters and their communes -----------------------------------------------------------------
+st.subheader(t("hotspots.clusters_title", lang))
+if hv.clusters.empty:
     st.info(t("hotspots.no_hot", lang))
 else:
+    st.dataframe(hv.clusters, hide_index=True, width="stretch")
     st.dataframe(hv.table, hide_index=True, width="stretch")
     session = auth.current()
     details = {"format": "csv", "what": "hotspot communes", "period": hv.period_text, "form": options.form or "all",
-               "measure": options.measure, "role": role.value}
+               "role": role.value}
     st.download_button(
         t("hotspots.download", lang), data=to_csv_bytes(hv.table), file_name=f"hotspots_{year_from}-{year_to}.csv",
         mime="text/csv", key="hs_download", on_click=state.audit,
         args=("export", session.username if session else "", details, len(hv.table)),
     )
+
+# --- trends: every count opens its list ----------------------------------------------------------
+st.subheader(t("hotspots.trends_title", lang))
+if not hv.trends:
+    st.info(t("hotspots.no_trends", lang))
+else:
+    st.markdown("\n".join(f"- {widgets.md(g.label)}: {len(g.communes)}" for g in hv.trends))
+    chosen = st.selectbox(t("hotspots.trend_list", lang), [g.code for g in hv.trends], key="hs_trend_list",
+                          format_func=lambda c: next(f"{g.label} ({len(g.communes)})" for g in hv.trends if g.code == c))
+    st.dataframe(next(g.table for g in hv.trends if g.code == chosen), hide_index=True, width="stretch")

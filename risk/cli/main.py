@@ -25,53 +25,65 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_hotspots(args: argparse.Namespace) -> int:
-    """Gi* hot and cold spots with FDR classes and trends; exit code 2 on bad data or options."""
+    """Clusters (spatial scan), smoothed risk and trends per commune, with the page's defaults;
+    exit code 2 on bad data or options. --json also carries the clusters and every note."""
+    from risk.access.privacy import Role
     from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
     from risk.cli.source import SourceUnavailable, load_from_args
     from risk.i18n import t
-    from risk.views.hotspots import CLASS_KEYS, TREND_KEYS
+    from risk.views.hotspots import CLASS_KEYS, TREND_KEYS, cli_notes
 
     lang = args.lang
     try:
         ds = load_from_args(args)
-        options = HotspotOptions(args.year_from, args.year_to, measure=args.measure, form=args.form,
-                                 weights=args.weights, band_km=args.band_km, permutations=args.permutations,
-                                 seed=args.seed)
+        options = HotspotOptions(args.year_from, args.year_to, form=args.form, weights=args.weights,
+                                 band_km=args.band_km, replicates=args.replicates, seed=args.seed, slice=args.slice)
         result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options)
     except SourceUnavailable:
         return 2
     except HotspotError as err:
         print(err.message(lang), file=sys.stderr)
         return 2
+    notes = cli_notes(ds, result, lang)  # the CLI is an analyst's tool: the commander's role (sees cases)
     if args.json:
-        print(json.dumps(result.records(), ensure_ascii=False))
+        clusters = [{"communes": list(m), "level": c.level, "observed": c.observed, "expected": round(c.expected, 3),
+                     "p_value": round(c.p_value, 6), "llr": round(c.llr, 4)}
+                    for c, m in zip(result.scan.significant, result.cluster_members())]
+        print(json.dumps({"communes": result.records(), "clusters": clusters, "notes": notes,
+                          "reason": result.scan.reason}, ensure_ascii=False))
         return 0
-    heads = [t(k, lang) for k in ("col.commune_id", "hotspots.col.class", "hotspots.col.trend", "hotspots.col.gi_z",
-                                  "hotspots.col.p_value")]
+    heads = [t(k, lang) for k in ("col.commune_id", "hotspots.col.class", "hotspots.col.trend",
+                                  "hotspots.col.observed_expected", "hotspots.col.exceedance")]
     rows = [[r["commune_id"], t(CLASS_KEYS[r["class"]], lang), t(TREND_KEYS[r["trend"]], lang),
-             "" if r["gi_z"] is None else f"{r['gi_z']:.2f}", "" if r["p_value"] is None else f"{r['p_value']:.4f}"]
+             "" if r["observed"] is None else f"{int(r['observed'])} / {r['expected']:.1f}",
+             "" if r["exceedance"] is None else f"{r['exceedance']:.2f}"]
             for r in result.records()]
     widths = [max(len(str(x)) for x in column) for column in zip(heads, *rows)]
     for row in [heads, *rows]:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+    for note in notes:
+        print(note, file=sys.stderr)
     return 0
 
 
 def _add_hotspot_parser(sub) -> None:
-    from risk.analysis.hotspots import DEFAULT_PERMUTATIONS, DEFAULT_SEED, MEASURES, WEIGHTS
+    from risk.analysis.hotspots import DEFAULT_REPLICATES, DEFAULT_SEED, SLICES, WEIGHTS
     from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
     from risk.ingest.folder import FORMS
 
-    hot = sub.add_parser("hotspots", help="Getis-Ord Gi* hot and cold spots (FDR) and space-time trends per commune")
+    hot = sub.add_parser("hotspots", help="clusters of cases against population (spatial scan), smoothed risk "
+                                          "and space-time trends per commune, as on the Hotspots page")
     add_source_arguments(hot)
     hot.add_argument("--from", dest="year_from", type=int, required=True, metavar="Y1", help="first year")
     hot.add_argument("--to", dest="year_to", type=int, required=True, metavar="Y2", help="last year")
-    hot.add_argument("--weights", choices=WEIGHTS, default="contiguity")
+    hot.add_argument("--weights", choices=WEIGHTS, default="contiguity", help="neighbours for Gi* and trends")
     hot.add_argument("--band-km", type=float, default=None, metavar="K",
                      help="distance band in km (default: the smallest that gives every commune a neighbour)")
     hot.add_argument("--form", choices=FORMS, default=None, help="only cases of this form")
-    hot.add_argument("--measure", choices=MEASURES, default="count", help="case counts or rates per 10,000")
-    hot.add_argument("--permutations", type=int, default=DEFAULT_PERMUTATIONS)
+    hot.add_argument("--slice", choices=SLICES, default=None,
+                     help="time step of the trends (default, as on the page: years when there are at least 5, else quarters)")
+    hot.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES,
+                     help="simulated null maps of the scan (the page uses the default)")
     hot.add_argument("--seed", type=int, default=DEFAULT_SEED)
     hot.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
     hot.add_argument("--json", action="store_true")

@@ -190,10 +190,17 @@ def add_choropleth(
     )
     layer_obj = folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=safe_html(name), tooltip=tooltip,
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        style_function=feature_style, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
     )
     layer_obj.add_to(fmap)
     return layer_obj
+
+
+def feature_style(feature: dict) -> dict:
+    """Each commune's own style. Passed as folium's style_function so Leaflet's resetStyle, run when
+    the mouse leaves a commune, restores its colour; without it Leaflet resets to its default blue,
+    which on the hotspot map read as a cold spot."""
+    return feature["properties"]["style"]
 
 
 def add_outline(fmap: folium.Map, outline: dict, name: str) -> None:
@@ -280,7 +287,7 @@ def add_class_layer(
     layer_obj = folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=safe_html(name),
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[safe_html(aliases[f]) for f in fields], sticky=True),
-        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        style_function=feature_style, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
     )
     layer_obj.add_to(fmap)
     return layer_obj

@@ -2,28 +2,41 @@
 
 The page draws it; `python -m risk hotspots` prints the same classes and trends
 through the same key maps. Everything that depends on the role (case counts,
-points, z and p) is decided here through risk.access.privacy.
+points, observed against expected, p-values) is decided here through
+risk.access.privacy. Every number a decision rests on is shown with what it
+rests on, and every method that cannot answer says so (`notes`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from risk.access.privacy import (
     Role, can_see_case_points, can_see_case_statistics, commune_case_counts, visible_case_points,
 )
-from risk.analysis.hotspots import (
-    CLASS_COLOURS, CLASSES, MIN_TREND_YEARS, TRENDS, HotspotOptions, HotspotResult, hot_commune_table,
-)
+from risk.analysis.hotspots import CLASS_COLOURS, CLASSES, TRENDS, HotspotOptions, HotspotResult, hot_commune_table
+from risk.analysis.hotspots.gi import GI_CLASSES
+from risk.analysis.hotspots.scan import LEVELS
+from risk.analysis.hotspots.smoothing import EXCEEDANCE_BANDS
+from risk.analysis.hotspots.trends import GATED
 from risk.i18n import Message, format_number, t
 from risk.outputs.mapview import safe_html
 
-CLASS_KEYS = {
-    "hot_99": "hotspots.class.hot_99", "hot_95": "hotspots.class.hot_95", "hot_90": "hotspots.class.hot_90",
-    "not_significant": "hotspots.class.not_significant", "cold_90": "hotspots.class.cold_90",
-    "cold_95": "hotspots.class.cold_95", "cold_99": "hotspots.class.cold_99",
-}
+LAYERS = ("clusters", "exceedance", "gi")
+LAYER_KEYS = {"clusters": "hotspots.layer.clusters", "exceedance": "hotspots.layer.exceedance",
+              "gi": "hotspots.layer.gi"}
+CLASS_KEYS = {"cluster_99": "hotspots.class.cluster_99", "cluster_95": "hotspots.class.cluster_95",
+              "not_in_cluster": "hotspots.class.not_in_cluster", "not_analysed": "hotspots.class.not_analysed"}
+BAND_KEYS = {"very_likely": "hotspots.band.very_likely", "likely": "hotspots.band.likely",
+             "possible": "hotspots.band.possible", "unlikely": "hotspots.band.unlikely"}
+BAND_COLOURS = {"very_likely": "#54278f", "likely": "#9e9ac8", "possible": "#dadaeb", "unlikely": "#f2f2f2"}
+GI_KEYS = {"hot_99": "hotspots.gi.hot_99", "hot_95": "hotspots.gi.hot_95", "hot_90": "hotspots.gi.hot_90",
+           "not_significant": "hotspots.gi.not_significant", "cold_90": "hotspots.gi.cold_90",
+           "cold_95": "hotspots.gi.cold_95", "cold_99": "hotspots.gi.cold_99"}
+GI_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#eeeeee",
+              "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
 TREND_KEYS = {
     "new_hot": "hotspots.trend.new_hot", "consecutive_hot": "hotspots.trend.consecutive_hot",
     "intensifying_hot": "hotspots.trend.intensifying_hot", "persistent_hot": "hotspots.trend.persistent_hot",
@@ -33,22 +46,35 @@ TREND_KEYS = {
     "intensifying_cold": "hotspots.trend.intensifying_cold", "persistent_cold": "hotspots.trend.persistent_cold",
     "diminishing_cold": "hotspots.trend.diminishing_cold", "sporadic_cold": "hotspots.trend.sporadic_cold",
     "oscillating_cold": "hotspots.trend.oscillating_cold", "historical_cold": "hotspots.trend.historical_cold",
-    "no_pattern": "hotspots.trend.no_pattern",
+    "no_pattern": "hotspots.trend.no_pattern", "too_few_cases": "hotspots.trend.too_few_cases",
+    "too_few_slices": "hotspots.trend.too_few_slices",
 }
+SLICE_KEYS = {"year": "hotspots.slice.year", "quarter": "hotspots.slice.quarter", "month": "hotspots.slice.month"}
 FORM_KEYS = {
     "": "hotspots.form.all", "sexual_exploitation": "hotspots.form.sexual_exploitation",
     "forced_marriage": "hotspots.form.forced_marriage", "forced_labour": "hotspots.form.forced_labour",
     "child_trafficking": "hotspots.form.child_trafficking", "other": "hotspots.form.other",
 }
-MEASURE_KEYS = {"count": "hotspots.measure.count", "rate": "hotspots.measure.rate"}
 WEIGHT_KEYS = {"contiguity": "hotspots.weights.contiguity", "distance": "hotspots.weights.distance"}
 TABLE_LABEL_KEYS = {
     "commune_id": "col.commune_id", "name": "col.name", "former_district": "col.former_district",
-    "total": "hotspots.col.total", "class": "hotspots.col.class", "trend": "hotspots.col.trend",
+    "total": "hotspots.col.total", "cluster": "hotspots.col.cluster", "class": "hotspots.col.class",
+    "observed_expected": "hotspots.col.observed_expected", "smoothed_rr": "hotspots.col.smoothed_rr",
+    "exceedance": "hotspots.col.exceedance", "trend": "hotspots.col.trend",
     "dist_border_km": "hotspots.col.dist_border_km", "dist_gate_km": "hotspots.col.dist_gate_km",
-    "gi_z": "hotspots.col.gi_z", "p_value": "hotspots.col.p_value",
 }
-assert set(CLASS_KEYS) == set(CLASSES) and set(TREND_KEYS) == set(TRENDS)
+assert set(CLASS_KEYS) == set(CLASSES) and set(TREND_KEYS) == set(TRENDS) | set(GATED)
+assert set(GI_KEYS) == set(GI_CLASSES) and set(BAND_KEYS) == {b for b, _ in EXCEEDANCE_BANDS}
+
+
+@dataclass(frozen=True)
+class TrendGroup:
+    """One trend category the page lists: its code, label and communes (so every count opens a list)."""
+
+    code: str
+    label: str
+    communes: tuple[str, ...]
+    table: pd.DataFrame  # name, former district, trend, cases per slice shown to the role
 
 
 @dataclass(frozen=True)
@@ -56,25 +82,31 @@ class HotspotView:
     """The analysis as the page draws it. Tooltip cells are escaped HTML; table cells are text."""
 
     result: HotspotResult
+    layer: str
     period_text: str
     in_belt: frozenset[str]
     faded: frozenset[str]
     colours: dict[str, str]
     tooltips: dict[str, dict[str, str]]  # field -> commune_id -> escaped text
-    class_counts: dict[str, int]
-    hot: int
-    cold: int
-    n_shown: int
-    trends: tuple[tuple[str, int], ...]  # (trend label, communes), the ones found
+    legend: tuple[tuple[str, str, int | None, float], ...]
+    summary: str
+    trends: tuple[TrendGroup, ...]
     points: pd.DataFrame | None  # case points the role may see, None when it may see none
     point_tips: tuple[str, ...]
     notes: tuple[Message, ...]
     method: str
-    table: pd.DataFrame  # hot communes, labelled in the language
+    clusters: pd.DataFrame  # one row per significant cluster, labelled in the language
+    table: pd.DataFrame  # communes in clusters, labelled in the language
 
 
 def period_text(options: HotspotOptions) -> str:
     return str(options.year_from) if options.year_from == options.year_to else f"{options.year_from}–{options.year_to}"
+
+
+def observed_expected_text(observed: float, expected: float, lang: str) -> str:
+    """'9 cases where about 2.1 were expected' in the language."""
+    return t("hotspots.observed_expected", lang, observed=format_number(observed, 0, lang),
+             expected=format_number(expected, 1 if expected < 10 else 0, lang))
 
 
 def _belt(distances: pd.DataFrame, ids: list[str], belt_km: float | None) -> frozenset[str]:
@@ -103,86 +135,200 @@ def _points(ds, options: HotspotOptions, role: Role, in_belt: frozenset[str], be
     return points, tips
 
 
-def _notes(ds, result: HotspotResult, options: HotspotOptions, ids: list[str], in_belt: frozenset[str],
-           belt_km: float | None) -> tuple[Message, ...]:
-    notes = []
+def _notes(ds, result: HotspotResult, ids: list[str], in_belt: frozenset[str], belt_km: float | None,
+           stats: bool, lang: str) -> tuple[Message, ...]:
+    notes: list[Message] = []
+    scan = result.scan
     if belt_km is not None:
         notes.append(Message("hotspots.belt_note", {"n": len(ids), "m": len(in_belt), "km": belt_km}))
-    n_years = len(options.years)
-    if n_years < MIN_TREND_YEARS:
-        notes.append(Message("hotspots.short_period", {"n": MIN_TREND_YEARS}))
-    elif n_years < 10:
-        notes.append(Message("hotspots.few_years", {"n": n_years}))
+    if scan.reason == "no_cases":
+        notes.append(Message("hotspots.no_cases", {}))
+    elif scan.reason == "floor":
+        notes.append(Message("hotspots.reason.floor", {"replicates": scan.replicates}))
+    elif scan.reason == "too_few_cases":
+        notes.append(Message("hotspots.reason.too_few_cases", {}))
+    elif not scan.significant and scan.clusters:
+        best = scan.clusters[0]
+        if stats:
+            notes.append(Message("hotspots.strongest_not_significant", {
+                "n": len(best.members), "text": observed_expected_text(best.observed, best.expected, lang),
+                "p": format_number(best.p_value, 2, lang)}))
+        else:
+            notes.append(Message("hotspots.no_cluster", {}))
+    if not result.population_known:
+        notes.append(Message("hotspots.no_population_expected", {}))
+    if result.excluded:
+        notes.append(Message("hotspots.excluded", {"count": len(result.excluded)}))
+    if result.smoothing.no_extra_variation and scan.reason is None:
+        notes.append(Message("hotspots.eb_flat", {}))
+    trends = result.trends
+    gated = int((result.table["analysed"] & (result.table["trend"] == "too_few_cases")).sum())
+    if (result.table["trend"] == "too_few_slices").any():
+        notes.append(Message("hotspots.too_few_slices_note", {"n": len(trends.labels), "min": trends.min_slices,
+                                                              "slice": t(SLICE_KEYS[trends.slice], lang)}))
+    elif gated:
+        notes.append(Message("hotspots.trend_gated", {"count": gated, "min": format_number(trends.min_expected, 0, lang),
+                                                      "slice": t(SLICE_KEYS[trends.slice], lang)}))
     names = ds.boundaries.set_index(ds.boundaries["commune_id"].astype(str))["name"].astype(str).to_dict()
     if result.islands:
         notes.append(Message("hotspots.islands", {"count": len(result.islands),
                                                   "names": ", ".join(names.get(i, i) for i in result.islands)}))
-    if result.excluded:
-        notes.append(Message("hotspots.excluded", {"count": len(result.excluded)}))
     return tuple(notes)
 
 
-def _method(result: HotspotResult, options: HotspotOptions, role: Role, lang: str) -> str:
-    weights = (t("hotspots.band_used", lang, km=f"{result.band_km:g}") if result.weights_kind == "distance"
-               else t(WEIGHT_KEYS["contiguity"], lang))
-    common = {"permutations": format_number(options.permutations, 0, lang), "seed": options.seed,
-              "weights": weights, "alpha": options.trend_alpha}
-    if not can_see_case_statistics(role):  # the FDR cut-offs are a function of every commune's p-value
+def _method(result: HotspotResult, stats: bool, lang: str) -> str:
+    scan, opts = result.scan, result.options
+    weights = (t("hotspots.band_used", lang, km=format_number(result.band_km or 0, 1, lang))
+               if result.weights_kind == "distance" else t(WEIGHT_KEYS["contiguity"], lang))
+    common = {"zones": format_number(scan.n_zones, 0, lang), "replicates": format_number(scan.replicates, 0, lang),
+              "threshold": format_number(opts.threshold, 1, lang), "weights": weights,
+              "slice": t(SLICE_KEYS[opts.time_step], lang), "min": format_number(opts.min_expected, 0, lang),
+              "alpha": format_number(opts.trend_alpha, 2, lang)}
+    if not stats or not scan.critical_llr:  # the cut-offs and the dispersion are functions of the counts
         return t("hotspots.method_public", lang, **common)
-    cut = {f"cut{level}": f"{result.cutoffs[level]:.4g}" for level in ("90", "95", "99")}
-    return t("hotspots.method", lang, **common, **cut)
+    return t("hotspots.method", lang, **common, dispersion=format_number(scan.dispersion, 2, lang),
+             cut95=format_number(scan.critical_llr["95"], 1, lang), cut99=format_number(scan.critical_llr["99"], 1, lang))
+
+
+def _cluster_rows(ds, result: HotspotResult, distances: pd.DataFrame, stats: bool, lang: str) -> pd.DataFrame:
+    names = ds.boundaries.set_index(ds.boundaries["commune_id"].astype(str))["name"].astype(str)
+    border = distances.set_index(distances["commune_id"].astype(str))["dist_border_km"]
+    rows = []
+    for k, (cluster, members) in enumerate(zip(result.scan.significant, result.cluster_members()), start=1):
+        row = {t("hotspots.col.cluster", lang): k, t("hotspots.col.class", lang): t(CLASS_KEYS[f"cluster_{cluster.level}"], lang),
+               t("hotspots.col.communes", lang): ", ".join(names.get(m, m) for m in members),
+               t("hotspots.col.dist_border_km", lang): format_number(float(border.reindex(list(members)).min()), 1, lang)}
+        if stats:
+            row[t("hotspots.col.observed_expected", lang)] = observed_expected_text(cluster.observed, cluster.expected, lang)
+            row[t("hotspots.col.p_value", lang)] = format_number(cluster.p_value, 3, lang)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _table(ds, result: HotspotResult, distances: pd.DataFrame, shown: pd.DataFrame, in_belt: frozenset[str],
-           n_ids: int, role: Role, years: tuple[int, ...], lang: str) -> pd.DataFrame:
+           n_ids: int, stats: bool, years: tuple[int, ...], lang: str) -> pd.DataFrame:
     names = ds.boundaries[[c for c in ("commune_id", "name", "former_district") if c in ds.boundaries.columns]]
     hot = hot_commune_table(result, pd.DataFrame(names), distances, shown,
                             communes=sorted(in_belt) if len(in_belt) < n_ids else None)
-    if not can_see_case_statistics(role):  # z and p are functions of the counts (risk/access/privacy.py)
-        hot = hot.drop(columns=["gi_z", "p_value"])
-    view = hot.assign(
-        **{"class": hot["class"].map(lambda c: t(CLASS_KEYS[c], lang)),
-           "trend": hot["trend"].map(lambda c: t(TREND_KEYS[c], lang)),
-           "dist_border_km": hot["dist_border_km"].round(1), "dist_gate_km": hot["dist_gate_km"].round(1),
-           **({"gi_z": hot["gi_z"].round(2), "p_value": hot["p_value"].round(4)} if "gi_z" in hot else {})},
-    )
+    view = hot.assign(**{
+        "class": hot["class"].map(lambda c: t(CLASS_KEYS[c], lang)),
+        "trend": hot["trend"].map(lambda c: t(TREND_KEYS[c], lang)),
+        "exceedance": hot["exceedance"].map(lambda p: _band_text(p, lang)),
+        "dist_border_km": hot["dist_border_km"].map(lambda v: format_number(v, 1, lang)),
+        "dist_gate_km": hot["dist_gate_km"].map(lambda v: format_number(v, 1, lang)),
+        "observed_expected": [observed_expected_text(o, e, lang) for o, e in zip(hot["observed"], hot["expected"])],
+        "smoothed_rr": [t("hotspots.rr_interval", lang, rr=format_number(r, 1, lang), lo=format_number(lo, 1, lang),
+                          hi=format_number(hi, 1, lang)) for r, lo, hi in zip(hot["smoothed_rr"], hot["rr_lower"], hot["rr_upper"])],
+    })
+    drop = ["observed", "expected", "rr_lower", "rr_upper"]
+    if not stats:  # observed against expected and the interval give the counts back (risk/access/privacy.py)
+        drop += ["observed_expected", "smoothed_rr"]
+    view = view.drop(columns=drop)
+    first = [c for c in ("commune_id", "name", "former_district", "cluster", "class", "observed_expected",
+                         "smoothed_rr", "exceedance", "trend") if c in view.columns]
+    view = view[first + [c for c in view.columns if c not in first]]
     labels = {c: t(key, lang) for c, key in TABLE_LABEL_KEYS.items()}
     return view.rename(columns={**labels, **{y: str(y) for y in years}})
 
 
+def _band_text(probability: float, lang: str) -> str:
+    for name, bound in EXCEEDANCE_BANDS:
+        if np.isfinite(probability) and probability >= bound:
+            return t(BAND_KEYS[name], lang)
+    return t(BAND_KEYS["unlikely"], lang)
+
+
+def _trend_groups(ds, result: HotspotResult, in_belt: frozenset[str], shown: pd.DataFrame, lang: str
+                  ) -> tuple[TrendGroup, ...]:
+    table = result.table[result.table["commune_id"].astype(str).isin(in_belt) & result.table["analysed"]]
+    names = ds.boundaries[[c for c in ("commune_id", "name", "former_district") if c in ds.boundaries.columns]]
+    names = pd.DataFrame(names).assign(commune_id=lambda f: f["commune_id"].astype(str))
+    groups = []
+    for code in (*TRENDS, *GATED):
+        members = table.loc[table["trend"] == code, "commune_id"].astype(str)
+        if members.empty or code == "no_pattern":
+            continue
+        rows = names[names["commune_id"].isin(set(members))].merge(shown[["commune_id", "total"]], on="commune_id",
+                                                                    how="left")
+        rows = rows.assign(trend=t(TREND_KEYS[code], lang)).rename(columns={
+            "name": t("col.name", lang), "former_district": t("col.former_district", lang),
+            "commune_id": t("col.commune_id", lang), "trend": t("hotspots.col.trend", lang),
+            "total": t("hotspots.col.total", lang)})
+        groups.append(TrendGroup(code, t(TREND_KEYS[code], lang), tuple(members), rows.reset_index(drop=True)))
+    return tuple(groups)
+
+
+def _layer(result: HotspotResult, layer: str, ids: list[str], lang: str):
+    table = result.table.set_index(result.table["commune_id"].astype(str))
+    if layer == "exceedance":
+        band = table["band"].where(table["analysed"], "unlikely")
+        colours = {cid: BAND_COLOURS[band.get(cid, "unlikely")] for cid in ids}
+        legend = [(BAND_COLOURS[b], t(BAND_KEYS[b], lang), int((band.reindex(ids) == b).sum()), 1.0)
+                  for b, _ in EXCEEDANCE_BANDS]
+    elif layer == "gi":
+        gi = table["gi_class"]
+        colours = {cid: GI_COLOURS[gi.get(cid, "not_significant")] for cid in ids}
+        legend = [(GI_COLOURS[c], t(GI_KEYS[c], lang), int((gi.reindex(ids) == c).sum()), 1.0) for c in GI_CLASSES]
+    else:
+        cls = table["class"]
+        colours = {cid: CLASS_COLOURS[cls.get(cid, "not_analysed")] for cid in ids}
+        legend = [(CLASS_COLOURS[c], t(CLASS_KEYS[c], lang), int((cls.reindex(ids) == c).sum()), 1.0)
+                  for c in CLASSES if c != "not_analysed" or (cls == c).any()]
+    return colours, legend
+
+
 def hotspot_view(ds, result: HotspotResult, options: HotspotOptions, ids: list[str], distances: pd.DataFrame,
-                 role: Role, small_cell_k: int, lang: str, belt_km: float | None = None) -> HotspotView:
+                 role: Role, small_cell_k: int, lang: str, belt_km: float | None = None,
+                 layer: str = "clusters") -> HotspotView:
     """The view of `result` for the communes `ids` (map order); `belt_km` fades communes farther
-    from the border than that (None: no belt)."""
+    from the border than that (None: no belt); `layer` is one of LAYERS."""
+    stats = can_see_case_statistics(role)
     in_belt = _belt(distances, ids, belt_km)
     shown = commune_case_counts(ds.cases, ids, list(options.years), role, small_cell_k, options.form)
-    classes = dict(zip(result.table["commune_id"].astype(str), result.table["class"]))
-    trends = dict(zip(result.table["commune_id"].astype(str), result.table["trend"]))
+    table = result.table.set_index(result.table["commune_id"].astype(str))
     totals = dict(zip(shown["commune_id"], shown["total"]))
     tooltips = {
-        "class": {cid: t(CLASS_KEYS[classes.get(cid, "not_significant")], lang) for cid in ids},
-        "trend": {cid: t(TREND_KEYS[trends.get(cid, "no_pattern")], lang) for cid in ids},
+        "class": {cid: t(CLASS_KEYS[table["class"].get(cid, "not_analysed")], lang) for cid in ids},
+        "band": {cid: _band_text(float(table["exceedance"].get(cid, np.nan)), lang) for cid in ids},
+        "trend": {cid: t(TREND_KEYS[table["trend"].get(cid, "too_few_cases")], lang) for cid in ids},
         "cases": {cid: str(totals.get(cid, "0")) for cid in ids},
     }
+    if stats:
+        tooltips["observed_expected"] = {
+            cid: (observed_expected_text(table.at[cid, "observed"], table.at[cid, "expected"], lang)
+                  if cid in table.index and bool(table.at[cid, "analysed"]) else "–") for cid in ids}
+    colours, legend = _layer(result, layer if layer in LAYERS else "clusters", ids, lang)
+    if frozenset(ids) - in_belt:
+        legend.append(("#bbbbbb", t("hotspots.legend.outside_belt", lang), None, 0.35))
     visible = result.table[result.table["commune_id"].astype(str).isin(in_belt)]
-    trend_counts = visible["trend"].value_counts()
-    found = tuple((t(TREND_KEYS[tr], lang), int(trend_counts[tr])) for tr in TRENDS
-                  if tr != "no_pattern" and tr in trend_counts)
+    n_clusters = len(result.scan.significant)
+    summary = t("hotspots.summary", lang, clusters=format_number(n_clusters, 0, lang),
+                communes=format_number(int((visible["cluster"] > 0).sum()), 0, lang),
+                n=format_number(len(visible), 0, lang))
     points, tips = _points(ds, options, role, in_belt, belt_km is not None, lang)
     return HotspotView(
-        result=result, period_text=period_text(options), in_belt=in_belt, faded=frozenset(ids) - in_belt,
-        colours={cid: CLASS_COLOURS[classes.get(cid, "not_significant")] for cid in ids}, tooltips=tooltips,
-        class_counts=visible["class"].value_counts().to_dict(),
-        hot=int(visible["class"].str.startswith("hot_").sum()), cold=int(visible["class"].str.startswith("cold_").sum()),
-        n_shown=len(visible), trends=found, points=points, point_tips=tips,
-        notes=_notes(ds, result, options, ids, in_belt, belt_km), method=_method(result, options, role, lang),
-        table=_table(ds, result, distances, shown, in_belt, len(ids), role, options.years, lang),
+        result=result, layer=layer, period_text=period_text(options), in_belt=in_belt,
+        faded=frozenset(ids) - in_belt, colours=colours, tooltips=tooltips, legend=tuple(legend), summary=summary,
+        trends=_trend_groups(ds, result, in_belt, shown, lang), points=points, point_tips=tips,
+        notes=_notes(ds, result, ids, in_belt, belt_km, stats, lang), method=_method(result, stats, lang),
+        clusters=_cluster_rows(ds, result, distances, stats, lang),
+        table=_table(ds, result, distances, shown, in_belt, len(ids), stats, options.years, lang),
     )
 
 
-def legend_rows(view: HotspotView, lang: str) -> list[tuple[str, str, int | None, float]]:
-    """(colour, label, communes, opacity) per class, and a pale row for communes outside the belt."""
-    rows = [(CLASS_COLOURS[c], t(CLASS_KEYS[c], lang), view.class_counts.get(c, 0), 1.0) for c in CLASSES]
-    if view.faded:
-        rows.append(("#bbbbbb", t("hotspots.legend.outside_belt", lang), None, 0.35))
-    return rows
+def tooltip_labels(lang: str, role: Role) -> dict[str, str]:
+    """The tooltip's field labels, in the order of `HotspotView.tooltips`."""
+    labels = {"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
+              "class": t("hotspots.tooltip.class", lang), "band": t("hotspots.tooltip.band", lang),
+              "trend": t("hotspots.tooltip.trend", lang), "cases": t("hotspots.tooltip.cases", lang)}
+    if can_see_case_statistics(role):
+        labels["observed_expected"] = t("hotspots.tooltip.observed_expected", lang)
+    return labels
+
+
+def cli_notes(ds, result: HotspotResult, lang: str) -> list[str]:
+    """The page's notes as plain text, for `python -m risk hotspots` (an analyst's tool, run by
+    whoever may read the data folder: the commander's view, which includes the counts)."""
+    ids = result.ids
+    notes = _notes(ds, result, ids, frozenset(ids), None, True, lang)
+    return [t(n.code, lang, **n.params) for n in notes] + [_method(result, True, lang)]

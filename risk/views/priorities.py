@@ -107,9 +107,8 @@ RANKINGS = ("model", "composite")
 RANKING_LABEL_KEYS = {"model": "pr.ranking.model", "composite": "pr.ranking.composite"}
 SCORE_SCALE = {"model": 100.0, "composite": 1.0}  # the model's probability is shown in percent
 HOTSPOT_CLASS_KEYS = {
-    "hot_99": "hotspots.class.hot_99", "hot_95": "hotspots.class.hot_95", "hot_90": "hotspots.class.hot_90",
-    "not_significant": "hotspots.class.not_significant", "cold_90": "hotspots.class.cold_90",
-    "cold_95": "hotspots.class.cold_95", "cold_99": "hotspots.class.cold_99",
+    "cluster_99": "hotspots.class.cluster_99", "cluster_95": "hotspots.class.cluster_95",
+    "not_in_cluster": "hotspots.class.not_in_cluster", "not_analysed": "hotspots.class.not_analysed",
 }
 EXPORT_LABEL_KEYS = {
     "rank": "export.col.rank", "rank_low": "export.col.rank_low", "rank_high": "export.col.rank_high",
@@ -155,15 +154,13 @@ def composite_ranking(composite: pd.DataFrame) -> pd.DataFrame:
 
 
 def hotspot_classes(ds, year_from: int, year_to: int) -> pd.Series | None:
-    """Gi* class per commune over the period, as on the Hotspots page; None when it cannot run.
-
-    9,999 permutations as on the Hotspots page: with 999 no commune can reach 99 % after FDR.
-    """
+    """Cluster class per commune over the period, with the Hotspots page's defaults; None when it
+    cannot run."""
     from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
 
     try:
         result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators,
-                                  HotspotOptions(year_from, year_to, permutations=9999))
+                                  HotspotOptions(year_from, year_to))
     except HotspotError:
         return None
     return result.table.set_index("commune_id")["class"]

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 from risk.access.privacy import Role, can_see_case_points, case_counts_by_year
+from risk.access.privacy import commune_case_counts, visible_case_points
+from tests.analysis.hotspots.grids import grid
 
 
 @pytest.fixture
@@ -41,3 +43,29 @@ def test_data_and_audit_pages_are_admin_only():
         assert page_allowed("risk_map", role)
         assert page_allowed("data", role) is (role == Role.ADMIN)
         assert page_allowed("audit", role) is (role == Role.ADMIN)
+
+
+# --- privacy of counts and points --------------------------------------------------------------------
+
+
+def test_commune_counts_are_suppressed_for_planners_and_totals_do_not_reveal_them():
+    cases = pd.DataFrame({"commune_id": ["A", "A", "A", "A", "B", None],
+                          "date": pd.to_datetime(["2021-01-01", "2022-01-01", "2022-02-01", "2022-03-01",
+                                                  "2022-01-01", "2022-01-01"]),
+                          "form": ["other"] * 6})
+    planner = commune_case_counts(cases, ["A", "B", "C"], [2021, 2022], Role.PLANNER).set_index("commune_id")
+    assert planner.loc["A"].tolist() == ["<3", "3", "≥4"]
+    assert planner.loc["B"].tolist() == ["0", "<3", "≥1"]
+    assert planner.loc["C"].tolist() == ["0", "0", "0"]
+    commander = commune_case_counts(cases, ["A", "B"], [2021, 2022], Role.COMMANDER).set_index("commune_id")
+    assert commander.loc["A"].tolist() == ["1", "3", "4"]
+    assert commune_case_counts(cases, ["A"], [2022], Role.ADMIN, form="forced_labour")["total"].tolist() == ["0"]
+
+
+def test_case_points_only_for_commander_and_admin():
+    cases = pd.DataFrame({"case_id": ["1", "2"], "date": pd.to_datetime(["2021-01-01"] * 2), "lon": [104.1, None],
+                          "lat": [19.1, None], "commune_id": ["A", "A"], "form": ["other"] * 2, "victims": [1, 1]})
+    assert len(visible_case_points(cases, Role.COMMANDER)) == 1
+    for role in (Role.PLANNER, Role.OFFICIAL):
+        with pytest.raises(PermissionError):
+            visible_case_points(cases, role)

@@ -23,6 +23,8 @@ from risk.outputs.export import (
 from risk.ingest.folder import load_dataset
 from risk.outputs.render import render_map_png
 from risk.store.versions import Store
+import csv
+from risk.outputs.export import safe_cell, to_csv_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
@@ -273,3 +275,28 @@ def test_cli_export_errors_in_language(tmp_path):
     done = _cli("export", "--data", str(tmp_path / "missing"), "--year", "2024", "--format", "csv", "--out",
                 str(tmp_path / "x.csv"), "--lang", "en", env_store=tmp_path / "s.gpkg")
     assert done.returncode == 2 and "could not be read" in done.stderr
+
+
+# --- CSV export ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")"])
+def test_formula_cells_are_neutralised(text):
+    assert safe_cell(text) == "'" + text
+
+
+def test_plain_cells_and_numbers_are_left_alone():
+    assert safe_cell("Xã Mường Típ") == "Xã Mường Típ"
+    assert safe_cell(-1.5) == -1.5 and safe_cell(None) is None and safe_cell("a=b") == "a=b"
+
+
+def test_csv_has_a_bom_and_round_trips_with_neutralised_cells():
+    frame = pd.DataFrame({"=name": ["=cmd|' /C calc'!A0", "Xã Nậm Cắn", "-", "@x"], "z": [-1.25, 2.0, 0.0, 1.0],
+                          "cases": ["<3", "≥4", "0", "12"]})
+    data = to_csv_bytes(frame)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["'=name", "z", "cases"]
+    assert rows[1][0] == "'=cmd|' /C calc'!A0" and rows[2][0] == "Xã Nậm Cắn"
+    assert rows[3][0] == "'-" and rows[4][0] == "'@x"
+    assert rows[1][1] == "-1.25" and rows[1][2] == "<3"

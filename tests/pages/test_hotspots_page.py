@@ -78,7 +78,7 @@ def test_commander_sees_classes_case_clusters_and_heat_map(lang):
     assert re.search(r'"maxZoom":\s*18', script), "markercluster needs the map's maxZoom"
     assert len(leaked_pairs(script)) > 100, "the case points should be in the commander's map"
     assert not re.search(r'(src|href)\s*=\s*["\']https?://', args["header"] + args["html"] + script)
-    label = t("hotspots.class.not_significant", lang)
+    label = t("hotspots.class.not_in_cluster", lang)
     assert label in script or json.dumps(label)[1:-1] in script  # GeoJSON data is ASCII-escaped
     assert args["returned_objects"] == []
     assert t("hotspots.download", lang) in [b.label for b in at.get("download_button")]
@@ -99,8 +99,9 @@ def test_planner_and_official_get_no_case_coordinates_anywhere(role, lang):
     for frame in at.dataframe:
         assert leaked_pairs(frame.value.to_csv()) == []
     assert t("hotspots.points_hidden", lang, k=3) in [i.value for i in at.info]
-    table = at.dataframe[0].value
-    cells = set(table.astype(str).to_numpy().ravel())
+    count_columns = {t("hotspots.col.total", lang)}
+    cells = {c for frame in at.dataframe for col in frame.value.columns
+             if str(col).isdigit() or col in count_columns for c in frame.value[col].astype(str)}
     assert "<3" in cells or any(c.startswith("≥") for c in cells), "small counts should be suppressed"
     assert not {"1", "2"} & cells, "a count below k is shown to a planner"
 
@@ -113,18 +114,21 @@ def test_the_border_belt_and_other_choices_rerun_cleanly():
     at.slider(key="hs_belt_km").set_value(10)
     at.run()
     assert not at.exception, at.exception
-    note = [c.value for c in at.caption if "pick out the" in c.value]
+    note = [w.value for w in at.warning if "pick out the" in w.value]
     assert note and "within 10 km of the border" in note[0]
     rows_belt = len(at.dataframe[0].value) if at.dataframe else 0
     assert rows_belt <= rows_all
     at.selectbox(key="hs_weights").set_value("distance")
     at.selectbox(key="hs_form").set_value("forced_marriage")
-    at.selectbox(key="hs_measure").set_value("rate")
+    at.selectbox(key="hs_slice").set_value("month")
     at.select_slider(key="hs_period").set_value((2022, 2025))
-    at.selectbox(key="hs_permutations").set_value(999)
     at.run()
     assert not at.exception, at.exception
-    assert any("band" in c.value and "999 permutations" in c.value for c in at.caption)
+    assert any("band" in c.value and "999 simulated maps" in c.value and "by month" in c.value for c in at.caption)
+    for layer in ("exceedance", "gi"):
+        at.radio(key="hs_layer").set_value(layer)
+        at.run()
+        assert not at.exception, at.exception
     assert "L.markerClusterGroup" in map_args(at)["script"]
 
 
@@ -155,6 +159,6 @@ def test_the_csv_export_is_written_to_the_audit_log():
     log = Store(load_settings().store_path).audit(action="export")
     assert len(log) == 1
     entry = log.iloc[0]
-    assert entry["user"] == "planner1" and entry["rows"] == len(at.dataframe[0].value)
+    assert entry["user"] == "planner1" and entry["rows"] == len(at.dataframe[1].value)  # [0] lists the clusters
     assert entry["details"]["format"] == "csv" and entry["details"]["role"] == "planner"
 

@@ -40,6 +40,18 @@ def _graph_and_ids(weights: SpatialWeights | Graph) -> tuple[Graph, list[str]]:
     return weights, [str(i) for i in weights.unique_ids]
 
 
+def benjamini_hochberg_cutoff(p_values: np.ndarray, alpha: float) -> float:
+    """The largest k·alpha/n with p(k) < k·alpha/n; NaN when no p-value passes (esda.fdr then
+    returns alpha/n, a cut-off nobody reached, which a page would show as if it were one)."""
+    p = np.sort(np.asarray(p_values, dtype=float))
+    n = len(p)
+    if n == 0:
+        return float("nan")
+    steps = alpha * np.arange(1, n + 1) / n
+    passed = np.flatnonzero(p < steps)
+    return float(steps[passed[-1]]) if len(passed) else float("nan")
+
+
 def classify_gi(
     gi_z: Sequence[float], p_value: Sequence[float], fdr: bool = True,
 ) -> tuple[np.ndarray, dict[str, float]]:
@@ -53,7 +65,7 @@ def classify_gi(
         if not tested.any():
             cutoffs[label] = float("nan")
             continue
-        cut = float(esda.fdr(p[tested], alpha)) if fdr else alpha
+        cut = benjamini_hochberg_cutoff(p[tested], alpha) if fdr else alpha
         cutoffs[label] = cut
         passed = tested & (p < cut)
         classes[passed & (z > 0)] = f"hot_{label}"

@@ -1,4 +1,4 @@
-"""Counts, population and expected counts per commune: what every hotspot method starts from."""
+"""Population and expected counts per commune: what every hotspot method starts from."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -6,7 +6,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from risk.analysis.cases import case_matrix
 
 def population_matrix(indicators: pd.DataFrame, commune_ids: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
     """Population per commune and year; a missing year takes the commune's latest earlier year
@@ -24,3 +23,20 @@ def population_matrix(indicators: pd.DataFrame, commune_ids: Sequence[str], year
     out = wide.reindex(columns=list(years))
     out.index.name = "commune_id"
     return out
+
+
+def expected_counts(observed: np.ndarray, population: pd.DataFrame | None) -> np.ndarray:
+    """Expected cases per commune over the period if every person had the same risk.
+
+    Indirect standardisation: e_i = C × (person-years of commune i) / (all person-years),
+    so Σ e = C, the observed total. Without population every commune gets an equal
+    share (the page then says so: expected counts that ignore population are weak).
+    """
+    y = np.asarray(observed, dtype=float)
+    total = float(y.sum())
+    if population is None:
+        return np.full(len(y), total / max(len(y), 1))
+    person_years = population.to_numpy(dtype=float).sum(axis=1)
+    if len(person_years) != len(y):
+        raise ValueError(f"{len(person_years)} population rows for {len(y)} communes")
+    return total * person_years / person_years.sum()

@@ -33,7 +33,12 @@ of a Poisson-gamma (negative-binomial) model, Var(y) = mu + phi·mu², is
 estimated by the method of moments, phi = max(0, Σ[(y−mu)² − y] / Σ mu²), and
 each of the `replicates` null maps draws a gamma relative risk per commune
 (mean 1, variance phi) and Poisson counts from it; phi = 0 gives plain
-Poisson maps with the observed total (multinomial, as SaTScan). A cluster's
+Poisson maps with the observed total (multinomial, as SaTScan). A zone needs at least
+`min_cases` (3) cases, as the small-cell rule: fewer would point at a family,
+not a place. The most likely cluster is left out of the dispersion estimate:
+its own excess is what is tested, not background variation (with it, two
+strong clusters on a 144-commune grid raised phi until neither was
+significant). A cluster's
 p-value is (1 + #null maps whose largest ratio ≥ its ratio) / (R + 1), the same
 null for secondary clusters (conservative for them, as in SaTScan).
 
@@ -74,7 +79,7 @@ class ScanOptions:
     replicates: int = DEFAULT_REPLICATES
     seed: int = DEFAULT_SEED
     overdispersion: bool = True
-    min_cases: int = 2
+    min_cases: int = 3  # as the small-cell rule: fewer cases would point at a family, not a place
 
 
 @dataclass(frozen=True)
@@ -233,14 +238,20 @@ def scan_clusters(
     cum_obs = np.cumsum(y[idx], axis=1)
     llr = _llr(cum_obs.astype(float), cum_share, float(total))
     llr[~allowed | (cum_obs < options.min_cases)] = 0.0
-    dispersion = estimate_dispersion(y, share * total) if options.overdispersion else 0.0
     replicates = int(options.replicates)
+    mu = share * total
+    outside = np.ones(n, dtype=bool)
+    if options.overdispersion and llr.max() > 0:  # the most likely cluster's own excess is not dispersion
+        centre, last = divmod(int(np.argmax(llr)), idx.shape[1])
+        outside[idx[centre, : last + 1]] = False
+    dispersion = estimate_dispersion(y[outside], mu[outside]) if options.overdispersion else 0.0
     maxima = (_null_maxima(share, idx, allowed, cum_share, total, options, dispersion) if replicates > 0
               else np.empty(0))
     critical = {label: float(np.quantile(maxima, 1 - alpha)) for label, alpha in LEVELS} if replicates else {}
     # The best any data with this total could do: every case in the zone of smallest expected share.
     smallest = float(np.where(allowed, cum_share, np.inf).min())
-    best_possible = float(_llr(np.array([float(total)]), np.array([smallest]), float(total))[0])
+    best_possible = (float(_llr(np.array([float(total)]), np.array([smallest]), float(total))[0])
+                     if total >= options.min_cases else 0.0)
     reason = None
     if replicates == 0 or 1.0 / (replicates + 1) > REPORT_ALPHA:
         reason = "floor"

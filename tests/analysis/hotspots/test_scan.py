@@ -1,0 +1,151 @@
+"""The spatial scan: it finds planted clusters, stays quiet on null maps (Poisson and
+overdispersed), and says when no cluster could be significant."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from risk.analysis.hotspots.scan import ScanOptions, estimate_dispersion, scan_clusters
+
+SIDE = 12  # a 12 × 12 grid of communes, 10 km apart
+
+
+def grid_coords(side: int = SIDE) -> np.ndarray:
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    return np.column_stack([ii.ravel(), jj.ravel()]).astype(float) * 10_000.0
+
+
+def block(rows: range, cols: range, side: int = SIDE) -> np.ndarray:
+    return np.array([r * side + c for r in rows for c in cols])
+
+
+def population(rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.clip(np.exp(rng.normal(np.log(8000), 0.8, n)), 500, 100_000)
+
+
+def expected_from(pop: np.ndarray, rate: float = 2e-4, years: int = 5) -> np.ndarray:
+    return pop * rate * years
+
+
+def flagged(result, n: int) -> np.ndarray:
+    return result.levels(n) != ""
+
+
+def test_a_planted_cluster_is_found_at_small_n_and_little_else_is_flagged():
+    coords = grid_coords()
+    n = len(coords)
+    planted = np.zeros(n, dtype=bool)
+    planted[block(range(3, 6), range(3, 6))] = True  # 9 communes at relative risk 3
+    recall, false = [], []
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        base = expected_from(population(rng, n))
+        y = rng.poisson(base * np.where(planted, 3.0, 1.0))
+        res = scan_clusters(y, base, coords, ScanOptions(seed=seed, replicates=199))
+        f = flagged(res, n)
+        recall.append((f & planted).sum() / planted.sum())
+        false.append((f & ~planted).sum())
+    assert np.mean(recall) >= 0.5
+    assert np.mean(false) <= 3  # the circle can take in a neighbour or two; not far-away communes
+
+
+@pytest.mark.parametrize("dispersion", [0.0, 0.5])
+def test_null_maps_flag_almost_nothing_poisson_and_overdispersed(dispersion):
+    coords = grid_coords()
+    n = len(coords)
+    flags = 0
+    for seed in range(12):
+        rng = np.random.default_rng(100 + seed)
+        base = expected_from(population(rng, n))
+        rr = rng.gamma(1 / dispersion, dispersion, n) if dispersion else np.ones(n)
+        y = rng.poisson(base * rr)
+        flags += flagged(scan_clusters(y, base, coords, ScanOptions(seed=seed, replicates=199)), n).sum()
+    assert flags / (12 * n) <= (0.005 if dispersion == 0 else 0.01)
+
+
+def test_overdispersion_would_give_false_clusters_under_a_poisson_null():
+    """Why the null is drawn at the estimated dispersion: with a Poisson null the same
+    overdispersed maps are full of clusters."""
+    coords = grid_coords()
+    n = len(coords)
+    poisson, fitted = 0, 0
+    for seed in range(6):
+        rng = np.random.default_rng(200 + seed)
+        base = expected_from(population(rng, n))
+        y = rng.poisson(base * rng.gamma(2.0, 0.5, n))  # phi = 0.5
+        poisson += flagged(scan_clusters(y, base, coords, ScanOptions(seed=seed, replicates=199,
+                                                                       overdispersion=False)), n).sum()
+        fitted += flagged(scan_clusters(y, base, coords, ScanOptions(seed=seed, replicates=199)), n).sum()
+    assert poisson >= 5 * max(fitted, 1)
+
+
+def test_dispersion_is_recovered_by_the_method_of_moments():
+    rng = np.random.default_rng(7)
+    mu = np.full(20_000, 10.0)
+    assert estimate_dispersion(rng.poisson(mu * rng.gamma(1 / 0.3, 0.3, mu.size)), mu) == pytest.approx(0.3, abs=0.03)
+    assert estimate_dispersion(rng.poisson(mu), mu) == pytest.approx(0.0, abs=0.01)
+
+
+def test_the_floor_guard_when_too_few_replicates_can_reach_95_percent():
+    coords = grid_coords()
+    n = len(coords)
+    y = np.zeros(n, dtype=int)
+    y[block(range(3, 6), range(3, 6))] = 30
+    base = np.full(n, y.sum() / n)
+    for replicates in (0, 9, 18):
+        res = scan_clusters(y, base, coords, ScanOptions(replicates=replicates))
+        assert res.reason == "floor"
+        assert res.significant == ()
+    assert scan_clusters(y, base, coords, ScanOptions(replicates=19)).reason is None
+
+
+def test_too_few_cases_and_no_cases_are_said_not_silently_mapped():
+    coords = grid_coords()
+    n = len(coords)
+    base = np.full(n, 1.0)
+    y = np.zeros(n, dtype=int)
+    assert scan_clusters(y, base, coords).reason == "no_cases"
+    y[5] = 2  # two cases on 144 communes: nothing could ever be significant
+    res = scan_clusters(y, base, coords, ScanOptions(replicates=199))
+    assert res.reason == "too_few_cases"
+    assert res.significant == ()
+    assert res.best_possible_llr <= res.critical_llr["95"]
+
+
+def test_the_likelihood_ratio_and_p_value_follow_kulldorff():
+    coords = grid_coords()
+    n = len(coords)
+    rng = np.random.default_rng(3)
+    base = np.full(n, 2.0)
+    y = rng.poisson(base)
+    y[block(range(0, 2), range(0, 2))] += 12
+    res = scan_clusters(y, base, coords, ScanOptions(replicates=99, seed=1))
+    best = res.clusters[0]
+    total = y.sum()
+    c = y[list(best.members)].sum()
+    mu = base[list(best.members)].sum() * total / base.sum()
+    llr = c * np.log(c / mu) + (total - c) * np.log((total - c) / (total - mu))
+    assert best.observed == c
+    assert best.expected == pytest.approx(mu)
+    assert best.llr == pytest.approx(llr)
+    assert best.level in ("95", "99")
+    assert best.p_value * 100 == pytest.approx(round(best.p_value * 100))  # (1 + k) / (R + 1)
+
+
+def test_secondary_clusters_share_no_commune_and_the_result_is_repeatable():
+    coords = grid_coords()
+    n = len(coords)
+    rng = np.random.default_rng(11)
+    base = expected_from(population(rng, n))
+    risk = np.ones(n)
+    risk[block(range(1, 3), range(1, 3))] = 5.0
+    risk[block(range(8, 10), range(8, 10))] = 5.0
+    y = rng.poisson(base * risk)
+    res = scan_clusters(y, base, coords, ScanOptions(seed=5, replicates=199))
+    members = [set(c.members) for c in res.significant]
+    assert len(members) >= 2
+    assert all(a.isdisjoint(b) for i, a in enumerate(members) for b in members[i + 1:])
+    again = scan_clusters(y, base, coords, ScanOptions(seed=5, replicates=199))
+    assert [c.members for c in again.significant] == [c.members for c in res.significant]
+    other_seed = scan_clusters(y, base, coords, ScanOptions(seed=6, replicates=199))
+    assert [c.members for c in other_seed.significant] == [c.members for c in res.significant]
