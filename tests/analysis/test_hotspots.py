@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Point, box
 
 from risk.outputs.export import safe_cell, to_csv_bytes
 from risk.analysis.hotspots import (
-    CLASSES, TRENDS, HotspotError, HotspotOptions, MannKendall, classify_gi, emerging_category, emerging_hotspots,
+    CLASSES, TRENDS, HotspotError, HotspotOptions, MannKendall, classify_gi, emerging_category, yearly_emerging_hotspots,
     gi_star, hot_commune_table, hotspot_analysis, mann_kendall, permutation_p_values,
 )
 from risk.access.privacy import Role, commune_case_counts, visible_case_points
@@ -272,7 +272,7 @@ def test_trend_fixture_produces_its_category(weights, expected):
         base, cells, centre = np.array([1 + (k * 7) % 3 for k in range(N * N)], float), HOT_BLOCK, 44
     else:
         base, cells, centre = np.array([4 + (k * 7) % 3 for k in range(N * N)], float), COLD_BLOCK, 44
-    summary, yearly = emerging_hotspots(_yearly(levels, cells, base, ids), weights, permutations=999, seed=5)
+    summary, yearly = yearly_emerging_hotspots(_yearly(levels, cells, base, ids), weights, permutations=999, seed=5)
     row = summary.set_index("commune_id").loc[ids[centre]]
     assert row["trend"] == expected, row.to_dict()
     assert len(yearly) == 10 * N * N and set(yearly["year"]) == set(range(2010, 2020))

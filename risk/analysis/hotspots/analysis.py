@@ -89,7 +89,7 @@ from risk.analysis.cases import case_matrix
 from risk.analysis.geography import SpatialWeights, contiguity_weights, distance_band_weights
 from risk.analysis.hotspots.gi import CONFIDENCE_LEVELS, DEFAULT_SEED, NOT_SIGNIFICANT, classify_gi, gi_star
 from risk.analysis.hotspots.inputs import population_matrix
-from risk.analysis.hotspots.trends import MIN_TREND_YEARS, NO_PATTERN, TRENDS, emerging_hotspots
+from risk.analysis.hotspots.trends import MIN_TREND_YEARS, NO_PATTERN, TRENDS, yearly_emerging_hotspots
 from risk.i18n import LocalisedError
 from risk.ingest.folder import FORMS
 
@@ -215,8 +215,8 @@ def hotspot_analysis(
     weights = build_weights(boundaries[usable], options)
     gi = gi_star(period.loc[kept].to_numpy(dtype=float), weights, options.permutations, options.seed, options.fdr)
     _, cutoffs = classify_gi(gi["gi_z"], gi["p_value"], options.fdr)
-    trends, yearly = emerging_hotspots(yearly_values.loc[kept], weights, options.permutations, options.seed,
-                                       options.fdr, options.trend_alpha)
+    trends, yearly = yearly_emerging_hotspots(yearly_values.loc[kept], weights, options.permutations,
+                                              options.seed, options.fdr, options.trend_alpha)
     table = pd.DataFrame({"commune_id": ids, "analysed": usable, "value": period.to_numpy(dtype=float)})
     table = table.merge(gi.drop(columns=["gi"]), on="commune_id", how="left")
     table = table.merge(trends, on="commune_id", how="left")
