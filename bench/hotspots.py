@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bench.synthetic import synthetic_communes
-from risk.analysis.hotspots import emerging_hotspots, gi_star
+from risk.analysis.hotspots import gi_star, yearly_emerging_hotspots
 from risk.analysis.geography import contiguity_weights, distance_band_weights
 
 SCALES = (130, 3321, 10600)
@@ -83,7 +83,7 @@ def main() -> None:
         naive_label = f"{t_naive:>8.1f}{' est' if len(sample) < n else '    '}"
 
         wide = pd.DataFrame(counts, index=list(weights.ids), columns=range(2019, 2019 + YEARS))
-        _, t_trends = _time(emerging_hotspots, wide, weights, PERMUTATIONS, 1)
+        _, t_trends = _time(yearly_emerging_hotspots, wide, weights, PERMUTATIONS, 1)
         print(f"{n:>8} | {t_queen_naive:>11.2f} {t_queen:>10.2f} | {t_band:>6.2f} | {naive_label:>12} {t_gi:>8.2f} | "
               f"{t_trends:>7.2f} | {t_naive / t_gi:>11.0f}x {t_queen_naive / t_queen:>13.1f}x", flush=True)
         del naive_graph
