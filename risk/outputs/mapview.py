@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import folium
+from folium.utilities import JsCode
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -23,6 +24,12 @@ from risk.outputs.classify import Classification
 DISPLAY_CRS = "EPSG:4326"
 CANVAS_THRESHOLD = 2000  # features above which a map should draw on a canvas
 COORD_DECIMALS = 5  # about 1 m: plenty for a commune map, and a much smaller page
+
+
+# Leaflet's resetStyle, run when the mouse leaves a commune, restores the layer's `style` option.
+# Without this option it resets to Leaflet's default blue, which on the hotspot map read as a
+# cold spot; folium's style_function would instead copy every style into the page a second time.
+OWN_STYLE = JsCode("function(feature) { return feature.properties.style; }")
 
 
 def leaflet_assets(static_url: str = "/app/static") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -190,17 +197,10 @@ def add_choropleth(
     )
     layer_obj = folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=safe_html(name), tooltip=tooltip,
-        style_function=feature_style, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        style=OWN_STYLE, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
     )
     layer_obj.add_to(fmap)
     return layer_obj
-
-
-def feature_style(feature: dict) -> dict:
-    """Each commune's own style. Passed as folium's style_function so Leaflet's resetStyle, run when
-    the mouse leaves a commune, restores its colour; without it Leaflet resets to its default blue,
-    which on the hotspot map read as a cold spot."""
-    return feature["properties"]["style"]
 
 
 def add_outline(fmap: folium.Map, outline: dict, name: str) -> None:
@@ -287,7 +287,7 @@ def add_class_layer(
     layer_obj = folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=safe_html(name),
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[safe_html(aliases[f]) for f in fields], sticky=True),
-        style_function=feature_style, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        style=OWN_STYLE, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
     )
     layer_obj.add_to(fmap)
     return layer_obj

@@ -131,3 +131,20 @@ def test_every_registry_indicator_has_both_languages_and_a_known_source():
         assert ind.source in SOURCE_KEYS and ind.source_label("vi") != ind.source_label("en")
     extra = indicator_for("my_column")
     assert not extra.in_registry and extra.label("en") == "my_column" and extra.higher_is_riskier is None
+
+
+def test_commune_layers_restore_their_own_colour_after_hover():
+    """Leaflet's resetStyle (on mouseout) falls back to the layer's `style` option; without it a
+    hovered commune turned Leaflet's default blue, which on the hotspot map meant "cold spot"."""
+    import folium
+
+    from risk.outputs.mapview import add_class_layer
+
+    layer = type("L", (), {"features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [105, 19]},
+                                         "properties": {"commune_id": "a", "name": "A", "former_district": ""}}]})()
+    fmap = folium.Map(tiles=None)
+    add_class_layer(fmap, layer, {"a": "#b2182b"}, {}, {"name": "Name", "former_district": "District"}, "Classes")
+    html = fmap.get_root().render()
+    assert '"style": function(feature) { return feature.properties.style; }' in html
+    assert "resetStyle(e.target)" in html
+    assert '"fillColor": "#b2182b"' in html
