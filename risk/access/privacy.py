@@ -10,12 +10,14 @@ role, every such number:
 - the model's case features (recorded cases at t and t-1, neighbours' cases) and
   their contributions: hidden, and the main drivers are chosen among the other
   features so that even their choice says nothing about the counts;
-- hotspot statistics (z-scores, p-values, observed against expected): shown only
+- hotspot statistics (observed against expected, p-values, the smoothed relative risk
+  and its interval, z-scores, the scan's cut-offs and dispersion): shown only
   to roles that see case rows; others see the class;
 - totals that include a hidden cell: shown as "≥m" (secondary suppression), so a
   hidden cell cannot be worked out by subtraction.
 What stays visible to every role is the decision itself: the risk score, its
-rank and the hotspot class. They depend on counts only through a fitted model
+rank, the hotspot cluster a commune is in, the band of its smoothed risk ("likely
+above 1.5×") and its trend. They depend on counts only through a fitted model
 or a test, are rounded (whole per cent) and are what the product exists to show.
 """
 from __future__ import annotations

@@ -213,7 +213,7 @@ def _table(ds, result: HotspotResult, distances: pd.DataFrame, shown: pd.DataFra
     view = hot.assign(**{
         "class": hot["class"].map(lambda c: t(CLASS_KEYS[c], lang)),
         "trend": hot["trend"].map(lambda c: t(TREND_KEYS[c], lang)),
-        "exceedance": hot["exceedance"].map(lambda p: _band_text(p, lang)),
+        "exceedance": hot["band"].map(lambda b: t(BAND_KEYS[b], lang)),
         "dist_border_km": hot["dist_border_km"].map(lambda v: format_number(v, 1, lang)),
         "dist_gate_km": hot["dist_gate_km"].map(lambda v: format_number(v, 1, lang)),
         "observed_expected": [observed_expected_text(o, e, lang) for o, e in zip(hot["observed"], hot["expected"])],
@@ -229,13 +229,6 @@ def _table(ds, result: HotspotResult, distances: pd.DataFrame, shown: pd.DataFra
     view = view[first + [c for c in view.columns if c not in first]]
     labels = {c: t(key, lang) for c, key in TABLE_LABEL_KEYS.items()}
     return view.rename(columns={**labels, **{y: str(y) for y in years}})
-
-
-def _band_text(probability: float, lang: str) -> str:
-    for name, bound in EXCEEDANCE_BANDS:
-        if np.isfinite(probability) and probability >= bound:
-            return t(BAND_KEYS[name], lang)
-    return t(BAND_KEYS["unlikely"], lang)
 
 
 def _trend_groups(ds, result: HotspotResult, in_belt: frozenset[str], shown: pd.DataFrame, lang: str
@@ -289,7 +282,7 @@ def hotspot_view(ds, result: HotspotResult, options: HotspotOptions, ids: list[s
     totals = dict(zip(shown["commune_id"], shown["total"]))
     tooltips = {
         "class": {cid: t(CLASS_KEYS[table["class"].get(cid, "not_analysed")], lang) for cid in ids},
-        "band": {cid: _band_text(float(table["exceedance"].get(cid, np.nan)), lang) for cid in ids},
+        "band": {cid: t(BAND_KEYS[table["band"].get(cid, "unlikely")], lang) for cid in ids},
         "trend": {cid: t(TREND_KEYS[table["trend"].get(cid, "too_few_cases")], lang) for cid in ids},
         "cases": {cid: str(totals.get(cid, "0")) for cid in ids},
     }

@@ -14,8 +14,8 @@ The commune also has 32 (visible) cases two years earlier, so a 3-year total
 would give the hidden year back by subtraction if it were exact.
 
 Declared channels, pinned to the first dataset's values in both runs (see
-risk/access/privacy.py): the model's score and rank interval, and the hotspot class and
-trend. They are the decision the product exists to show, and depend on counts
+risk/access/privacy.py): the model's score and rank interval, and the hotspot cluster
+(class, level, members), the band of the smoothed risk, and the trend. They are the decision the product exists to show, and depend on counts
 only through a fitted model or a test. The latest year's counts are model
 features only for scoring that year (as labels they are binary, 1 and 2 alike),
 so the fitted model is the same on both datasets and pinning is exact.
@@ -115,8 +115,10 @@ def pinned(twin_datasets, monkeypatch):
         out = real_hotspots(boundaries, cases, indicators, options)
         base = real_hotspots(first.boundaries, first.cases, first.indicators, options).table.set_index("commune_id")
         table = out.table.set_index("commune_id")
-        table[["class", "trend"]] = base.loc[table.index, ["class", "trend"]]
-        return replace(out, table=table.reset_index())
+        pinned = ["class", "trend", "band", "cluster", "level"]
+        table[pinned] = base.loc[table.index, pinned]
+        base_result = real_hotspots(first.boundaries, first.cases, first.indicators, options)
+        return replace(out, table=table.reset_index(), scan=base_result.scan, smoothing=base_result.smoothing)
 
     monkeypatch.setattr("ui.analysis.score", score)
     monkeypatch.setattr("risk.analysis.hotspots.hotspot_analysis", hotspot_analysis)

@@ -220,7 +220,7 @@ def hot_commune_table(
     result: HotspotResult, names: pd.DataFrame, distances: pd.DataFrame, shown_counts: pd.DataFrame,
     communes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Communes in significant clusters, strongest cluster first: id, name, former district,
+    """Communes in significant clusters, strongest cluster first and nearest its centre first: id, name, former district,
     cluster, class, observed, expected, smoothed RR with its interval, exceedance, trend, counts
     per year (as the role may see them), distances to the border and the nearest gate.
 
@@ -231,11 +231,13 @@ def hot_commune_table(
     table = result.table[result.table["cluster"] > 0]
     if communes is not None:
         table = table[table["commune_id"].isin(set(map(str, communes)))]
-    table = table.sort_values(["cluster", "ratio"], ascending=[True, False], kind="stable")
+    # Within a cluster, nearest its centre first: an order by counts would rank hidden counts.
+    position = {cid: k for members in result.cluster_members() for k, cid in enumerate(members)}
+    table = table.assign(_pos=table["commune_id"].map(position)).sort_values(["cluster", "_pos"], kind="stable")
     meta = names.assign(commune_id=names["commune_id"].astype(str))
     keep = [c for c in ("commune_id", "name", "former_district") if c in meta.columns]
     stats_cols = ["cluster", "class", "observed", "expected", "smoothed_rr", "rr_lower", "rr_upper", "exceedance",
-                  "trend"]
+                  "band", "trend"]
     out = table[["commune_id", *stats_cols]].merge(meta[keep], on="commune_id", how="left")
     out = out.merge(shown_counts, on="commune_id", how="left")
     out = out.merge(distances, on="commune_id", how="left")
