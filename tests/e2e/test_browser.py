@@ -100,7 +100,7 @@ def test_planner_sees_no_case_markers_on_any_map(server):
         assert wait_for_paths(page, 130) >= 130
         assert count_in_map(page, ".marker-cluster, .leaflet-marker-icon, .leaflet-heatmap-layer") == 0
         page.locator('[data-testid="stSidebarNav"] a', has_text="Điểm nóng").click()
-        assert wait_for_text(page, "Điểm nóng, điểm lạnh", 60000)
+        assert wait_for_text(page, "Nơi các vụ việc đã ghi nhận tập trung", 60000)
         assert wait_for_paths(page, 130) >= 130
         page.wait_for_timeout(2000)
         assert count_in_map(page, ".marker-cluster, .leaflet-marker-icon, .leaflet-heatmap-layer") == 0

@@ -12,7 +12,7 @@ from risk.ingest.folder import load_dataset
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.browser import (
-    browser_page, chromium_available, count_in_map, streamlit_server, wait_for_paths, wait_for_text,
+    browser_page, chromium_available, count_in_map, map_frame, streamlit_server, wait_for_paths, wait_for_text,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -62,7 +62,7 @@ def test_a_fresh_servers_first_request_for_any_page_still_asks_to_sign_in(fresh_
             page.goto(f"{fresh_server}/{path}", wait_until="domcontentloaded")
             page.get_by_label("Mật khẩu").wait_for(timeout=60000)
             page.wait_for_timeout(1000)
-            assert page.get_by_text("Điểm nóng, điểm lạnh", exact=False).count() == 0, path
+            assert page.get_by_text("Nơi các vụ việc đã ghi nhận tập trung", exact=False).count() == 0, path
             assert page.get_by_text("Tải lên", exact=False).count() == 0, path
             assert page.locator('[data-testid="stFileUploader"]').count() == 0, path
             assert count_in_map(page, "path.leaflet-interactive") == 0, path
@@ -80,20 +80,48 @@ def test_commander_sees_hotspot_classes_and_case_clusters_offline(server):
         sign_in(page)
         assert wait_for_paths(page, n_communes, timeout_ms=90000) >= n_communes
         page.locator('[data-testid="stSidebarNav"] a[href$="/hotspots"]').click()
-        assert wait_for_text(page, "Điểm nóng, điểm lạnh", timeout_ms=90000), "the hotspots page did not open"
+        assert wait_for_text(page, "Nơi các vụ việc đã ghi nhận tập trung", timeout_ms=90000), "the hotspots page did not open"
         assert page.url.rstrip("/").endswith("/hotspots")
         clusters = wait_for_count(page, ".marker-cluster", 1, timeout_ms=90000)
-        # The hotspot layer: every commune filled with a class colour (grey = not significant).
+        # The hotspot layer: every commune filled with a class colour (grey = not in a cluster).
         class_fills = ",".join(f'path.leaflet-interactive[fill="{c}"]' for c in CLASS_COLOURS.values())
         drawn = wait_for_count(page, class_fills, n_communes)
         hot = count_in_map(page, ",".join(f'path.leaflet-interactive[fill="{CLASS_COLOURS[c]}"]'
-                                          for c in ("hot_99", "hot_95", "hot_90")))
+                                          for c in ("cluster_99", "cluster_95")))
         page.wait_for_timeout(2000)  # let the cluster icons settle for the screenshot
         page.screenshot(path=str(ARTIFACTS / "hotspots-commander.png"), full_page=True)
         assert drawn >= n_communes, f"only {drawn} of {n_communes} communes were drawn with a hotspot class"
-        assert hot >= 1, "no hot-spot commune on the map of the demo data"
+        assert hot >= 1, "no cluster commune on the map of the demo data"
         assert clusters >= 1, "no case cluster was drawn"
         assert count_in_map(page, ".leaflet-control-layers") == 1
         assert page.get_by_text("DỮ LIỆU MINH HỌA", exact=False).count() >= 1, "the demo notice is missing"
-        assert page.get_by_text("Các xã điểm nóng", exact=False).count() >= 1
+        assert page.get_by_text("Các cụm", exact=False).count() >= 1
         assert blocked == [], f"the page tried to reach the internet: {blocked[:5]}"
+
+
+LEAFLET_BLUE = "#3388ff"
+
+
+def test_hovering_a_cluster_commune_keeps_its_colour(server):
+    """With real mouse events: over a red cluster commune and off it again. Leaflet's resetStyle used
+    to leave it in its default blue, which on this map reads as a cold spot."""
+    red = CLASS_COLOURS["cluster_99"]
+    with browser_page(server, width=1366, height=768) as (page, _blocked):
+        page.goto(server, wait_until="domcontentloaded")
+        sign_in(page)
+        n_communes = len(load_dataset(DEFAULT_DATA_DIR).boundaries)
+        assert wait_for_paths(page, n_communes, timeout_ms=90000) >= n_communes
+        page.locator('[data-testid="stSidebarNav"] a[href$="/hotspots"]').click()
+        assert wait_for_text(page, "Nơi các vụ việc đã ghi nhận tập trung", timeout_ms=90000)
+        assert wait_for_count(page, f'path.leaflet-interactive[fill="{red}"]', 1, timeout_ms=90000) >= 1
+        frame_box = map_frame(page).frame_element().bounding_box()
+        target = map_frame(page).locator(f'path.leaflet-interactive[fill="{red}"]').first
+        box = target.bounding_box()  # in page coordinates (Playwright adds the iframe's offset)
+        assert box and frame_box
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+        page.wait_for_timeout(300)
+        page.mouse.move(frame_box["x"] + 5, frame_box["y"] + frame_box["height"] - 5, steps=5)
+        page.wait_for_timeout(300)
+        frame = map_frame(page)
+        assert frame.locator(f'path.leaflet-interactive[fill="{LEAFLET_BLUE}"]').count() == 0
+        assert frame.locator(f'path.leaflet-interactive[fill="{red}"]').count() >= 1
