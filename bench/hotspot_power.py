@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="130 communes, 2 maps: a smoke run")
     parser.add_argument("--scales", default=None, help="comma-separated commune counts")
-    parser.add_argument("--maps", type=int, default=None, help="maps per scale and kind (default 10; 3 above 5,000)")
+    parser.add_argument("--maps", type=int, default=None, help="maps per scale and kind (default 40 up to 500 communes, 10 up to 5,000, then 3)")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv if argv is not None else [])
     scales = [130] if args.quick else [int(s) for s in args.scales.split(",")] if args.scales else list(SCALES)
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'communes':>8} | {'counts':>13} | {'method':>17} | {'recall [min-max]':>18} | {'FDP':>5} | "
           f"{'null flags':>10} | {'null any':>8} | {'s/map':>7}")
     for n in scales:
-        maps = args.maps or (2 if args.quick else 10 if n <= NAIVE_MAX_N else 3)
+        maps = args.maps or (2 if args.quick else 40 if n <= 500 else 10 if n <= NAIVE_MAX_N else 3)
         run_scale(n, maps, args.seed)
     print("recall = planted communes flagged; FDP = flagged communes not planted; null flags / null any = "
           "communes flagged, and share of maps with any flag, when no cluster was planted; s/map = seconds "

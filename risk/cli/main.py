@@ -47,7 +47,7 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
     notes = cli_notes(ds, result, lang)  # the CLI is an analyst's tool: the commander's role (sees cases)
     if args.json:
         clusters = [{"communes": list(m), "level": c.level, "observed": c.observed, "expected": round(c.expected, 3),
-                     "p_value": round(c.p_value, 6), "llr": round(c.llr, 4)}
+                     "p_value": round(c.p_value, 6), "statistic": round(c.statistic, 4), "statistic_kind": result.scan.statistic_kind}
                     for c, m in zip(result.scan.significant, result.cluster_members())]
         print(json.dumps({"communes": result.records(), "clusters": clusters, "notes": notes,
                           "reason": result.scan.reason}, ensure_ascii=False))

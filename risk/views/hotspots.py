@@ -55,6 +55,7 @@ FORM_KEYS = {
     "forced_marriage": "hotspots.form.forced_marriage", "forced_labour": "hotspots.form.forced_labour",
     "child_trafficking": "hotspots.form.child_trafficking", "other": "hotspots.form.other",
 }
+STATISTIC_KEYS = {"poisson_llr": "hotspots.statistic.poisson_llr", "nb_score": "hotspots.statistic.nb_score"}
 WEIGHT_KEYS = {"contiguity": "hotspots.weights.contiguity", "distance": "hotspots.weights.distance"}
 TABLE_LABEL_KEYS = {
     "commune_id": "col.commune_id", "name": "col.name", "former_district": "col.former_district",
@@ -184,10 +185,11 @@ def _method(result: HotspotResult, stats: bool, lang: str) -> str:
               "threshold": format_number(opts.threshold, 1, lang), "weights": weights,
               "slice": t(SLICE_KEYS[opts.time_step], lang), "min": format_number(opts.min_expected, 0, lang),
               "alpha": format_number(opts.trend_alpha, 2, lang)}
-    if not stats or not scan.critical_llr:  # the cut-offs and the dispersion are functions of the counts
+    if not stats or not scan.critical_statistic:  # the cut-offs and the dispersion are functions of the counts
         return t("hotspots.method_public", lang, **common)
     return t("hotspots.method", lang, **common, dispersion=format_number(scan.dispersion, 2, lang),
-             cut95=format_number(scan.critical_llr["95"], 1, lang), cut99=format_number(scan.critical_llr["99"], 1, lang))
+             statistic=t(STATISTIC_KEYS[scan.statistic_kind], lang),
+             cut95=format_number(scan.critical_statistic["95"], 1, lang), cut99=format_number(scan.critical_statistic["99"], 1, lang))
 
 
 def _cluster_rows(ds, result: HotspotResult, distances: pd.DataFrame, stats: bool, lang: str) -> pd.DataFrame:

@@ -109,7 +109,7 @@ def test_too_few_cases_and_no_cases_are_said_not_silently_mapped():
     res = scan_clusters(y, base, coords, ScanOptions(replicates=199))
     assert res.reason == "too_few_cases"
     assert res.significant == ()
-    assert res.best_possible_llr <= res.critical_llr["95"]
+    assert res.best_possible_statistic <= res.critical_statistic["95"]
 
 
 def test_the_likelihood_ratio_and_p_value_follow_kulldorff():
@@ -127,7 +127,7 @@ def test_the_likelihood_ratio_and_p_value_follow_kulldorff():
     llr = c * np.log(c / mu) + (total - c) * np.log((total - c) / (total - mu))
     assert best.observed == c
     assert best.expected == pytest.approx(mu)
-    assert best.llr == pytest.approx(llr)
+    assert best.statistic == pytest.approx(llr)
     assert best.level in ("95", "99")
     assert best.p_value * 100 == pytest.approx(round(best.p_value * 100))  # (1 + k) / (R + 1)
 
@@ -149,3 +149,43 @@ def test_secondary_clusters_share_no_commune_and_the_result_is_repeatable():
     assert [c.members for c in again.significant] == [c.members for c in res.significant]
     other_seed = scan_clusters(y, base, coords, ScanOptions(seed=6, replicates=199))
     assert [c.members for c in other_seed.significant] == [c.members for c in res.significant]
+
+
+def test_under_overdispersion_zones_are_scored_by_the_negative_binomial_score():
+    coords = grid_coords()
+    n = len(coords)
+    rng = np.random.default_rng(31)
+    base = expected_from(population(rng, n))
+    y = rng.poisson(base * rng.gamma(1 / 0.3, 0.3, n))
+    y[block(range(2, 5), range(2, 5))] += rng.poisson(2 * base[block(range(2, 5), range(2, 5))])
+    res = scan_clusters(y, base, coords, ScanOptions(replicates=99, seed=2))
+    assert res.statistic_kind == "nb_score" and res.dispersion > 0
+    best = res.clusters[0]
+    members = list(best.members)
+    mu = base / base.sum() * y.sum()
+    w = 1 / (1 + res.dispersion * mu)
+    z = (w[members] * (y[members] - mu[members])).sum() / np.sqrt((w[members] * mu[members]).sum())
+    assert best.statistic == pytest.approx(z)
+    poisson = scan_clusters(rng.poisson(base), base, coords, ScanOptions(replicates=99, seed=2, overdispersion=False))
+    assert poisson.statistic_kind == "poisson_llr" and poisson.dispersion == 0
+
+
+def test_a_cluster_of_small_communes_is_not_outranked_by_one_large_commune_under_overdispersion():
+    """The Poisson ratio grows with a commune's expected count, so one large commune whose own risk
+    is high (as overdispersion makes some) outranked every real cluster; the score does not."""
+    coords = grid_coords()
+    n = len(coords)
+    found = 0
+    for seed in range(8):
+        rng = np.random.default_rng(300 + seed)
+        base = expected_from(population(rng, n))
+        base[block(range(7, 10), range(7, 10))] = 6.0  # nine small communes, RR 3
+        base[5] = 80.0  # one large commune at RR 1.8: plausible under phi = 0.3
+        risk = rng.gamma(1 / 0.3, 0.3, n)
+        risk[block(range(7, 10), range(7, 10))] = 3.0
+        risk[5] = 1.8
+        y = rng.poisson(base * risk)
+        res = scan_clusters(y, base, coords, ScanOptions(replicates=199, seed=seed))
+        planted = set(block(range(7, 10), range(7, 10)).tolist())
+        found += any(len(planted & set(c.members)) >= 5 for c in res.significant)
+    assert found >= 6
