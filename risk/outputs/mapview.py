@@ -300,7 +300,9 @@ def add_case_points(fmap: folium.Map, points, tooltips: list[str], static_url: s
     """
     from folium.plugins import HeatMap, MarkerCluster
 
-    cluster = MarkerCluster(name=safe_html(names["clusters"]))
+    # No coverage polygon on hover: markercluster draws it in Leaflet's default blue over the
+    # communes, which on the hotspot map reads as a cold spot.
+    cluster = MarkerCluster(name=safe_html(names["clusters"]), options={"showCoverageOnHover": False})
     cluster.default_js, cluster.default_css = plugin_assets(static_url, "markercluster")
     for (lat, lon), tip in zip(zip(points["lat"], points["lon"]), tooltips):
         # CircleMarker, not Marker: no icon images to fetch, and clusters still gather them.

@@ -148,3 +148,17 @@ def test_commune_layers_restore_their_own_colour_after_hover():
     assert '"style": function(feature) { return feature.properties.style; }' in html
     assert "resetStyle(e.target)" in html
     assert '"fillColor": "#b2182b"' in html
+
+
+def test_case_clusters_draw_no_blue_coverage_polygon_on_hover():
+    """markercluster's coverage polygon is Leaflet's default blue, a cold spot's colour on the hotspot map."""
+    import folium
+    import pandas as pd
+
+    from risk.outputs.mapview import add_case_points
+
+    fmap = folium.Map(location=[19, 105], zoom_start=8, tiles=None)
+    points = pd.DataFrame({"lat": [19.0, 19.01], "lon": [105.0, 105.01]})
+    add_case_points(fmap, points, ["a", "b"], "/app/static", {"clusters": "Cases", "heat": "Heat"})
+    html = fmap.get_root().render()
+    assert '"showCoverageOnHover": false' in html
