@@ -35,10 +35,14 @@ each of the `replicates` null maps draws a gamma relative risk per commune
 (mean 1, variance phi) and Poisson counts from it; phi = 0 gives plain
 Poisson maps with the observed total (multinomial, as SaTScan). A zone needs at least
 `min_cases` (3) cases, as the small-cell rule: fewer would point at a family,
-not a place. The most likely cluster is left out of the dispersion estimate:
-its own excess is what is tested, not background variation (with it, two
-strong clusters on a 144-commune grid raised phi until neither was
-significant). Statistic under overdispersion. When phi > 0 the Poisson ratio is the wrong
+not a place. The strongest non-overlapping zones, up to 5 % of the expected
+cases, are left out of the dispersion estimate: a cluster's own excess is
+what is tested, not background variation (with it, two strong clusters on a
+144-commune grid raised phi until neither was significant). Each null map
+repeats the estimate on its own counts, so the null carries the estimate's
+own error (a parametric bootstrap of the whole procedure).
+
+Statistic under overdispersion. When phi > 0 the Poisson ratio is the wrong
 yardstick: it grows with a commune's expected count, so on a null map the most
 extreme zone is a single large commune whose own risk happens to be high, and
 real clusters of small communes lose to it (at 3,321 communes and phi = 0.3,
@@ -201,41 +205,34 @@ def _score(cum_wy: np.ndarray, cum_wmu: np.ndarray) -> np.ndarray:
 
 
 def _statistic(y: np.ndarray, share: np.ndarray, idx: np.ndarray, allowed: np.ndarray, cum_share: np.ndarray,
-               options: ScanOptions, kind: str) -> tuple[np.ndarray, float]:
-    """Every zone's statistic for counts y and the dispersion it used: the whole procedure, so the
-    null maps repeat the dispersion estimate too (module docstring)."""
+               options: ScanOptions, kind: str) -> tuple[np.ndarray, float, np.ndarray]:
+    """Every zone's statistic for counts y, the dispersion it used, and the Poisson ratio it started
+    from: the whole procedure, so the null maps repeat the dispersion estimate too (module docstring)."""
     total = float(y.sum())
     cum_obs = np.cumsum(y[idx], axis=1)
     small = ~allowed | (cum_obs < options.min_cases)
     stat = _llr(cum_obs.astype(float), cum_share, total)
     stat[small] = 0.0
     if kind == "poisson_llr" or total <= 0:
-        return stat, 0.0
+        return stat, 0.0, stat
     mu = share * total
     dispersion = estimate_dispersion(*_outside_strongest_zones(y, mu, share, stat, idx))
     weight = 1.0 / (1.0 + dispersion * mu)
     score = _score(np.cumsum((y * weight)[idx], axis=1), np.cumsum((mu * weight)[idx], axis=1))
     score[small] = 0.0
-    return score, dispersion
+    return score, dispersion, stat
 
 
 def _outside_strongest_zones(y: np.ndarray, mu: np.ndarray, share: np.ndarray, stat: np.ndarray,
                              idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Counts and expectations outside the strongest non-overlapping zones, up to DISPERSION_TRIM of the
     expected cases: clusters' own excess is what is tested, not background variation."""
-    flat = stat.ravel()
-    top = min(len(flat), TRIM_CANDIDATES)
-    candidates = np.argpartition(-flat, top - 1)[:top]
-    candidates = candidates[np.argsort(-flat[candidates], kind="stable")]
     outside = np.ones(len(y), dtype=bool)
     removed = 0.0
-    for pos in candidates:
-        if flat[pos] <= 0 or removed >= DISPERSION_TRIM:
+    for centre, length in _pick(stat, idx, np.nextafter(0.0, 1.0), TRIM_CANDIDATES):
+        if removed >= DISPERSION_TRIM:
             break
-        centre, last = divmod(int(pos), idx.shape[1])
-        members = idx[centre, : last + 1]
-        if not outside[members].all():
-            continue
+        members = idx[centre, :length]
         outside[members] = False
         removed += float(share[members].sum())
     return y[outside], mu[outside]
@@ -255,10 +252,15 @@ def _null_maxima(share: np.ndarray, idx: np.ndarray, allowed: np.ndarray, cum_sh
     return out
 
 
-def _pick(llr: np.ndarray, idx: np.ndarray, floor: float) -> list[tuple[int, int]]:
-    """Zones (centre, length) by falling ratio, none sharing a commune with one kept before."""
+def _pick(llr: np.ndarray, idx: np.ndarray, floor: float, top: int | None = None) -> list[tuple[int, int]]:
+    """Zones (centre, length) by falling statistic, none sharing a commune with one kept before;
+    only the `top` strongest zones are looked at when given (the dispersion trim, on every null map)."""
     n = idx.shape[0]
-    flat = np.flatnonzero(llr.ravel() >= floor)
+    if top is not None and top < llr.size:
+        strongest = np.argpartition(-llr.ravel(), top - 1)[:top]
+        flat = strongest[llr.ravel()[strongest] >= floor]
+    else:
+        flat = np.flatnonzero(llr.ravel() >= floor)
     if len(flat) == 0:
         flat = np.array([int(np.argmax(llr))]) if llr.max() > 0 else np.array([], dtype=int)
     order = flat[np.argsort(-llr.ravel()[flat], kind="stable")]
@@ -291,11 +293,10 @@ def scan_clusters(
     cum_share = np.cumsum(share[idx], axis=1)
     cum_obs = np.cumsum(y[idx], axis=1)
     replicates = int(options.replicates)
-    stat, dispersion = _statistic(y, share, idx, allowed, cum_share, options,
-                                  "nb_score" if options.overdispersion else "poisson_llr")
+    score, dispersion, llr = _statistic(y, share, idx, allowed, cum_share, options,
+                                        "nb_score" if options.overdispersion else "poisson_llr")
     kind = "nb_score" if dispersion > 0 else "poisson_llr"
-    if kind == "poisson_llr":
-        stat, _ = _statistic(y, share, idx, allowed, cum_share, options, kind)
+    stat = score if kind == "nb_score" else llr
     maxima = (_null_maxima(share, idx, allowed, cum_share, total, options, dispersion, kind)
               if replicates > 0 else np.empty(0))
     critical = {label: float(np.quantile(maxima, 1 - alpha)) for label, alpha in LEVELS} if replicates else {}
@@ -307,7 +308,8 @@ def scan_clusters(
         best_possible = float(_llr(np.array([float(total)]), np.array([smallest]), float(total))[0])
     else:  # an upper bound: all cases weighted by the zone's largest weight
         weight = 1.0 / (1.0 + dispersion * share * total)
-        bound = _score(total * np.maximum.accumulate(weight[idx], axis=1), np.cumsum((share * total * weight)[idx], axis=1))
+        bound = _score(total * np.maximum.accumulate(weight[idx], axis=1),
+                       np.cumsum((share * total * weight)[idx], axis=1))
         best_possible = float(np.where(allowed, bound, 0.0).max())
     reason = None
     if replicates == 0 or 1.0 / (replicates + 1) > REPORT_ALPHA:
