@@ -55,7 +55,7 @@ FORM_KEYS = {
     "forced_marriage": "hotspots.form.forced_marriage", "forced_labour": "hotspots.form.forced_labour",
     "child_trafficking": "hotspots.form.child_trafficking", "other": "hotspots.form.other",
 }
-STATISTIC_KEYS = {"poisson_llr": "hotspots.statistic.poisson_llr", "nb_score": "hotspots.statistic.nb_score"}
+STATISTIC_KEYS = {"poisson_llr": "hotspots.statistic.poisson_llr", "nb_quasi_llr": "hotspots.statistic.nb_quasi_llr"}
 WEIGHT_KEYS = {"contiguity": "hotspots.weights.contiguity", "distance": "hotspots.weights.distance"}
 TABLE_LABEL_KEYS = {
     "commune_id": "col.commune_id", "name": "col.name", "former_district": "col.former_district",

@@ -29,32 +29,36 @@ with a cluster already kept (SaTScan's "no geographical overlap").
 Null. Registers are overdispersed: counts vary between communes more than
 Poisson allows even without a cluster, and a Poisson null then finds false
 clusters everywhere (bench/hotspot_power.py measures it). The dispersion phi
-of a Poisson-gamma (negative-binomial) model, Var(y) = mu + phi·mu², is
-estimated by the method of moments, phi = max(0, Σ[(y−mu)² − y] / Σ mu²), and
-each of the `replicates` null maps draws a gamma relative risk per commune
-(mean 1, variance phi) and Poisson counts from it; phi = 0 gives plain
-Poisson maps with the observed total (multinomial, as SaTScan). A zone needs at least
+of a Poisson-gamma (negative-binomial) model, Var(y) = mu + phi·mu², is read
+off the lower tail of the counts (dispersion.py), which clusters do not reach,
+and each of the `replicates` null maps draws a gamma relative risk per commune
+(mean 1, variance phi) and Poisson counts from it; phi = 0 gives plain Poisson
+maps with the observed total (multinomial, as SaTScan). The estimate's own
+error is carried into the null: the maps are drawn at phi ÷ k for the ratios k
+of estimate to truth measured on DISPERSION_DRAWS maps (dispersion.py); without
+it, at 130 communes, 5 % of maps with no cluster had p = 0.005 at 199 replicates.
+The expectation is scaled to a total that holds the clusters' own excess, so
+the scan runs again with phi re-estimated outside the clusters it found, until
+they stop changing (at most DISPERSION_PASSES scans). A zone needs at least
 `min_cases` (3) cases, as the small-cell rule: fewer would point at a family,
-not a place. The strongest non-overlapping zones, up to 5 % of the expected
-cases, are left out of the dispersion estimate: a cluster's own excess is
-what is tested, not background variation (with it, two strong clusters on a
-144-commune grid raised phi until neither was significant). Each null map
-repeats the estimate on its own counts, so the null carries the estimate's
-own error (a parametric bootstrap of the whole procedure).
+not a place.
 
 Statistic under overdispersion. When phi > 0 the Poisson ratio is the wrong
 yardstick: it grows with a commune's expected count, so on a null map the most
 extreme zone is a single large commune whose own risk happens to be high, and
 real clusters of small communes lose to it (at 3,321 communes and phi = 0.3,
-recall fell to 0.03; bench/hotspot_power.py). Each zone is then scored by the
-negative-binomial score statistic for a raised risk inside it, with phi known:
-z = Σ w_i (y_i − mu_i) / sqrt(Σ w_i mu_i), w_i = 1 / (1 + phi·mu_i) (the score
-and information of log RR at 0 under Var = mu + phi·mu²; Tango & Takahashi's
-negative-binomial scan uses the same variance). It is a sum over the zone, so
-a cumulative sum gives every zone at once, and the null maps are scored the
-same way. With phi = 0 the Poisson ratio is kept, as SaTScan. A cluster's
-p-value is (1 + #null maps whose largest ratio ≥ its ratio) / (R + 1), the same
-null for secondary clusters (conservative for them, as in SaTScan).
+recall was 0.03; bench/hotspot_power.py). Each zone is then scored by the
+negative-binomial quasi-likelihood ratio for a raised risk inside it, with the
+weights w_i = 1 / (1 + phi·mu_i) of the negative-binomial score at no excess:
+with a = Σ w_i y_i and b = Σ w_i mu_i over the zone, a·ln(a/b) − (a − b) when
+a > b, else 0 (the quasi-likelihood of a common relative risk with fixed
+weights; for a zone of small communes it is the Poisson ratio). A sum over the
+zone, so a cumulative sum gives every zone at once. The score z = (a − b)/√b,
+tried first, has a tail that small zones dominate (a commune with 3 cases where
+0.1 were expected scores 9) and reached recall 0.2. With phi = 0 the Poisson
+ratio is kept, as SaTScan. A cluster's p-value is (1 + #null maps whose
+largest ratio ≥ its ratio) / (R + 1), the same null for secondary clusters
+(conservative for them, as in SaTScan).
 
 Levels. A cluster is reported at 99 % when p ≤ 0.01 and at 95 % when p ≤ 0.05.
 The seed fixes the null maps; only clusters near a cut-off can change class
@@ -72,9 +76,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
+from risk.analysis.hotspots.dispersion import MAX_DISPERSION, estimate_dispersion, estimate_ratios
+
 __all__ = [
-    "DEFAULT_REPLICATES", "DEFAULT_SEED", "LEVELS", "Cluster", "ScanOptions", "ScanResult", "estimate_dispersion",
-    "scan_clusters",
+    "DEFAULT_REPLICATES", "DEFAULT_SEED", "LEVELS", "Cluster", "ScanOptions", "ScanResult", "scan_clusters",
 ]
 
 DEFAULT_REPLICATES = 999
@@ -82,8 +87,8 @@ DEFAULT_SEED = 20250701
 # (label, alpha), strongest first.
 LEVELS: tuple[tuple[str, float], ...] = (("99", 0.01), ("95", 0.05))
 REPORT_ALPHA = 0.05
-DISPERSION_TRIM = 0.05  # share of expected cases left out of the dispersion estimate, strongest zones first
-TRIM_CANDIDATES = 400  # zones considered for it, strongest first
+DISPERSION_PASSES = 3  # scans at most, each with the dispersion re-estimated outside the clusters found
+DISPERSION_DRAWS = 49  # maps drawn to measure the dispersion estimate's own error
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ class Cluster:
     members: tuple[int, ...]
     observed: int
     expected: float
-    statistic: float  # the Poisson log-likelihood ratio, or the NB score z (ScanResult.statistic_kind)
+    statistic: float  # the Poisson or negative-binomial quasi log-likelihood ratio (ScanResult.statistic_kind)
     p_value: float
 
     @property
@@ -141,7 +146,7 @@ class ScanResult:
     best_possible_statistic: float
     n_zones: int
     reason: str | None
-    statistic_kind: str = "poisson_llr"  # or "nb_score" when the counts are overdispersed
+    statistic_kind: str = "poisson_llr"  # or "nb_quasi_llr" when the counts are overdispersed
 
     @property
     def significant(self) -> tuple[Cluster, ...]:
@@ -160,16 +165,6 @@ class ScanResult:
         for k, cluster in enumerate(self.significant, start=1):
             out[list(cluster.members)] = k
         return out
-
-
-def estimate_dispersion(observed: np.ndarray, expected: np.ndarray) -> float:
-    """Method-of-moments phi of Var(y) = mu + phi·mu², clipped at 0 (module docstring)."""
-    y = np.asarray(observed, dtype=float)
-    mu = np.asarray(expected, dtype=float)
-    denom = float((mu ** 2).sum())
-    if denom <= 0:
-        return 0.0
-    return max(0.0, float((((y - mu) ** 2) - y).sum()) / denom)
 
 
 def _zones(coords: np.ndarray, expected: np.ndarray, options: ScanOptions) -> tuple[np.ndarray, np.ndarray]:
@@ -197,73 +192,63 @@ def _llr(cum_obs: np.ndarray, cum_exp: np.ndarray, total: float) -> np.ndarray:
     return np.where(c > mu, inside + outside, 0.0)
 
 
-def _score(cum_wy: np.ndarray, cum_wmu: np.ndarray) -> np.ndarray:
-    """Negative-binomial score z of every zone, Σw(y−mu)/sqrt(Σw·mu) with w = 1/(1+phi·mu); 0 without excess."""
+def _quasi_ratio(cum_wy: np.ndarray, cum_wmu: np.ndarray) -> np.ndarray:
+    """Negative-binomial quasi-likelihood ratio of every zone, a·ln(a/b) − (a − b) with a = Σw·y and
+    b = Σw·mu, w = 1/(1+phi·mu); 0 without excess (module docstring)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (cum_wy - cum_wmu) / np.sqrt(cum_wmu)
-    return np.where((cum_wy > cum_wmu) & (cum_wmu > 0), z, 0.0)
+        ratio = cum_wy * np.log(np.where(cum_wy > 0, cum_wy, 1.0) / np.where(cum_wmu > 0, cum_wmu, 1.0))
+    return np.where((cum_wy > cum_wmu) & (cum_wmu > 0), ratio - (cum_wy - cum_wmu), 0.0)
 
 
 def _statistic(y: np.ndarray, share: np.ndarray, idx: np.ndarray, allowed: np.ndarray, cum_share: np.ndarray,
-               options: ScanOptions, kind: str) -> tuple[np.ndarray, float, np.ndarray]:
-    """Every zone's statistic for counts y, the dispersion it used, and the Poisson ratio it started
-    from: the whole procedure, so the null maps repeat the dispersion estimate too (module docstring)."""
+               options: ScanOptions, kind: str, dispersion: float) -> np.ndarray:
+    """Every zone's statistic for counts y: the Poisson ratio, or the quasi ratio at `dispersion`."""
     total = float(y.sum())
     cum_obs = np.cumsum(y[idx], axis=1)
     small = ~allowed | (cum_obs < options.min_cases)
-    stat = _llr(cum_obs.astype(float), cum_share, total)
-    stat[small] = 0.0
     if kind == "poisson_llr" or total <= 0:
-        return stat, 0.0, stat
+        stat = _llr(cum_obs.astype(float), cum_share, total)
+        stat[small] = 0.0
+        return stat
     mu = share * total
-    dispersion = estimate_dispersion(*_outside_strongest_zones(y, mu, share, stat, idx))
     weight = 1.0 / (1.0 + dispersion * mu)
-    score = _score(np.cumsum((y * weight)[idx], axis=1), np.cumsum((mu * weight)[idx], axis=1))
-    score[small] = 0.0
-    return score, dispersion, stat
+    stat = _quasi_ratio(np.cumsum((y * weight)[idx], axis=1), np.cumsum((mu * weight)[idx], axis=1))
+    stat[small] = 0.0
+    return stat
 
 
-def _outside_strongest_zones(y: np.ndarray, mu: np.ndarray, share: np.ndarray, stat: np.ndarray,
-                             idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and expectations outside the strongest non-overlapping zones, up to DISPERSION_TRIM of the
-    expected cases: clusters' own excess is what is tested, not background variation."""
-    outside = np.ones(len(y), dtype=bool)
-    removed = 0.0
-    for centre, length in _pick(stat, idx, np.nextafter(0.0, 1.0), TRIM_CANDIDATES):
-        if removed >= DISPERSION_TRIM:
-            break
-        members = idx[centre, :length]
-        outside[members] = False
-        removed += float(share[members].sum())
-    return y[outside], mu[outside]
+def _outside(y: np.ndarray, share: np.ndarray, excluded: np.ndarray) -> float:
+    """The dispersion of the communes outside the clusters found so far, their expectation scaled
+    to their own total: a cluster's excess is what is tested, not background variation."""
+    keep = ~excluded
+    if keep.sum() < 2 or y[keep].sum() <= 0:
+        return estimate_dispersion(y, share * y.sum())
+    return estimate_dispersion(y[keep], share[keep] / share[keep].sum() * y[keep].sum())
 
 
 def _null_maxima(share: np.ndarray, idx: np.ndarray, allowed: np.ndarray, cum_share: np.ndarray, total: int,
-                 options: ScanOptions, dispersion: float, kind: str) -> np.ndarray:
+                 options: ScanOptions, dispersion: float, kind: str, drawn_at: np.ndarray) -> np.ndarray:
+    """The largest zone statistic on each null map. Maps are drawn at the plausible dispersions
+    `drawn_at` in turn and scored with the same weights as the data (at `dispersion`)."""
     rng = np.random.default_rng(options.seed)
     out = np.empty(options.replicates)
     for r in range(options.replicates):
-        if dispersion > 0:
-            rr = rng.gamma(1.0 / dispersion, dispersion, size=len(share))
-            y = rng.poisson(share * total * rr)
+        phi = float(drawn_at[r % len(drawn_at)])
+        if phi > 0:
+            y = rng.poisson(share * total * rng.gamma(1.0 / phi, phi, size=len(share)))
         else:
             y = rng.multinomial(total, share)
-        out[r] = _statistic(y, share, idx, allowed, cum_share, options, kind)[0].max() if y.sum() > 0 else 0.0
+        out[r] = _statistic(y, share, idx, allowed, cum_share, options, kind, dispersion).max() if y.sum() > 0 else 0.0
     return out
 
 
-def _pick(llr: np.ndarray, idx: np.ndarray, floor: float, top: int | None = None) -> list[tuple[int, int]]:
-    """Zones (centre, length) by falling statistic, none sharing a commune with one kept before;
-    only the `top` strongest zones are looked at when given (the dispersion trim, on every null map)."""
+def _pick(stat: np.ndarray, idx: np.ndarray, floor: float) -> list[tuple[int, int]]:
+    """Zones (centre, length) by falling statistic, none sharing a commune with one kept before."""
     n = idx.shape[0]
-    if top is not None and top < llr.size:
-        strongest = np.argpartition(-llr.ravel(), top - 1)[:top]
-        flat = strongest[llr.ravel()[strongest] >= floor]
-    else:
-        flat = np.flatnonzero(llr.ravel() >= floor)
+    flat = np.flatnonzero(stat.ravel() >= floor)
     if len(flat) == 0:
-        flat = np.array([int(np.argmax(llr))]) if llr.max() > 0 else np.array([], dtype=int)
-    order = flat[np.argsort(-llr.ravel()[flat], kind="stable")]
+        flat = np.array([int(np.argmax(stat))]) if stat.max() > 0 else np.array([], dtype=int)
+    order = flat[np.argsort(-stat.ravel()[flat], kind="stable")]
     used = np.zeros(n, dtype=bool)
     kept: list[tuple[int, int]] = []
     for pos in order:
@@ -293,13 +278,26 @@ def scan_clusters(
     cum_share = np.cumsum(share[idx], axis=1)
     cum_obs = np.cumsum(y[idx], axis=1)
     replicates = int(options.replicates)
-    score, dispersion, llr = _statistic(y, share, idx, allowed, cum_share, options,
-                                        "nb_score" if options.overdispersion else "poisson_llr")
-    kind = "nb_score" if dispersion > 0 else "poisson_llr"
-    stat = score if kind == "nb_score" else llr
-    maxima = (_null_maxima(share, idx, allowed, cum_share, total, options, dispersion, kind)
-              if replicates > 0 else np.empty(0))
-    critical = {label: float(np.quantile(maxima, 1 - alpha)) for label, alpha in LEVELS} if replicates else {}
+    excluded = np.zeros(n, dtype=bool)
+    ratios: np.ndarray | None = None
+    for _ in range(DISPERSION_PASSES):
+        dispersion = _outside(y, share, excluded) if options.overdispersion else 0.0
+        stat_kind = "nb_quasi_llr" if dispersion > 0 else "poisson_llr"
+        stat = _statistic(y, share, idx, allowed, cum_share, options, stat_kind, dispersion)
+        if ratios is None and dispersion > 0:  # measured once, at the first estimate
+            ratios = estimate_ratios(share * total, dispersion, DISPERSION_DRAWS, options.seed)
+        drawn_at = np.minimum(dispersion / ratios, MAX_DISPERSION) if dispersion > 0 else np.zeros(1)
+        maxima = (_null_maxima(share, idx, allowed, cum_share, total, options, dispersion, stat_kind, drawn_at)
+                  if replicates > 0 else np.empty(0))
+        critical = {label: float(np.quantile(maxima, 1 - alpha)) for label, alpha in LEVELS} if replicates else {}
+        found = np.zeros(n, dtype=bool)
+        if stat_kind != "poisson_llr" and critical and stat.max() >= critical["95"]:
+            for centre, length in _pick(stat, idx, critical["95"]):
+                found[idx[centre, :length]] = True
+        if not found.any() or (found == excluded).all():
+            break
+        excluded = found
+    kind = stat_kind
     # The best any data with this total could do: every case in one zone, where it counts most.
     if total < options.min_cases:
         best_possible = 0.0
@@ -308,8 +306,8 @@ def scan_clusters(
         best_possible = float(_llr(np.array([float(total)]), np.array([smallest]), float(total))[0])
     else:  # an upper bound: all cases weighted by the zone's largest weight
         weight = 1.0 / (1.0 + dispersion * share * total)
-        bound = _score(total * np.maximum.accumulate(weight[idx], axis=1),
-                       np.cumsum((share * total * weight)[idx], axis=1))
+        bound = _quasi_ratio(total * np.maximum.accumulate(weight[idx], axis=1),
+                             np.cumsum((share * total * weight)[idx], axis=1))
         best_possible = float(np.where(allowed, bound, 0.0).max())
     reason = None
     if replicates == 0 or 1.0 / (replicates + 1) > REPORT_ALPHA:
