@@ -30,6 +30,10 @@ COORD_DECIMALS = 5  # about 1 m: plenty for a commune map, and a much smaller pa
 # Without this option it resets to Leaflet's default blue, which on the hotspot map read as a
 # cold spot; folium's style_function would instead copy every style into the page a second time.
 OWN_STYLE = JsCode("function(feature) { return feature.properties.style; }")
+# Leaflet's tooltips never wrap, so a long Vietnamese label ran past the map's edge and was cut
+# (seen at 1366×768); this lets the text wrap within a width, and "auto" opens the tooltip on the
+# side of the cursor with more room.
+TOOLTIP_STYLE = "white-space: normal !important; width: max-content; max-width: 24em;"
 
 
 def leaflet_assets(static_url: str = "/app/static") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -193,7 +197,7 @@ def add_choropleth(
     tooltip = folium.GeoJsonTooltip(
         fields=["name", "former_district", "value"],
         aliases=[safe_html(labels["name"]), safe_html(labels["former_district"]), safe_html(labels["value"])],
-        sticky=True,
+        sticky=True, style=TOOLTIP_STYLE, direction="auto",
     )
     layer_obj = folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=safe_html(name), tooltip=tooltip,
@@ -286,7 +290,8 @@ def add_class_layer(
     fields = ["name", "former_district", *texts]
     layer_obj = folium.GeoJson(
         {"type": "FeatureCollection", "features": features}, name=safe_html(name),
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[safe_html(aliases[f]) for f in fields], sticky=True),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[safe_html(aliases[f]) for f in fields], sticky=True,
+                                      style=TOOLTIP_STYLE, direction="auto"),
         style=OWN_STYLE, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
     )
     layer_obj.add_to(fmap)

@@ -162,3 +162,25 @@ def test_case_clusters_draw_no_blue_coverage_polygon_on_hover():
     add_case_points(fmap, points, ["a", "b"], "/app/static", {"clusters": "Cases", "heat": "Heat"})
     html = fmap.get_root().render()
     assert '"showCoverageOnHover": false' in html
+
+
+def test_commune_tooltips_wrap_and_open_on_the_roomier_side():
+    """Leaflet tooltips never wrap: a long Vietnamese label ran past the map's right edge and was
+    cut off at 1366×768. Both commune layers wrap their tooltip within a width and let Leaflet
+    choose the side."""
+    import folium
+
+    from risk.outputs.mapview import add_class_layer
+
+    layer = type("L", (), {"features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [105, 19]},
+                                         "properties": {"commune_id": "a", "name": "A", "former_district": ""}}]})()
+    fmap = folium.Map(tiles=None)
+    add_class_layer(fmap, layer, {"a": "#b2182b"}, {}, {"name": "Name", "former_district": "District"}, "Classes")
+    html = fmap.get_root().render()
+    assert "white-space: normal !important; width: max-content; max-width: 24em" in html
+    assert '"direction": "auto"' in html
+    choropleth = folium.Map(tiles=None)
+    add_choropleth(choropleth, display_layer(grid()), {}, classify(np.arange(16, dtype=float), "quantiles", 4), {},
+                   {"name": "n", "former_district": "d", "value": "v"}, "communes")
+    rendered = choropleth.get_root().render()
+    assert '"direction": "auto"' in rendered and "white-space: normal !important" in rendered
