@@ -438,3 +438,24 @@ def test_no_border_or_gates_drops_the_distances_with_one_note_each(tmp_path: Pat
     assert sorted(n.params["feature"] for n in dropped) == ["dist_border_km", "dist_gate_km"]
     assert dropped[0].params["years"] == "2020–2022"
     assert "2020–2022" in dropped[0].message("en") and "2020–2022" in dropped[0].message("vi")
+
+
+def test_time_travel_a_fit_truncated_at_the_scored_year_gives_identical_predictions(demo) -> None:
+    """The leakage test (the no-signal control cannot detect leakage): scoring year T must use
+    nothing recorded after T, so removing every indicator row and case after T changes nothing."""
+    import dataclasses
+
+    year = 2023
+    config = ModelConfig(n_bootstrap=5)
+    truncated = dataclasses.replace(
+        demo, indicators=demo.indicators[demo.indicators["year"] <= year].copy(),
+        cases=demo.cases[pd.to_datetime(demo.cases["date"]).dt.year <= year].copy())
+    assert len(truncated.cases) < len(demo.cases) and max(truncated.years) == year
+    full = score(demo, year, config).table.set_index("commune_id")
+    cut = score(truncated, year, config).table.set_index("commune_id").loc[full.index]
+    assert np.allclose(full["score"].to_numpy(float), cut["score"].to_numpy(float), rtol=0, atol=1e-12)
+    assert list(full["rank"]) == list(cut["rank"])
+    # The check can fail: dropping year T's cases, which the fit rightly learns from, does change it.
+    earlier = dataclasses.replace(truncated, cases=demo.cases[pd.to_datetime(demo.cases["date"]).dt.year < year].copy())
+    moved = score(earlier, year, config).table.set_index("commune_id").loc[full.index]
+    assert not np.allclose(full["score"].to_numpy(float), moved["score"].to_numpy(float), rtol=0, atol=1e-6)

@@ -51,7 +51,7 @@ def test_demo_backtest_json_beats_both_baselines() -> None:
 def test_demo_backtest_readable_table_in_both_languages(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = _main(capsys, "backtest", "--data", str(DEMO), "--lang", "en")
     assert code == 0
-    for label in ("Model", "Last year's cases", "Poverty rate", "Capture @10%", "PAI @10%", "shuffled labels",
+    for label in ("Model", "Last year's cases", "Poverty rate", "Capture @10%", "PAI @10%", "No-signal control", "not leakage",
                   "Test year 2025"):
         assert label in out, label
     code, out, _ = _main(capsys, "backtest", "--data", str(DEMO))
