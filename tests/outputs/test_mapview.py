@@ -133,9 +133,8 @@ def test_every_registry_indicator_has_both_languages_and_a_known_source():
     assert not extra.in_registry and extra.label("en") == "my_column" and extra.higher_is_riskier is None
 
 
-def test_commune_layers_restore_their_own_colour_after_hover():
-    """Leaflet's resetStyle (on mouseout) falls back to the layer's `style` option; without it a
-    hovered commune turned Leaflet's default blue, which on the hotspot map meant "cold spot"."""
+def rendered_class_layer() -> str:
+    """A one-commune class layer (the hotspot map's kind), rendered."""
     import folium
 
     from risk.outputs.mapview import add_class_layer
@@ -144,7 +143,13 @@ def test_commune_layers_restore_their_own_colour_after_hover():
                                          "properties": {"commune_id": "a", "name": "A", "former_district": ""}}]})()
     fmap = folium.Map(tiles=None)
     add_class_layer(fmap, layer, {"a": "#b2182b"}, {}, {"name": "Name", "former_district": "District"}, "Classes")
-    html = fmap.get_root().render()
+    return fmap.get_root().render()
+
+
+def test_commune_layers_restore_their_own_colour_after_hover():
+    """Leaflet's resetStyle (on mouseout) falls back to the layer's `style` option; without it a
+    hovered commune turned Leaflet's default blue, which on the hotspot map meant "cold spot"."""
+    html = rendered_class_layer()
     assert '"style": function(feature) { return feature.properties.style; }' in html
     assert "resetStyle(e.target)" in html
     assert '"fillColor": "#b2182b"' in html
@@ -170,13 +175,7 @@ def test_commune_tooltips_wrap_and_open_on_the_roomier_side():
     choose the side."""
     import folium
 
-    from risk.outputs.mapview import add_class_layer
-
-    layer = type("L", (), {"features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [105, 19]},
-                                         "properties": {"commune_id": "a", "name": "A", "former_district": ""}}]})()
-    fmap = folium.Map(tiles=None)
-    add_class_layer(fmap, layer, {"a": "#b2182b"}, {}, {"name": "Name", "former_district": "District"}, "Classes")
-    html = fmap.get_root().render()
+    html = rendered_class_layer()
     assert "white-space: normal !important; width: max-content; max-width: 24em" in html
     assert '"direction": "auto"' in html
     choropleth = folium.Map(tiles=None)
