@@ -63,11 +63,12 @@ with d3.expander(t("hotspots.neighbours_options", lang)):
 if not has_border:
     st.caption(t("hotspots.no_border", lang))
 
-options = HotspotOptions(int(year_from), int(year_to), form=form or None, weights=weights, slice=slice_,
+# slice None is the default step, so the default choices are the very run the priority list uses.
+options = HotspotOptions(int(year_from), int(year_to), form=form or None, weights=weights,
+                         slice=None if slice_ == default_step else slice_,
                          band_km=float(band_km) if band_km is not None else None)
 try:
-    with st.spinner(t("hotspots.running", lang)):
-        result = analysis.hotspots(options)
+    result = analysis.hotspots(options, lang)  # in the background, with a progress bar
 except HotspotError as err:
     st.error(widgets.md(err.message(lang)))
     st.stop()

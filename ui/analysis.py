@@ -14,8 +14,8 @@ from dataclasses import replace
 
 from risk.analysis import features
 from risk.analysis.model import BacktestResult, Comparison, ModelConfig, backtest, compare_without, importance, score
+from ui import jobs, state
 from ui import session as slots
-from ui import state
 
 ETHNIC = "ethnic_minority_share"
 
@@ -117,16 +117,16 @@ def composite_sensitivity(year: int, config):
     return _composite_sensitivity(state.dataset_key(), int(year), config)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _hotspot_classes(key: state.DatasetKey, year_from: int, year_to: int) -> pd.Series | None:
-    from risk.views.priorities import hotspot_classes as classes
+def hotspot_classes(year_from: int, year_to: int, lang: str) -> pd.Series | None:
+    """Cluster class per commune over the period, as the priority list shows it (None when it cannot
+    run): the Hotspots page's default run, shared with that page when it shows the same period."""
+    from risk.analysis.hotspots import HotspotError, HotspotOptions
+    from risk.views.priorities import hotspot_class_column
 
-    return classes(state.load_by_key(key), year_from, year_to)
-
-
-def hotspot_classes(year_from: int, year_to: int) -> pd.Series | None:
-    """Gi* class per commune over the period, as the priority list shows it (None when it cannot run)."""
-    return _hotspot_classes(state.dataset_key(), int(year_from), int(year_to))
+    try:
+        return hotspot_class_column(hotspots(HotspotOptions(int(year_from), int(year_to)), lang, "priorities"))
+    except HotspotError:
+        return None
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -142,17 +142,17 @@ def distances() -> pd.DataFrame:
     return _distances(state.dataset_key())
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _hotspots(key: state.DatasetKey, options):
+def hotspots(options, lang: str, kind: str = "hotspots"):
+    """The hotspot analysis for `options` on the open dataset, run in the background while a progress
+    bar is drawn (ui/jobs.py); raises HotspotError. `kind` names the page asking (ui.jobs.run)."""
     from risk.analysis.hotspots import hotspot_analysis
+    from risk.views.hotspots import progress_text
 
+    key = state.dataset_key()
     ds = state.load_by_key(key)
-    return hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options)
-
-
-def hotspots(options):
-    """The Gi* analysis for `options` on the open dataset (raises HotspotError)."""
-    return _hotspots(state.dataset_key(), options)
+    job = jobs.run(kind, ("hotspots", key, options),
+                   lambda report: hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options, report))
+    return jobs.wait(job, lambda progress: progress_text(progress, lang))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

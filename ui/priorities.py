@@ -34,7 +34,7 @@ def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityL
         ranking_kind = "composite"
         ranking = view.composite_ranking(analysis.composite(year, widgets.composite_weights_editor(ds, lang)))
     years = view.case_years(year)
-    hot = analysis.hotspot_classes(years[0], year) if len(ds.cases) else None
+    hot = analysis.hotspot_classes(years[0], year, lang) if len(ds.cases) else None
     return view.build_priority_list(ds, year, ranking_kind, ranking, state.role(), state.settings().small_cell_k,
                                     lang, hot, analysis.distances()["dist_border_km"])
 

@@ -48,6 +48,9 @@ AUTH_NOTICE: Slot[str] = Slot("_auth_notice", "why the last session ended, shown
 DEMO_DECLINED: Slot[bool] = Slot("_demo_declined", "the visitor chose to sign in instead of the demo planner")
 DEMO_AUDITED: Slot[bool] = Slot("_demo_audited", "this browser session's demo visit is already in the audit log")
 
+# --- background analyses (ui/jobs.py) ----------------------------------------------
+JOB_WATCHER: Slot[str] = Slot("_job_watcher", "a random per-browser-session id naming who waits for an analysis run")
+
 # --- model settings (Model page, used by every page that scores) ---------------
 MODEL_SETTINGS: Slot[Any] = Slot("model_settings", "the ModelConfig chosen on the Model page")
 

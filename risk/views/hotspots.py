@@ -21,6 +21,7 @@ from risk.analysis.hotspots.gi import GI_CLASSES
 from risk.analysis.hotspots.scan import LEVELS
 from risk.analysis.hotspots.smoothing import EXCEEDANCE_BANDS
 from risk.analysis.hotspots.trends import GATED
+from risk.analysis.progress import Progress
 from risk.i18n import Message, format_number, t
 from risk.outputs.mapview import safe_html
 
@@ -98,6 +99,16 @@ class HotspotView:
     method: str
     clusters: pd.DataFrame  # one row per significant cluster, labelled in the language
     table: pd.DataFrame  # communes in clusters, labelled in the language
+
+
+PROGRESS_KEYS = {"queued": "hotspots.progress.queued", "dispersion": "hotspots.progress.dispersion",
+                 "null_maps": "hotspots.progress.null_maps", "finishing": "hotspots.progress.finishing"}
+
+
+def progress_text(progress: Progress, lang: str) -> str:
+    """What the progress bar says: the step, and how far it is in the language's numbers."""
+    return t(PROGRESS_KEYS.get(progress.step, "hotspots.running"), lang, scan=progress.scan,
+             done=format_number(progress.done, 0, lang), total=format_number(progress.total, 0, lang))
 
 
 def period_text(options: HotspotOptions) -> str:

@@ -31,6 +31,7 @@ from risk.analysis.hotspots.inputs import expected_counts, population_matrix
 from risk.analysis.hotspots.scan import DEFAULT_REPLICATES, DEFAULT_SEED, ScanOptions, ScanResult, scan_clusters
 from risk.analysis.hotspots.smoothing import DEFAULT_THRESHOLD, SmoothedRisk, exceedance_band, smooth_relative_risk
 from risk.analysis.hotspots.trends import TrendResult, emerging_hotspots, min_trend_slices
+from risk.analysis.progress import Progress, Report, silent
 from risk.i18n import LocalisedError
 from risk.ingest.folder import FORMS
 
@@ -158,8 +159,10 @@ def _centroids(boundaries: gpd.GeoDataFrame) -> np.ndarray:
 
 def hotspot_analysis(
     boundaries: gpd.GeoDataFrame, cases: pd.DataFrame, indicators: pd.DataFrame | None, options: HotspotOptions,
+    report: Report = silent,
 ) -> HotspotResult:
-    """Clusters, smoothed risk, descriptive Gi* and trends over the period (module docstring)."""
+    """Clusters, smoothed risk, descriptive Gi* and trends over the period (module docstring);
+    `report` hears how far it is (the scan's null maps are most of the time)."""
     _check(options, boundaries)
     ids = boundaries["commune_id"].astype(str).tolist()
     years = options.years
@@ -175,7 +178,8 @@ def hotspot_analysis(
     expected = expected_counts(observed, pop.loc[kept] if population_known else None)
 
     scan = scan_clusters(observed, expected, _centroids(kept_bounds),
-                         ScanOptions(replicates=int(options.replicates), seed=int(options.seed)))
+                         ScanOptions(replicates=int(options.replicates), seed=int(options.seed)), report)
+    report(Progress("finishing", 0, 1))
     smooth = smooth_relative_risk(observed, expected, options.threshold)
     weights = build_weights(kept_bounds, options)
     gi = gi_star((observed - expected).astype(float), weights, permutations=0)
@@ -205,6 +209,7 @@ def hotspot_analysis(
     table["gi_class"] = table["gi_class"].fillna("not_significant")
     for col in ("cluster", "slices_hot", "slices_cold"):
         table[col] = table[col].fillna(0).astype(int)
+    report(Progress("finishing", 1, 1))
     return HotspotResult(
         options, table, scan, smooth, trends, population_known, weights.kind, weights.band_km, weights.islands,
         weights.islands_linked, tuple(cid for cid, ok in zip(ids, usable) if not ok),

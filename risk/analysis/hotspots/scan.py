@@ -77,6 +77,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from risk.analysis.hotspots.dispersion import MAX_DISPERSION, estimate_dispersion, estimate_ratios
+from risk.analysis.progress import Progress, Report, silent
 
 __all__ = [
     "DEFAULT_REPLICATES", "DEFAULT_SEED", "LEVELS", "Cluster", "ScanOptions", "ScanResult", "scan_clusters",
@@ -227,12 +228,16 @@ def _outside(y: np.ndarray, share: np.ndarray, excluded: np.ndarray) -> float:
 
 
 def _null_maxima(share: np.ndarray, idx: np.ndarray, allowed: np.ndarray, cum_share: np.ndarray, total: int,
-                 options: ScanOptions, dispersion: float, kind: str, drawn_at: np.ndarray) -> np.ndarray:
+                 options: ScanOptions, dispersion: float, kind: str, drawn_at: np.ndarray,
+                 report: Report = silent, scan: int = 1) -> np.ndarray:
     """The largest zone statistic on each null map. Maps are drawn at the plausible dispersions
     `drawn_at` in turn and scored with the same weights as the data (at `dispersion`)."""
     rng = np.random.default_rng(options.seed)
     out = np.empty(options.replicates)
+    step = max(1, options.replicates // 100)
     for r in range(options.replicates):
+        if r % step == 0:
+            report(Progress("null_maps", r, options.replicates, scan))
         phi = float(drawn_at[r % len(drawn_at)])
         if phi > 0:
             y = rng.poisson(share * total * rng.gamma(1.0 / phi, phi, size=len(share)))
@@ -263,8 +268,10 @@ def _pick(stat: np.ndarray, idx: np.ndarray, floor: float) -> list[tuple[int, in
 
 def scan_clusters(
     observed: np.ndarray, expected: np.ndarray, coords: np.ndarray, options: ScanOptions = ScanOptions(),
+    report: Report = silent,
 ) -> ScanResult:
-    """The scan of `observed` against `expected` (same order as `coords`, metres); module docstring."""
+    """The scan of `observed` against `expected` (same order as `coords`, metres); module docstring.
+    `report` hears how far the null maps are (risk/analysis/progress.py)."""
     y = np.asarray(observed, dtype=np.int64)
     e = np.asarray(expected, dtype=float)
     if len(y) != len(e) or len(y) != len(coords):
@@ -280,14 +287,16 @@ def scan_clusters(
     replicates = int(options.replicates)
     excluded = np.zeros(n, dtype=bool)
     ratios: np.ndarray | None = None
-    for _ in range(DISPERSION_PASSES):
+    for scan in range(1, DISPERSION_PASSES + 1):
         dispersion = _outside(y, share, excluded) if options.overdispersion else 0.0
         stat_kind = "nb_quasi_llr" if dispersion > 0 else "poisson_llr"
         stat = _statistic(y, share, idx, allowed, cum_share, options, stat_kind, dispersion)
         if ratios is None and dispersion > 0:  # measured once, at the first estimate
-            ratios = estimate_ratios(share * total, dispersion, DISPERSION_DRAWS, options.seed)
+            ratios = estimate_ratios(share * total, dispersion, DISPERSION_DRAWS, options.seed,
+                                     lambda b: report(Progress("dispersion", b, DISPERSION_DRAWS)))
         drawn_at = np.minimum(dispersion / ratios, MAX_DISPERSION) if dispersion > 0 else np.zeros(1)
-        maxima = (_null_maxima(share, idx, allowed, cum_share, total, options, dispersion, stat_kind, drawn_at)
+        maxima = (_null_maxima(share, idx, allowed, cum_share, total, options, dispersion, stat_kind, drawn_at,
+                               report, scan)
                   if replicates > 0 else np.empty(0))
         critical = {label: float(np.quantile(maxima, 1 - alpha)) for label, alpha in LEVELS} if replicates else {}
         found = np.zeros(n, dtype=bool)

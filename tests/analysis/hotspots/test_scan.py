@@ -201,3 +201,29 @@ def test_a_cluster_of_small_communes_is_not_outranked_by_one_large_commune_under
         planted = set(block(range(7, 10), range(7, 10)).tolist())
         found += any(len(planted & set(c.members)) >= 5 for c in res.significant)
     assert found >= 6
+
+
+def test_the_scan_reports_its_progress_and_stops_when_told():
+    from risk.analysis.progress import Cancelled
+
+    rng = np.random.default_rng(5)
+    coords = grid_coords()
+    e = expected_from(population(rng, len(coords)))
+    y = rng.poisson(e * rng.gamma(1 / 0.3, 0.3, len(e)))
+    heard = []
+    options = ScanOptions(replicates=99, seed=3)
+    quiet = scan_clusters(y, e, coords, options)
+    told = scan_clusters(y, e, coords, options, heard.append)
+    assert told == quiet  # being told changes nothing
+    steps = [p.step for p in heard]
+    assert steps[0] == "dispersion" and "null_maps" in steps
+    nulls = [p for p in heard if p.step == "null_maps" and p.scan == 1]
+    assert [p.done for p in nulls] == sorted(p.done for p in nulls) and nulls[-1].total == 99
+    assert all(0.0 <= p.fraction <= 1.0 for p in heard)
+
+    def stop_at_first_null_map(progress):
+        if progress.step == "null_maps":
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        scan_clusters(y, e, coords, options, stop_at_first_null_map)
