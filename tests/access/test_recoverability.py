@@ -111,7 +111,7 @@ def pinned(twin_datasets, monkeypatch):
         out[SCORE_COLUMNS] = base.loc[out.index, SCORE_COLUMNS]
         return replace(result, table=out.sort_values("rank", kind="mergesort").reset_index())
 
-    def hotspot_analysis(boundaries, cases, indicators, options):
+    def hotspot_analysis(boundaries, cases, indicators, options, report=None):
         out = real_hotspots(boundaries, cases, indicators, options)
         base = real_hotspots(first.boundaries, first.cases, first.indicators, options).table.set_index("commune_id")
         table = out.table.set_index("commune_id")
