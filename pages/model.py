@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.analysis.features import ModelError, feature_label
-from risk.i18n import t
+from risk.i18n import format_number, t
 from risk.access.privacy import dataset_case_total
 from risk.analysis.model import KINDS, MODEL_KIND_LONG_KEYS
 from risk.views import model_card as card
@@ -52,9 +52,15 @@ st.caption(f"{t('mp.features', lang)}: " + ", ".join(widgets.md(feature_label(f,
 st.header(t("mp.backtest", lang))
 st.caption(t("mp.backtest_help", lang))
 number_columns = {name: st.column_config.NumberColumn(format="%.3f") for name in card.metric_names(lang).values()}
-st.dataframe(card.backtest_table(result, lang), hide_index=True, width="stretch", column_config=number_columns)
+st.dataframe(card.backtest_table(result, lang), hide_index=True, width="stretch")
+if result.margins is not None:
+    st.subheader(t("mp.margins", lang))
+    for sentence in card.margin_sentences(result, lang):
+        st.write(widgets.md(sentence))
+    st.dataframe(card.margin_table(result, lang), hide_index=True, width="stretch")
+    st.caption(t("mp.margins_help", lang, draws=result.margins.draws, communes=result.margins.communes))
 if result.shuffled_auc is not None:
-    st.caption(t("mp.shuffled", lang, auc=f"{result.shuffled_auc:.3f}"))
+    st.caption(t("mp.shuffled", lang, auc=format_number(result.shuffled_auc, 3, lang)))
 with st.expander(t("mp.folds", lang)):
     st.dataframe(card.fold_table(result, lang), hide_index=True, width="stretch", column_config=number_columns)
 

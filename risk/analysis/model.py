@@ -24,12 +24,14 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from risk.analysis.features import CASE_FEATURES, ModelError, feature_keys, feature_table
+from risk.analysis.margins import DRAWS as MARGIN_DRAWS, MarginTable, bootstrap_margins
+from risk.analysis.ranking_metrics import METRICS, Metrics, rank_by as _rank, ranking_metrics as _metrics
 from risk.i18n import DEFAULT_LANGUAGE, Message
 from risk.contracts.dataset import Dataset
 
@@ -42,17 +44,16 @@ __all__ = [
 
 KINDS: tuple[str, ...] = ("logistic", "gbm")
 METHODS: tuple[str, ...] = ("model", "last_year", "poverty")
-METRICS: tuple[str, ...] = ("auc", "brier", "capture_10", "capture_20", "pai_10")
 # Catalogue keys of the codes above (risk/i18n), owned here so no caller builds a key from a code.
 MODEL_KIND_KEYS = {"logistic": "model.kind.logistic", "gbm": "model.kind.gbm"}
 METHOD_KEYS = {"model": "model.method.model", "last_year": "model.method.last_year", "poverty": "model.method.poverty"}
 METRIC_KEYS = {"auc": "model.metric.auc", "brier": "model.metric.brier", "capture_10": "model.metric.capture_10",
-               "capture_20": "model.metric.capture_20", "pai_10": "model.metric.pai_10"}
+               "capture_20": "model.metric.capture_20", "pai_10": "model.metric.pai_10", "pei_10": "model.metric.pei_10"}
 # The Model page's longer labels for the same codes.
 MODEL_KIND_LONG_KEYS = {"logistic": "mp.kind.logistic", "gbm": "mp.kind.gbm"}
 METHOD_LONG_KEYS = {"model": "mp.method.model", "last_year": "mp.method.last_year", "poverty": "mp.method.poverty"}
 METRIC_LONG_KEYS = {"auc": "mp.metric.auc", "brier": "mp.metric.brier", "capture_10": "mp.metric.capture_10",
-                    "capture_20": "mp.metric.capture_20", "pai_10": "mp.metric.pai_10"}
+                    "capture_20": "mp.metric.capture_20", "pai_10": "mp.metric.pai_10", "pei_10": "mp.metric.pei_10"}
 assert set(MODEL_KIND_KEYS) == set(MODEL_KIND_LONG_KEYS) == set(KINDS)
 assert set(METHOD_KEYS) == set(METHOD_LONG_KEYS) == set(METHODS)
 assert set(METRIC_KEYS) == set(METRIC_LONG_KEYS) == set(METRICS)
@@ -71,13 +72,15 @@ POVERTY = "poverty_rate"
 @dataclass(frozen=True)
 class ModelConfig:
     """What to fit. `drop_features` leaves features out (e.g. ethnic_minority_share);
-    `patrol_weight` is how much a patrol-detected case counts (risk.analysis.features)."""
+    `patrol_weight` is how much a patrol-detected case counts (risk.analysis.features);
+    `margin_draws` is how many commune resamples give the backtest's intervals (margins.py)."""
 
     kind: str = "logistic"
     drop_features: tuple[str, ...] = ()
     patrol_weight: float = 1.0
     n_bootstrap: int = 100
     seed: int = 0
+    margin_draws: int = MARGIN_DRAWS
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -181,9 +184,6 @@ class _Notes:
         return out
 
 
-Metrics = dict[str, float | None]
-
-
 @dataclass(frozen=True)
 class Fold:
     """One backtest fold: trained on target years < test_year, tested on test_year."""
@@ -214,11 +214,13 @@ class BacktestResult:
     shuffled_auc: float | None
     notes: tuple[Note, ...]
     predictions: pd.DataFrame = field(repr=False, compare=False)
+    margins: MarginTable | None = field(default=None, compare=False)  # bootstrap intervals (margins.py)
 
     def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
         """JSON-ready: mean, shuffled_auc, folds, config, features, notes (messages in `lang`)."""
         return {
             "mean": {m: dict(self.mean[m]) for m in METHODS},
+            "intervals": self.margins.to_dict() if self.margins is not None else None,
             "shuffled_auc": self.shuffled_auc,
             "folds": [f.to_dict() for f in self.folds],
             "config": self.config.to_dict(),
@@ -350,46 +352,6 @@ def _predict(pipe: Pipeline, rows: pd.DataFrame, features: list[str]) -> np.ndar
 # --- rankings and metrics -------------------------------------------------------------
 
 
-def _rank(rows: pd.DataFrame, keys: list[np.ndarray]) -> np.ndarray:
-    """Rank (1 = first) by the keys, each descending, then commune_id ascending: ties never random."""
-    frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
-    frame["id"] = rows["commune_id"].to_numpy()
-    order = frame.sort_values([*frame.columns[:-1], "id"], ascending=[False] * len(keys) + [True],
-                              kind="mergesort", na_position="last").index.to_numpy()
-    ranks = np.empty(len(frame), dtype=int)
-    ranks[order] = np.arange(1, len(frame) + 1)
-    return ranks
-
-
-def _capture(ranks: np.ndarray, cases: np.ndarray, share: float) -> tuple[float | None, float]:
-    """Share of the cases in the top `share` of communes, and the share of communes actually taken."""
-    n = len(ranks)
-    top = max(1, int(round(share * n)))
-    total = float(cases.sum())
-    if total <= 0:
-        return None, top / n
-    return float(cases[ranks <= top].sum()) / total, top / n
-
-
-def _metrics(rows: pd.DataFrame, prob: np.ndarray | None, ranks: np.ndarray | None) -> Metrics:
-    """AUC (of the ranking), Brier (of the probability), capture at 10 % and 20 %, PAI at 10 %.
-
-    AUC is None when the test year has no positive (or no negative) row; capture
-    and PAI are None when it has no case. AUC and Brier use the sample weights.
-    """
-    if ranks is None:
-        return {m: None for m in METRICS}
-    y = rows["target"].to_numpy(dtype=int)
-    w = rows["weight"].to_numpy(dtype=float)
-    cases = rows["cases_next"].to_numpy(dtype=float)
-    auc = float(roc_auc_score(y, -ranks, sample_weight=w)) if len(np.unique(y)) == 2 else None
-    brier = float(brier_score_loss(y, prob, sample_weight=w)) if prob is not None else None
-    c10, s10 = _capture(ranks, cases, 0.10)
-    c20, _ = _capture(ranks, cases, 0.20)
-    return {"auc": auc, "brier": brier, "capture_10": c10, "capture_20": c20,
-            "pai_10": None if c10 is None else c10 / s10}
-
-
 def _calibrate(train: pd.DataFrame, x_train: np.ndarray, x_test: np.ndarray) -> np.ndarray:
     """Baseline score -> probability by a one-variable logistic fit on the training rows.
 
@@ -482,8 +444,10 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
         raise ModelError("model.no_folds", years=len(target_years))
     mean = {m: {k: _mean([f.metrics[m][k] for f in folds]) for k in METRICS} for m in METHODS}
     all_features = _usable(labelled, prep.candidates, _Notes(), target_years[-1] + 1)
+    rows = pd.concat(predictions, ignore_index=True)
+    margins = bootstrap_margins(rows, METHODS, config.margin_draws, config.seed) if config.margin_draws > 0 else None
     return BacktestResult(config, tuple(all_features), tuple(folds), mean, _mean(shuffled), tuple(notes.items),
-                          pd.concat(predictions, ignore_index=True))
+                          rows, margins)
 
 
 @_single_threaded

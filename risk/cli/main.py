@@ -150,6 +150,18 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         lang = args.lang
         print(t("model.cli.mean_title", lang, model=t(MODEL_KIND_KEYS[args.model], lang), folds=len(result.folds)))
         print("\n".join(_metric_rows(result.mean, lang)))
+        if result.margins is not None:
+            from risk.views.model_card import margin_sentences, margin_table
+
+            print()
+            print(t("mp.margins_help", lang, draws=result.margins.draws, communes=result.margins.communes))
+            table = margin_table(result, lang).set_index(t("mp.metric", lang))
+            for margin_col, no_gain_col in zip(table.columns[::2], table.columns[1::2]):
+                print(f"{margin_col} · {no_gain_col}")
+                width = max(len(str(name)) for name in table.index) + 2
+                for name, row in table.iterrows():
+                    print(f"  {str(name).ljust(width)}{row[margin_col]:>24}  {row[no_gain_col]:>5}")
+            print("\n".join(margin_sentences(result, lang)))
         print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
         print()
         print(t("model.cli.folds_title", lang))

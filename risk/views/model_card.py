@@ -1,12 +1,17 @@
-"""The Model page's tables, labelled in the user's language: the backtest against the simple rules,
-each fold, the capture curve in long form and what the model leans on."""
+"""The Model page's tables, labelled in the user's language: the backtest against the simple rules
+with 90 % intervals, the model's margin over each rule, each fold, the capture curve in long form
+and what the model leans on. Numbers are formatted here, in the language's marks."""
 from __future__ import annotations
 
 import pandas as pd
 
 from risk.analysis.features import feature_label
-from risk.analysis.model import METHOD_LONG_KEYS, METHODS, METRIC_LONG_KEYS, METRICS, BacktestResult
-from risk.i18n import t
+from risk.analysis.margins import Interval
+from risk.analysis.model import METHOD_KEYS, METHOD_LONG_KEYS, METHODS, METRIC_LONG_KEYS, METRICS, BacktestResult
+from risk.i18n import format_number, format_percent, t
+
+DIGITS = {"pai_10": 2}  # every other metric is shown with 3 decimals
+DECISION_METRIC = "capture_10"  # where the first patrols and programmes go: the margin the card spells out
 
 
 def method_names(lang: str) -> dict[str, str]:
@@ -17,11 +22,69 @@ def metric_names(lang: str) -> dict[str, str]:
     return {m: t(METRIC_LONG_KEYS[m], lang) for m in METRICS}
 
 
+def interval_text(interval: Interval, metric: str, lang: str, sign: bool = False) -> str:
+    """'0,789 [0,740; 0,832]' in Vietnamese, '0.789 [0.740, 0.832]' in English; the estimate alone
+    when the interval is undefined."""
+    digits = DIGITS.get(metric, 3)
+    estimate = format_number(interval.estimate, digits, lang, sign=sign)
+    if interval.lower is None or interval.upper is None:
+        return estimate
+    return t("mp.interval", lang, estimate=estimate, lower=format_number(interval.lower, digits, lang, sign=sign),
+             upper=format_number(interval.upper, digits, lang, sign=sign))
+
+
 def backtest_table(result: BacktestResult, lang: str) -> pd.DataFrame:
-    """One row per method (the model and each simple rule), the mean of every metric over the folds."""
+    """One row per method (the model and each simple rule): the mean of every metric over the folds,
+    with its 90 % interval from resampling whole communes when the backtest has one."""
     methods, metrics = method_names(lang), metric_names(lang)
-    return pd.DataFrame([{t("mp.method", lang): methods[m], **{metrics[k]: result.mean[m].get(k) for k in METRICS}}
-                         for m in METHODS])
+    rows = []
+    for m in METHODS:
+        cells = {}
+        for k in METRICS:
+            interval = (result.margins.metrics[m][k] if result.margins is not None
+                        else Interval(result.mean[m].get(k), None, None))
+            cells[metrics[k]] = interval_text(interval, k, lang)
+        rows.append({t("mp.method", lang): methods[m], **cells})
+    return pd.DataFrame(rows)
+
+
+def margin_table(result: BacktestResult, lang: str) -> pd.DataFrame:
+    """One row per metric: the model minus each simple rule with its 90 % interval, and the share of
+    resamples in which the model does no better. Empty without intervals."""
+    if result.margins is None:
+        return pd.DataFrame()
+    methods, metrics = {m: t(METHOD_KEYS[m], lang) for m in METHODS}, metric_names(lang)
+    rows = []
+    for k in METRICS:
+        row = {t("mp.metric", lang): metrics[k]}
+        for rule, by_metric in result.margins.margins.items():
+            interval = by_metric[k]
+            row[t("mp.margin_over", lang, rule=methods[rule])] = interval_text(interval, k, lang, sign=True)
+            row[t("mp.no_gain_in", lang, rule=methods[rule])] = format_percent(interval.no_gain, lang, 0)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def margin_sentences(result: BacktestResult, lang: str) -> list[str]:
+    """In plain words, for each simple rule: is the model's gain at the top 10 % clear of zero?"""
+    if result.margins is None:
+        return []
+    out = []
+    for rule, by_metric in result.margins.margins.items():
+        interval = by_metric[DECISION_METRIC]
+        if interval.estimate is None or interval.lower is None:
+            continue
+        if interval.lower > 0:
+            key = "mp.margin_clear"
+        elif interval.upper is not None and interval.upper < 0:
+            key = "mp.margin_worse"
+        else:
+            key = "mp.margin_unclear"
+        name = t(METHOD_KEYS[rule], lang)
+        out.append(t(key, lang, rule=name[:1].lower() + name[1:],
+                     margin=interval_text(interval, DECISION_METRIC, lang, sign=True),
+                     no_gain=format_percent(interval.no_gain, lang, 0)))
+    return out
 
 
 def fold_table(result: BacktestResult, lang: str) -> pd.DataFrame:

@@ -182,12 +182,21 @@ def test_backtest_finds_the_signal_in_another_province(province_backtest) -> Non
 
 def test_backtest_to_dict_is_json(province_backtest) -> None:
     data = json.loads(json.dumps(province_backtest.to_dict("en"), allow_nan=False))
-    assert set(data) == {"mean", "shuffled_auc", "folds", "config", "features", "notes"}
+    assert set(data) == {"mean", "intervals", "shuffled_auc", "folds", "config", "features", "notes"}
     assert set(data["mean"]) == {"model", "last_year", "poverty"}
     fold = data["folds"][0]
     assert {"train_years", "test_year", "n", "n_positive", "model", "last_year", "poverty"} <= set(fold)
     assert data["config"] == {"kind": "logistic", "drop_features": [], "patrol_weight": 1.0, "n_bootstrap": 0,
-                              "seed": 0}
+                              "seed": 0, "margin_draws": 200}
+    intervals = data["intervals"]
+    assert intervals["draws"] == 200 and intervals["level"] == 0.9 and intervals["communes"] == 108
+    for method in METHODS:
+        for metric, interval in intervals["metrics"][method].items():
+            assert interval["estimate"] == pytest.approx(data["mean"][method][metric])
+            assert interval["lower"] <= interval["upper"]
+    margin = intervals["margins"]["last_year"]["auc"]
+    assert margin["estimate"] == pytest.approx(data["mean"]["model"]["auc"] - data["mean"]["last_year"]["auc"])
+    assert 0.0 <= margin["no_gain"] <= 1.0
 
 
 def test_gbm_backtest_and_score(tmp_path: Path) -> None:

@@ -38,7 +38,10 @@ def test_demo_backtest_json_beats_both_baselines() -> None:
     data = json.loads(run.stdout)
     mean = data["mean"]
     for method in ("model", "last_year", "poverty"):
-        assert set(mean[method]) == {"auc", "brier", "capture_10", "capture_20", "pai_10"}
+        assert set(mean[method]) == {"auc", "brier", "capture_10", "capture_20", "pai_10", "pei_10"}
+    assert set(data["intervals"]["margins"]) == {"last_year", "poverty"}
+    assert data["intervals"]["margins"]["poverty"]["capture_10"]["lower"] < mean["model"]["capture_10"] - mean[
+        "poverty"]["capture_10"] < data["intervals"]["margins"]["poverty"]["capture_10"]["upper"]
     assert mean["model"]["auc"] > mean["last_year"]["auc"] and mean["model"]["auc"] > mean["poverty"]["auc"]
     assert mean["model"]["capture_10"] > mean["last_year"]["capture_10"]
     assert mean["model"]["capture_10"] > mean["poverty"]["capture_10"]
@@ -51,8 +54,9 @@ def test_demo_backtest_json_beats_both_baselines() -> None:
 def test_demo_backtest_readable_table_in_both_languages(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = _main(capsys, "backtest", "--data", str(DEMO), "--lang", "en")
     assert code == 0
-    for label in ("Model", "Last year's cases", "Poverty rate", "Capture @10%", "PAI @10%", "No-signal control", "not leakage",
-                  "Test year 2025"):
+    for label in ("Model", "Last year's cases", "Poverty rate", "Capture @10%", "PAI @10%", "PEI @10%",
+                  "No-signal control", "not leakage", "Test year 2025", "Model − Poverty rate [90% interval]",
+                  "At the top 10% of communes"):
         assert label in out, label
     code, out, _ = _main(capsys, "backtest", "--data", str(DEMO))
     assert code == 0 and "Mô hình" in out and "Số vụ năm trước" in out and "Năm kiểm định 2025" in out
