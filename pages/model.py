@@ -61,6 +61,8 @@ if result.margins is not None:
     st.caption(t("mp.margins_help", lang, draws=result.margins.draws, communes=result.margins.communes))
 if result.shuffled_auc is not None:
     st.caption(t("mp.shuffled", lang, auc=format_number(result.shuffled_auc, 3, lang)))
+passed, leakage = card.time_travel_text(analysis.time_travel_check(config), lang)
+(st.caption if passed else st.error)(leakage)
 with st.expander(t("mp.folds", lang)):
     st.dataframe(card.fold_table(result, lang), hide_index=True, width="stretch", column_config=number_columns)
 

@@ -13,6 +13,7 @@ import streamlit as st
 from dataclasses import replace
 
 from risk.analysis import features
+from risk.analysis.features import ModelError
 from risk.analysis.model import BacktestResult, Comparison, ModelConfig, backtest, compare_without, importance, score
 from ui import jobs, state
 from ui import session as slots
@@ -55,6 +56,21 @@ def _importance(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _compare(key: state.DatasetKey, config: ModelConfig) -> Comparison:
     return compare_without(state.load_by_key(key), ETHNIC, config, table=_features(key, config.patrol_weight))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _time_travel(key: state.DatasetKey, config: ModelConfig):
+    from risk.analysis.leakage import time_travel
+
+    try:
+        return time_travel(state.load_by_key(key), config)
+    except ModelError:
+        return None
+
+
+def time_travel_check(config: ModelConfig):
+    """The leakage test on the open dataset (risk.analysis.leakage.TimeTravel), None when it cannot run."""
+    return _time_travel(state.dataset_key(), config)
 
 
 def backtest_result(config: ModelConfig) -> BacktestResult:

@@ -107,3 +107,14 @@ def capture_long(curve: pd.DataFrame, lang: str) -> pd.DataFrame:
 def importance_table(importance: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The importance table with each feature's label in `lang`."""
     return importance.assign(label=[feature_label(f, lang) for f in importance["feature"]])
+
+
+def time_travel_text(check, lang: str) -> tuple[bool, str]:
+    """(passed, sentence) for the leakage test (risk.analysis.leakage.TimeTravel or None)."""
+    if check is None:
+        return True, t("mp.time_travel.none", lang)
+    params = dict(year=check.year, cases=format_number(check.removed_cases, 0, lang),
+                  rows=format_number(check.removed_indicator_rows, 0, lang),
+                  communes=format_number(check.communes, 0, lang),
+                  difference=format_number(check.max_difference, 6, lang))
+    return check.identical, t("mp.time_travel.ok" if check.identical else "mp.time_travel.leak", lang, **params)
