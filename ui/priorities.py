@@ -105,13 +105,18 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
     run = slots.PR_ALLOCATION.get()
     if run:
         plan = run.plan
-        m1, m2, m3, m4 = st.columns(4)
+        m1, m2, m3, m4, m5 = st.columns(5)
         m1.metric(t("pr.alloc_cost", lang), format_number(plan.cost, 0, lang))
         m2.metric(t("pr.alloc_objective", lang), format_number(plan.objective, 1, lang))
-        m3.metric(t("pr.alloc_greedy", lang), format_number(plan.greedy_objective, 1, lang))
-        m4.metric(t("pr.alloc_gain", lang), format_number(plan.gap, 1, lang, sign=True),
-                  delta=None if plan.gap_share is None else format_percent(plan.gap_share, lang, sign=True))
-        st.caption(t("pr.alloc_why", lang))
+        m3.metric(t("pr.alloc_greedy", lang), format_number(plan.greedy_objective, 1, lang),
+                  delta=format_number(-plan.gap, 1, lang, sign=True))
+        m4.metric(t("pr.alloc_ratio", lang), format_number(plan.ratio_objective, 1, lang))
+        m5.metric(t("pr.alloc_ratio_gain", lang), format_number(plan.ratio_gap, 2, lang, sign=True),
+                  delta=None if plan.ratio_gap_share is None else format_percent(plan.ratio_gap_share, lang, 2,
+                                                                                 sign=True))
+        for note in view.allocation_notes(run, lang):
+            st.warning(widgets.md(note))
+        st.caption(t("pr.alloc_ratio_why", lang))
         chosen = plist.table.set_index("commune_id").loc[list(plan.chosen), "name"].astype(str).map(widgets.md)
         st.caption(t("pr.alloc_chosen", lang, n=len(plan.chosen)) + ": " + ", ".join(chosen))
     return run, objective

@@ -262,6 +262,16 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
                 objective=f"{result.greedy_objective:.4g}"))
         share = "–" if result.gap_share is None else f"{100 * result.gap_share:.1f} %"
         print(t("allocate.cli.gap", lang, gap=f"{result.gap:.4g}", share=share))
+        print(t("allocate.cli.ratio", lang, n=len(result.ratio_chosen), cost=f"{result.ratio_cost:g}",
+                objective=f"{result.ratio_objective:.4g}"))
+        ratio_share = "–" if result.ratio_gap_share is None else f"{100 * result.ratio_gap_share:.2f} %"
+        print(t("allocate.cli.ratio_gap", lang, gap=f"{result.ratio_gap:+.4g}", share=ratio_share))
+        from risk.views.priorities import AllocationRun, AllocationSettings, allocation_notes
+
+        settings = AllocationSettings(args.budget, args.cost_column or args.cost, args.objective,
+                                      args.min_per_district, tuple(args.include), tuple(args.exclude))
+        for note in allocation_notes(AllocationRun(result, settings), lang):
+            print(note)
         return 0
 
     return _run_model(args, work)

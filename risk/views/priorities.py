@@ -15,7 +15,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from risk.i18n import t
+from risk.i18n import format_percent, t
 
 COLUMNS = ("rank", "rank_low", "rank_high", "commune_id", "name", "former_district", "score", "drivers",
            "cases_3y", "hotspot", "dist_border_km", "population")
@@ -283,6 +283,23 @@ def run_allocation(ds, plist: PriorityList, shown: pd.DataFrame, settings: Alloc
                     objective=settings.objective, min_per_district=settings.min_per_district,
                     must_include=list(settings.include), must_exclude=list(settings.exclude))
     return AllocationRun(plan, settings)
+
+
+NEAR_ZERO_SHARE = 0.001  # a gain under 0.1 % of the simple rule's figure is "the same" on the page
+
+
+def allocation_notes(run: AllocationRun, lang: str) -> list[str]:
+    """What the figures beside the plan cannot say alone: a simple rule that broke a district
+    minimum (named, so its figure is not read as a fair comparison), and a gain near zero."""
+    plan, out = run.plan, []
+    for rule, broken in (("pr.alloc_greedy", plan.greedy_broken_districts),
+                         ("pr.alloc_ratio", plan.ratio_broken_districts)):
+        if broken:
+            out.append(t("pr.alloc_broken", lang, rule=t(rule, lang), n=run.settings.min_per_district,
+                         districts=", ".join(broken)))
+    if not plan.ratio_broken_districts and plan.ratio_gap_share is not None and plan.ratio_gap_share < NEAR_ZERO_SHARE:
+        out.append(t("pr.alloc_near_zero", lang, gain=format_percent(plan.ratio_gap_share, lang, 2, sign=True)))
+    return out
 
 
 def allocation_method(run: AllocationRun, lang: str) -> str:

@@ -235,6 +235,37 @@ def test_demo_milp_never_worse_than_greedy(demo) -> None:
     assert flat.objective == pytest.approx(flat.greedy_objective)
 
 
+def test_the_best_simple_rule_is_never_above_the_exact_answer_and_close_to_it(demo) -> None:
+    _, frame = demo
+    gaps = []
+    for cost, budgets in ((100.0, (500.0, 1000.0, 3000.0)), ("unit_cost", (200.0, 500.0, 1000.0, 2500.0))):
+        for budget in budgets:
+            result = allocate(frame, budget, cost=cost)
+            assert result.ratio_objective <= result.objective * (1 + 1e-9)
+            assert result.ratio_cost <= budget * (1 + 1e-9)
+            gaps.append(result.ratio_gap_share)
+            if cost == 100.0 and budget % 100 == 0:  # equal costs: taking by weight is exact
+                assert result.ratio_gap == pytest.approx(0.0, abs=1e-9 * result.objective)
+    # Against the ranking the exact answer gains tens of percent; against the fair rule, little.
+    assert max(gaps) < 0.05
+
+
+def test_a_simple_rule_that_breaks_a_district_minimum_is_named() -> None:
+    from risk.views.priorities import AllocationRun, AllocationSettings, allocation_notes
+
+    frame = pd.DataFrame({"commune_id": ["a_big", "a_small", "b_one"], "score": [0.9, 0.05, 0.5],
+                          "population": [1000, 1000, 1000], "cost": [90.0, 10.0, 10.0],
+                          "former_district": ["A", "A", "B"]})
+    result = allocate(frame, 95.0, objective="score_x_population", min_per_district=1)
+    assert set(result.chosen) == {"a_small", "b_one"}  # the only plan meeting both minima
+    assert result.greedy_broken_districts == ("B",) and not result.greedy_meets_rules
+    assert result.ratio_broken_districts == ("B",)
+    settings = AllocationSettings(95.0, "cost", "score_x_population", 1)
+    for lang in ("vi", "en"):
+        notes = allocation_notes(AllocationRun(result, settings), lang)
+        assert len(notes) == 2 and all("B" in note for note in notes)
+
+
 def test_demo_coverage_from_communes_and_gates(demo) -> None:
     ds, frame = demo
     points = commune_points(ds.boundaries)

@@ -95,7 +95,10 @@ def test_allocation_beats_the_ranking_and_shows_on_the_map():
     assert len(plan.chosen) == 10 and plan.cost <= 1000
     assert plan.objective >= plan.greedy_objective
     labels = [m.label for m in at.metric]
-    assert t("pr.alloc_gain", "en") in labels
+    assert t("pr.alloc_ratio", "en") in labels and t("pr.alloc_ratio_gain", "en") in labels
+    # With one flat cost, taking communes by risk per unit of cost is already optimal: the page says so.
+    assert plan.ratio_gap == pytest.approx(0.0, abs=1e-9 * plan.objective)
+    assert any(t("pr.alloc_near_zero", "en", gain="@").split("(")[0] in w.value for w in at.warning)
     assert at.radio(key="pr_show").value == "allocation"
     import json
 
