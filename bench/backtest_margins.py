@@ -19,7 +19,7 @@ from risk.demo.build import build_demo
 from risk.ingest.folder import load_dataset
 
 METRICS = ("auc", "capture_10", "capture_20", "pei_10")
-RULES = ("last_year", "poverty")
+RULES = ("last_year", "poverty", "composite", "poisson")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -183,9 +183,10 @@ def test_backtest_finds_the_signal_in_another_province(province_backtest) -> Non
 def test_backtest_to_dict_is_json(province_backtest) -> None:
     data = json.loads(json.dumps(province_backtest.to_dict("en"), allow_nan=False))
     assert set(data) == {"mean", "intervals", "shuffled_auc", "folds", "config", "features", "notes"}
-    assert set(data["mean"]) == {"model", "last_year", "poverty"}
+    assert set(data["mean"]) == {"model", "last_year", "poverty", "composite", "poisson"}
     fold = data["folds"][0]
-    assert {"train_years", "test_year", "n", "n_positive", "model", "last_year", "poverty"} <= set(fold)
+    assert {"train_years", "test_year", "n", "n_positive", "model", "last_year", "poverty", "composite",
+            "poisson"} <= set(fold)
     assert data["config"] == {"kind": "logistic", "drop_features": [], "patrol_weight": 1.0, "n_bootstrap": 0,
                               "seed": 0, "margin_draws": 200}
     intervals = data["intervals"]
@@ -285,7 +286,7 @@ def test_calibration_table(province_backtest) -> None:
 
 def test_capture_curve(province_backtest) -> None:
     curve = capture_curve(province_backtest)
-    assert list(curve.columns) == ["share_communes", "model", "last_year", "poverty"]
+    assert list(curve.columns) == ["share_communes", *METHODS]
     for method in METHODS:
         assert curve[method].iloc[0] == 0 and curve[method].iloc[-1] == pytest.approx(1.0)
         assert curve[method].is_monotonic_increasing
@@ -468,3 +469,21 @@ def test_time_travel_a_fit_truncated_at_the_scored_year_gives_identical_predicti
     earlier = dataclasses.replace(truncated, cases=demo.cases[pd.to_datetime(demo.cases["date"]).dt.year < year].copy())
     moved = score(earlier, year, config).table.set_index("commune_id").loc[full.index]
     assert not np.allclose(full["score"].to_numpy(float), moved["score"].to_numpy(float), rtol=0, atol=1e-6)
+
+
+def test_the_backtest_holds_the_model_against_the_composite_index_and_an_expected_count_model(province,
+                                                                                               province_backtest):
+    """Two honest rows in the same folds: the transparent composite index (equal weights, in the
+    feature year) and a Poisson regression of next year's count on the model's features."""
+    from risk.analysis.composite import composite_index
+
+    pred = province_backtest.predictions
+    fold = pred[pred["test_year"] == pred["test_year"].max()]
+    year = int(fold["year"].iloc[0])
+    index = composite_index(province.indicators, year).table.set_index("commune_id")["index"]
+    by_index = fold.assign(index=index.reindex(fold["commune_id"].astype(str)).to_numpy())
+    expected_order = by_index.sort_values(["index", "commune_id"], ascending=[False, True])["commune_id"].tolist()
+    assert fold.sort_values("rank_composite")["commune_id"].tolist() == expected_order
+    assert fold["prob_poisson"].between(0, 1).all() and fold["rank_poisson"].notna().all()
+    for method in ("composite", "poisson"):
+        assert province_backtest.mean[method]["auc"] > 0.5

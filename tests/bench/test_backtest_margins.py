@@ -5,5 +5,5 @@ from bench.backtest_margins import main
 def test_one_seed_prints_its_margins_and_the_median(capsys):
     main(["--seeds", "3"])
     out = capsys.readouterr().out
-    assert out.count("model - ") == 8 and "median over seeds" in out
+    assert out.count("model - ") == 16 and "median over seeds" in out
     assert "[" in out.splitlines()[1] and "ng " in out.splitlines()[1]

@@ -37,9 +37,9 @@ def test_demo_backtest_json_beats_both_baselines() -> None:
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     mean = data["mean"]
-    for method in ("model", "last_year", "poverty"):
+    for method in ("model", "last_year", "poverty", "composite", "poisson"):
         assert set(mean[method]) == {"auc", "brier", "capture_10", "capture_20", "pai_10", "pei_10"}
-    assert set(data["intervals"]["margins"]) == {"last_year", "poverty"}
+    assert set(data["intervals"]["margins"]) == {"last_year", "poverty", "composite", "poisson"}
     assert data["intervals"]["margins"]["poverty"]["capture_10"]["lower"] < mean["model"]["capture_10"] - mean[
         "poverty"]["capture_10"] < data["intervals"]["margins"]["poverty"]["capture_10"]["upper"]
     assert mean["model"]["auc"] > mean["last_year"]["auc"] and mean["model"]["auc"] > mean["poverty"]["auc"]
