@@ -1,7 +1,7 @@
 """Run every benchmark module in turn."""
 import importlib
 
-MODULES = ["bench.map_render", "bench.first_map", "bench.model", "bench.hotspots", "bench.hotspot_power", "bench.backtest_margins",
+MODULES = ["bench.map_render", "bench.first_map", "bench.model", "bench.hotspots", "bench.hotspot_power", "bench.backtest_margins", "bench.rank_coverage",
            "bench.allocate"]
 
 for name in MODULES:
