@@ -1,8 +1,8 @@
 """Run every benchmark module in turn."""
 import importlib
 
-MODULES = ["bench.map_render", "bench.first_map", "bench.model", "bench.hotspots", "bench.hotspot_power", "bench.backtest_margins", "bench.rank_coverage",
-           "bench.allocate"]
+MODULES = ["bench.map_render", "bench.first_map", "bench.model", "bench.hotspots", "bench.hotspot_power",
+           "bench.backtest_margins", "bench.rank_coverage", "bench.allocate"]
 
 for name in MODULES:
     print(f"\n=== {name} ===", flush=True)
