@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from risk.analysis.allocate import OBJECTIVES, AllocationError
-from risk.analysis.coverage import commune_points, cover, patrol_sites
+from risk.analysis.allocate import AllocationError
+from risk.analysis.coverage import cover, patrol_sites
 from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
 from risk.i18n import format_number, format_percent, t
@@ -83,7 +83,7 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
     else:
         cost = a3.selectbox(t("pr.cost_column", lang), numeric_columns, key="pr_cost_column",
                             format_func=lambda k: indicator_for(k).label(lang))
-    objective = a4.radio(t("pr.objective", lang), OBJECTIVES, key="pr_objective",
+    objective = a4.radio(t("pr.objective", lang), view.allocation_objectives(plist.ranking), key="pr_objective",
                          format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
     b1, b2, b3 = st.columns([1, 2, 2])
     min_per_district = b1.number_input(t("pr.min_per_district", lang), min_value=0, value=0, step=1,
@@ -146,8 +146,7 @@ def coverage(ds, plist: view.PriorityList, objective: str, lang: str):
                 for message in err.messages(lang):
                     st.text(f"• {message}")
     if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
-        communes = commune_points(ds.boundaries).merge(plist.table[["commune_id", "score", "population"]],
-                                                       on="commune_id")
+        communes = view.coverage_communes(ds, plist)
         sites = patrol_sites(boundaries=ds.boundaries if site_kind == "communes" else None,
                              gates=ds.gates if site_kind == "gates" else None,
                              points=uploaded_sites if site_kind == "upload" else None)

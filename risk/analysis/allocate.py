@@ -4,8 +4,8 @@ other integer program a commander brings, is in risk/analysis/coverage.py and sh
 Two questions a planner and a commander bring:
 
 - Programme allocation: with a budget, which communes get a prevention
-  programme so that the most risk is addressed (risk score × population
-  reached, or the score alone)? Today officials take the ranking from the top
+  programme so that the most risk is addressed (expected cases reached, by
+  default; or risk score × population, or the score alone)? Today officials take the ranking from the top
   until the money runs out; that greedy answer is computed alongside, and so
   is the best simple rule, risk addressed per unit of cost, which is nearly
   optimal: the exact answer's gain over *it* is the honest gain (the gain over
@@ -41,8 +41,8 @@ from risk.i18n import LocalisedError
 
 __all__ = ["OBJECTIVES", "Allocation", "AllocationError", "allocate", "risk_weights"]
 
-Objective = Literal["score_x_population", "score"]
-OBJECTIVES: tuple[str, ...] = ("score_x_population", "score")
+Objective = Literal["expected_cases", "score_x_population", "score"]
+OBJECTIVES: tuple[str, ...] = ("expected_cases", "score_x_population", "score")
 # Budget slack for floating-point sums (a set costing exactly the budget must fit).
 _REL_TOL = 1e-9
 _MILP_STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}
@@ -83,16 +83,25 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def risk_weights(frame: pd.DataFrame, objective: str) -> np.ndarray:
-    """Risk addressed per commune: score × population, or the score alone.
+    """Risk addressed per commune: expected cases, score × population, or the score alone.
 
-    A negative score or population is an error: the objective would then
-    reward leaving a commune out, which no rule intends.
+    Expected cases, the unit a planner budgets in: the model's score is p = P(≥ 1 recorded case
+    next year), so under its Poisson reading the expected count is −ln(1 − p). It needs a
+    probability (0 ≤ p < 1); a composite index is not one. Score × population counts a commune's
+    size twice (the probability already grows with population) and is kept as a labelled option.
+    A negative score or population is an error: the objective would then reward leaving a commune
+    out, which no rule intends.
     """
     if objective not in OBJECTIVES:
         raise AllocationError("allocate.bad_objective", value=objective, choices=", ".join(OBJECTIVES))
     columns = ["commune_id", "score"] + (["population"] if objective == "score_x_population" else [])
     _require(frame, columns)
     weight = _numeric(frame, "score")
+    if objective == "expected_cases":
+        not_probability = (weight < 0) | (weight >= 1)
+        if not_probability.any():
+            raise AllocationError("allocate.not_probability", ids=_id_list(frame["commune_id"][not_probability]))
+        return -np.log1p(-weight)
     if objective == "score_x_population":
         weight = weight * _numeric(frame, "population")
     negative = weight < 0
@@ -328,7 +337,7 @@ def _value_per_cost_order(p: _Problem) -> np.ndarray:
 
 
 def allocate(candidates: pd.DataFrame, budget: float, *, cost: float | str = "cost",
-             objective: Objective = "score_x_population", min_per_district: int = 0,
+             objective: Objective = "expected_cases", min_per_district: int = 0,
              must_include: Collection[str] = (), must_exclude: Collection[str] = (),
              max_per_commune: int = 1, time_limit: float | None = None) -> Allocation:
     """Choose communes for prevention programmes within `budget`, exactly, and the greedy answer beside it.

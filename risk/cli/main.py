@@ -288,7 +288,7 @@ def _add_allocate_parser(sub) -> None:
     costs.add_argument("--cost-column", default=None, metavar="C", help="per-commune cost from this indicator column")
     costs.add_argument("--cost", type=float, default=1.0, metavar="X",
                        help="flat cost per programme (default 1: the budget is a number of programmes)")
-    alloc.add_argument("--objective", choices=OBJECTIVES, default="score_x_population")
+    alloc.add_argument("--objective", choices=OBJECTIVES, default="expected_cases")
     alloc.add_argument("--min-per-district", type=int, default=0, metavar="N", help="at least N per former district")
     alloc.add_argument("--include", nargs="+", action="extend", default=[], metavar="ID", help="communes that must get one")
     alloc.add_argument("--exclude", nargs="+", action="extend", default=[], metavar="ID", help="communes left out")

@@ -226,7 +226,15 @@ def prepare_export(
 
 # --- allocation: what was asked and what came out ----------------------------------------
 
-OBJECTIVE_KEYS = {"score_x_population": "pr.objective.score_x_population", "score": "pr.objective.score"}
+OBJECTIVE_KEYS = {"expected_cases": "pr.objective.expected_cases",
+                  "score_x_population": "pr.objective.score_x_population", "score": "pr.objective.score"}
+
+
+def allocation_objectives(ranking_kind: str) -> tuple[str, ...]:
+    """The objectives a ranking supports: expected cases need the model's probability."""
+    from risk.analysis.allocate import OBJECTIVES
+
+    return OBJECTIVES if ranking_kind == "model" else tuple(o for o in OBJECTIVES if o != "expected_cases")
 
 
 @dataclass(frozen=True)
@@ -271,6 +279,16 @@ def allocation_candidates(ds, year: int, ranking: pd.DataFrame, cost_column: str
         if cost_column in rows:
             out[cost_column] = rows[cost_column].reindex(out["commune_id"]).to_numpy()
     return out
+
+
+def coverage_communes(ds, plist: PriorityList) -> pd.DataFrame:
+    """Commune centres with the score patrol coverage weighs, on the allocation's scale (the model's
+    probability, not the percent the list shows), so the same objectives apply to both."""
+    from risk.analysis.coverage import commune_points
+
+    table = plist.table[["commune_id", "score", "population"]]
+    table = table.assign(score=table["score"] / SCORE_SCALE[plist.ranking])
+    return commune_points(ds.boundaries).merge(table, on="commune_id")
 
 
 def run_allocation(ds, plist: PriorityList, shown: pd.DataFrame, settings: AllocationSettings) -> AllocationRun:

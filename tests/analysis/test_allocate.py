@@ -42,8 +42,11 @@ def _brute(frame: pd.DataFrame, budget: float, cost, objective: str, min_per_dis
     n = len(frame)
     counts = np.array(list(itertools.product(range(upper + 1), repeat=n)), dtype=float)  # (sets, n)
     costs = frame[cost].to_numpy(float) if isinstance(cost, str) else np.full(n, float(cost))
-    weight = frame["score"].to_numpy(float) * (frame["population"].to_numpy(float)
-                                               if objective == "score_x_population" else 1.0)
+    score = frame["score"].to_numpy(float)
+    if objective == "expected_cases":
+        weight = -np.log(1.0 - score)
+    else:
+        weight = score * (frame["population"].to_numpy(float) if objective == "score_x_population" else 1.0)
     ids = frame["commune_id"].to_numpy()
     ok = counts @ costs <= budget + 1e-9 * max(1.0, budget)
     ok &= (counts[:, np.isin(ids, list(include))] >= 1).all(axis=1)
@@ -89,7 +92,7 @@ RULES = {
 }
 
 
-@pytest.mark.parametrize("objective", ["score_x_population", "score"])
+@pytest.mark.parametrize("objective", ["expected_cases", "score_x_population", "score"])
 @pytest.mark.parametrize("rule", list(RULES))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_allocation_equals_exhaustive_search(seed: int, rule: str, objective: str) -> None:
@@ -133,10 +136,21 @@ def test_several_programmes_per_commune_equals_exhaustive_search(seed: int) -> N
     budget = float(frame["cost"].sum()) * 0.8
     for mpd in (0, 2):
         best = _brute(frame, budget, "cost", "score_x_population", mpd, ("c01",), ("c02",), upper=2)
-        result = allocate(frame, budget, min_per_district=mpd, must_include=["c01"], must_exclude=["c02"],
-                          max_per_commune=2)
+        result = allocate(frame, budget, objective="score_x_population", min_per_district=mpd,
+                          must_include=["c01"], must_exclude=["c02"], max_per_commune=2)
         assert result.objective == pytest.approx(best, rel=1e-9)
         _check_feasible(result, frame, budget, "cost", mpd, ("c01",), ("c02",), 2)
+
+
+def test_expected_cases_are_read_from_the_probability_and_need_one() -> None:
+    from risk.analysis.allocate import risk_weights
+
+    frame = pd.DataFrame({"commune_id": ["a", "b", "c"], "score": [0.0, 0.5, 0.9], "population": [1, 2, 3]})
+    assert risk_weights(frame, "expected_cases") == pytest.approx([0.0, np.log(2), np.log(10)])
+    index = frame.assign(score=[10.0, 55.0, 0.5])  # a composite index (0-100) is not a probability
+    with pytest.raises(AllocationError) as err:
+        allocate(index, 10.0, cost=1.0, objective="expected_cases")
+    assert err.value.code == "allocate.not_probability" and "a" in err.value.message("en")
 
 
 def test_greedy_takes_the_ranking_and_skips_what_does_not_fit() -> None:
@@ -300,7 +314,8 @@ ERRORS = {
     "allocate.no_candidates": lambda f: allocate(f.iloc[:0], 10.0),
     "allocate.unknown_ids": lambda f: allocate(f, 10.0, must_include={"zz"}),
     "allocate.include_and_exclude": lambda f: allocate(f, 10.0, must_include={"c01"}, must_exclude={"c01"}),
-    "allocate.bad_values": lambda f: allocate(f.assign(population=np.nan), 10.0),
+    "allocate.bad_values": lambda f: allocate(f.assign(population=np.nan), 10.0, objective="score_x_population"),
+    "allocate.not_probability": lambda f: allocate(f.assign(score=f["score"] * 100), 10.0),
     "allocate.bad_objective": lambda f: allocate(f, 10.0, objective="votes"),
     "allocate.bad_k": lambda f: cover(*_coverage_fixture(0), 0, 10.0),
     "allocate.k_too_large": lambda f: cover(*_coverage_fixture(0, n_sites=3), 4, 10.0),

@@ -47,8 +47,7 @@ def test_cli_allocation_equals_the_page_allocation(capsys):
     at.run()
     assert not at.exception, at.exception
     page = at.session_state["pr_allocation"].plan
-    code = main(["allocate", "--data", str(DEMO), "--year", "2025", "--budget", "700", "--cost", "100",
-                 "--objective", "score_x_population", "--json"])
+    code = main(["allocate", "--data", str(DEMO), "--year", "2025", "--budget", "700", "--cost", "100", "--json"])
     assert code == 0
     cli = json.loads(capsys.readouterr().out)
     assert sorted(cli["chosen"]) == sorted(page.chosen) and len(page.chosen) == 7
