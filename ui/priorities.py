@@ -108,8 +108,9 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
         m1, m2, m3, m4, m5 = st.columns(5)
         m1.metric(t("pr.alloc_cost", lang), format_number(plan.cost, 0, lang))
         m2.metric(t("pr.alloc_objective", lang), format_number(plan.objective, 1, lang))
+        shortfall = plan.gap > 1e-9 * max(1.0, plan.objective)
         m3.metric(t("pr.alloc_greedy", lang), format_number(plan.greedy_objective, 1, lang),
-                  delta=format_number(-plan.gap, 1, lang, sign=True))
+                  delta=format_number(-plan.gap, 1, lang, sign=True) if shortfall else None)
         m4.metric(t("pr.alloc_ratio", lang), format_number(plan.ratio_objective, 1, lang))
         m5.metric(t("pr.alloc_ratio_gain", lang), format_number(plan.ratio_gap, 2, lang, sign=True),
                   delta=None if plan.ratio_gap_share is None else format_percent(plan.ratio_gap_share, lang, 2,
