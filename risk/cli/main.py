@@ -117,9 +117,10 @@ def _model_config(args: argparse.Namespace):
 
 
 def _fmt(value: float | None, lang: str, digits: int = 3) -> str:
-    from risk.i18n import t
+    """A metric in the language's decimal mark ("0,789" in Vietnamese), or "not available"."""
+    from risk.i18n import format_number, t
 
-    return t("model.cli.not_available", lang) if value is None else f"{value:.{digits}f}"
+    return t("model.cli.not_available", lang) if value is None else format_number(value, digits, lang)
 
 
 def _metric_rows(metrics: dict, lang: str, indent: str = "") -> list[str]:

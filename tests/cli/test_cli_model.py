@@ -60,6 +60,9 @@ def test_demo_backtest_readable_table_in_both_languages(capsys: pytest.CaptureFi
         assert label in out, label
     code, out, _ = _main(capsys, "backtest", "--data", str(DEMO))
     assert code == 0 and "Mô hình" in out and "Số vụ năm trước" in out and "Năm kiểm định 2025" in out
+    import re
+
+    assert re.search(r"\b0,\d{3}\b", out) and not re.search(r"\b0\.\d{3}\b", out)  # Vietnamese decimal comma
 
 
 def test_province_backtest_and_score_through_the_cli(province_dir: Path) -> None:
