@@ -47,8 +47,8 @@ if selected and st.button(t("pr.clear_selection", lang), key="pr_clear"):
     slots.PR_TABLE.pop()
     st.rerun()
 
-run, objective = priorities.allocation(ds, plist, shown, lang)
-coverage = priorities.coverage(ds, plist, objective, lang)
+run = priorities.allocation(ds, plist, shown, lang)
+coverage = priorities.coverage(ds, plist, lang)
 
 # --- the map ----------------------------------------------------------------------------
 shows = ["selection"] + (["allocation"] if run else []) + (["coverage"] if coverage else [])

@@ -66,9 +66,8 @@ def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
     return view.PriorityFilters(tuple(districts), border_km or None, float(min_pop) or None, thresholds)
 
 
-def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
-               lang: str) -> tuple[view.AllocationRun | None, str]:
-    """The allocation controls and the last run; also the objective chosen, which coverage uses too."""
+def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> view.AllocationRun | None:
+    """The allocation controls and the last run."""
     st.header(t("pr.alloc", lang))
     st.caption(t("pr.alloc_help", lang))
     indicators_year = ds.indicators[ds.indicators["year"] == plist.year]
@@ -120,18 +119,21 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame,
         st.caption(t("pr.alloc_ratio_why", lang))
         chosen = plist.table.set_index("commune_id").loc[list(plan.chosen), "name"].astype(str).map(widgets.md)
         st.caption(t("pr.alloc_chosen", lang, n=len(plan.chosen)) + ": " + ", ".join(chosen))
-    return run, objective
+    return run
 
 
-def coverage(ds, plist: view.PriorityList, objective: str, lang: str):
+def coverage(ds, plist: view.PriorityList, lang: str):
+    """Patrol coverage with its own objective (not the programme allocation's) and existing posts kept open."""
     st.header(t("pr.coverage", lang))
     st.caption(t("pr.coverage_help", lang))
-    p1, p2, p3 = st.columns(3)
+    p1, p2, p3, p4 = st.columns(4)
     k_bases = p1.number_input(t("pr.k", lang), min_value=1, max_value=50, value=5, step=1, key="pr_k")
     radius = p2.number_input(t("pr.radius", lang), min_value=1.0, max_value=200.0, value=15.0, step=1.0,
                              key="pr_radius")
     site_kind = p3.radio(t("pr.sites", lang), tuple(SITE_KEYS), key="pr_sites",
                          format_func=lambda k: t(SITE_KEYS[k], lang))
+    objective = p4.radio(t("pr.cover_objective", lang), view.allocation_objectives(plist.ranking),
+                         key="pr_cover_objective", format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
     uploaded_sites = None
     if site_kind == "upload":
         upload = None
@@ -146,13 +148,16 @@ def coverage(ds, plist: view.PriorityList, objective: str, lang: str):
                 st.error(t("pr.sites_bad", lang))
                 for message in err.messages(lang):
                     st.text(f"• {message}")
+    sites = patrol_sites(boundaries=ds.boundaries if site_kind == "communes" else None,
+                         gates=ds.gates if site_kind == "gates" else None,
+                         points=uploaded_sites if site_kind == "upload" else None)
+    names = sites["name"].astype(str).tolist()
+    fixed = st.multiselect(t("pr.fixed_posts", lang), list(range(len(names))), key=f"pr_fixed_{site_kind}",
+                           format_func=lambda j: names[j], placeholder=t("common.choose", lang))
     if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
-        communes = view.coverage_communes(ds, plist)
-        sites = patrol_sites(boundaries=ds.boundaries if site_kind == "communes" else None,
-                             gates=ds.gates if site_kind == "gates" else None,
-                             points=uploaded_sites if site_kind == "upload" else None)
         try:
-            slots.PR_COVERAGE.set(cover(communes, sites, int(k_bases), float(radius), objective=objective))
+            slots.PR_COVERAGE.set(cover(view.coverage_communes(ds, plist), sites, int(k_bases), float(radius),
+                                        objective=objective, fixed=fixed))
             slots.PR_SHOW.set("coverage")
         except AllocationError as err:
             slots.PR_COVERAGE.pop()
@@ -162,7 +167,10 @@ def coverage(ds, plist: view.PriorityList, objective: str, lang: str):
         c1, c2 = st.columns(2)
         c1.metric(t("pr.covered_share", lang), format_percent(result.covered_share or 0, lang))
         c2.metric(t("pr.greedy_share", lang), format_percent(result.greedy_share or 0, lang))
-        st.caption(f"{t('pr.bases', lang)}: " + ", ".join(widgets.md(b.name) for b in result.bases))
+        kept = {(b.name, b.lon, b.lat) for b in result.fixed}
+        st.caption(f"{t('pr.bases', lang)}: " + ", ".join(
+            widgets.md(b.name) + (f" ({t('pr.fixed_mark', lang)})" if (b.name, b.lon, b.lat) in kept else "")
+            for b in result.bases))
     return result
 
 

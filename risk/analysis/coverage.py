@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Collection
 
 import geopandas as gpd
 import numpy as np
@@ -68,6 +69,7 @@ class Coverage:
     k: int
     radius_km: float
     objective_kind: str
+    fixed: tuple[Site, ...] = ()  # existing posts kept open; `bases` includes them, `k` counts the new ones
 
     def to_dict(self) -> dict:
         def sites(items: tuple[Site, ...]) -> list[dict]:
@@ -80,7 +82,7 @@ class Coverage:
             "greedy_covered_risk": self.greedy_covered_risk, "greedy_share": self.greedy_share, "gap": self.gap,
             "status": self.status, "solve_seconds": self.solve_seconds, "greedy_seconds": self.greedy_seconds,
             "k": self.k, "radius_km": self.radius_km, "objective_kind": self.objective_kind,
-            "distance": "straight_line",
+            "fixed": sites(self.fixed), "distance": "straight_line",
         }
 
 
@@ -148,10 +150,12 @@ def _reach(sites: np.ndarray, communes: np.ndarray, radius_km: float) -> sparse.
     return sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(sites), len(communes)))
 
 
-def _greedy_cover(reach: sparse.csr_array, weight: np.ndarray, k: int) -> list[int]:
-    """K times, the site covering the most still-uncovered risk (ties: the first site)."""
+def _greedy_cover(reach: sparse.csr_array, weight: np.ndarray, k: int, fixed: list[int] | None = None) -> list[int]:
+    """The `fixed` sites, then K times the site covering the most still-uncovered risk (ties: the first)."""
     uncovered = weight.astype(float).copy()
-    chosen: list[int] = []
+    chosen: list[int] = list(fixed or [])
+    for j in chosen:
+        uncovered[reach[[j], :].indices] = 0.0
     for _ in range(k):
         gain = reach @ uncovered
         if chosen:
@@ -163,15 +167,17 @@ def _greedy_cover(reach: sparse.csr_array, weight: np.ndarray, k: int) -> list[i
 
 
 def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float, *,
-          objective: Objective = "score_x_population", time_limit: float | None = None) -> Coverage:
-    """Choose `k` bases among `sites` so the most risk lies within `radius_km` of one (exact, via milp).
+          objective: Objective = "expected_cases", fixed: Collection[int] = (),
+          time_limit: float | None = None) -> Coverage:
+    """Choose `k` new bases among `sites` so the most risk lies within `radius_km` of one (exact, via
+    milp), with the sites at positions `fixed` (existing posts) kept open beside them.
 
     `communes`: commune_id, score, population (score × population objective),
     lon, lat (a representative point, see `commune_points`). `sites`: name,
     lon, lat, optional kind (see `patrol_sites`). Model: x_j = 1 if base j is
     chosen, y_i = 1 if commune i is covered; maximise Σ risk_i y_i subject to
-    y_i ≤ Σ_{j within R of i} x_j and Σ x_j = k. Distances are straight-line,
-    not road.
+    y_i ≤ Σ_{j within R of i} x_j, Σ x_j = k + |fixed| and x_j = 1 for the fixed
+    sites. Distances are straight-line, not road.
     """
     _require(communes, ("commune_id", "lon", "lat"))
     if sites is None or len(sites) == 0:
@@ -180,8 +186,11 @@ def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float,
     if communes is None or len(communes) == 0:
         raise AllocationError("allocate.no_candidates")
     k = _check_count(k, "allocate.bad_k", 1)
-    if k > len(sites):
-        raise AllocationError("allocate.k_too_large", k=k, sites=len(sites))
+    fixed_at = sorted({int(j) for j in fixed})
+    if any(j < 0 or j >= len(sites) for j in fixed_at):
+        raise AllocationError("allocate.unknown_fixed_sites", count=len(fixed_at), sites=len(sites))
+    if k + len(fixed_at) > len(sites):
+        raise AllocationError("allocate.k_too_large", k=k, sites=len(sites) - len(fixed_at))
     radius_km = _check_number(radius_km, "allocate.bad_radius")
     if radius_km <= 0:
         raise AllocationError("allocate.bad_radius", value=radius_km)
@@ -201,8 +210,11 @@ def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float,
     options: dict = {"mip_rel_gap": 0.0}
     if time_limit is not None:
         options["time_limit"] = float(time_limit)
-    res = milp(c, integrality=np.concatenate([np.ones(m), np.zeros(n)]), bounds=Bounds(0, 1),
-               constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(count, k, k)], options=options)
+    lower = np.zeros(m + n)
+    lower[fixed_at] = 1.0
+    res = milp(c, integrality=np.concatenate([np.ones(m), np.zeros(n)]), bounds=Bounds(lower, 1),
+               constraints=[LinearConstraint(link, -np.inf, 0),
+                            LinearConstraint(count, k + len(fixed_at), k + len(fixed_at))], options=options)
     solve_seconds = time.perf_counter() - started
     status = _MILP_STATUS.get(res.status, "error")
     if res.x is None:
@@ -210,7 +222,7 @@ def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float,
     chosen = [int(j) for j in np.flatnonzero(np.round(res.x[:m]) > 0)]
 
     started = time.perf_counter()
-    greedy = _greedy_cover(reach, weight, k)
+    greedy = _greedy_cover(reach, weight, k, fixed_at)
     greedy_seconds = time.perf_counter() - started
 
     kinds = sites["kind"].astype(str).to_numpy() if "kind" in sites.columns else np.full(m, "point")
@@ -229,5 +241,5 @@ def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float,
         covered_share=value / total if total > 0 else None, greedy_bases=g_bases, greedy_covered=g_covered,
         greedy_covered_risk=g_value, greedy_share=g_value / total if total > 0 else None, gap=value - g_value,
         status=status, solve_seconds=solve_seconds, greedy_seconds=greedy_seconds, k=k, radius_km=radius_km,
-        objective_kind=objective,
+        objective_kind=objective, fixed=summary(fixed_at)[0],
     )

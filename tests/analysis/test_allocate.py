@@ -280,6 +280,27 @@ def test_a_simple_rule_that_breaks_a_district_minimum_is_named() -> None:
         assert len(notes) == 2 and all("B" in note for note in notes)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_coverage_with_existing_posts_equals_exhaustive_search(seed: int) -> None:
+    communes, sites = _coverage_fixture(seed)
+    weight = -np.log1p(-communes["score"].to_numpy())
+    fixed = [0, 3]
+    for k, radius in ((1, 25.0), (2, 20.0)):
+        reach = _distances_km(communes, sites) <= radius
+        others = [j for j in range(len(sites)) if j not in fixed]
+        best = max(float(weight[reach[fixed + list(combo)].any(axis=0)].sum())
+                   for combo in itertools.combinations(others, k))
+        result = cover(communes, sites, k, radius, fixed=fixed)
+        assert result.covered_risk == pytest.approx(best, rel=1e-9)
+        assert len(result.bases) == k + 2 and len(result.fixed) == 2
+        names = [b.name for b in result.bases]
+        assert all(sites["name"].iloc[j] in names for j in fixed)
+        assert all(sites["name"].iloc[j] in [b.name for b in result.greedy_bases] for j in fixed)
+    with pytest.raises(AllocationError) as err:
+        cover(communes, sites, 1, 10.0, fixed=[len(sites)])
+    assert err.value.code == "allocate.unknown_fixed_sites"
+
+
 def test_demo_coverage_from_communes_and_gates(demo) -> None:
     ds, frame = demo
     points = commune_points(ds.boundaries)

@@ -128,6 +128,15 @@ def test_patrol_coverage_at_gates():
     coverage = at.session_state["pr_coverage"]
     assert len(coverage.bases) == 2 and 0 < coverage.covered_share <= 1
     assert coverage.covered_share >= coverage.greedy_share - 1e-9
+    assert coverage.objective_kind == "expected_cases" and coverage.fixed == ()
+    # An existing post kept open: it is among the bases, and two new ones are added to it.
+    at.multiselect(key="pr_fixed_gates").set_value([0])
+    at.button(key="pr_run_cover").click()
+    at.run()
+    assert not at.exception and not at.error
+    kept = at.session_state["pr_coverage"]
+    assert len(kept.fixed) == 1 and len(kept.bases) == 3 and kept.fixed[0] in kept.bases
+    assert kept.covered_share >= coverage.covered_share - 1e-9
     assert t("pr.coverage_help", "en") in [c.value for c in at.caption]
 
 
