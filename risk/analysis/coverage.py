@@ -190,7 +190,10 @@ def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float,
     if any(j < 0 or j >= len(sites) for j in fixed_at):
         raise AllocationError("allocate.unknown_fixed_sites", count=len(fixed_at), sites=len(sites))
     if k + len(fixed_at) > len(sites):
-        raise AllocationError("allocate.k_too_large", k=k, sites=len(sites) - len(fixed_at))
+        if fixed_at:
+            raise AllocationError("allocate.k_too_large_fixed", k=k, free=len(sites) - len(fixed_at),
+                                  fixed=len(fixed_at))
+        raise AllocationError("allocate.k_too_large", k=k, sites=len(sites))
     radius_km = _check_number(radius_km, "allocate.bad_radius")
     if radius_km <= 0:
         raise AllocationError("allocate.bad_radius", value=radius_km)

@@ -340,6 +340,7 @@ ERRORS = {
     "allocate.bad_objective": lambda f: allocate(f, 10.0, objective="votes"),
     "allocate.bad_k": lambda f: cover(*_coverage_fixture(0), 0, 10.0),
     "allocate.k_too_large": lambda f: cover(*_coverage_fixture(0, n_sites=3), 4, 10.0),
+    "allocate.k_too_large_fixed": lambda f: cover(*_coverage_fixture(0, n_sites=3), 2, 10.0, fixed=[0, 1]),
     "allocate.bad_radius": lambda f: cover(*_coverage_fixture(0), 2, -5.0),
     "allocate.no_sites": lambda f: cover(_coverage_fixture(0)[0], _coverage_fixture(0)[1].iloc[:0], 1, 10.0),
 }
