@@ -71,7 +71,7 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("mp.capture_curve", lang))
     curve = analysis.capture_curve_table(result)
-    long = card.capture_long(curve, lang)
+    long = card.capture_long(curve, lang, result)
     chart = alt.Chart(long).mark_line().encode(
         x=alt.X("share_communes:Q", title=t("mp.share_communes", lang), axis=alt.Axis(format="%")),
         y=alt.Y("share_cases:Q", title=t("mp.share_cases", lang), axis=alt.Axis(format="%")),

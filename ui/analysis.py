@@ -74,7 +74,10 @@ def time_travel_check(config: ModelConfig):
 
 
 def backtest_result(config: ModelConfig) -> BacktestResult:
-    return _backtest(state.dataset_key(), config)
+    """The backtest, its composite row at the weights last set on the risk map or priorities page."""
+    weights = slots.COMPOSITE_SETTINGS.get()
+    equal = weights is None or (weights.method == "arithmetic" and len(set(weights.weights.values())) <= 1)
+    return _backtest(state.dataset_key(), replace(config, composite=None if equal else weights))
 
 
 def scores(year: int, config: ModelConfig) -> pd.DataFrame:

@@ -51,6 +51,9 @@ DEMO_AUDITED: Slot[bool] = Slot("_demo_audited", "this browser session's demo vi
 # --- background analyses (ui/jobs.py) ----------------------------------------------
 JOB_WATCHER: Slot[str] = Slot("_job_watcher", "a random per-browser-session id naming who waits for an analysis run")
 
+# --- composite index (risk map and priorities, read by the model card's backtest) -------
+COMPOSITE_SETTINGS: Slot[Any] = Slot("composite_settings", "the CompositeConfig last set in the weights editor")
+
 # --- model settings (Model page, used by every page that scores) ---------------
 MODEL_SETTINGS: Slot[Any] = Slot("model_settings", "the ModelConfig chosen on the Model page")
 

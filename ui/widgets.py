@@ -72,24 +72,30 @@ def legend(title: str, classification: Classification, unit: str, lang: str, mis
 
 
 def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
-    """Weights the planner can edit (equal by default) and the arithmetic/geometric choice."""
+    """Weights the planner can edit (equal by default) and the arithmetic/geometric choice. The choice
+    is kept for the session (ui.session.COMPOSITE_SETTINGS), so it survives a page switch and the
+    model card's backtest judges the composite index at these weights."""
     from risk.analysis.composite import METHOD_KEYS, METHODS, CompositeConfig, resolve_directions
     from risk.contracts.indicators import indicator_for
+    from ui import session as slots
 
+    saved = slots.COMPOSITE_SETTINGS.get() or CompositeConfig()
     directed = [k for k, d in resolve_directions(ds.indicator_keys).items() if d is not None]
     with st.expander(t("map.composite_weights", lang), expanded=expanded):
         method = st.radio(t("map.composite_method", lang), METHODS, horizontal=True, key="composite_method",
-                          format_func=lambda m: t(METHOD_KEYS[m], lang))
+                          index=METHODS.index(saved.method), format_func=lambda m: t(METHOD_KEYS[m], lang))
         columns = st.columns(min(4, max(1, len(directed))))
         weights = {}
         for i, key in enumerate(directed):
             weights[key] = columns[i % len(columns)].number_input(
-                md(indicator_for(key).label(lang)), min_value=0.0, max_value=10.0, value=1.0, step=0.5,
-                key=f"composite_w_{key}",
+                md(indicator_for(key).label(lang)), min_value=0.0, max_value=10.0,
+                value=float(saved.weights.get(key, 1.0)), step=0.5, key=f"composite_w_{key}",
             )
     if not any(weights.values()):
         from risk.analysis.composite import CompositeError
 
         st.warning(CompositeError("composite.all_weights_zero").message(lang))
         weights = {k: 1.0 for k in directed}
-    return CompositeConfig(weights=weights, method=method)
+    config = CompositeConfig(weights=weights, method=method)
+    slots.COMPOSITE_SETTINGS.set(config)
+    return config

@@ -83,10 +83,13 @@ class ModelConfig:
     n_bootstrap: int = 100
     seed: int = 0
     margin_draws: int = MARGIN_DRAWS
+    composite: object = None  # the CompositeConfig the backtest's composite row uses; None: equal weights
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["drop_features"] = list(self.drop_features)
+        out["composite"] = None if self.composite is None else {
+            "weights": dict(self.composite.weights), "method": self.composite.method}
         return out
 
 
@@ -354,9 +357,10 @@ def _fit_poisson(rows: pd.DataFrame, features: list[str]) -> Pipeline:
                     fit__sample_weight=rows["weight"].to_numpy(dtype=float))
 
 
-def _composite_scores(indicators: pd.DataFrame | None, years: list[int]) -> dict[int, pd.Series] | None:
-    """The composite index (default, equal weights) of every commune in each year; None when the
-    indicators give no index (no indicator with a risk direction)."""
+def _composite_scores(indicators: pd.DataFrame | None, years: list[int],
+                      config=None) -> dict[int, pd.Series] | None:
+    """The composite index (at `config`, default equal weights) of every commune in each year; None
+    when the indicators give no index (no indicator with a risk direction)."""
     from risk.analysis.composite import CompositeError, composite_index
 
     if indicators is None:
@@ -364,7 +368,7 @@ def _composite_scores(indicators: pd.DataFrame | None, years: list[int]) -> dict
     out = {}
     try:
         for year in years:
-            table = composite_index(indicators, int(year)).table
+            table = composite_index(indicators, int(year), config).table
             out[int(year)] = table.assign(commune_id=table["commune_id"].astype(str)).set_index("commune_id")["index"]
     except CompositeError:
         return None
@@ -455,7 +459,8 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
     predictions: list[pd.DataFrame] = []
     shuffled: list[float] = []
     target_years = sorted(int(y) for y in labelled["target_year"].unique())
-    composite = _composite_scores(prep.indicators, sorted(int(y) for y in labelled["year"].unique()))
+    composite = _composite_scores(prep.indicators, sorted(int(y) for y in labelled["year"].unique()),
+                                  config.composite)
     if composite is None:
         notes.add("model.note.no_composite")
     for test_year in target_years[1:]:

@@ -14,8 +14,12 @@ DIGITS = {"pai_10": 2}  # every other metric is shown with 3 decimals
 DECISION_METRIC = "capture_10"  # where the first patrols and programmes go: the margin the card spells out
 
 
-def method_names(lang: str) -> dict[str, str]:
-    return {m: t(METHOD_LONG_KEYS[m], lang) for m in METHODS}
+def method_names(lang: str, result: BacktestResult | None = None) -> dict[str, str]:
+    """Long method labels; the composite row says when it uses the planner's weights, not equal ones."""
+    names = {m: t(METHOD_LONG_KEYS[m], lang) for m in METHODS}
+    if result is not None and result.config.composite is not None:
+        names["composite"] = t("mp.method.composite_custom", lang)
+    return names
 
 
 def metric_names(lang: str) -> dict[str, str]:
@@ -36,7 +40,7 @@ def interval_text(interval: Interval, metric: str, lang: str, sign: bool = False
 def backtest_table(result: BacktestResult, lang: str) -> pd.DataFrame:
     """One row per method (the model and each simple rule): the mean of every metric over the folds,
     with its 90 % interval from resampling whole communes when the backtest has one."""
-    methods, metrics = method_names(lang), metric_names(lang)
+    methods, metrics = method_names(lang, result), metric_names(lang)
     rows = []
     for m in METHODS:
         cells = {}
@@ -89,7 +93,7 @@ def margin_sentences(result: BacktestResult, lang: str) -> list[str]:
 
 def fold_table(result: BacktestResult, lang: str) -> pd.DataFrame:
     """One row per fold and method: the test year, the training years, positives and every metric."""
-    methods, metrics = method_names(lang), metric_names(lang)
+    methods, metrics = method_names(lang, result), metric_names(lang)
     return pd.DataFrame([
         {t("mp.test_year", lang): fold.test_year,
          t("mp.train_years", lang): f"{min(fold.train_years)}–{max(fold.train_years)}",
@@ -98,10 +102,10 @@ def fold_table(result: BacktestResult, lang: str) -> pd.DataFrame:
         for fold in result.folds for m in METHODS])
 
 
-def capture_long(curve: pd.DataFrame, lang: str) -> pd.DataFrame:
+def capture_long(curve: pd.DataFrame, lang: str, result: BacktestResult | None = None) -> pd.DataFrame:
     """The capture curve as (share_communes, method label, share_cases) rows for a line chart."""
     long = curve.melt("share_communes", var_name="method", value_name="share_cases").dropna()
-    return long.assign(method=long["method"].map(method_names(lang)))
+    return long.assign(method=long["method"].map(method_names(lang, result)))
 
 
 def importance_table(importance: pd.DataFrame, lang: str) -> pd.DataFrame:

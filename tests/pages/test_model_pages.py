@@ -125,3 +125,32 @@ def test_risk_map_composite_index_with_editable_weights():
     after = at.dataframe[-1].value
     column = t("map.composite", "en")
     assert not before[column].equals(after[column]), "editing the weights must change the index"
+
+
+def test_the_backtests_composite_row_uses_the_weights_set_on_the_risk_map():
+    """A planner who weights one indicator on the risk map sees the composite judged at those weights."""
+    from risk.analysis.composite import CompositeConfig
+
+    equal = run("pages/model.py", "en")
+    weights = CompositeConfig(weights={"poverty_rate": 5.0, "early_marriage_rate": 1.0})
+    custom = run("pages/model.py", "en", composite_settings=weights)
+    label = t("mp.method.composite_custom", "en")
+    first = equal.dataframe[0].value
+    second = custom.dataframe[0].value
+    assert label not in list(first.iloc[:, 0]) and label in list(second.iloc[:, 0])
+    auc = t("mp.metric.auc", "en")
+    assert first.iloc[3][auc] != second.iloc[3][auc]  # the composite's figures change with its weights
+    assert first.iloc[0][auc] == second.iloc[0][auc]  # the model's do not
+
+
+def test_composite_weights_survive_a_page_switch():
+    from risk.analysis.composite import CompositeConfig
+
+    weights = CompositeConfig(weights={"poverty_rate": 5.0}, method="geometric")
+    at = run(None, "en", Role.PLANNER, composite_settings=weights)
+    at.selectbox(key="map_indicator").set_value("__composite__")
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="composite_w_poverty_rate").value == 5.0
+    assert at.radio(key="composite_method").value == "geometric"
+    assert at.session_state["composite_settings"].method == "geometric"
