@@ -297,6 +297,75 @@ def _add_allocate_parser(sub) -> None:
     alloc.set_defaults(func=_cmd_allocate)
 
 
+def _cmd_cover(args: argparse.Namespace) -> int:
+    """Patrol coverage (exact maximal covering) against the greedy choice; exit 2 on bad input."""
+    from risk.analysis.allocate import AllocationError
+    from risk.analysis.coverage import commune_points, cover, patrol_sites
+    from risk.ingest.folder import DataError, load_sites_upload
+    from risk.i18n import format_percent, t
+
+    lang = args.lang
+
+    def work(ds) -> int:
+        try:
+            uploaded = None
+            if args.sites == "file":
+                path = Path(args.sites_file) if args.sites_file else None
+                if path is None:
+                    print(t("cover.cli.no_file", lang), file=sys.stderr)
+                    return 2
+                uploaded = load_sites_upload(path.name, path.read_bytes())
+            sites = patrol_sites(boundaries=ds.boundaries if args.sites == "communes" else None,
+                                 gates=ds.gates if args.sites == "gates" else None, points=uploaded)
+            names = sites["name"].astype(str).tolist()
+            unknown = [n for n in args.fixed if n not in names]
+            if unknown:
+                print(t("cover.cli.unknown_fixed", lang, names=", ".join(unknown)), file=sys.stderr)
+                return 2
+            candidates = allocation_candidates(ds, args.year, _model_config(args))
+            communes = commune_points(ds.boundaries).drop(columns=["name"]).merge(
+                candidates[["commune_id", "score", "population"]], on="commune_id")
+            with _stdout_to_stderr():  # HiGHS may print from C++, which would break --json
+                result = cover(communes, sites, args.k, args.radius, objective=args.objective,
+                               fixed=[names.index(n) for n in args.fixed])
+        except DataError as err:
+            for message in err.messages(lang):
+                print(message, file=sys.stderr)
+            return 2
+        except AllocationError as err:
+            print(err.message(lang), file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(_json_safe(result.to_dict()), ensure_ascii=False))
+            return 0
+        kept = {(b.name, b.lon, b.lat) for b in result.fixed}
+        print(t("cover.cli.summary", lang, k=result.k, radius=args.radius,
+                share=format_percent(result.covered_share, lang), greedy=format_percent(result.greedy_share, lang)))
+        for base in result.bases:
+            mark = f" ({t('pr.fixed_mark', lang)})" if (base.name, base.lon, base.lat) in kept else ""
+            print(f"  {base.name}{mark}  {base.lon:.5f}, {base.lat:.5f}")
+        return 0
+
+    return _run_model(args, work)
+
+
+def _add_cover_parser(sub) -> None:
+    from risk.analysis.allocate import OBJECTIVES
+
+    parser = sub.add_parser("cover", help="patrol coverage: K bases covering the most risk within R km (exact)")
+    _add_model_options(parser)
+    parser.add_argument("--year", type=int, required=True)
+    parser.add_argument("--k", type=int, required=True, metavar="K", help="new bases to place")
+    parser.add_argument("--radius", type=float, default=15.0, metavar="KM", help="straight-line radius in km")
+    parser.add_argument("--sites", choices=("communes", "gates", "file"), default="gates")
+    parser.add_argument("--sites-file", default=None, metavar="CSV", help="name, lon, lat (with --sites file)")
+    parser.add_argument("--fixed", nargs="+", action="extend", default=[], metavar="NAME",
+                        help="existing posts kept open (site names)")
+    parser.add_argument("--objective", choices=OBJECTIVES, default="expected_cases")
+    parser.add_argument("--bootstrap", type=int, default=0, help=argparse.SUPPRESS)
+    parser.set_defaults(func=_cmd_cover)
+
+
 def _json_safe(value):
     """Plain JSON values: numpy scalars to Python, NaN and infinities to null."""
     import math
@@ -605,6 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(func=_cmd_score)
 
     _add_allocate_parser(sub)
+    _add_cover_parser(sub)
 
     _add_store_commands(sub)
     _add_export_parser(sub)
