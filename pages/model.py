@@ -117,8 +117,8 @@ if analysis.ETHNIC in ds.indicator_keys:
 
 # --- feedback loop, notes, limitations --------------------------------------------------
 st.header(t("mp.feedback", lang))
-share = (ds.cases["detected_by"] == "patrol").mean() if len(ds.cases) else 0.0
-st.write(t("mp.feedback_state", lang, weight=config.patrol_weight, share=f"{share:.0%}"))
+for line in card.feedback_lines(ds, config.patrol_weight, lang):
+    st.write(line)
 st.caption(t("mp.patrol_help", lang))
 if result.notes:
     st.subheader(t("mp.notes", lang))

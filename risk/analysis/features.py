@@ -19,7 +19,22 @@ case detected by a patrol counts, everywhere at once:
   cases are dropped entirely, so the row is a negative with weight 1.
 
 1 (the default) is the records as they are; 0 trains and judges the model on
-cases that did not come from patrols only.
+cases that did not come from patrols only. Neither corrects the loop: dropping
+patrol-detected cases throws away real signal (in simulation weight 0 recovered
+true risk worse than weight 1), so below 1 it is a sensitivity check.
+
+What corrects it is patrol effort (the dataset's optional `patrols` part). With
+it the table gains `patrol_effort_t` (effort in the feature year, so the model
+can discount cases found because patrols were there) and `patrol_effort_next`
+(effort in the target year, which explains part of next year's records), plus
+`patrol_effort_reference`: the province's mean effort in the feature year. The
+model learns from the actual effort and scores every commune at the reference
+(`at_reference_effort`), so a score is the chance of a recorded case next year
+if patrols were spread evenly, not where they happened to go. (Dividing the
+counts by each commune's relative effort, the textbook exposure offset, was
+tried as well: on rare counts it recovered true risk worse than weight 1 in
+bench/patrol_effort.py, because it inflates the noise of lightly patrolled
+communes.)
 """
 from __future__ import annotations
 
@@ -35,8 +50,8 @@ from risk.contracts.indicators import indicator_for
 from risk.contracts.dataset import Dataset
 
 __all__ = [
-    "CASE_FEATURES", "DERIVED_FEATURES", "FEATURE_LABELS", "ModelError", "feature_keys", "feature_label", "feature_table",
-    "metric_crs",
+    "CASE_FEATURES", "DERIVED_FEATURES", "EFFORT_FEATURES", "FEATURE_LABELS", "ModelError", "at_reference_effort",
+    "feature_keys", "feature_label", "feature_table", "metric_crs",
 ]
 
 DERIVED_FEATURES: tuple[str, ...] = ("dist_border_km", "dist_gate_km", "cases_t", "cases_t1", "neighbour_cases_t")
@@ -49,7 +64,13 @@ FEATURE_LABELS: dict[str, str] = {
     "cases_t": "model.feature.cases_t", "cases_t1": "model.feature.cases_t1",
     "neighbour_cases_t": "model.feature.neighbour_cases_t",
 }
-assert set(FEATURE_LABELS) == set(DERIVED_FEATURES)
+# Patrol effort features, present only when the dataset has a `patrols` part. They explain where
+# cases were recorded, not where risk is: never shown as a commune's driver.
+EFFORT_FEATURES: tuple[str, ...] = ("patrol_effort_t", "patrol_effort_next")
+EFFORT_REFERENCE = "patrol_effort_reference"
+FEATURE_LABELS.update({"patrol_effort_t": "model.feature.patrol_effort_t",
+                       "patrol_effort_next": "model.feature.patrol_effort_next"})
+assert set(FEATURE_LABELS) == {*DERIVED_FEATURES, *EFFORT_FEATURES}
 # Columns of the table that are not features.
 ID_COLUMNS: tuple[str, ...] = ("commune_id", "name", "year", "target_year")
 LABEL_COLUMNS: tuple[str, ...] = ("target", "weight", "cases_next")
@@ -69,8 +90,36 @@ def feature_label(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def feature_keys(ds: Dataset) -> list[str]:
-    """Every candidate feature of the dataset, indicators first then derived."""
-    return [*ds.indicator_keys, *DERIVED_FEATURES]
+    """Every candidate feature of the dataset, indicators first then derived (then patrol effort)."""
+    return [*ds.indicator_keys, *DERIVED_FEATURES, *(EFFORT_FEATURES if ds.patrols is not None else ())]
+
+
+def at_reference_effort(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` with next year's patrol effort set to the province's mean (see the module docstring);
+    unchanged when the table has no effort data."""
+    if EFFORT_REFERENCE not in rows.columns:
+        return rows
+    return rows.assign(patrol_effort_next=rows[EFFORT_REFERENCE].to_numpy())
+
+
+def _effort_columns(panel: pd.DataFrame, patrols: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Effort at t and t+1 per panel row, and the feature year's province mean.
+
+    A year with patrol rows gives 0 to the communes it does not list (no patrol there); a year
+    with none is unknown (NaN, imputed by the model)."""
+    frame = patrols.assign(commune_id=patrols["commune_id"].astype(str), year=patrols["year"].astype("int64"))
+    known_years = set(frame["year"].tolist())
+    effort = frame.groupby(["commune_id", "year"])["effort"].sum()
+
+    def lookup(offset: int) -> np.ndarray:
+        years = panel["year"].to_numpy() + offset
+        key = pd.MultiIndex.from_arrays([panel["commune_id"], years])
+        values = effort.reindex(key).fillna(0.0).to_numpy(dtype=float)
+        return np.where(np.isin(years, list(known_years)), values, np.nan)
+
+    now = lookup(0)
+    mean = pd.Series(now).groupby(panel["year"].to_numpy()).transform("mean").to_numpy(dtype=float)
+    return {"patrol_effort_t": now, "patrol_effort_next": lookup(1), EFFORT_REFERENCE: mean}
 
 
 def _case_counts(cases: pd.DataFrame, patrol_weight: float) -> pd.DataFrame:
@@ -151,4 +200,8 @@ def feature_table(ds: Dataset, patrol_weight: float = 1.0) -> pd.DataFrame:
     panel["weight"] = np.where(known & only_patrol, patrol_weight, 1.0)
     panel["cases_next"] = np.where(known, lookup("weighted", 1), np.nan)
     columns = [*ID_COLUMNS, *ds.indicator_keys, *DERIVED_FEATURES, *LABEL_COLUMNS]
+    if ds.patrols is not None:
+        for name, values in _effort_columns(panel, ds.patrols).items():
+            panel[name] = values
+        columns += [*EFFORT_FEATURES, EFFORT_REFERENCE]
     return panel[columns].sort_values(["year", "commune_id"], kind="stable").reset_index(drop=True)

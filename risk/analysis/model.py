@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from risk.analysis.features import CASE_FEATURES, ModelError, feature_keys, feature_table
+from risk.analysis.features import CASE_FEATURES, EFFORT_FEATURES, ModelError, at_reference_effort, feature_keys, feature_table
 from risk.analysis.margins import DRAWS as MARGIN_DRAWS, MarginTable, bootstrap_margins
 from risk.analysis.ranking_metrics import METRICS, Metrics, rank_by as _rank, ranking_metrics as _metrics
 from risk.i18n import DEFAULT_LANGUAGE, Message
@@ -61,7 +61,10 @@ assert set(METHOD_KEYS) == set(METHOD_LONG_KEYS) == set(METHODS)
 assert set(METRIC_KEYS) == set(METRIC_LONG_KEYS) == set(METRICS)
 # Skewed counts enter the logistic model as log(1 + x): a commune with 6 cases
 # is not six times as telling as one with 1, and population acts multiplicatively.
-LOG_FEATURES: frozenset[str] = frozenset({"population", "cases_t", "cases_t1", "neighbour_cases_t"})
+LOG_FEATURES: frozenset[str] = frozenset({"population", "cases_t", "cases_t1", "neighbour_cases_t", *EFFORT_FEATURES})
+# Never a commune's driver: effort explains where cases were recorded, and is the same for every
+# commune when scoring (risk.analysis.features.at_reference_effort).
+NOT_DRIVERS: frozenset[str] = frozenset(EFFORT_FEATURES)
 # L2 strength for ~100-3,000 communes x a few years and ~10-15 features: strong
 # enough that a one-year first fold does not overfit, weak enough not to flatten
 # the ranking. Chosen a priori, not tuned on the demo.
@@ -465,7 +468,8 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
         notes.add("model.note.no_composite")
     for test_year in target_years[1:]:
         train = labelled[labelled["target_year"] < test_year]
-        test = labelled[labelled["target_year"] == test_year]
+        # Judged as the page scores: at the province's mean patrol effort, not the effort that came.
+        test = at_reference_effort(labelled[labelled["target_year"] == test_year])
         if not _has_both_classes(train):
             notes.add("model.note.fold_skipped", year=test_year)
             continue
@@ -612,7 +616,7 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
     train = _training_rows(prep, ds, year)
     features = _usable(train, prep.candidates, notes, year)
     pipe = _fit(config.kind, train, features, config.seed)
-    rows = prep.table[prep.table["year"] == year].reset_index(drop=True)
+    rows = at_reference_effort(prep.table[prep.table["year"] == year].reset_index(drop=True))
     prob = _predict(pipe, rows, features)
     rank = _rank(rows, [prob])
     low, high = rank.copy(), rank.copy()
@@ -625,10 +629,10 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
     contrib = _contributions(pipe, config.kind, train, rows, features)
     out = pd.DataFrame({
         "commune_id": rows["commune_id"].to_numpy(), "name": rows["name"].to_numpy(), "score": prob,
-        "rank": rank, "rank_low": low, "rank_high": high, "drivers": _drivers(contrib, features),
+        "rank": rank, "rank_low": low, "rank_high": high, "drivers": _drivers(contrib, features, leave_out=NOT_DRIVERS),
         # Chosen among indicator and distance features only: what roles that may not see case
         # rows are shown (the choice itself must not depend on case counts).
-        "drivers_without_cases": _drivers(contrib, features, leave_out=CASE_FEATURES),
+        "drivers_without_cases": _drivers(contrib, features, leave_out=CASE_FEATURES | NOT_DRIVERS),
     })
     out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
     return ScoreResult(int(year), out, tuple(features), tuple(notes.items))

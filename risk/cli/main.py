@@ -164,6 +164,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                     print(f"  {str(name).ljust(width)}{row[margin_col]:>24}  {row[no_gain_col]:>5}")
             print("\n".join(margin_sentences(result, lang)))
         print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
+        from risk.views.model_card import feedback_lines
+
+        print()
+        print("\n".join(feedback_lines(ds, result.config.patrol_weight, lang)))
         print()
         print(t("model.cli.folds_title", lang))
         for fold in result.folds:
@@ -395,7 +399,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop-feature", action="append", default=[], metavar="NAME",
                         help="leave a feature out (repeatable), e.g. ethnic_minority_share")
     parser.add_argument("--patrol-weight", type=float, default=1.0, metavar="W",
-                        help="weight of patrol-detected cases, 0 to 1 (default 1)")
+                        help="weight of patrol-detected cases, 0 to 1 (default 1); a sensitivity check: "
+                             "patrol effort data (patrols.csv) is what corrects the feedback loop")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
     parser.add_argument("--json", action="store_true")
@@ -623,7 +628,8 @@ def _add_store_commands(sub) -> None:
     files.add_argument("--data", help="a dataset folder (boundaries.*, indicators.*, ...)")
     files.add_argument("--boundaries", help="commune boundaries: .gpkg, .geojson or zipped shapefile")
     for part, text in (("indicators", ".csv or .xlsx"), ("cases", ".csv or .xlsx"), ("border", ".geojson or .gpkg"),
-                       ("gates", ".csv or .xlsx"), ("meta", "dataset.json")):
+                       ("gates", ".csv or .xlsx"), ("patrols", "patrol effort, .csv or .xlsx"),
+                       ("meta", "dataset.json")):
         imp.add_argument(f"--{part}", help=text)
     imp.add_argument("--label", help="a name for this version (default: the dataset's name)")
     imp.add_argument("--map", action="append", default=[], metavar="COLUMN=FILE_COLUMN",

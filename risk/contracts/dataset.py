@@ -20,18 +20,23 @@ import shapely
 from risk.contracts.indicators import REGISTRY
 
 __all__ = [
-    "BOUNDARY_TEXT_COLUMNS", "CASE_COLUMNS", "PARTS", "REQUIRED_PARTS", "ROW_PARTS", "WGS84",
+    "BOUNDARY_TEXT_COLUMNS", "CASE_COLUMNS", "PARTS", "PATROL_COLUMNS", "PATROL_UNITS", "REQUIRED_PARTS", "ROW_PARTS", "WGS84",
     "Dataset", "StoredVersion", "dataset_checksum", "empty_cases",
 ]
 
 WGS84 = "EPSG:4326"
 
 # The parts of a dataset, in reading order. Every part but "meta" (dataset.json) holds rows.
-PARTS = ("boundaries", "indicators", "cases", "border", "gates", "meta")
+PARTS = ("boundaries", "indicators", "cases", "border", "gates", "patrols", "meta")
 REQUIRED_PARTS = ("boundaries", "indicators")
 ROW_PARTS = tuple(part for part in PARTS if part != "meta")
 
 BOUNDARY_TEXT_COLUMNS = ("commune_id", "name", "former_district", "province", "type")
+# Patrol effort per commune and year (optional): what makes the patrol feedback loop correctable.
+# `effort` is in one `unit` for the whole file ("days" or "hours"); a commune missing from a year
+# that has rows had no patrol that year.
+PATROL_COLUMNS = ("commune_id", "year", "effort", "unit")
+PATROL_UNITS = ("days", "hours")
 CASE_COLUMNS = ("case_id", "date", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by")
 
 
@@ -70,6 +75,7 @@ class Dataset:
     gates: gpd.GeoDataFrame | None = None
     meta: dict = field(default_factory=dict)  # dataset.json as read
     stored: StoredVersion | None = None  # set when the dataset was read from the store
+    patrols: pd.DataFrame | None = None  # PATROL_COLUMNS; None when the dataset brings no effort data
 
     @property
     def generated(self) -> bool:
@@ -127,6 +133,8 @@ def dataset_checksum(dataset: Dataset) -> str:
     same data; a table changed in place after a check changes it."""
     digest = hashlib.sha256()
     for part in ROW_PARTS:
+        if part == "patrols" and dataset.patrols is None:
+            continue  # added later: a dataset without it keeps the checksum it always had
         digest.update(f"{part}\n".encode())
         _frame_digest(digest, getattr(dataset, part))
     digest.update(b"meta\n" + json.dumps(dataset.meta, sort_keys=True, ensure_ascii=False, default=str).encode())

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, REQUIRED_PARTS, WGS84, Dataset, empty_cases
+from risk.contracts.dataset import (
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, PATROL_COLUMNS, REQUIRED_PARTS, WGS84, Dataset, empty_cases,
+)
 from risk.contracts.indicators import REGISTRY
 from risk.contracts.problems import Problem
 from risk.ingest.vector import check_geometry, locate_points, read_vector, to_wgs84
@@ -26,8 +28,8 @@ from risk.ingest.text import decode_utf8, read_table
 
 __all__ = [
     "DETECTED_BY", "FORMS", "DataError", "find_files", "load_border", "load_boundaries", "load_cases", "load_dataset",
-    "load_gates", "load_indicators", "read_meta", "validate_border", "validate_boundaries",
-    "validate_cases", "validate_gates", "validate_indicators",
+    "load_gates", "load_indicators", "load_patrols", "read_meta", "validate_border", "validate_boundaries",
+    "validate_cases", "validate_gates", "validate_indicators", "validate_patrols",
 ]
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -38,6 +40,9 @@ _CHOICE_ALIASES = {"forced_labor": "forced_labour", "victim_report": "victim_or_
 INDICATOR_TEXT_COLUMNS = frozenset({"name", "former_district", "province", "type"})
 _CASE_REQUIRED = ("case_id", "date", "form", "victims", "detected_by")
 GATE_COLUMNS = ("name", "lon", "lat", "kind")
+# A patrol file gives effort in days or in hours (one column, one unit for the file).
+PATROL_EFFORT_COLUMNS = {"patrol_days": "days", "patrol_hours": "hours"}
+PATROL_KNOWN = frozenset({"commune_id", "year", *PATROL_EFFORT_COLUMNS})
 # Column names recognised case-insensitively in each table (for readers outside this module).
 INDICATOR_KNOWN = frozenset({"commune_id", "year", *INDICATOR_TEXT_COLUMNS, *REGISTRY})
 _POLYGONS = frozenset({"Polygon", "MultiPolygon"})
@@ -50,6 +55,7 @@ FILE_CHOICES: dict[str, tuple[str, ...]] = {
     "cases": ("cases.csv", "cases.xlsx"),
     "border": ("border.geojson", "border.gpkg"),
     "gates": ("border_gates.csv", "border_gates.xlsx"),
+    "patrols": ("patrols.csv", "patrols.xlsx"),
     "meta": ("dataset.json",),
 }
 assert tuple(FILE_CHOICES) == PARTS, "one file choice per dataset part (risk/contracts/dataset.py PARTS)"
@@ -439,6 +445,68 @@ def load_gates(path: str | Path) -> gpd.GeoDataFrame:
     return result
 
 
+# --- patrol effort -------------------------------------------------------------------------
+
+
+def _patrols(path: Path, commune_ids: Collection[str] | None, log: ProblemLog) -> pd.DataFrame | None:
+    """Validated patrol effort, or None with the problems in `log`."""
+    if not file_ok(path, log):
+        return None
+    frame = read_table(path, log, known=PATROL_KNOWN)
+    if frame is None:
+        return None
+    check_text(frame, TEXT_COLUMNS["patrols"], log)
+    return validate_patrols(frame, commune_ids, log)
+
+
+def validate_patrols(frame: pd.DataFrame, commune_ids: Collection[str] | None,
+                     log: ProblemLog) -> pd.DataFrame | None:
+    """Patrol effort (`commune_id`, `year`, `patrol_days` or `patrol_hours`) from text cells indexed
+    by spreadsheet row: one row per commune and year, effort a number of at least 0."""
+    require_columns(frame, ("commune_id", "year"), log)
+    given = [c for c in PATROL_EFFORT_COLUMNS if c in frame.columns]
+    if not given:
+        found = ", ".join(str(c) for c in frame.columns) or "-"
+        log.add("io.patrol_effort_missing", column="patrol_days", found=found)
+    elif len(given) > 1:
+        log.add("io.patrol_two_units", row=1, column=given[1], columns=", ".join(given))
+    out = pd.DataFrame(index=frame.index)
+    if "commune_id" in frame:
+        out["commune_id"] = required_text(frame, "commune_id", log)
+        report_unknown_ids(out["commune_id"], commune_ids, "commune_id", log)
+    if "year" in frame:
+        out["year"] = _years(frame, log)
+    if len(given) == 1:
+        column = given[0]
+        values = frame[column]
+        missing = is_missing(values)
+        for row in values.index[missing]:
+            log.add("io.empty_value", row=row, column=column)
+        out["effort"] = parse_numbers(values.where(~missing, "n/a"), column, log)
+        for row in out.index[out["effort"] < 0]:
+            log.add("io.negative_value", row=row, column=column, value=values[row])
+    if "commune_id" in out and "year" in out:
+        keys = out.loc[(out.commune_id != "") & out.year.notna(), ["commune_id", "year"]].astype({"year": "int64"})
+        report_duplicates(keys, log, "io.duplicate_commune_year", None)
+    if log:
+        return None
+    out["commune_id"] = out["commune_id"].astype(str)
+    out["year"] = out["year"].astype("int64")
+    out["effort"] = out["effort"].astype("float64")
+    out["unit"] = PATROL_EFFORT_COLUMNS[given[0]]
+    return out[list(PATROL_COLUMNS)].reset_index(drop=True)
+
+
+def load_patrols(path: str | Path, commune_ids: Collection[str] | None = None) -> pd.DataFrame:
+    """Patrol effort per commune and year (`commune_id`, `year`, `effort`, `unit`) from CSV or XLSX.
+
+    `commune_ids`, when given, are the codes in the boundaries: others are errors."""
+    path, log = _open_log(path)
+    result = _patrols(path, commune_ids, log)
+    log.raise_if_any()
+    return result
+
+
 MAX_SITES_BYTES = 1 << 20  # a list of patrol posts is a few kilobytes
 
 
@@ -520,9 +588,10 @@ def load_dataset(folder: str | Path, *, today: date | None = None) -> Dataset:
     cases = _cases(files["cases"], boundaries, logs["cases"], today) if "cases" in files else empty_cases()
     border = _border(files["border"], logs["border"]) if "border" in files else None
     gates = _gates(files["gates"], logs["gates"]) if "gates" in files else None
+    patrols = _patrols(files["patrols"], ids, logs["patrols"]) if "patrols" in files else None
     meta = read_meta(files["meta"], logs["meta"]) if "meta" in files else {}
     for log in logs.values():
         problems.extend(log.problems)
     if problems or boundaries is None or indicators is None or cases is None:
         raise DataError(problems)
-    return Dataset(folder, boundaries, indicators, cases, border, gates, meta)
+    return Dataset(folder, boundaries, indicators, cases, border, gates, meta, patrols=patrols)

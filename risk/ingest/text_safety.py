@@ -25,6 +25,7 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "indicators": ("commune_id", "name", "former_district"),
     "cases": ("case_id", "commune_id", "name", "former_district", "form", "destination", "detected_by"),
     "gates": ("name", "kind"),
+    "patrols": ("commune_id", "name", "former_district"),
 }
 # dataset.json fields shown on pages and in exports.
 META_TEXT_FIELDS = ("name", "province", "label", "sources", "crs")

@@ -36,6 +36,7 @@ from risk.ingest.folder import (
     FILE_CHOICES,
     GATE_COLUMNS,
     INDICATOR_KNOWN,
+    PATROL_KNOWN,
     DataError,
     find_files,
     read_meta,
@@ -44,6 +45,7 @@ from risk.ingest.folder import (
     validate_cases,
     validate_gates,
     validate_indicators,
+    validate_patrols,
 )
 from risk.ingest.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header, check_text
 from risk.ingest.checks import ProblemLog, clean_text
@@ -59,7 +61,7 @@ __all__ = [
 
 # Catalogue keys of the uploadable parts' names (risk/i18n); "meta" is not uploaded on its own.
 PART_LABEL_KEYS = {"boundaries": "dp.part.boundaries", "indicators": "dp.part.indicators", "cases": "dp.part.cases",
-                   "border": "dp.part.border", "gates": "dp.part.gates"}
+                   "border": "dp.part.border", "gates": "dp.part.gates", "patrols": "dp.part.patrols"}
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")
 _LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
 _SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -97,16 +99,20 @@ TABLE_ALIASES: dict[str, tuple[str, ...]] = {
     "form": ("hình thức",),
     "detected_by": ("phát hiện bởi", "nguồn phát hiện"),
     "kind": ("loại",),
+    "patrol_days": ("ngày tuần tra", "số ngày tuần tra", "patrol days"),
+    "patrol_hours": ("giờ tuần tra", "số giờ tuần tra", "patrol hours"),
 }
 _TABLE_KNOWN: dict[str, frozenset[str]] = {
     "indicators": INDICATOR_KNOWN,
     "cases": frozenset({*CASE_COLUMNS, "name", "former_district"}),
     "gates": frozenset(GATE_COLUMNS),
+    "patrols": frozenset({*PATROL_KNOWN, "name", "former_district"}),
 }
 _TABLE_EXPECTED = {
     "indicators": ("commune_id", "year"),
     "cases": ("case_id", "date", "commune_id", "form", "victims", "detected_by"),
     "gates": ("name", "lon", "lat"),
+    "patrols": ("commune_id", "year"),
 }
 # Tables whose header alone is valid: a cases file of a year with no cases.
 _MAY_BE_EMPTY = frozenset({"cases"})
@@ -620,7 +626,8 @@ def check_upload(source: Path | str | Mapping[str, Path | str], *,
     cases = results.get("cases")
     dataset = Dataset(folder, results["boundaries"], results["indicators"],
                       cases if cases is not None else empty_cases(),
-                      results.get("border"), results.get("gates"), dict(results.get("meta") or {}))
+                      results.get("border"), results.get("gates"), dict(results.get("meta") or {}),
+                      patrols=results.get("patrols"))
     report.content_checksum = dataset_checksum(dataset)  # Store.add_checked saves it only while it still matches
     return dataset, report
 
@@ -689,4 +696,6 @@ def _table_part(part: str, path: Path, communes: gpd.GeoDataFrame | None, log: P
     ids = None if communes is None else list(communes["commune_id"])
     if part == "indicators":
         return validate_indicators(frame, ids, log), unmatched
+    if part == "patrols":
+        return validate_patrols(frame, ids, log), unmatched
     return validate_cases(frame, communes, log, today), unmatched

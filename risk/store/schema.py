@@ -9,6 +9,7 @@ Layout of the file:
 | border | features, MultiLineString | border lines; the file's own attributes as JSON in `properties` |
 | gates | features, Point | border gates |
 | indicators | attributes (long form) | `version_id, position, commune_id, year, indicator, value` |
+| patrols | attributes | patrol effort: `version_id, commune_id, year, effort, unit` (made on first use) |
 | versions | attributes | one row per version: when, label, source files, counts, checksum, who, `active` |
 | model_runs | attributes | `version_id, created_at, kind, config, metrics` (JSON) |
 | audit_log | attributes, append-only, hash-chained | `at, user, action, details (JSON), rows, prev_hash, row_hash` |
@@ -39,11 +40,13 @@ import pandas as pd
 from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, ROW_PARTS, WGS84
 from risk.store.codec import SRS_ID, _now
 
-__all__ = ["PART_NAMES", "PRIVATE_FILE_MODE", "SCHEMA_VERSION", "STORE_LAYERS"]
+__all__ = ["PART_NAMES", "PRIVATE_FILE_MODE", "SCHEMA_VERSION", "STORE_LAYERS", "ensure_patrols_table"]
 
 SCHEMA_VERSION = "2"  # 2: the audit log is hash-chained (prev_hash, row_hash)
 PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds case records)
-PART_NAMES = ROW_PARTS  # one table per part with rows
+# One table per part with rows, each counted in `versions`. The patrols part came later: its table
+# is made the first time a version brings it (ensure_patrols_table), so older stores need no migration.
+PART_NAMES = tuple(part for part in ROW_PARTS if part != "patrols")
 STORE_LAYERS = ("boundaries", "cases", "border", "gates", "indicators", "versions", "model_runs", "audit_log")
 _GEOMETRY_TYPES = {"boundaries": "MultiPolygon", "cases": "Point", "border": "MultiLineString", "gates": "Point"}
 _DESCRIPTIONS = {
@@ -206,6 +209,35 @@ def _create_active_view(con: sqlite3.Connection, part: str, now: str) -> None:
     if kind == "features":
         con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)",
                     (view, _GEOMETRY_TYPES[part].upper(), SRS_ID))
+
+
+_PATROLS_DDL = """
+CREATE TABLE patrols (
+    fid INTEGER PRIMARY KEY AUTOINCREMENT,
+    version_id INTEGER NOT NULL REFERENCES versions (id),
+    commune_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    effort REAL NOT NULL CHECK (effort >= 0),
+    unit TEXT NOT NULL
+);
+CREATE INDEX patrols_version ON patrols (version_id);
+CREATE VIEW patrols_active AS SELECT p.fid AS fid, p.version_id, p.commune_id, p.year, p.effort, p.unit
+    FROM patrols p JOIN versions v ON v.id = p.version_id WHERE v.active = 1;
+"""
+
+
+def ensure_patrols_table(con: sqlite3.Connection) -> None:
+    """The patrol effort table and its active view, made inside the caller's transaction the first
+    time a version brings patrol data (listed in gpkg_contents, so QGIS shows it)."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'patrols'").fetchone():
+        return
+    for statement in filter(str.strip, _PATROLS_DDL.split(";")):
+        con.execute(statement)
+    now = _now()
+    for table, description in (("patrols", "Patrol effort per commune and year of every dataset version"),
+                               ("patrols_active", "patrols: active version only")):
+        con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change)"
+                    " VALUES (?, 'attributes', ?, ?, ?)", (table, table, description, now))
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -33,13 +33,13 @@ from risk.store.audit import _seal_audit_log, append_audit  # by name: tests pat
 from risk.store.audit_chain import AuditCheck
 from risk.store.codec import _filters, _json, _multi, _now, _register_functions, _single, _value, \
     decode_geometries, encode_geometries
-from risk.store.schema import _COUNT_COLUMNS, PART_NAMES, STORE_LAYERS, _create_file, _restrict_mode, \
+from risk.store.schema import _COUNT_COLUMNS, PART_NAMES, STORE_LAYERS, _create_file, _restrict_mode, ensure_patrols_table, \
     _update_extents
 from risk.i18n import LocalisedError
 from risk.contracts.report import ImportReport
 from risk.contracts import text as text_rule
 from risk.contracts.dataset import (
-    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, WGS84, Dataset, StoredVersion, dataset_checksum, empty_cases,
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PATROL_COLUMNS, WGS84, Dataset, StoredVersion, dataset_checksum, empty_cases,
 )
 from risk.contracts.problems import Problem
 
@@ -205,6 +205,7 @@ class Store:
             "border": None if dataset.border is None else [c for c in dataset.border.columns
                                                            if c != dataset.border.geometry.name],
             "gates": dataset.gates is not None,
+            "patrols": None if dataset.patrols is None else len(dataset.patrols),
         }
         counts = _Counts(len(dataset.boundaries), len(dataset.indicators), len(dataset.cases),
                          0 if dataset.border is None else len(dataset.border),
@@ -238,6 +239,11 @@ class Store:
                 self._insert_border(con, version, dataset.border, schema["border"])
             if dataset.gates is not None:
                 self._insert_gates(con, version, dataset.gates)
+            if dataset.patrols is not None:
+                ensure_patrols_table(con)
+                con.executemany("INSERT INTO patrols (version_id, commune_id, year, effort, unit) VALUES (?, ?, ?, ?, ?)",
+                                ((version, str(c), int(y), float(e), str(u)) for c, y, e, u in
+                                 dataset.patrols[list(PATROL_COLUMNS)].itertuples(index=False)))
             _update_extents(con, now)
             if activate:
                 con.execute("UPDATE versions SET active = 0 WHERE active = 1")
@@ -358,8 +364,9 @@ class Store:
             cases = _read_cases(con, version_id)
             border = None if schema.get("border") is None else _read_border(con, version_id, schema["border"])
             gates = _read_gates(con, version_id) if schema.get("gates") else None
+            patrols = _read_patrols(con, version_id) if schema.get("patrols") is not None else None
         stored = StoredVersion(int(version_id), str(label), str(created_at))
-        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored)
+        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored, patrols)
 
     def compare(self, v1: int, v2: int) -> pd.DataFrame:
         """Counts per part of two versions side by side, with communes added and removed."""
@@ -485,6 +492,13 @@ def _read_border(con: sqlite3.Connection, version: int, columns: list[str]) -> g
     records = [json.loads(r[1]) for r in rows]
     data = pd.DataFrame(records, columns=columns) if records else pd.DataFrame({c: [] for c in columns})
     return gpd.GeoDataFrame(data, geometry=geoms, crs=WGS84)
+
+
+def _read_patrols(con: sqlite3.Connection, version: int) -> pd.DataFrame:
+    rows = con.execute("SELECT commune_id, year, effort, unit FROM patrols WHERE version_id = ? ORDER BY fid",
+                       (version,)).fetchall()
+    frame = pd.DataFrame(rows, columns=list(PATROL_COLUMNS))
+    return frame.astype({"commune_id": str, "year": "int64", "effort": "float64", "unit": str})
 
 
 def _read_gates(con: sqlite3.Connection, version: int) -> gpd.GeoDataFrame:

@@ -11,6 +11,7 @@ from risk.analysis.model import METHOD_KEYS, METHOD_LONG_KEYS, METHODS, METRIC_L
 from risk.i18n import format_number, format_percent, t
 
 DIGITS = {"pai_10": 2}  # every other metric is shown with 3 decimals
+UNIT_KEYS = {"days": "mp.feedback.unit.days", "hours": "mp.feedback.unit.hours"}  # risk.contracts PATROL_UNITS
 DECISION_METRIC = "capture_10"  # where the first patrols and programmes go: the margin the card spells out
 
 
@@ -122,3 +123,20 @@ def time_travel_text(check, lang: str) -> tuple[bool, str]:
                   communes=format_number(check.communes, 0, lang),
                   difference=format_number(check.max_difference, 6, lang))
     return check.identical, t("mp.time_travel.ok" if check.identical else "mp.time_travel.leak", lang, **params)
+
+
+def feedback_lines(ds, patrol_weight: float, lang: str) -> list[str]:
+    """What the card says about the patrol feedback loop: whether patrol effort data corrects it,
+    and how patrol-detected cases count (below 1, a labelled sensitivity check)."""
+    share = float((ds.cases["detected_by"] == "patrol").mean()) if len(ds.cases) else 0.0
+    lines = []
+    if ds.patrols is not None and len(ds.patrols):
+        years = sorted(int(y) for y in ds.patrols["year"].unique())
+        unit = str(ds.patrols["unit"].iloc[0])
+        lines.append(t("mp.feedback.effort", lang, rows=format_number(len(ds.patrols), 0, lang),
+                       years=f"{years[0]}–{years[-1]}", unit=t(UNIT_KEYS[unit], lang)))
+    else:
+        lines.append(t("mp.feedback.no_effort", lang))
+    key = "mp.feedback_state" if patrol_weight == 1.0 else "mp.feedback_state_sensitivity"
+    lines.append(t(key, lang, weight=format_number(patrol_weight, 2, lang), share=format_percent(share, lang, 0)))
+    return lines

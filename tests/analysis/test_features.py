@@ -156,3 +156,54 @@ def test_columns_and_bilingual_labels() -> None:
     assert feature_label("dist_border_km", "en") == "Distance to the border (km)"
     assert feature_label("poverty_rate", "en") == "Multidimensional poverty rate"
     assert feature_label("flood_exposure", "vi") == "flood_exposure"
+
+
+# --- patrol effort ---------------------------------------------------------------------------
+
+
+def _patrols(rows: list[tuple[str, int, float]]) -> pd.DataFrame:
+    return pd.DataFrame({"commune_id": [r[0] for r in rows], "year": [r[1] for r in rows],
+                         "effort": [float(r[2]) for r in rows], "unit": "days"})
+
+
+def test_effort_features_exist_only_with_patrol_data() -> None:
+    from dataclasses import replace
+
+    from risk.analysis.features import EFFORT_FEATURES, feature_keys
+
+    ds = _dataset(_grid(2), _cases([("g00", 2022, "patrol")]), [2022, 2023])
+    assert not set(EFFORT_FEATURES) & set(feature_table(ds).columns)
+    assert not set(EFFORT_FEATURES) & set(feature_keys(ds))
+    with_effort = replace(ds, patrols=_patrols([("g00", 2022, 9.0)]))
+    assert set(EFFORT_FEATURES) <= set(feature_keys(with_effort)) & set(feature_table(with_effort).columns)
+
+
+def test_effort_is_zero_where_a_covered_year_lists_no_patrol_and_unknown_in_an_uncovered_year() -> None:
+    from dataclasses import replace
+
+    ds = replace(_dataset(_grid(2), _cases([("g00", 2022, "patrol")]), [2022, 2023, 2024]),
+                 patrols=_patrols([("g00", 2022, 8.0), ("g01", 2022, 4.0), ("g00", 2023, 2.0)]))
+    table = feature_table(ds).set_index(["commune_id", "year"])
+    assert table.loc[("g00", 2022), "patrol_effort_t"] == 8.0
+    assert table.loc[("g10", 2022), "patrol_effort_t"] == 0.0  # listed nowhere in a covered year: no patrol
+    assert np.isnan(table.loc[("g00", 2024), "patrol_effort_t"])  # 2024 has no patrol rows at all
+    assert table.loc[("g00", 2022), "patrol_effort_next"] == 2.0
+    assert np.isnan(table.loc[("g00", 2023), "patrol_effort_next"])
+    # the reference is the province's mean of the feature year, over every commune
+    assert table.loc[("g11", 2022), "patrol_effort_reference"] == pytest.approx(12.0 / 4)
+
+
+def test_scoring_at_reference_effort_sets_next_years_effort_to_the_province_mean() -> None:
+    from dataclasses import replace
+
+    from risk.analysis.features import at_reference_effort
+
+    ds = replace(_dataset(_grid(2), _cases([("g00", 2022, "patrol")]), [2022, 2023]),
+                 patrols=_patrols([("g00", 2022, 8.0), ("g00", 2023, 40.0)]))
+    table = feature_table(ds)
+    even = at_reference_effort(table)
+    rows = even[even["year"] == 2022]
+    assert rows["patrol_effort_next"].tolist() == [2.0] * 4
+    assert table[table["year"] == 2022]["patrol_effort_next"].max() == 40.0  # the input is not changed
+    plain = feature_table(_dataset(_grid(2), _cases([("g00", 2022, "patrol")]), [2022, 2023]))
+    assert at_reference_effort(plain) is plain
