@@ -109,7 +109,7 @@ st.caption(t("mp.ethnic_help", lang))
 if analysis.ETHNIC in ds.indicator_keys:
     cmp = analysis.with_and_without_ethnic_share(config)
     m1, m2, m3 = st.columns(3)
-    fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
+    fmt = lambda v: "–" if v is None else format_number(v, 3, lang)  # noqa: E731
     m1.metric(t("mp.auc_with", lang), fmt(cmp.auc_with))
     m2.metric(t("mp.auc_without", lang), fmt(cmp.auc_without))
     m3.metric(t("mp.auc_change", lang), fmt(cmp.auc_change))
@@ -123,6 +123,6 @@ st.caption(t("mp.patrol_help", lang))
 if result.notes:
     st.subheader(t("mp.notes", lang))
     for note in result.notes:
-        st.write(f"- {widgets.md(note.message(lang))}")
+        st.write(f"- {widgets.md(card.note_text(note, lang))}")
 st.header(t("mp.limitations", lang))
 st.markdown(t("mp.limitations_text", lang))

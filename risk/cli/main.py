@@ -164,7 +164,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                     print(f"  {str(name).ljust(width)}{row[margin_col]:>24}  {row[no_gain_col]:>5}")
             print("\n".join(margin_sentences(result, lang)))
         print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
-        from risk.views.model_card import feedback_lines
+        from risk.views.model_card import feedback_lines, note_text
 
         print()
         print("\n".join(feedback_lines(ds, result.config.patrol_weight, lang)))
@@ -179,7 +179,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             print()
             print(t("model.cli.notes_title", lang))
             for note in result.notes:
-                print(f"- {note.message(lang)}")
+                print(f"- {note_text(note, lang)}")
         return 0
 
     return _run_model(args, work)

@@ -140,3 +140,11 @@ def feedback_lines(ds, patrol_weight: float, lang: str) -> list[str]:
     key = "mp.feedback_state" if patrol_weight == 1.0 else "mp.feedback_state_sensitivity"
     lines.append(t(key, lang, weight=format_number(patrol_weight, 2, lang), share=format_percent(share, lang, 0)))
     return lines
+
+
+def note_text(note, lang: str) -> str:
+    """A backtest or scoring note (risk.analysis.model.Note) with its feature named by its label."""
+    params = dict(note.params)
+    if "feature" in params:
+        params["feature"] = feature_label(str(params["feature"]), lang)
+    return t(note.code, lang, **params)

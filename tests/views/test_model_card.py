@@ -41,3 +41,15 @@ def test_with_effort_data_the_card_names_its_extent_and_unit(demo, lang) -> None
     lines = feedback_lines(replace(demo, patrols=patrols), 1.0, lang)
     assert "2023–2024" in lines[0] and t("mp.feedback.unit.hours", lang) in lines[0]
     assert ("260" in lines[0]) and lines[0] != t("mp.feedback.no_effort", lang)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_note_names_its_feature_by_label_not_by_column(lang) -> None:
+    from risk.analysis.features import feature_label
+    from risk.analysis.model import Note
+    from risk.views.model_card import note_text
+
+    text = note_text(Note("model.note.dropped_missing", {"feature": "cases_t1", "years": "2021"}), lang)
+    assert feature_label("cases_t1", lang) in text and "cases_t1" not in text
+    extra = note_text(Note("model.note.dropped_missing", {"feature": "my_column", "years": "2021"}), lang)
+    assert "my_column" in extra
