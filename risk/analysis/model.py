@@ -1,5 +1,5 @@
 """Risk model: scikit-learn pipelines, a rolling temporal backtest, scores with
-bootstrap rank intervals, per-commune explanations and model-card tables.
+predictive rank intervals, per-commune explanations and model-card tables.
 
 The unit is a commune-year (risk.analysis.features): features at year t, target "at
 least one recorded case at t+1". The model is judged only by a rolling-origin
@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from risk.analysis.features import CASE_FEATURES, EFFORT_FEATURES, ModelError, at_reference_effort, feature_keys, feature_table
 from risk.analysis.margins import DRAWS as MARGIN_DRAWS, MarginTable, bootstrap_margins
+from risk.analysis.rank_intervals import expected_counts, extra_variance, predictive_ranks
 from risk.analysis.ranking_metrics import METRICS, Metrics, rank_by as _rank, ranking_metrics as _metrics
 from risk.i18n import DEFAULT_LANGUAGE, Message
 from risk.contracts.dataset import Dataset
@@ -86,6 +87,9 @@ class ModelConfig:
     n_bootstrap: int = 100
     seed: int = 0
     margin_draws: int = MARGIN_DRAWS
+    # Rank intervals include the risk no feature carries (rank_intervals.py); False: refits only,
+    # the narrower intervals of version one, kept to measure against (bench/rank_coverage.py).
+    rank_noise: bool = True
     composite: object = None  # the CompositeConfig the backtest's composite row uses; None: equal weights
 
     def to_dict(self) -> dict:
@@ -113,13 +117,16 @@ class ScoreResult:
 
     `table`: commune_id, name, score, rank, rank_low, rank_high, and the drivers
     columns `drivers` and `drivers_without_cases` (each cell a tuple of Driver).
-    `features`: what the model was fitted on; `notes`: what the user should know.
+    `features`: what the model was fitted on; `notes`: what the user should know;
+    `extra_variance`: φ, the spread of true risk around the model the rank intervals include
+    (risk/analysis/rank_intervals.py), None when no intervals were computed.
     """
 
     year: int
     table: pd.DataFrame
     features: tuple[str, ...]
     notes: tuple[Note, ...]
+    extra_variance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -589,26 +596,43 @@ def _drivers(contrib: np.ndarray, features: list[str], top: int = 3,
     return out
 
 
-def _bootstrap_ranks(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFrame,
+def _bootstrap_probs(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFrame,
                      features: list[str]) -> np.ndarray:
-    """(n_bootstrap, rows) ranks from refits on communes resampled with replacement.
+    """(n_bootstrap, rows) probabilities from refits on communes resampled with replacement.
 
     Whole communes are resampled (cluster bootstrap) because a commune's years
     are not independent. A resample with one class only is redrawn.
     """
     groups = [idx for _, idx in sorted(train.groupby("commune_id").indices.items())]
     n_groups = len(groups)
-    ranks, attempt = [], 0
-    while len(ranks) < config.n_bootstrap and attempt < 5 * config.n_bootstrap + 10:
+    probs, attempt = [], 0
+    while len(probs) < config.n_bootstrap and attempt < 5 * config.n_bootstrap + 10:
         rng = np.random.default_rng([config.seed, 7919, attempt])
         attempt += 1
         pick = np.concatenate([groups[g] for g in rng.integers(0, n_groups, n_groups)])
         sample = train.iloc[pick]
         if not _has_both_classes(sample):
             continue
-        prob = _predict(_fit(config.kind, sample, features, config.seed), rows, features)
-        ranks.append(_rank(rows, [prob]))
-    return np.array(ranks).reshape(len(ranks), len(rows))
+        probs.append(_predict(_fit(config.kind, sample, features, config.seed), rows, features))
+    return np.array(probs).reshape(len(probs), len(rows))
+
+
+def _rank_intervals(config: ModelConfig, pipe: Pipeline, train: pd.DataFrame, rows: pd.DataFrame,
+                    features: list[str], rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """90 % rank intervals from refits and the risk no feature carries (risk/analysis/rank_intervals.py),
+    widened to contain `rank`, and the estimated extra variance φ."""
+    fitted = expected_counts(_predict(pipe, train, features))
+    phi = extra_variance(train["cases_next"].to_numpy(dtype=float), fitted) if config.rank_noise else 0.0
+    totals = train.assign(expected=fitted).groupby("commune_id")[["cases_next", "expected"]].sum()
+    totals = totals.reindex(rows["commune_id"]).fillna(0.0)
+    boot = _bootstrap_probs(config, train, rows, features)
+    if not len(boot):
+        return rank.copy(), rank.copy(), phi
+    ranks = predictive_ranks(boot, phi, totals["cases_next"].to_numpy(), totals["expected"].to_numpy(), config.seed)
+    tail = (1 - INTERVAL) / 2
+    low = np.minimum(rank, np.floor(np.quantile(ranks, tail, axis=0, method="lower"))).astype(int)
+    high = np.maximum(rank, np.ceil(np.quantile(ranks, 1 - tail, axis=0, method="higher"))).astype(int)
+    return low, high, phi
 
 
 def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
@@ -619,13 +643,9 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
     rows = at_reference_effort(prep.table[prep.table["year"] == year].reset_index(drop=True))
     prob = _predict(pipe, rows, features)
     rank = _rank(rows, [prob])
-    low, high = rank.copy(), rank.copy()
+    low, high, phi = rank.copy(), rank.copy(), None
     if intervals and config.n_bootstrap > 0:
-        boot = _bootstrap_ranks(config, train, rows, features)
-        if len(boot):
-            tail = (1 - INTERVAL) / 2
-            low = np.minimum(rank, np.floor(np.quantile(boot, tail, axis=0, method="lower"))).astype(int)
-            high = np.maximum(rank, np.ceil(np.quantile(boot, 1 - tail, axis=0, method="higher"))).astype(int)
+        low, high, phi = _rank_intervals(config, pipe, train, rows, features, rank)
     contrib = _contributions(pipe, config.kind, train, rows, features)
     out = pd.DataFrame({
         "commune_id": rows["commune_id"].to_numpy(), "name": rows["name"].to_numpy(), "score": prob,
@@ -635,7 +655,7 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
         "drivers_without_cases": _drivers(contrib, features, leave_out=CASE_FEATURES | NOT_DRIVERS),
     })
     out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
-    return ScoreResult(int(year), out, tuple(features), tuple(notes.items))
+    return ScoreResult(int(year), out, tuple(features), tuple(notes.items), phi)
 
 
 @_single_threaded
@@ -646,7 +666,8 @@ def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig(),
     Columns: commune_id, name, score (probability of at least one recorded case
     in year + 1), rank (1 = highest risk, ties by commune_id), rank_low and
     rank_high (90 % interval of the rank over `config.n_bootstrap` cluster-
-    bootstrap refits, widened to contain `rank`), drivers (the top 3 Drivers
+    bootstrap refits, each with draws of the risk no feature carries:
+    risk/analysis/rank_intervals.py; widened to contain `rank`), drivers (the top 3 Drivers
     by absolute contribution to the log-odds). Sorted by rank.
     """
     notes = _Notes()

@@ -188,7 +188,7 @@ def test_backtest_to_dict_is_json(province_backtest) -> None:
     assert {"train_years", "test_year", "n", "n_positive", "model", "last_year", "poverty", "composite",
             "poisson"} <= set(fold)
     assert data["config"] == {"kind": "logistic", "drop_features": [], "patrol_weight": 1.0, "n_bootstrap": 0,
-                              "seed": 0, "margin_draws": 200, "composite": None}
+                              "seed": 0, "margin_draws": 200, "composite": None, "rank_noise": True}
     intervals = data["intervals"]
     assert intervals["draws"] == 200 and intervals["level"] == 0.9 and intervals["communes"] == 108
     for method in METHODS:
