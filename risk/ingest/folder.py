@@ -175,6 +175,30 @@ def _years(frame: pd.DataFrame, log: ProblemLog) -> pd.Series:
     return numbers.where(numbers.between(YEAR_MIN, YEAR_MAX))
 
 
+def _commune_years(frame: pd.DataFrame, commune_ids: Collection[str] | None, log: ProblemLog) -> pd.DataFrame:
+    """The checked `commune_id` and `year` columns of a table with one row per commune and year."""
+    out = pd.DataFrame(index=frame.index)
+    if "commune_id" in frame:
+        out["commune_id"] = required_text(frame, "commune_id", log)
+        report_unknown_ids(out["commune_id"], commune_ids, "commune_id", log)
+    if "year" in frame:
+        out["year"] = _years(frame, log)
+    return out
+
+
+def _one_row_per_commune_year(out: pd.DataFrame, log: ProblemLog) -> None:
+    """Report a commune and year given twice (naming both rows)."""
+    if "commune_id" in out and "year" in out:
+        keys = out.loc[(out.commune_id != "") & out.year.notna(), ["commune_id", "year"]].astype({"year": "int64"})
+        report_duplicates(keys, log, "io.duplicate_commune_year", None)
+
+
+def _typed_keys(out: pd.DataFrame) -> pd.DataFrame:
+    out["commune_id"] = out["commune_id"].astype(str)
+    out["year"] = out["year"].astype("int64")
+    return out
+
+
 def _indicators(path: Path, commune_ids: Collection[str] | None, log: ProblemLog) -> pd.DataFrame | None:
     """Validated wide indicator table, or None with the problems in `log`."""
     if not file_ok(path, log):
@@ -192,23 +216,14 @@ def validate_indicators(frame: pd.DataFrame, commune_ids: Collection[str] | None
     """Indicators from text cells indexed by spreadsheet row (see `read_table`),
     so the importer's own readers (encodings, header rows) share these checks."""
     require_columns(frame, ("commune_id", "year"), log)
-    out = pd.DataFrame(index=frame.index)
-    if "commune_id" in frame:
-        out["commune_id"] = required_text(frame, "commune_id", log)
-        report_unknown_ids(out["commune_id"], commune_ids, "commune_id", log)
-    if "year" in frame:
-        out["year"] = _years(frame, log)
+    out = _commune_years(frame, commune_ids, log)
     for column in _indicator_columns(frame):
         out[column] = parse_numbers(frame[column], column, log)
         _check_ranges(column, out[column], frame[column], log)
-    if "commune_id" in out and "year" in out:
-        keys = out.loc[(out.commune_id != "") & out.year.notna(), ["commune_id", "year"]].astype({"year": "int64"})
-        report_duplicates(keys, log, "io.duplicate_commune_year", None)
+    _one_row_per_commune_year(out, log)
     if log:
         return None
-    out["commune_id"] = out["commune_id"].astype(str)
-    out["year"] = out["year"].astype("int64")
-    return out.reset_index(drop=True)
+    return _typed_keys(out).reset_index(drop=True)
 
 
 def load_indicators(path: str | Path, commune_ids: Collection[str] | None = None) -> pd.DataFrame:
@@ -470,12 +485,7 @@ def validate_patrols(frame: pd.DataFrame, commune_ids: Collection[str] | None,
         log.add("io.patrol_effort_missing", column="patrol_days", found=found)
     elif len(given) > 1:
         log.add("io.patrol_two_units", row=1, column=given[1], columns=", ".join(given))
-    out = pd.DataFrame(index=frame.index)
-    if "commune_id" in frame:
-        out["commune_id"] = required_text(frame, "commune_id", log)
-        report_unknown_ids(out["commune_id"], commune_ids, "commune_id", log)
-    if "year" in frame:
-        out["year"] = _years(frame, log)
+    out = _commune_years(frame, commune_ids, log)
     if len(given) == 1:
         column = given[0]
         values = frame[column]
@@ -485,13 +495,10 @@ def validate_patrols(frame: pd.DataFrame, commune_ids: Collection[str] | None,
         out["effort"] = parse_numbers(values.where(~missing, "n/a"), column, log)
         for row in out.index[out["effort"] < 0]:
             log.add("io.negative_value", row=row, column=column, value=values[row])
-    if "commune_id" in out and "year" in out:
-        keys = out.loc[(out.commune_id != "") & out.year.notna(), ["commune_id", "year"]].astype({"year": "int64"})
-        report_duplicates(keys, log, "io.duplicate_commune_year", None)
+    _one_row_per_commune_year(out, log)
     if log:
         return None
-    out["commune_id"] = out["commune_id"].astype(str)
-    out["year"] = out["year"].astype("int64")
+    out = _typed_keys(out)
     out["effort"] = out["effort"].astype("float64")
     out["unit"] = PATROL_EFFORT_COLUMNS[given[0]]
     return out[list(PATROL_COLUMNS)].reset_index(drop=True)
