@@ -132,7 +132,7 @@ def coverage(ds, plist: view.PriorityList, lang: str):
                              key="pr_radius")
     site_kind = p3.radio(t("pr.sites", lang), tuple(SITE_KEYS), key="pr_sites",
                          format_func=lambda k: t(SITE_KEYS[k], lang))
-    objective = p4.radio(t("pr.cover_objective", lang), view.allocation_objectives(plist.ranking),
+    objective = p4.radio(t("pr.cover_objective", lang), view.coverage_objectives(plist.ranking, state.role()),
                          key="pr_cover_objective", format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
     uploaded_sites = None
     if site_kind == "upload":
@@ -156,7 +156,8 @@ def coverage(ds, plist: view.PriorityList, lang: str):
                            format_func=lambda j: names[j], placeholder=t("common.choose", lang))
     if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
         try:
-            slots.PR_COVERAGE.set(cover(view.coverage_communes(ds, plist), sites, int(k_bases), float(radius),
+            communes = view.coverage_communes(ds, plist, state.role(), objective)
+            slots.PR_COVERAGE.set(cover(communes, sites, int(k_bases), float(radius),
                                         objective=objective, fixed=fixed))
             slots.PR_SHOW.set("coverage")
         except AllocationError as err:

@@ -121,6 +121,12 @@ def can_see_case_statistics(role: Role) -> bool:
     return can_see_case_points(role)
 
 
+def can_weigh_by_recorded_cases(role: Role) -> bool:
+    """Patrol coverage weighted by exact recorded counts: its covered share and its bases would let
+    a role that sees only suppressed counts work them out, so only roles that see case rows."""
+    return can_see_case_points(role)
+
+
 def drivers_column(role: Role) -> str:
     """Which drivers column of a score table the role is shown: all features, or only those
     not computed from case counts (risk.analysis.features.CASE_FEATURES)."""

@@ -20,3 +20,13 @@ def case_matrix(
     counts = counts.reindex(index=ids, columns=list(years), fill_value=0).fillna(0).astype("int64")
     counts.index.name, counts.columns.name = "commune_id", "year"
     return counts
+
+
+RECENT_YEARS = 3  # what "recorded cases" weighs in patrol coverage: the year and the two before
+
+
+def recent_case_totals(cases: pd.DataFrame, commune_ids: Sequence[str], last_year: int,
+                       years: int = RECENT_YEARS) -> pd.Series:
+    """Recorded cases per commune over the `years` years up to `last_year`, as floats by commune_id."""
+    span = list(range(int(last_year) - years + 1, int(last_year) + 1))
+    return case_matrix(cases, commune_ids, span).sum(axis=1).astype(float)

@@ -23,7 +23,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
 
 from risk.analysis.allocate import (  # the rules and messages both integer programs share
-    _MILP_STATUS, AllocationError, Objective, _check_count, _check_number, _id_list, _require, risk_weights,
+    _MILP_STATUS, OBJECTIVES, AllocationError, Objective, _check_count, _check_number, _id_list, _require, _numeric,
+    risk_weights,
 )
 from risk.analysis.geography import metric_crs
 
@@ -166,14 +167,33 @@ def _greedy_cover(reach: sparse.csr_array, weight: np.ndarray, k: int, fixed: li
     return chosen
 
 
+# Patrol coverage may also weigh where cases were recorded (a `recorded_cases` column): who may use
+# exact counts so is risk.access.privacy's call (can_weigh_by_recorded_cases).
+COVER_OBJECTIVES: tuple[str, ...] = (*OBJECTIVES, "recorded_cases")
+
+
+def cover_weights(communes: pd.DataFrame, objective: str) -> np.ndarray:
+    """Risk per commune that coverage counts: the allocation's objectives, or recorded cases."""
+    if objective != "recorded_cases":
+        if objective not in OBJECTIVES:
+            raise AllocationError("allocate.bad_objective", value=objective, choices=", ".join(COVER_OBJECTIVES))
+        return risk_weights(communes, objective)
+    _require(communes, ("commune_id", "recorded_cases"))
+    weight = _numeric(communes, "recorded_cases")
+    negative = weight < 0
+    if negative.any():
+        raise AllocationError("allocate.negative_risk", ids=_id_list(communes["commune_id"][negative]))
+    return weight
+
+
 def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float, *,
-          objective: Objective = "expected_cases", fixed: Collection[int] = (),
+          objective: str = "expected_cases", fixed: Collection[int] = (),
           time_limit: float | None = None) -> Coverage:
     """Choose `k` new bases among `sites` so the most risk lies within `radius_km` of one (exact, via
     milp), with the sites at positions `fixed` (existing posts) kept open beside them.
 
     `communes`: commune_id, score, population (score × population objective),
-    lon, lat (a representative point, see `commune_points`). `sites`: name,
+    recorded_cases (the recorded-cases objective), lon, lat (a representative point, see `commune_points`). `sites`: name,
     lon, lat, optional kind (see `patrol_sites`). Model: x_j = 1 if base j is
     chosen, y_i = 1 if commune i is covered; maximise Σ risk_i y_i subject to
     y_i ≤ Σ_{j within R of i} x_j, Σ x_j = k + |fixed| and x_j = 1 for the fixed
@@ -197,7 +217,7 @@ def cover(communes: pd.DataFrame, sites: pd.DataFrame, k: int, radius_km: float,
     radius_km = _check_number(radius_km, "allocate.bad_radius")
     if radius_km <= 0:
         raise AllocationError("allocate.bad_radius", value=radius_km)
-    weight = risk_weights(communes, objective)
+    weight = cover_weights(communes, objective)
     ids = communes["commune_id"].astype(str).to_numpy()
     site_xy = _coordinates(sites, "allocate.bad_site_coordinates", "name")
     commune_xy = _coordinates(communes, "allocate.bad_commune_coordinates", "commune_id")

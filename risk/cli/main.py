@@ -304,6 +304,7 @@ def _add_allocate_parser(sub) -> None:
 def _cmd_cover(args: argparse.Namespace) -> int:
     """Patrol coverage (exact maximal covering) against the greedy choice; exit 2 on bad input."""
     from risk.analysis.allocate import AllocationError
+    from risk.analysis.cases import recent_case_totals
     from risk.analysis.coverage import commune_points, cover, patrol_sites
     from risk.ingest.folder import DataError, load_sites_upload
     from risk.i18n import format_percent, t
@@ -329,6 +330,9 @@ def _cmd_cover(args: argparse.Namespace) -> int:
             candidates = allocation_candidates(ds, args.year, _model_config(args))
             communes = commune_points(ds.boundaries).drop(columns=["name"]).merge(
                 candidates[["commune_id", "score", "population"]], on="commune_id")
+            if args.objective == "recorded_cases":  # the CLI reads the case file itself: no role applies
+                communes["recorded_cases"] = recent_case_totals(
+                    ds.cases, communes["commune_id"].astype(str).tolist(), args.year).to_numpy()
             with _stdout_to_stderr():  # HiGHS may print from C++, which would break --json
                 result = cover(communes, sites, args.k, args.radius, objective=args.objective,
                                fixed=[names.index(n) for n in args.fixed])
@@ -354,7 +358,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
 
 
 def _add_cover_parser(sub) -> None:
-    from risk.analysis.allocate import OBJECTIVES
+    from risk.analysis.coverage import COVER_OBJECTIVES
 
     parser = sub.add_parser("cover", help="patrol coverage: K bases covering the most risk within R km (exact)")
     _add_model_options(parser)
@@ -365,7 +369,8 @@ def _add_cover_parser(sub) -> None:
     parser.add_argument("--sites-file", default=None, metavar="CSV", help="name, lon, lat (with --sites file)")
     parser.add_argument("--fixed", nargs="+", action="extend", default=[], metavar="NAME",
                         help="existing posts kept open (site names)")
-    parser.add_argument("--objective", choices=OBJECTIVES, default="expected_cases")
+    parser.add_argument("--objective", choices=COVER_OBJECTIVES, default="expected_cases",
+                        help="risk to cover; recorded_cases: cases in the year and the two before")
     parser.add_argument("--bootstrap", type=int, default=0, help=argparse.SUPPRESS)
     parser.set_defaults(func=_cmd_cover)
 

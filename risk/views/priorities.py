@@ -227,7 +227,8 @@ def prepare_export(
 # --- allocation: what was asked and what came out ----------------------------------------
 
 OBJECTIVE_KEYS = {"expected_cases": "pr.objective.expected_cases",
-                  "score_x_population": "pr.objective.score_x_population", "score": "pr.objective.score"}
+                  "score_x_population": "pr.objective.score_x_population", "score": "pr.objective.score",
+                  "recorded_cases": "pr.objective.recorded_cases"}
 
 
 def allocation_objectives(ranking_kind: str) -> tuple[str, ...]:
@@ -281,14 +282,34 @@ def allocation_candidates(ds, year: int, ranking: pd.DataFrame, cost_column: str
     return out
 
 
-def coverage_communes(ds, plist: PriorityList) -> pd.DataFrame:
+def coverage_objectives(ranking_kind: str, role) -> tuple[str, ...]:
+    """What patrol coverage may weigh: the ranking's objectives, and recorded cases for roles that
+    may use exact counts (risk.access.privacy)."""
+    from risk.access.privacy import can_weigh_by_recorded_cases
+
+    extra = ("recorded_cases",) if can_weigh_by_recorded_cases(role) else ()
+    return (*allocation_objectives(ranking_kind), *extra)
+
+
+def coverage_communes(ds, plist: PriorityList, role=None, objective: str = "expected_cases") -> pd.DataFrame:
     """Commune centres with the score patrol coverage weighs, on the allocation's scale (the model's
-    probability, not the percent the list shows), so the same objectives apply to both."""
+    probability, not the percent the list shows), so the same objectives apply to both; with the
+    recorded-cases objective, also each commune's recorded cases over the last years up to the
+    list's year (risk.analysis.cases.recent_case_totals; refused for a role that may not use exact
+    counts)."""
+    from risk.access.privacy import can_weigh_by_recorded_cases
+    from risk.analysis.cases import recent_case_totals
     from risk.analysis.coverage import commune_points
 
     table = plist.table[["commune_id", "score", "population"]]
     table = table.assign(score=table["score"] / SCORE_SCALE[plist.ranking])
-    return commune_points(ds.boundaries).merge(table, on="commune_id")
+    out = commune_points(ds.boundaries).merge(table, on="commune_id")
+    if objective == "recorded_cases":
+        if not can_weigh_by_recorded_cases(role):
+            raise PermissionError("recorded-case coverage needs a role that sees case rows")
+        out["recorded_cases"] = recent_case_totals(ds.cases, out["commune_id"].astype(str).tolist(),
+                                                   plist.year).to_numpy()
+    return out
 
 
 def run_allocation(ds, plist: PriorityList, shown: pd.DataFrame, settings: AllocationSettings) -> AllocationRun:

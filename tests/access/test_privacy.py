@@ -69,3 +69,29 @@ def test_case_points_only_for_commander_and_admin():
     for role in (Role.PLANNER, Role.OFFICIAL):
         with pytest.raises(PermissionError):
             visible_case_points(cases, role)
+
+
+@pytest.mark.parametrize("role, allowed", [(Role.ADMIN, True), (Role.COMMANDER, True), (Role.PLANNER, False),
+                                           (Role.OFFICIAL, False)])
+def test_only_roles_that_see_case_rows_may_weigh_coverage_by_recorded_cases(role, allowed):
+    from risk.access.privacy import can_weigh_by_recorded_cases
+    from risk.analysis.model import ModelConfig
+    from risk.ingest.folder import load_dataset
+    from risk.access.settings import DEFAULT_DATA_DIR
+    from risk.views import priorities as view
+
+    assert can_weigh_by_recorded_cases(role) is allowed
+    assert ("recorded_cases" in view.coverage_objectives("model", role)) is allowed
+    ds = load_dataset(DEFAULT_DATA_DIR)
+    from risk.analysis.model import score
+
+    table = score(ds, 2025, ModelConfig(n_bootstrap=0)).table
+    plist = view.PriorityList(2025, "model", (2023, 2024, 2025), table.assign(
+        score=table["score"] * 100, population=1000.0)[["commune_id", "score", "population"]])
+    if allowed:
+        frame = view.coverage_communes(ds, plist, role, "recorded_cases")
+        located = ds.cases[ds.cases["date"].dt.year.between(2023, 2025) & ds.cases["commune_id"].notna()]
+        assert frame["recorded_cases"].sum() == len(located)
+    else:
+        with pytest.raises(PermissionError):
+            view.coverage_communes(ds, plist, role, "recorded_cases")

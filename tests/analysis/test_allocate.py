@@ -387,3 +387,30 @@ def test_cli_allocate_errors_in_language_without_traceback(capsys) -> None:
     assert "programme_cost" in capsys.readouterr().err
     assert main([*base, "--budget", "-5", "--lang", "en"]) == 2
     assert "budget" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_coverage_of_recorded_cases_equals_exhaustive_search(seed: int) -> None:
+    communes, sites = _coverage_fixture(seed)
+    communes["recorded_cases"] = np.random.default_rng([seed, 5]).poisson(1.0, len(communes)).astype(float)
+    weight = communes["recorded_cases"].to_numpy()
+    reach = _distances_km(communes, sites) <= 20.0
+    best = max(float(weight[reach[list(combo)].any(axis=0)].sum())
+               for combo in itertools.combinations(range(len(sites)), 2))
+    result = cover(communes, sites, 2, 20.0, objective="recorded_cases")
+    assert result.objective_kind == "recorded_cases"
+    assert result.covered_risk == pytest.approx(best, rel=1e-9)
+
+
+def test_coverage_of_recorded_cases_needs_the_counts_and_refuses_negative_ones() -> None:
+    communes, sites = _coverage_fixture(0)
+    with pytest.raises(AllocationError) as missing:
+        cover(communes, sites, 1, 20.0, objective="recorded_cases")
+    assert "recorded_cases" in missing.value.message("en")
+    communes["recorded_cases"] = -1.0
+    with pytest.raises(AllocationError) as negative:
+        cover(communes, sites, 1, 20.0, objective="recorded_cases")
+    assert negative.value.code == "allocate.negative_risk"
+    with pytest.raises(AllocationError) as unknown:
+        cover(communes, sites, 1, 20.0, objective="victims")
+    assert "recorded_cases" in unknown.value.message("en")

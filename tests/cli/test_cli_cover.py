@@ -51,3 +51,13 @@ def test_an_unknown_post_or_too_many_bases_is_a_clear_error(capsys):
     assert code == 2 and "candidate locations" in err
     code, _, err = _main(capsys, "--k", "1", "--sites", "file", "--lang", "en")
     assert code == 2 and "--sites-file" in err
+
+
+def test_recorded_cases_objective_weighs_the_last_three_years(capsys):
+    code, out, _ = _main(capsys, "--k", "2", "--objective", "recorded_cases", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["objective_kind"] == "recorded_cases"
+    ds = load_dataset(DEMO)
+    located = ds.cases[ds.cases["date"].dt.year.between(2023, 2025) & ds.cases["commune_id"].notna()]
+    assert data["covered_risk"] == pytest.approx(data["covered_share"] * len(located), rel=1e-9)

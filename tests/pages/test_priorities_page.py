@@ -173,3 +173,18 @@ def test_allocation_export_holds_the_chosen_communes():
     frame = pd.read_csv(io.BytesIO(at.session_state["pr_export"].data), encoding="utf-8-sig", dtype=str)
     chosen = set(at.session_state["pr_allocation"].plan.chosen)
     assert set(frame[t("export.col.commune_id", "en")]) == chosen
+
+
+def test_only_roles_that_see_case_rows_may_cover_recorded_cases():
+    label = t("pr.objective.recorded_cases", "en")
+    planner = open_priorities(Role.PLANNER)
+    assert label not in planner.radio(key="pr_cover_objective").options
+    at = open_priorities(Role.COMMANDER)
+    assert label in at.radio(key="pr_cover_objective").options
+    at.radio(key="pr_cover_objective").set_value("recorded_cases")
+    at.number_input(key="pr_k").set_value(2)
+    at.radio(key="pr_sites").set_value("gates")
+    at.button(key="pr_run_cover").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["pr_coverage"].objective_kind == "recorded_cases"
