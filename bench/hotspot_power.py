@@ -14,7 +14,7 @@ Data. `synthetic_communes` Voronoi coverages; population lognormal, median
 over 5 years; planted clusters are a centre commune and its Queen neighbours
 at relative risk 3 (one cluster per 130 communes, at least one). Two kinds of
 map: Poisson counts, and overdispersed counts (a gamma relative risk per
-commune, mean 1 and variance 0.3), as real registers are.
+commune, mean 1 and variance 0.3, or the `--phi` given), as real registers are.
 
 Methods, each flagging communes:
 - scan: the product's Kulldorff-type scan (risk/analysis/hotspots/scan.py),
@@ -68,11 +68,14 @@ def plant(neighbours: list[np.ndarray], n_clusters: int, rng: np.random.Generato
     return planted
 
 
-def draw_counts(expected: np.ndarray, planted: np.ndarray, overdispersed: bool,
+def draw_counts(expected: np.ndarray, planted: np.ndarray, overdispersed: bool | float,
                 rng: np.random.Generator) -> np.ndarray:
+    """Counts at relative risk 3 in the planted communes; `overdispersed` True draws a gamma relative
+    risk per commune at variance PHI, a number at that variance, False or 0 plain Poisson."""
     risk = np.where(planted, RELATIVE_RISK, 1.0)
-    if overdispersed:
-        risk = risk * rng.gamma(1.0 / PHI, PHI, len(expected))
+    phi = PHI if overdispersed is True else float(overdispersed)
+    if phi > 0:
+        risk = risk * rng.gamma(1.0 / phi, phi, len(expected))
     return rng.poisson(expected * risk)
 
 
@@ -95,7 +98,7 @@ def flags(method: str, y: np.ndarray, e: np.ndarray, coords: np.ndarray, weights
     return table["class"].astype(str).str.startswith("hot_").to_numpy()
 
 
-def run_scale(n: int, maps: int, seed: int) -> list[str]:
+def run_scale(n: int, maps: int, seed: int, phis: tuple[float, ...] = (PHI,)) -> list[str]:
     gdf = synthetic_communes(n, seed=seed)
     weights = contiguity_weights(gdf)
     centroids = gdf.to_crs(metric_crs(gdf)).geometry.centroid
@@ -108,13 +111,16 @@ def run_scale(n: int, maps: int, seed: int) -> list[str]:
     expected = population * RATE * YEARS
     n_clusters = max(1, len(gdf) // 130)
     lines = []
-    for overdispersed in (False, True):
+    for phi in (0.0, *phis):
+        overdispersed = phi > 0
         stats = {m: {"recall": [], "fdp": [], "null_flags": [], "null_any": [], "seconds": []} for m in METHODS}
         for k in range(maps):
-            map_rng = np.random.default_rng([seed, k, int(overdispersed)])
+            # phi 0.3 keeps the stream it always had (1), other dispersions get their own
+            stream = 0 if not overdispersed else 1 if phi == PHI else int(round(phi * 1000)) + 2
+            map_rng = np.random.default_rng([seed, k, stream])
             planted = plant(neighbours, n_clusters, map_rng)
-            clustered = draw_counts(expected, planted, overdispersed, map_rng)
-            null = draw_counts(expected, np.zeros(len(gdf), dtype=bool), overdispersed, map_rng)
+            clustered = draw_counts(expected, planted, phi, map_rng)
+            null = draw_counts(expected, np.zeros(len(gdf), dtype=bool), phi, map_rng)
             for method in METHODS:
                 t0 = time.perf_counter()
                 hit = flags(method, clustered, expected, coords, weights, seed + k)
@@ -126,7 +132,7 @@ def run_scale(n: int, maps: int, seed: int) -> list[str]:
                 quiet = flags(method, null, expected, coords, weights, seed + k)
                 stats[method]["null_flags"].append(quiet.sum())
                 stats[method]["null_any"].append(quiet.any())
-        kind = f"gamma phi={PHI}" if overdispersed else "Poisson"
+        kind = f"gamma phi={phi:g}" if overdispersed else "Poisson"
         for method in METHODS:
             s = stats[method]
             if not s["recall"]:
@@ -147,6 +153,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scales", default=None, help="comma-separated commune counts")
     parser.add_argument("--maps", type=int, default=None, help="maps per scale and kind (default 40 up to 500 communes, 10 up to 5,000, then 3)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--phi", type=float, nargs="+", default=[PHI],
+                        help=f"dispersions of the overdispersed maps (default {PHI}); e.g. --phi 0.1 0.3")
     args = parser.parse_args(argv if argv is not None else [])
     scales = [130] if args.quick else [int(s) for s in args.scales.split(",")] if args.scales else list(SCALES)
     print(f"Planted clusters at RR {RELATIVE_RISK:g} (a commune and its Queen neighbours), {YEARS} years at "
@@ -155,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{'null flags':>10} | {'null any':>8} | {'s/map':>7}")
     for n in scales:
         maps = args.maps or (2 if args.quick else 40 if n <= 500 else 10 if n <= NAIVE_MAX_N else 3)
-        run_scale(n, maps, args.seed)
+        run_scale(n, maps, args.seed, tuple(args.phi))
     print("recall = planted communes flagged; FDP = flagged communes not planted; null flags / null any = "
           "communes flagged, and share of maps with any flag, when no cluster was planted; s/map = seconds "
           "for one clustered map. Expected counts are the true ones here; on a register they come from "

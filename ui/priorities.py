@@ -166,7 +166,7 @@ def coverage(ds, plist: view.PriorityList, lang: str):
     result = slots.PR_COVERAGE.get()
     if result:
         c1, c2 = st.columns(2)
-        c1.metric(t("pr.covered_share", lang), format_percent(result.covered_share or 0, lang))
+        c1.metric(t(view.covered_share_key(result.objective_kind), lang), format_percent(result.covered_share or 0, lang))
         c2.metric(t("pr.greedy_share", lang), format_percent(result.greedy_share or 0, lang))
         kept = {(b.name, b.lon, b.lat) for b in result.fixed}
         st.caption(f"{t('pr.bases', lang)}: " + ", ".join(

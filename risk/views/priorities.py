@@ -282,6 +282,11 @@ def allocation_candidates(ds, year: int, ranking: pd.DataFrame, cost_column: str
     return out
 
 
+def covered_share_key(objective_kind: str) -> str:
+    """The label of the covered share: of the risk, or of the recorded cases it weighed."""
+    return "pr.covered_share_cases" if objective_kind == "recorded_cases" else "pr.covered_share"
+
+
 def coverage_objectives(ranking_kind: str, role) -> tuple[str, ...]:
     """What patrol coverage may weigh: the ranking's objectives, and recorded cases for roles that
     may use exact counts (risk.access.privacy)."""

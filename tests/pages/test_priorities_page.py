@@ -188,3 +188,4 @@ def test_only_roles_that_see_case_rows_may_cover_recorded_cases():
     at.run()
     assert not at.exception and not at.error
     assert at.session_state["pr_coverage"].objective_kind == "recorded_cases"
+    assert t("pr.covered_share_cases", "en") in [m.label for m in at.metric]
