@@ -191,7 +191,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from risk.analysis.model import MODEL_KIND_KEYS, score
 
     def work(ds) -> int:
-        table = score(ds, args.year, _model_config(args)).table
+        result = score(ds, args.year, _model_config(args))
+        table = result.table
         columns = ["commune_id", "name", "score", "rank", "rank_low", "rank_high", "drivers"]
         if args.json:
             print(json.dumps(_json_safe(table[columns].to_dict(orient="records")), ensure_ascii=False))
@@ -199,6 +200,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         lang = args.lang
         print(t("model.cli.score_title", lang, year=args.year, next=args.year + 1,
                 model=t(MODEL_KIND_KEYS[args.model], lang)))
+        if result.extra_variance is not None:
+            print(t("model.cli.rank_noise", lang, phi=_fmt(result.extra_variance, lang)))
         heads = [t(k, lang) for k in ("model.cli.col.rank", "model.cli.col.interval", "model.cli.col.score",
                                       "model.cli.col.commune", "model.cli.col.drivers")]
         width = max([len(n) for n in table["name"]] + [len(heads[3])]) + 2

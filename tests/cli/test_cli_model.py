@@ -132,3 +132,16 @@ def test_bad_boundaries_file_is_reported_by_file(capsys: pytest.CaptureFixture, 
     (folder / "indicators.csv").write_text("commune_id,year,poverty_rate\nTB-0101,abc,5\n", encoding="utf-8")
     code, _, err = _main(capsys, "backtest", "--data", str(folder), "--lang", "en")
     assert code == 2 and "indicators.csv" in err and "Traceback" not in err
+
+
+def test_score_says_what_the_rank_intervals_include(capsys: pytest.CaptureFixture, province_dir: Path) -> None:
+    from risk.i18n import t
+
+    code, out, _ = _main(capsys, "score", "--data", str(province_dir), "--year", "2024", "--bootstrap", "5",
+                         "--lang", "vi")
+    assert code == 0
+    line = out.splitlines()[1]
+    assert line.startswith(t("model.cli.rank_noise", "vi", phi="@").split("@")[0])
+    import re
+
+    assert re.search(r"\d,\d{3};", line), line  # the variance in the Vietnamese decimal mark
