@@ -34,7 +34,8 @@ else:
 # --- upload and check ----------------------------------------------------------------
 st.header(t("dp.upload", lang))
 TYPES = {"boundaries": ["gpkg", "geojson", "json", "zip"], "indicators": ["csv", "xlsx"], "cases": ["csv", "xlsx"],
-         "border": ["geojson", "json", "gpkg"], "gates": ["csv", "xlsx"], "patrols": ["csv", "xlsx"]}
+         "border": ["geojson", "json", "gpkg"], "gates": ["csv", "xlsx"], "patrols": ["csv", "xlsx"],
+         "meta": ["json"]}
 uploads = {part: st.file_uploader(t(PART_LABEL_KEYS[part], lang), type=types, key=f"up_{part}")
            for part, types in TYPES.items()}
 label = st.text_input(t("dp.label", lang), key="up_label")

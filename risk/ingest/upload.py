@@ -59,9 +59,11 @@ __all__ = [
     "check_upload", "import_files", "name_key", "parse_mapping", "save_upload",
 ]
 
-# Catalogue keys of the uploadable parts' names (risk/i18n); "meta" is not uploaded on its own.
+# Catalogue keys of the uploadable parts' names (risk/i18n). dataset.json is uploaded too: without
+# it a generated dataset lost its "generated" flag and looked real on every page.
 PART_LABEL_KEYS = {"boundaries": "dp.part.boundaries", "indicators": "dp.part.indicators", "cases": "dp.part.cases",
-                   "border": "dp.part.border", "gates": "dp.part.gates", "patrols": "dp.part.patrols"}
+                   "border": "dp.part.border", "gates": "dp.part.gates", "patrols": "dp.part.patrols",
+                   "meta": "dp.part.meta"}
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")
 _LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")
 _SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

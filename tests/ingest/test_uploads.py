@@ -121,3 +121,24 @@ def test_the_data_page_checks_and_saves_without_leaving_files(tmpdir_root: Path)
     store = Store(load_settings().store_path)
     assert store.active_version() == 1 and store.versions().loc[0, "label"] == "page upload"
     assert store.audit(action="import")["user"].tolist() == ["admin1"]
+
+
+def test_a_generated_dataset_uploaded_with_its_dataset_json_stays_labelled_generated(tmpdir_root: Path,
+                                                                                      tmp_path: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["lang"] = "vi"
+    at.session_state["auth"] = signed_in_session(Role.ADMIN, "admin1")
+    at.run()
+    at.switch_page("pages/data.py")
+    at.run()
+    for part, name in {**FILES, "meta": "dataset.json"}.items():
+        at.file_uploader(key=f"up_{part}").upload(name, (DEFAULT_DATA_DIR / name).read_bytes())
+    at.run()
+    at.button(key="up_check").click()
+    at.run()
+    assert not at.exception, at.exception
+    check = at.session_state["import_check"]
+    assert check.report.ok and check.dataset.generated
+    at.button(key="up_commit").click()
+    at.run()
+    assert Store(load_settings().store_path).load().generated  # every page then shows the demo notice
