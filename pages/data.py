@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 
 from risk.i18n import t
 from risk.ingest.upload import PART_LABEL_KEYS, parse_mapping
+from risk.views import versions as versions_view
 from risk.outputs.mapview import add_preview, display_layer
 from risk.store.versions import StoreError
 from risk.ingest.uploads import ImportCheck, check_uploaded
@@ -115,7 +116,8 @@ else:
         a = st.selectbox(t("dp.version", lang) + " A", ids, index=min(1, len(ids) - 1), key="cmp_a")
         b = st.selectbox(t("dp.version", lang) + " B", ids, index=0, key="cmp_b")
         if a != b:
-            st.dataframe(store.compare(int(a), int(b)), width="stretch")
+            st.dataframe(versions_view.comparison_table(store.compare(int(a), int(b)), int(a), int(b), lang),
+                         width="stretch")
     with c2:
         st.markdown(f"**{t('dp.activate', lang)}**")
         target = st.selectbox(t("dp.version", lang), ids, key="act_version")

@@ -43,7 +43,7 @@ from risk.contracts.dataset import (
 )
 from risk.contracts.problems import Problem
 
-__all__ = ["PART_NAMES", "STORE_LAYERS", "Store", "StoreError", "append_audit"]
+__all__ = ["CHANGE_ROWS", "PART_NAMES", "STORE_LAYERS", "Store", "StoreError", "append_audit"]
 
 BUSY_TIMEOUT_S = 30.0
 # Page cache of a write transaction: large, so an import rarely spills pages into the file
@@ -369,7 +369,9 @@ class Store:
         return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored, patrols)
 
     def compare(self, v1: int, v2: int) -> pd.DataFrame:
-        """Counts per part of two versions side by side, with communes added and removed."""
+        """Counts per part of two versions side by side, with communes added and removed, and what
+        changed with the same counts: indicator values, cases (by case_id) and communes (name or
+        shape) that differ between the two (a row count alone said "change 0" for edited values)."""
         with self._read() as con:
             counts = {}
             for version in (v1, v2):
@@ -380,9 +382,11 @@ class Store:
                 counts[version] = list(row)
             ids = {v: {r[0] for r in con.execute("SELECT commune_id FROM boundaries WHERE version_id = ?", (int(v),))}
                    for v in (v1, v2)}
-        index = [*PART_NAMES, "communes_added", "communes_removed"]
-        first = counts[v1] + [0, 0]
-        second = counts[v2] + [len(ids[v2] - ids[v1]), len(ids[v1] - ids[v2])]
+            changed = _changed_rows(con, int(v1), int(v2))
+        index = [*PART_NAMES, "communes_added", "communes_removed", *CHANGE_ROWS]
+        extra = [len(ids[v2] - ids[v1]), len(ids[v1] - ids[v2]), *(changed[k] for k in CHANGE_ROWS)]
+        first = counts[v1] + [0] * len(extra)
+        second = counts[v2] + extra
         frame = pd.DataFrame({f"v{v1}": first, f"v{v2}": second}, index=index)
         frame["change"] = [b - a for a, b in zip(first[:5], second[:5])] + second[5:]
         frame.index.name = "part"
@@ -443,6 +447,27 @@ class Store:
             result = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
             broken = con.execute("PRAGMA foreign_key_check").fetchall()
         return result + [f"foreign key: {row}" for row in broken]
+
+# Rows of Store.compare that count what differs between two versions, not rows.
+CHANGE_ROWS = ("indicator_values_changed", "cases_changed", "communes_changed")
+_COMPARED = {
+    "indicator_values_changed": ("indicators", "commune_id || '|' || year || '|' || coalesce(indicator, '')",
+                                 "value"),
+    "cases_changed": ("cases", "case_id", "\"date\", lon, lat, commune_id, form, victims, destination, detected_by"),
+    "communes_changed": ("boundaries", "commune_id", "name, former_district, province, type, hex(geom)"),
+}
+
+
+def _changed_rows(con: sqlite3.Connection, v1: int, v2: int) -> dict[str, int]:
+    """Per CHANGE_ROWS: keys present in both versions whose fields differ, plus keys in only one."""
+    out = {}
+    for row, (table, key, fields) in _COMPARED.items():
+        rows = {v: dict(con.execute(f"SELECT {key}, json_array({fields}) FROM {table} WHERE version_id = ?",
+                                    (v,)).fetchall()) for v in (v1, v2)}
+        a, b = rows[v1], rows[v2]
+        out[row] = sum(1 for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    return out
+
 
 def _note(code: str, **params: object) -> Problem:
     return Problem("store", None, None, code, params)

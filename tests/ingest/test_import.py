@@ -715,3 +715,23 @@ def test_uploads_are_saved_under_safe_names(tmp_path: Path) -> None:
                        ("..", "upload"), ("ranh<giới>.geojson", "ranh_giới_.geojson")]:
         path = save_upload(sent, b"x", tmp_path)
         assert path.parent == tmp_path and path.name == kept
+
+
+def test_compare_sees_edited_values_with_the_same_row_counts(store: Store, base: Path, tmp_path: Path) -> None:
+    indicators = pd.read_csv(base / "indicators.csv", dtype=str)
+    indicators.loc[0, "poverty_rate"] = "55.5"  # one value edited, same rows
+    edited = tmp_path / "indicators.csv"
+    indicators.to_csv(edited, index=False)
+    cases = pd.read_csv(base / "cases.csv", dtype=str)
+    cases.loc[0, "victims"] = "9"
+    edited_cases = tmp_path / "cases.csv"
+    cases.to_csv(edited_cases, index=False)
+    files = {part: base / file for part, file in PART_FILES.items()}
+    second = import_files(store, {**files, "indicators": edited, "cases": edited_cases},
+                          user="admin", label="edited", today=TODAY).version_id
+    diff = store.compare(1, second)
+    assert diff.loc["indicators", "change"] == 0 and diff.loc["cases", "change"] == 0
+    assert diff.loc["indicator_values_changed", "change"] == 1
+    assert diff.loc["cases_changed", "change"] == 1 and diff.loc["communes_changed", "change"] == 0
+    same = store.compare(1, 1)
+    assert same.loc[["indicator_values_changed", "cases_changed", "communes_changed"], "change"].tolist() == [0, 0, 0]
