@@ -107,8 +107,7 @@ versions = store.versions() if store.exists() else pd.DataFrame()
 if versions.empty:
     st.caption(t("ap.empty", lang))
 else:
-    shown = versions.drop(columns=[c for c in ("source", "checksum") if c in versions.columns])
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(versions_view.versions_table(versions, lang), hide_index=True, width="stretch")
     ids = versions["id"].astype(int).tolist()
     c1, c2 = st.columns(2)
     with c1:

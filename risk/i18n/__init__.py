@@ -11,6 +11,7 @@ from __future__ import annotations
 import string
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Mapping
 
@@ -98,6 +99,28 @@ def format_number(value: float | None, decimals: int, lang: str, *, sign: bool =
     text = f"{value:{'+' if sign else ''},.{decimals}f}"
     thousands, point = _SEPARATORS.get(lang, _SEPARATORS["en"])
     return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
+
+
+# Vietnam keeps one offset all year (no daylight saving), so no time-zone database is needed.
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_datetime(value: str | None, lang: str) -> str:
+    """An ISO timestamp (UTC when it has no offset, as the store writes) in Vietnam's local time:
+    "03/12/2026 00:39" in Vietnamese, "3 Dec 2026 00:39" in English; "–" for none or unreadable."""
+    if not value:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return "–"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(VIETNAM_TIME)
+    if lang == "vi":
+        return local.strftime("%d/%m/%Y %H:%M")
+    return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year} {local:%H:%M}"
 
 
 def format_percent(share: float | None, lang: str, decimals: int = 1, *, sign: bool = False) -> str:

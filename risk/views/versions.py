@@ -22,3 +22,22 @@ def comparison_table(frame: pd.DataFrame, v1: int, v2: int, lang: str) -> pd.Dat
                                 "change": t("dp.cmp.change", lang)})
     out.index.name = t("dp.cmp.what", lang)
     return out
+
+
+# Catalogue keys of the version list's columns (Store.versions), in the order shown.
+VERSION_COLUMN_KEYS = {
+    "id": "dp.col.id", "created_at": "dp.col.created_at", "label": "dp.col.label", "user": "dp.col.user",
+    "active": "dp.col.active", "boundaries": "dp.cmp.boundaries", "indicators": "dp.cmp.indicators",
+    "cases": "dp.cmp.cases", "border": "dp.cmp.border", "gates": "dp.cmp.gates", "years": "dp.col.years",
+}
+
+
+def versions_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Store.versions() as the Data page lists it: local time in the language's format, columns named
+    in `lang`, without checksums and source paths."""
+    from risk.i18n import format_datetime
+
+    shown = frame[[c for c in VERSION_COLUMN_KEYS if c in frame.columns]].copy()
+    if "created_at" in shown:
+        shown["created_at"] = shown["created_at"].map(lambda v: format_datetime(v, lang))
+    return shown.rename(columns={c: t(VERSION_COLUMN_KEYS[c], lang) for c in shown.columns})
