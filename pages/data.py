@@ -114,9 +114,6 @@ else:
         st.markdown(f"**{t('dp.compare', lang)}**")
         a = st.selectbox(t("dp.version", lang) + " A", ids, index=min(1, len(ids) - 1), key="cmp_a")
         b = st.selectbox(t("dp.version", lang) + " B", ids, index=0, key="cmp_b")
-        if a != b:
-            st.dataframe(versions_view.comparison_table(store.compare(int(a), int(b)), int(a), int(b), lang),
-                         width="stretch")
     with c2:
         st.markdown(f"**{t('dp.activate', lang)}**")
         target = st.selectbox(t("dp.version", lang), ids, key="act_version")
@@ -124,5 +121,8 @@ else:
             store.activate(int(target), user)
             slots.ACTIVATED.set(int(target))
             st.rerun()
+    if a != b:  # full width: the change column must not scroll out of sight
+        st.dataframe(versions_view.comparison_table(store.compare(int(a), int(b)), int(a), int(b), lang),
+                     width="stretch")
     if slots.ACTIVATED.present():
         st.success(t("dp.activated", lang, version=slots.ACTIVATED.pop()))
