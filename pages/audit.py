@@ -1,12 +1,12 @@
 """Audit log (admin only): read and filter; nothing here can change it."""
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import streamlit as st
 
 from risk.i18n import t
+from risk.views import audit as audit_view
 from ui import state
 
 state.require_page("audit")
@@ -26,14 +26,12 @@ chain = store.verify_audit()  # the hash chain: does every entry still check out
 all_label = t("ap.all", lang)
 c1, c2, c3, c4 = st.columns(4)
 user = c1.selectbox(t("ap.user", lang), [all_label, *sorted(log["user"].unique())], key="audit_user")
-action = c2.selectbox(t("ap.action", lang), [all_label, *sorted(log["action"].unique())], key="audit_action")
+action = c2.selectbox(t("ap.action", lang), [all_label, *sorted(log["action"].unique())], key="audit_action",
+                      format_func=lambda a: a if a == all_label else audit_view.action_label(a, lang))
 since = c3.date_input(t("ap.since", lang), value=date.today() - timedelta(days=30), key="audit_since")
 until = c4.date_input(t("ap.until", lang), value=date.today(), key="audit_until")
 entries = store.audit(
     user=None if user == all_label else user, action=None if action == all_label else action,
     since=since.isoformat(), until=(until + timedelta(days=1)).isoformat(),
 )
-table = entries.assign(details=entries["details"].map(lambda d: json.dumps(d, ensure_ascii=False)))
-table = table.rename(columns={"at": t("ap.at", lang), "user": t("ap.user", lang), "action": t("ap.action", lang),
-                              "details": t("ap.details", lang), "rows": t("ap.rows", lang)})
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(audit_view.audit_table(entries, lang), hide_index=True, width="stretch")

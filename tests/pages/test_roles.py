@@ -132,7 +132,7 @@ def test_audit_page_lists_sign_ins_and_cannot_edit(monkeypatch, tmp_path):
     open_page(at, "audit")
     log = at.dataframe[0].value
     actions = log[t("ap.action", "en")].tolist()
-    assert actions[:2] == ["sign_in", "sign_in_failed"]  # newest first
+    assert actions[:2] == [t("ap.act.sign_in", "en"), t("ap.act.sign_in_failed", "en")]  # newest first, named
     assert set(log[t("ap.user", "en")].tolist()[:2]) == {"boss"}
     assert not at.button and not at.text_area  # nothing to change the log with
 

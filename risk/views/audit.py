@@ -1,0 +1,32 @@
+"""The Audit page's table, read in the user's language: actions named, times in Vietnam time."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from risk.i18n import format_datetime, t
+
+# Catalogue keys of the actions the application writes to the log (risk/store, ui/auth, exports).
+ACTION_KEYS = {
+    "import": "ap.act.import", "activate": "ap.act.activate", "export": "ap.act.export",
+    "sign_in": "ap.act.sign_in", "sign_in_demo": "ap.act.sign_in_demo", "sign_in_failed": "ap.act.sign_in_failed",
+    "sign_out": "ap.act.sign_out", "audit_chain_started": "ap.act.audit_chain_started",
+}
+
+
+def action_label(action: str, lang: str) -> str:
+    """An action's name in `lang`; an action this version does not know is shown as written."""
+    return t(ACTION_KEYS[action], lang) if action in ACTION_KEYS else str(action)
+
+
+def audit_table(entries: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Log entries (Store.audit) with times in Vietnam time, actions named and columns labelled."""
+    table = entries.assign(
+        at=entries["at"].map(lambda v: format_datetime(v, lang)),
+        action=entries["action"].map(lambda a: action_label(a, lang)),
+        details=entries["details"].map(lambda d: json.dumps(d, ensure_ascii=False)),
+    )
+    return table.rename(columns={"at": t("ap.at_local", lang), "user": t("ap.user", lang),
+                                 "action": t("ap.action", lang), "details": t("ap.details", lang),
+                                 "rows": t("ap.rows", lang)})
