@@ -1,7 +1,7 @@
 """Audit log (admin only): read and filter; nothing here can change it."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
@@ -28,10 +28,11 @@ c1, c2, c3, c4 = st.columns(4)
 user = c1.selectbox(t("ap.user", lang), [all_label, *sorted(log["user"].unique())], key="audit_user")
 action = c2.selectbox(t("ap.action", lang), [all_label, *sorted(log["action"].unique())], key="audit_action",
                       format_func=lambda a: a if a == all_label else audit_view.action_label(a, lang))
-since = c3.date_input(t("ap.since", lang), value=date.today() - timedelta(days=30), key="audit_since")
-until = c4.date_input(t("ap.until", lang), value=date.today(), key="audit_until")
-entries = store.audit(
-    user=None if user == all_label else user, action=None if action == all_label else action,
-    since=since.isoformat(), until=(until + timedelta(days=1)).isoformat(),
-)
+today = audit_view.local_today()
+day_format = "DD/MM/YYYY" if lang == "vi" else "YYYY-MM-DD"
+since = c3.date_input(t("ap.since", lang), value=today - timedelta(days=30), key="audit_since", format=day_format)
+until = c4.date_input(t("ap.until", lang), value=today, key="audit_until", format=day_format)
+start, end = audit_view.utc_bounds(since, until)
+entries = store.audit(user=None if user == all_label else user, action=None if action == all_label else action,
+                      since=start, until=end)
 st.dataframe(audit_view.audit_table(entries, lang), hide_index=True, width="stretch")

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time, timedelta, timezone
 
 import pandas as pd
 
-from risk.i18n import format_datetime, t
+from risk.i18n import VIETNAM_TIME, format_datetime, format_number, t
 
 # Catalogue keys of the actions the application writes to the log (risk/store, ui/auth, exports).
 ACTION_KEYS = {
@@ -26,7 +27,21 @@ def audit_table(entries: pd.DataFrame, lang: str) -> pd.DataFrame:
         at=entries["at"].map(lambda v: format_datetime(v, lang)),
         action=entries["action"].map(lambda a: action_label(a, lang)),
         details=entries["details"].map(lambda d: json.dumps(d, ensure_ascii=False)),
+        rows=entries["rows"].map(lambda r: "–" if r is None or r != r else format_number(float(r), 0, lang)),
     )
-    return table.rename(columns={"at": t("ap.at_local", lang), "user": t("ap.user", lang),
+    return table.rename(columns={"id": "#", "at": t("ap.at_local", lang), "user": t("ap.user", lang),
                                  "action": t("ap.action", lang), "details": t("ap.details", lang),
                                  "rows": t("ap.rows", lang)})
+
+
+def local_today() -> date:
+    """Today in Vietnam (the server may run on UTC, where the day changes 7 hours later)."""
+    return datetime.now(VIETNAM_TIME).date()
+
+
+def utc_bounds(since: date, until: date) -> tuple[str, str]:
+    """The log's UTC timestamps (as stored, ISO) from the start of `since` to the end of `until`, both
+    days in Vietnam time, so the rows listed are the ones whose local date the page shows."""
+    start = datetime.combine(since, time(0), VIETNAM_TIME).astimezone(timezone.utc)
+    end = datetime.combine(until + timedelta(days=1), time(0), VIETNAM_TIME).astimezone(timezone.utc)
+    return start.strftime("%Y-%m-%dT%H:%M:%S"), end.strftime("%Y-%m-%dT%H:%M:%S")

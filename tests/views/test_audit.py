@@ -43,3 +43,15 @@ def test_the_log_reads_in_the_users_language(lang, when) -> None:
     assert table.iloc[0][t("ap.at_local", lang)] == when
     assert table.iloc[0][t("ap.action", lang)] == t("ap.act.activate", lang)
     assert action_label("something_new", lang) == "something_new"
+    assert table.iloc[0][t("ap.rows", lang)] == "–"  # no row count: a dash, not "None"
+
+
+def test_the_date_filter_is_in_vietnam_time() -> None:
+    from datetime import date
+
+    from risk.views.audit import utc_bounds
+
+    start, end = utc_bounds(date(2026, 12, 4), date(2026, 12, 4))
+    assert (start, end) == ("2026-12-03T17:00:00", "2026-12-04T17:00:00")
+    assert start <= "2026-12-03T17:39:47.371Z" < end  # 00:39 on the 4th in Vietnam
+    assert not ("2026-12-03T16:59:59.000Z" >= start)  # 23:59 on the 3rd is not
