@@ -27,7 +27,7 @@ def audit_table(entries: pd.DataFrame, lang: str) -> pd.DataFrame:
         at=entries["at"].map(lambda v: format_datetime(v, lang)),
         action=entries["action"].map(lambda a: action_label(a, lang)),
         details=entries["details"].map(lambda d: json.dumps(d, ensure_ascii=False)),
-        rows=entries["rows"].map(lambda r: "–" if r is None or r != r else format_number(float(r), 0, lang)),
+        rows=[("–" if pd.isna(r) else format_number(float(r), 0, lang)) for r in entries["rows"]],
     )
     return table.rename(columns={"id": "#", "at": t("ap.at_local", lang), "user": t("ap.user", lang),
                                  "action": t("ap.action", lang), "details": t("ap.details", lang),
