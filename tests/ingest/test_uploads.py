@@ -98,13 +98,19 @@ def test_stale_upload_folders_are_removed_on_the_next_check(tmpdir_root: Path, t
     assert remove_stale_uploads(max_age_s=0) == [fresh]
 
 
-def test_the_data_page_checks_and_saves_without_leaving_files(tmpdir_root: Path) -> None:
+def _data_page(lang: str) -> AppTest:
+    """The Data page, signed in as an administrator."""
     at = AppTest.from_file(APP, default_timeout=300)
-    at.session_state["lang"] = "en"
+    at.session_state["lang"] = lang
     at.session_state["auth"] = signed_in_session(Role.ADMIN, "admin1")
     at.run()
     at.switch_page("pages/data.py")
     at.run()
+    return at
+
+
+def test_the_data_page_checks_and_saves_without_leaving_files(tmpdir_root: Path) -> None:
+    at = _data_page("en")
     for part, name in FILES.items():
         at.file_uploader(key=f"up_{part}").upload(name, (DEFAULT_DATA_DIR / name).read_bytes())
     at.text_input(key="up_label").input("page upload")
@@ -125,12 +131,7 @@ def test_the_data_page_checks_and_saves_without_leaving_files(tmpdir_root: Path)
 
 def test_a_generated_dataset_uploaded_with_its_dataset_json_stays_labelled_generated(tmpdir_root: Path,
                                                                                       tmp_path: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.session_state["lang"] = "vi"
-    at.session_state["auth"] = signed_in_session(Role.ADMIN, "admin1")
-    at.run()
-    at.switch_page("pages/data.py")
-    at.run()
+    at = _data_page("vi")
     for part, name in {**FILES, "meta": "dataset.json"}.items():
         at.file_uploader(key=f"up_{part}").upload(name, (DEFAULT_DATA_DIR / name).read_bytes())
     at.run()
