@@ -168,9 +168,8 @@ def coverage(ds, plist: view.PriorityList, lang: str):
         c1, c2 = st.columns(2)
         c1.metric(t(view.covered_share_key(result.objective_kind), lang), format_percent(result.covered_share or 0, lang))
         c2.metric(t("pr.greedy_share", lang), format_percent(result.greedy_share or 0, lang))
-        kept = {(b.name, b.lon, b.lat) for b in result.fixed}
         st.caption(f"{t('pr.bases', lang)}: " + ", ".join(
-            widgets.md(b.name) + (f" ({t('pr.fixed_mark', lang)})" if (b.name, b.lon, b.lat) in kept else "")
+            widgets.md(b.name) + (f" ({t('pr.fixed_mark', lang)})" if result.is_fixed(b) else "")
             for b in result.bases))
     return result
 

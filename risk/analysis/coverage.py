@@ -72,6 +72,10 @@ class Coverage:
     objective_kind: str
     fixed: tuple[Site, ...] = ()  # existing posts kept open; `bases` includes them, `k` counts the new ones
 
+    def is_fixed(self, base: Site) -> bool:
+        """Whether a base is an existing post kept open (the page and the CLI mark it so)."""
+        return any((f.name, f.lon, f.lat) == (base.name, base.lon, base.lat) for f in self.fixed)
+
     def to_dict(self) -> dict:
         def sites(items: tuple[Site, ...]) -> list[dict]:
             return [{"name": s.name, "lon": s.lon, "lat": s.lat, "kind": s.kind} for s in items]

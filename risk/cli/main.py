@@ -288,9 +288,8 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
 def _add_allocate_parser(sub) -> None:
     from risk.analysis.allocate import OBJECTIVES
 
-    alloc = sub.add_parser("allocate", help="budgeted programme allocation (exact integer program) vs. the ranking")
-    _add_model_options(alloc)
-    alloc.add_argument("--year", type=int, required=True)
+    alloc = _add_planning_parser(sub, "allocate", "budgeted programme allocation (exact integer program) vs. the ranking",
+                                 _cmd_allocate)
     alloc.add_argument("--budget", type=float, required=True, metavar="B")
     costs = alloc.add_mutually_exclusive_group()
     costs.add_argument("--cost-column", default=None, metavar="C", help="per-commune cost from this indicator column")
@@ -300,8 +299,17 @@ def _add_allocate_parser(sub) -> None:
     alloc.add_argument("--min-per-district", type=int, default=0, metavar="N", help="at least N per former district")
     alloc.add_argument("--include", nargs="+", action="extend", default=[], metavar="ID", help="communes that must get one")
     alloc.add_argument("--exclude", nargs="+", action="extend", default=[], metavar="ID", help="communes left out")
-    alloc.add_argument("--bootstrap", type=int, default=0, help=argparse.SUPPRESS)
-    alloc.set_defaults(func=_cmd_allocate)
+
+
+def _add_planning_parser(sub, name: str, help_text: str, func) -> argparse.ArgumentParser:
+    """A planning command (allocate, cover): the model's options, the year scored, and no rank
+    intervals (the plan uses the scores only, so bootstrap refits would be wasted)."""
+    parser = sub.add_parser(name, help=help_text)
+    _add_model_options(parser)
+    parser.add_argument("--year", type=int, required=True)
+    parser.add_argument("--bootstrap", type=int, default=0, help=argparse.SUPPRESS)
+    parser.set_defaults(func=func)
+    return parser
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:
@@ -349,11 +357,10 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_json_safe(result.to_dict()), ensure_ascii=False))
             return 0
-        kept = {(b.name, b.lon, b.lat) for b in result.fixed}
         print(t("cover.cli.summary", lang, k=result.k, radius=args.radius,
                 share=format_percent(result.covered_share, lang), greedy=format_percent(result.greedy_share, lang)))
         for base in result.bases:
-            mark = f" ({t('pr.fixed_mark', lang)})" if (base.name, base.lon, base.lat) in kept else ""
+            mark = f" ({t('pr.fixed_mark', lang)})" if result.is_fixed(base) else ""
             print(f"  {base.name}{mark}  {base.lon:.5f}, {base.lat:.5f}")
         return 0
 
@@ -363,9 +370,8 @@ def _cmd_cover(args: argparse.Namespace) -> int:
 def _add_cover_parser(sub) -> None:
     from risk.analysis.coverage import COVER_OBJECTIVES
 
-    parser = sub.add_parser("cover", help="patrol coverage: K bases covering the most risk within R km (exact)")
-    _add_model_options(parser)
-    parser.add_argument("--year", type=int, required=True)
+    parser = _add_planning_parser(sub, "cover", "patrol coverage: K bases covering the most risk within R km (exact)",
+                                  _cmd_cover)
     parser.add_argument("--k", type=int, required=True, metavar="K", help="new bases to place")
     parser.add_argument("--radius", type=float, default=15.0, metavar="KM", help="straight-line radius in km")
     parser.add_argument("--sites", choices=("communes", "gates", "file"), default="gates")
@@ -374,8 +380,6 @@ def _add_cover_parser(sub) -> None:
                         help="existing posts kept open (site names)")
     parser.add_argument("--objective", choices=COVER_OBJECTIVES, default="expected_cases",
                         help="risk to cover; recorded_cases: cases in the year and the two before")
-    parser.add_argument("--bootstrap", type=int, default=0, help=argparse.SUPPRESS)
-    parser.set_defaults(func=_cmd_cover)
 
 
 def _json_safe(value):
