@@ -63,6 +63,18 @@ def test_model_settings_reach_the_card():
     assert "Ethnic-minority" not in features
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_recalibration_is_measured_and_can_be_switched_on(lang):
+    at = run("pages/model.py", lang)
+    text = " ".join(m.value for m in at.markdown)
+    assert t("mp.recal.off", lang) in text
+    assert t("mp.calibration_level", lang, folds=5, error="@", low="@", high="@").split("@")[0] in text
+    at.checkbox(key="mp_recalibrate").check()
+    at.run()
+    assert not at.exception and at.session_state["model_settings"].recalibrate
+    assert t("mp.recal.on", lang) in " ".join(m.value for m in at.markdown)
+
+
 def test_risk_map_colours_by_score():
     at = run(None, "en", Role.PLANNER)
     at.selectbox(key="map_indicator").set_value("__score__")
