@@ -60,7 +60,7 @@ highlight = {"selection": selected, "allocation": set(run.plan.chosen) if run el
              "coverage": set(coverage.covered) if coverage else set()}[show]
 feature_ids = [str(f["properties"]["commune_id"]) for f in layer.features]
 values, rank_texts = view.map_values(plist, shown, feature_ids)
-fmap = maps.new_map(layer)
+fmap = maps.new_map(layer, "priorities")
 add_choropleth(
     fmap, layer, values.to_dict(), classify(values.to_numpy(), "quantiles", 5, True), rank_texts,
     labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
