@@ -79,7 +79,8 @@ def plant(neighbours: list[np.ndarray], n_clusters: int, rng: np.random.Generato
 
 def exact_zone_bound(result, y: np.ndarray, expected: np.ndarray, zones: list[np.ndarray]) -> float:
     """Share of planted clusters whose exact zone, were it among the scan's zones, would pass the scan's
-    own 95 % cut-off on this map: what any scan holding the same null can find at best."""
+    own 95 % cut-off on this map: what a scan that knew each planted shape would find with the same null
+    (circles can still catch part of a cluster whose whole shape would not pass)."""
     cut = result.critical_statistic.get("95")
     if cut is None:
         return float("nan")
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
         maps = args.maps or (2 if args.quick else 40 if n <= 500 else 10 if n <= NAIVE_MAX_N else 3)
         run_scale(n, maps, args.seed, tuple(args.phi))
     print("exact-zone bound = share of planted clusters whose exact set of communes would pass the scan's 95 % "
-          "cut-off on that map: no scan with the same null can find more.")
+          "cut-off on that map: what a scan that knew each planted shape would find, with the same null.")
     print("recall = planted communes flagged; FDP = flagged communes not planted; null flags / null any = "
           "communes flagged, and share of maps with any flag, when no cluster was planted; s/map = seconds "
           "for one clustered map. Expected counts are the true ones here; on a register they come from "
