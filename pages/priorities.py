@@ -33,12 +33,12 @@ st.caption(t("pr.count", lang, shown=len(shown), total=len(plist.table)))
 
 # --- table and map, one selection ---------------------------------------------------------
 map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([]))
-score_label = t("pr.col.score", lang)
 display = view.display_frame(shown, map_selected, lang)
 st.caption(t("pr.selection_hint", lang))
 event = st.dataframe(
     display, hide_index=True, width="stretch", key="pr_table", on_select="rerun", selection_mode="multi-row",
-    column_config={score_label: st.column_config.NumberColumn(format="%.1f")},
+    column_config={t(label, lang): st.column_config.NumberColumn(format=f"%.{view.DECIMALS[key]}f")
+                   for key, label in (("score", "pr.col.score"), ("dist_border_km", "pr.col.dist_border"))},
 )
 table_selected = {shown["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
 selected = map_selected | table_selected

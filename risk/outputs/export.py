@@ -14,6 +14,13 @@ is kept raw, exactly as in the dataset, so codes and names join back; a user
 who opens them in a spreadsheet should use the CSV/XLSX export instead. The PDF
 shows raw text too (a PDF runs nothing).
 
+Numbers are written as the screen shows them: `ExportMeta.decimals` says how
+many places each numeric column has on screen, every writer rounds to it, and
+the XLSX cells carry a matching number format. A column mixing exact counts
+(numbers) and suppressed cells ("<3", "≥4": text, decided by
+risk.access.privacy) keeps each cell's type in CSV and XLSX; the GIS formats
+write such a column as text, since a GIS field has one type.
+
 Every writer takes the table plus an ExportMeta (what, method, data version,
 date, filters, user, language) so the file says what it is; the caller writes
 `audit_details(...)` to the audit log, the same way for pages and the CLI.
@@ -36,7 +43,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, VIETNAM_TIME, t
 from risk.contracts.text import FORMULA_PREFIXES, starts_like_formula  # the one formula rule
 
 __all__ = [
@@ -83,6 +90,7 @@ class ExportMeta:
     language: str = DEFAULT_LANGUAGE
     column_labels: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    decimals: Mapping[str, int] = field(default_factory=dict)  # column key -> places shown on screen
 
 
 def folder_version(folder) -> str:
@@ -153,6 +161,26 @@ def _plain_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _rounded(frame: pd.DataFrame, meta: ExportMeta) -> pd.DataFrame:
+    """Numeric columns named in `meta.decimals` rounded as the screen shows them (no 0.8368499227957272)."""
+    out = frame.copy()
+    for column, places in meta.decimals.items():
+        if column in out.columns and pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(int(places))
+    return out
+
+
+def _mixed_columns(frame: pd.DataFrame) -> list[str]:
+    """Object columns holding both numbers and text (exact and suppressed case counts)."""
+    mixed = []
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            kinds = {isinstance(v, str) for v in frame[column].to_numpy() if v is not None and v == v}
+            if kinds == {True, False}:
+                mixed.append(column)
+    return mixed
+
+
 def _labelled(frame: pd.DataFrame, meta: ExportMeta) -> pd.DataFrame:
     return frame.rename(columns={k: str(v) for k, v in meta.column_labels.items()})
 
@@ -194,10 +222,21 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "export"
 
 
+def local_day(stamp: str) -> date | None:
+    """The Vietnam calendar day of an ISO timestamp (UTC when it has no offset); None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(VIETNAM_TIME).date()
+
+
 def export_filename(meta: ExportMeta, fmt: str) -> str:
-    """'<title>_<yyyymmdd>.<fmt>', ASCII only, so every browser and mail client keeps it."""
-    day = re.sub(r"[^0-9]", "", meta.date[:10])
-    return f"{_slug(meta.title)}{'_' + day if day else ''}.{fmt}"
+    """'<title>_<yyyymmdd>.<fmt>' (the day in Vietnam), ASCII only, so every browser and mail client keeps it."""
+    day = local_day(meta.date)
+    return f"{_slug(meta.title)}{'_' + day.strftime('%Y%m%d') if day else ''}.{fmt}"
 
 
 def audit_details(meta: ExportMeta, fmt: str, rows: int) -> dict:
@@ -215,7 +254,7 @@ def write_csv(table: pd.DataFrame, meta: ExportMeta) -> bytes:
     The CSV carries the table only, so it reads straight into any tool; the
     method, date and filters travel in the XLSX method sheet, the PDF and the audit log.
     """
-    return to_csv_bytes(_labelled(_plain_frame(table), meta))
+    return to_csv_bytes(_labelled(_rounded(_plain_frame(table), meta), meta))
 
 
 def _xlsx_text(value: str) -> str:
@@ -239,12 +278,40 @@ def _fit_widths(ws, limit: int = 60) -> None:
         ws.column_dimensions[get_column_letter(idx)].width = min(limit, max(6, longest + 2))
 
 
+def _number_format(places: int) -> str:
+    """Excel's format for `places` decimals; Excel shows its own locale's marks (83,5 in Vietnamese)."""
+    return "0" if places <= 0 else "0." + "0" * places
+
+
+def _format_numbers(ws, frame: pd.DataFrame, meta: ExportMeta) -> None:
+    """Number cells shown with the screen's decimals; text cells in a column of numbers (suppressed
+    counts such as "<3") right-aligned, so the column reads as one column of figures."""
+    from openpyxl.styles import Alignment
+
+    keys = list(frame.columns)
+    mixed = set(_mixed_columns(frame))
+    for idx, key in enumerate(keys, start=1):
+        numeric = pd.api.types.is_numeric_dtype(frame[key]) or key in mixed
+        if not numeric:
+            continue
+        places = int(meta.decimals.get(key, 0 if pd.api.types.is_integer_dtype(frame[key]) or key in mixed else -1))
+        for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and places >= 0:
+                cell.number_format = _number_format(places)
+            elif isinstance(cell.value, str):
+                cell.alignment = Alignment(horizontal="right")
+
+
 def write_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
-    """XLSX: the table (header frozen and bold, widths from content, autofilter) and a method sheet."""
+    """XLSX: the table (header frozen and bold, widths from content, autofilter) and a method sheet.
+
+    Numbers are number cells with the screen's decimals; exact case counts are numbers and
+    suppressed ones ("<3", "≥4") stay text, so a sum never silently counts a hidden cell."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    frame = _labelled(_plain_frame(table), meta)
+    plain = _rounded(_plain_frame(table), meta)
+    frame = _labelled(plain, meta)
     wb = Workbook()
     ws = wb.active
     ws.title = t("export.sheet.table", meta.language)
@@ -252,6 +319,7 @@ def write_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     _write_rows(ws, [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)])
+    _format_numbers(ws, plain, meta)
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = ws.dimensions
@@ -283,7 +351,17 @@ def write_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
 # --- GeoJSON and GeoPackage -----------------------------------------------------------
 
 
-def _geo_frame(table: pd.DataFrame, geometry: gpd.GeoDataFrame | None, id_column: str) -> gpd.GeoDataFrame:
+def _gis_props(frame: pd.DataFrame, meta: ExportMeta) -> pd.DataFrame:
+    """Properties as GIS fields: numbers rounded as on screen; a column mixing numbers and text
+    (exact and suppressed counts) written as text, since a field has one type."""
+    out = _rounded(frame, meta)
+    for column in _mixed_columns(out):
+        out[column] = pd.Series([None if v is None else str(v) for v in out[column].to_numpy()], dtype=object)
+    return out
+
+
+def _geo_frame(table: pd.DataFrame, geometry: gpd.GeoDataFrame | None, id_column: str,
+               meta: ExportMeta | None = None) -> gpd.GeoDataFrame:
     """The table with one geometry per row, in EPSG:4326, valid, same rows and order as the table.
 
     A GeoDataFrame table keeps its own geometry; otherwise geometries come from
@@ -300,6 +378,8 @@ def _geo_frame(table: pd.DataFrame, geometry: gpd.GeoDataFrame | None, id_column
         lookup = dict(zip(shapes[id_column].astype(str), shapes.geometry.to_numpy()))
         props = _plain_frame(table)
         geoms = np.array([lookup.get(str(v)) for v in table[id_column].to_numpy()], dtype=object)
+    if meta is not None:
+        props = _gis_props(props, meta)
     present = np.array([g is not None for g in geoms])
     fixed = np.array(geoms, dtype=object)
     if present.any():
@@ -316,7 +396,7 @@ def _meta_dict(meta: ExportMeta, rows: int) -> dict[str, Any]:
 def write_geojson(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame | None = None,
                   id_column: str = "commune_id") -> bytes:
     """RFC 7946 GeoJSON (EPSG:4326), raw text properties, export metadata as a foreign member."""
-    geo = _geo_frame(table, geometry, id_column)
+    geo = _geo_frame(table, geometry, id_column, meta)
     doc = json.loads(geo.to_json(na="null", drop_id=True, ensure_ascii=False))
     doc.pop("crs", None)
     doc["metadata"] = _meta_dict(meta, len(geo))
@@ -328,7 +408,7 @@ def write_gpkg(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame
     """GeoPackage with one layer (EPSG:4326, multi-polygons), raw text; metadata in the layer description."""
     import pyogrio
 
-    geo = _geo_frame(table, geometry, id_column)
+    geo = _geo_frame(table, geometry, id_column, meta)
     reserved = {"fid", "geom", "geometry"}
     geo = geo.rename(columns={c: f"{c}_" for c in geo.columns if str(c).lower() in reserved and c != geo.geometry.name})
     with tempfile.TemporaryDirectory(prefix="risk-export-") as folder:

@@ -119,6 +119,8 @@ EXPORT_LABEL_KEYS = {
 }
 EXPORT_TITLE_KEYS = {"list": "pr.export_title.list", "allocation": "pr.export_title.allocation"}
 CASE_YEARS = 3
+# Decimal places of the list's numbers, on the page and in every export (which round to them).
+DECIMALS = {"score": 1, "dist_border_km": 1}
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,10 @@ def prepare_export(
     """The file of `rows` (some rows of `plist.table`) in `fmt`, labelled in `lang`."""
     from risk.outputs.export import ExportMeta, audit_details, export_table, utc_now_iso
 
+    from risk.access.privacy import typed_count
+
     out = rows.drop(columns=["population"])
+    out["cases_3y"] = pd.Series([typed_count(c) for c in out["cases_3y"].to_numpy()], index=out.index, dtype=object)
     first, last = plist.case_years[0], plist.case_years[-1]
     labels = {c: t(key, lang, first=first, last=last) if c == "cases_3y" else t(key, lang)
               for c, key in EXPORT_LABEL_KEYS.items()}
@@ -218,7 +223,7 @@ def prepare_export(
         dataset=ds.name, date=date or utc_now_iso(),
         filters={"year": plist.year, "ranking": plist.ranking, "cases_years": f"{first}–{last}", **(filters or {})},
         user=user, language=lang, column_labels=labels,
-        notes=(t("app.demo_notice", lang),) if ds.generated else (),
+        notes=(t("app.demo_notice", lang),) if ds.generated else (), decimals=DECIMALS,
     )
     data, name, mime = export_table(out, fmt, meta, geometry=ds.boundaries, border=ds.border)
     return PreparedExport(data, name, mime, len(out), fmt, audit_details(meta, fmt, len(out)))
