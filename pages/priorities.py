@@ -9,7 +9,7 @@ from risk.i18n import t
 from risk.outputs.classify import classify
 from risk.outputs.mapview import add_choropleth, add_coverage
 from risk.views import priorities as view
-from ui import maps, priorities, state
+from ui import exports, maps, priorities, state
 from ui import session as slots
 
 state.require_page("priorities")
@@ -77,4 +77,4 @@ if clicked_id and clicked_id != slots.PR_LAST_CLICK.get():
     slots.PR_MAP_SELECTED.set(sorted(map_selected ^ {clicked_id}))  # a click toggles
     st.rerun()
 
-priorities.export(ds, plist, shown, filters, run, lang)
+exports.export(ds, plist, shown, filters, run, lang)

@@ -11,7 +11,6 @@ from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
 from risk.i18n import format_number, format_percent, t
 from risk.ingest.folder import DataError, load_sites_upload
-from risk.outputs.export import FORMATS
 from risk.views import priorities as view
 from ui import analysis, state, widgets
 from ui import session as slots
@@ -19,7 +18,6 @@ from ui import session as slots
 COST_MODE_KEYS = {"flat": "pr.cost_mode.flat", "column": "pr.cost_mode.column"}
 SITE_KEYS = {"communes": "pr.sites.communes", "gates": "pr.sites.gates", "upload": "pr.sites.upload"}
 SHOW_KEYS = {"selection": "pr.show.selection", "allocation": "pr.show.allocation", "coverage": "pr.show.coverage"}
-EXPORT_WHAT_KEYS = {"list": "pr.export_what.list", "allocation": "pr.export_what.allocation"}
 
 
 def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityList:
@@ -172,33 +170,3 @@ def coverage(ds, plist: view.PriorityList, lang: str):
             widgets.md(b.name) + (f" ({t('pr.fixed_mark', lang)})" if result.is_fixed(b) else "")
             for b in result.bases))
     return result
-
-
-def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.PriorityFilters,
-           run: view.AllocationRun | None, lang: str) -> None:
-    st.header(t("pr.export", lang))
-    whats = ["list"] + (["allocation"] if run else [])
-    e1, e2, e3 = st.columns([2, 1, 1])
-    what = e1.radio(t("pr.export_what", lang), whats, horizontal=True, key="pr_export_what",
-                    format_func=lambda w: t(EXPORT_WHAT_KEYS[w], lang))
-    fmt = e2.selectbox(t("pr.export_format", lang), FORMATS, key="pr_export_format", format_func=str.upper)
-    if e3.button(t("pr.export_prepare", lang), key="pr_export_prepare"):
-        rows = shown if what == "list" else shown[shown["commune_id"].isin(run.plan.chosen)]
-        config, conf = analysis.model_config(), state.settings()
-        method = view.method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
-                                  small_cell_k=conf.small_cell_k, role=state.role().value)
-        if what == "allocation":
-            method += view.allocation_method(run, lang)
-        session = state.current_session()
-        user = session.username if session else ""
-        prepared = view.prepare_export(ds, plist, rows, fmt, lang, method=method, user=user, what=what,
-                                       data_version=state.data_version_label(ds),
-                                       filters={"role": state.role().value, **filters.describe()})
-        state.audit("export", user, dict(prepared.audit), prepared.rows)
-        slots.PR_EXPORT.set(prepared)
-    prepared = slots.PR_EXPORT.get()
-    if prepared:
-        st.download_button(t("pr.export_download", lang, name=prepared.name), prepared.data,
-                           file_name=prepared.name, mime=prepared.mime, key="pr_export_download",
-                           on_click="ignore", type="primary")
-        st.caption(t("pr.export_logged", lang, rows=prepared.rows, fmt=prepared.fmt.upper()))

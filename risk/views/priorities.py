@@ -204,6 +204,15 @@ def method_text(plist: PriorityList, lang: str, *, model_kind: str = "logistic",
              bootstrap=n_bootstrap, first=plist.case_years[0], last=plist.case_years[-1], k=small_cell_k, role=role)
 
 
+def export_name(plist: PriorityList, fmt: str, lang: str, what: str = "list", date: str | None = None) -> str:
+    """The file name `prepare_export` gives the same export (the title and the day in Vietnam)."""
+    from risk.outputs.export import ExportMeta, export_filename, utc_now_iso
+
+    meta = ExportMeta(title=t(EXPORT_TITLE_KEYS[what], lang, year=plist.year), method="", data_version="",
+                      dataset="", date=date or utc_now_iso(), language=lang)
+    return export_filename(meta, fmt)
+
+
 def prepare_export(
     ds, plist: PriorityList, rows: pd.DataFrame, fmt: str, lang: str, *, method: str, user: str,
     data_version: str, filters: Mapping | None = None, what: str = "list", date: str | None = None,

@@ -141,36 +141,64 @@ def test_patrol_coverage_at_gates():
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
-def test_export_is_offered_and_audited(fmt):
+def test_export_is_offered_and_audited_when_downloaded(fmt):
     from risk.access.settings import load_settings
     from risk.store.versions import Store
+    from tests.apptest_helpers import download, download_name
 
     at = open_priorities()
     at.selectbox(key="pr_export_format").set_value(fmt)
-    at.button(key="pr_export_prepare").click()
     at.run()
     assert not at.exception
-    prepared = at.session_state["pr_export"]
-    assert prepared.rows == 130 and prepared.name.endswith("." + fmt) and len(prepared.data) > 100
+    log = Store(load_settings().store_path).audit(action="export")
+    assert len(log) == 0  # offering a file is not exporting it
+    assert download_name(at, "pr_export_download").endswith("." + fmt)
+    assert len(download(at, "pr_export_download")) > 100
     log = Store(load_settings().store_path).audit(action="export")
     assert len(log) == 1 and log.loc[0, "user"] == "u-planner" and log.loc[0, "rows"] == 130
     assert log.loc[0, "details"]["format"] == fmt and log.loc[0, "details"]["filters"]["year"] == 2025
 
 
+def test_the_download_follows_the_format_and_filters_without_a_stale_file():
+    """The file is made from the page as it is when clicked: changing the format or a filter changes
+    what the same button gives, with no second click on anything."""
+    import io
+
+    import pandas as pd
+
+    from tests.apptest_helpers import download, download_name
+
+    at = open_priorities()
+    at.selectbox(key="pr_export_format").set_value("csv")
+    at.run()
+    full = pd.read_csv(io.BytesIO(download(at, "pr_export_download")), encoding="utf-8-sig", dtype=str)
+    assert len(full) == 130
+    district = sorted(set(full[t("export.col.former_district", "en")]))[0]
+    at.multiselect(key="pr_districts").set_value([district])
+    at.run()
+    narrowed = pd.read_csv(io.BytesIO(download(at, "pr_export_download")), encoding="utf-8-sig", dtype=str)
+    assert 0 < len(narrowed) < 130 and set(narrowed[t("export.col.former_district", "en")]) == {district}
+    at.selectbox(key="pr_export_format").set_value("xlsx")
+    at.run()
+    assert download_name(at, "pr_export_download").endswith(".xlsx")
+    assert download(at, "pr_export_download").startswith(b"PK")  # a zip: the XLSX, not the old CSV
+
+
 def test_allocation_export_holds_the_chosen_communes():
     import io
+
+    import pandas as pd
+
+    from tests.apptest_helpers import download
 
     at = open_priorities()
     at.button(key="pr_run_alloc").click()
     at.run()
     at.radio(key="pr_export_what").set_value("allocation")
     at.selectbox(key="pr_export_format").set_value("csv")
-    at.button(key="pr_export_prepare").click()
     at.run()
     assert not at.exception
-    import pandas as pd
-
-    frame = pd.read_csv(io.BytesIO(at.session_state["pr_export"].data), encoding="utf-8-sig", dtype=str)
+    frame = pd.read_csv(io.BytesIO(download(at, "pr_export_download")), encoding="utf-8-sig", dtype=str)
     chosen = set(at.session_state["pr_allocation"].plan.chosen)
     assert set(frame[t("export.col.commune_id", "en")]) == chosen
 
