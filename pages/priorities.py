@@ -9,6 +9,7 @@ from risk.i18n import t
 from risk.outputs.classify import classify
 from risk.outputs.mapview import add_choropleth, add_coverage
 from risk.views import priorities as view
+from risk.views.priority_export import ranked_text
 from ui import exports, maps, priorities, state
 from ui import session as slots
 
@@ -27,6 +28,7 @@ ranking_kind = c2.radio(t("pr.ranking", lang), rankings, horizontal=True, key="p
                         format_func=lambda k: t(view.RANKING_LABEL_KEYS[k], lang))
 
 plist = priorities.priority_list(ds, year, ranking_kind, lang)
+st.caption(ranked_text(plist, lang))  # the year the list is for, as the brief's title names it
 filters = priorities.filters(ds, plist, lang)
 shown = view.apply_filters(plist.table, ds.indicators[ds.indicators["year"] == year], filters)
 st.caption(t("pr.count", lang, shown=len(shown), total=len(plist.table)))

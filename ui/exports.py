@@ -9,6 +9,7 @@ import streamlit as st
 from risk.i18n import t
 from risk.outputs.export import FORMATS, MIME_TYPES
 from risk.views import priorities as view
+from risk.views import priority_export as files
 from ui import analysis, state
 
 EXPORT_WHAT_KEYS = {"list": "pr.export_what.list", "allocation": "pr.export_what.allocation"}
@@ -23,24 +24,27 @@ def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.Prio
                     format_func=lambda w: t(EXPORT_WHAT_KEYS[w], lang))
     fmt = e2.selectbox(t("pr.export_format", lang), FORMATS, key="pr_export_format", format_func=str.upper)
     rows = shown if what == "list" else shown[shown["commune_id"].isin(run.plan.chosen)]
-    config, conf = analysis.model_config(), state.settings()
+    config, conf, role = analysis.model_config(), state.settings(), state.role()
     method = view.method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
-                              small_cell_k=conf.small_cell_k, role=state.role().value)
+                              small_cell_k=conf.small_cell_k, role=role)
     if what == "allocation":
         method += view.allocation_method(run, lang)
     session = state.current_session()
     user = session.username if session else ""
     version = state.data_version_label(ds)
-    described = {"role": state.role().value, **filters.describe()}
 
     def make_file() -> bytes:
         """Runs when the button is clicked, on Streamlit's download thread: no st.* calls here."""
-        prepared = view.prepare_export(ds, plist, rows, fmt, lang, method=method, user=user, what=what,
-                                       data_version=version, filters=described)
+        prepared = files.prepare_export(ds, plist, rows, fmt, lang, method=method, user=user, what=what,
+                                        data_version=version, role=role, settings=conf, filters=filters,
+                                        shown=shown, run=run)
         state.audit("export", user, dict(prepared.audit), prepared.rows)  # no file leaves unlogged
         return prepared.data
 
-    name = view.export_name(plist, fmt, lang, what)
+    name = files.export_name(plist, fmt, lang, what)
     e3.download_button(t("pr.export_download", lang, name=name), make_file, file_name=name, mime=MIME_TYPES[fmt],
                        key="pr_export_download", on_click="ignore", type="primary")
     st.caption(t("pr.export_logged", lang, rows=len(rows), fmt=fmt.upper()))
+    if fmt == "pdf":
+        issuer, place = files.issuer_and_place(ds, conf, lang)
+        st.caption(t("pr.export_issuer", lang, issuer=issuer, place=place or "–"))

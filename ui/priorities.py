@@ -9,9 +9,10 @@ from risk.analysis.allocate import AllocationError
 from risk.analysis.coverage import cover, patrol_sites
 from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
-from risk.i18n import format_number, format_percent, t
+from risk.i18n import format_percent, t
 from risk.ingest.folder import DataError, load_sites_upload
 from risk.views import priorities as view
+from risk.views.priority_export import allocation_figures
 from ui import analysis, state, widgets
 from ui import session as slots
 
@@ -22,7 +23,7 @@ SHOW_KEYS = {"selection": "pr.show.selection", "allocation": "pr.show.allocation
 
 def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityList:
     """The list by the model (when it can score this year) or by the composite index."""
-    ranking = None
+    ranking, config = None, None
     if ranking_kind == "model":
         try:
             ranking = analysis.scores(year, analysis.model_config())
@@ -30,11 +31,12 @@ def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityL
             st.warning(widgets.md(err.message(lang)))
     if ranking is None:
         ranking_kind = "composite"
-        ranking = view.composite_ranking(analysis.composite(year, widgets.composite_weights_editor(ds, lang)))
+        config = widgets.composite_weights_editor(ds, lang)
+        ranking = view.composite_ranking(analysis.composite(year, config))
     years = view.case_years(year)
     hot = analysis.hotspot_classes(years[0], year, lang) if len(ds.cases) else None
     return view.build_priority_list(ds, year, ranking_kind, ranking, state.role(), state.settings().small_cell_k,
-                                    lang, hot, analysis.distances()["dist_border_km"])
+                                    lang, hot, analysis.distances()["dist_border_km"], composite=config)
 
 
 def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
@@ -102,16 +104,9 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
     run = slots.PR_ALLOCATION.get()
     if run:
         plan = run.plan
-        m1, m2, m3, m4, m5 = st.columns(5)
-        m1.metric(t("pr.alloc_cost", lang), format_number(plan.cost, 0, lang))
-        m2.metric(t("pr.alloc_objective", lang), format_number(plan.objective, 1, lang))
-        shortfall = plan.gap > 1e-9 * max(1.0, plan.objective)
-        m3.metric(t("pr.alloc_greedy", lang), format_number(plan.greedy_objective, 1, lang),
-                  delta=format_number(-plan.gap, 1, lang, sign=True) if shortfall else None)
-        m4.metric(t("pr.alloc_ratio", lang), format_number(plan.ratio_objective, 1, lang))
-        m5.metric(t("pr.alloc_ratio_gain", lang), format_number(plan.ratio_gap, 2, lang, sign=True),
-                  delta=None if plan.ratio_gap_share is None else format_percent(plan.ratio_gap_share, lang, 2,
-                                                                                 sign=True))
+        figures = allocation_figures(run, lang)  # the brief prints the same figures
+        for column, figure in zip(st.columns(len(figures)), figures):
+            column.metric(figure.label, figure.value, delta=figure.delta)
         for note in view.allocation_notes(run, lang):
             st.warning(widgets.md(note))
         st.caption(t("pr.alloc_ratio_why", lang))

@@ -47,7 +47,7 @@ from risk.i18n import DEFAULT_LANGUAGE, VIETNAM_TIME, t
 from risk.contracts.text import FORMULA_PREFIXES, starts_like_formula  # the one formula rule
 
 __all__ = [
-    "FORMATS", "FORMULA_PREFIXES", "METHOD_SHEET", "MIME_TYPES", "PDF_MAX_ROWS", "ExportMeta", "audit_details",
+    "FORMATS", "FORMULA_PREFIXES", "METHOD_SHEET", "MIME_TYPES", "ExportMeta", "audit_details",
     "export_filename", "export_table", "safe_cell", "to_csv_bytes", "utc_now_iso", "write_csv", "write_geojson",
     "write_gpkg", "write_pdf", "write_xlsx",
 ]
@@ -62,13 +62,10 @@ MIME_TYPES: dict[str, str] = {
 }
 # Excel forbids "/" in sheet names, so the brief's "Phương pháp / Method" is written with a dash.
 METHOD_SHEET = "Phương pháp - Method"
-PDF_MAX_ROWS = 50
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 GEO_FORMATS = ("geojson", "gpkg")
 # Characters XML 1.0 (so XLSX) cannot hold; tab, LF and CR are allowed.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PRIORITY_PALETTE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")  # low -> high priority
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,9 @@ class ExportMeta:
 
     `column_labels` maps the table's column keys to the headers people read
     (CSV, XLSX, PDF); GIS formats keep the keys as field names. `notes` are
-    extra lines shown on the brief (e.g. the demo-data notice).
+    extra lines shown on the brief (e.g. the demo-data notice). `filters` are the
+    raw settings (audit log, GIS metadata); `filter_lines` say them in words for
+    people (XLSX method sheet, PDF).
     """
 
     title: str
@@ -91,6 +90,11 @@ class ExportMeta:
     column_labels: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     decimals: Mapping[str, int] = field(default_factory=dict)  # column key -> places shown on screen
+    issuer: str = ""  # the unit that issues the file (the brief's letterhead)
+    place: str = ""  # where it is issued (the brief's place-and-date line)
+    subtitle: str = ""  # what is ranked, in one sentence
+    filter_lines: tuple[tuple[str, str], ...] = ()  # the filters in words: (label, value)
+    figures: tuple[tuple[str, str], ...] = ()  # an allocation's budget, cost, result and gain: (label, value)
 
 
 def folder_version(folder) -> str:
@@ -186,6 +190,7 @@ def _labelled(frame: pd.DataFrame, meta: ExportMeta) -> pd.DataFrame:
 
 
 def _filters_text(filters: Mapping[str, Any], lang: str) -> str:
+    """The raw settings as 'key: value; ...' (for a reader of a file that has no words for them)."""
     if not filters:
         return t("export.meta.no_filters", lang)
     parts = []
@@ -197,19 +202,26 @@ def _filters_text(filters: Mapping[str, Any], lang: str) -> str:
 
 
 def _meta_rows(meta: ExportMeta, rows: int) -> list[tuple[str, str]]:
-    """Key/value lines describing the file, in the export's language."""
+    """Key/value lines describing the file, in the export's language (the XLSX method sheet)."""
+    from risk.i18n import format_datetime
+
     lang = meta.language
-    lines = [
-        (t("export.meta.title", lang), meta.title),
+    lines = [(t("export.meta.title", lang), meta.title)]
+    if meta.subtitle:
+        lines.append((t("export.meta.subtitle", lang), meta.subtitle))
+    if meta.issuer:
+        lines.append((t("export.meta.issuer", lang), meta.issuer))
+    if meta.place:
+        lines.append((t("export.meta.place", lang), meta.place))
+    lines += [
         (t("export.meta.dataset", lang), meta.dataset),
         (t("export.meta.data_version", lang), meta.data_version),
-        (t("export.meta.date", lang), meta.date),
+        (t("export.meta.date", lang), format_datetime(meta.date, lang)),
         (t("export.meta.user", lang), meta.user),
         (t("export.meta.rows", lang), str(rows)),
-        (t("export.meta.filters", lang), _filters_text(meta.filters, lang)),
     ]
-    lines += [(f"{t('export.meta.filter', lang)}: {k}", _filters_text({k: v}, lang).split(": ", 1)[1])
-              for k, v in meta.filters.items()]
+    lines += list(meta.filter_lines) or [(t("export.meta.filters", lang), _filters_text(meta.filters, lang))]
+    lines += list(meta.figures)
     lines.append((t("export.meta.method", lang), meta.method))
     lines += [(t("export.meta.note", lang), note) for note in meta.notes]
     return lines
@@ -421,152 +433,26 @@ def write_gpkg(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame
         return path.read_bytes()
 
 
-# --- PDF brief ------------------------------------------------------------------------
-
-
-def _pdf_text(value: Any) -> str:
-    """Cell text for the PDF: NFC (precomposed Vietnamese, which the font has), no control characters."""
-    value = _plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        value = f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return unicodedata.normalize("NFC", _CONTROL.sub(" ", str(value)))
-
-
-def _default_fills(table: pd.DataFrame, id_column: str) -> dict[str, str]:
-    """Communes in the table by priority: by `score` when present, else by row order (first = highest)."""
-    ids = [str(v) for v in table[id_column].to_numpy()] if id_column in table.columns else []
-    if not ids:
-        return {}
-    if "score" in table.columns and pd.api.types.is_numeric_dtype(table["score"]):
-        key = pd.Series(table["score"].to_numpy(dtype=float)).rank(method="first", ascending=True).to_numpy()
-    else:
-        key = np.arange(len(ids), 0, -1, dtype=float)
-    classes = np.minimum((key - 1) * len(_PRIORITY_PALETTE) // max(len(ids), 1), len(_PRIORITY_PALETTE) - 1)
-    return {cid: _PRIORITY_PALETTE[int(c)] for cid, c in zip(ids, classes)}
+# --- dispatch -------------------------------------------------------------------------
 
 
 def write_pdf(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame | None = None,
-              id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None,
-              fill_colours: Mapping[str, str] | None = None, max_rows: int = PDF_MAX_ROWS) -> bytes:
-    """A printable brief: title, what/when/who, a map, the first `max_rows` rows, the method.
+              id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None, brief_map=None) -> bytes:
+    """The PDF brief (risk.outputs.brief), every row of `table`."""
+    from risk.outputs.brief import write_pdf as brief
 
-    The font comes from static/fonts (DejaVu Sans), never from the system, so
-    Vietnamese diacritics print the same on every machine.
-    """
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    from risk.outputs.render import render_map_png
-
-    lang = meta.language
-    frame = _plain_frame(table)
-    labelled = _labelled(frame, meta)
-    footer = _pdf_text(f"{meta.dataset} · {meta.data_version} · {meta.date}")
-
-    class Brief(FPDF):
-        def footer(self) -> None:  # every page says what it belongs to
-            self.set_y(-9)
-            self.set_font("DejaVu", "", 7)
-            self.set_text_color(90, 90, 90)
-            self.cell(0, 4, f"{footer} · {self.page_no()}/{{nb}}", align="C")
-            self.set_text_color(0, 0, 0)
-
-    pdf = Brief(orientation="landscape", unit="mm", format="A4")
-    pdf.set_title(_pdf_text(meta.title))
-    pdf.set_author(_pdf_text(meta.user))
-    pdf.set_creator("risk")
-    try:
-        pdf.set_creation_date(datetime.fromisoformat(meta.date.replace("Z", "+00:00")))
-    except (ValueError, TypeError):
-        pass
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=12)
-    pdf.alias_nb_pages()
-    pdf.add_page()
-    width = pdf.epw
-
-    pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(width, 7, _pdf_text(meta.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-    if meta.notes:
-        pdf.set_font("DejaVu", "B", 9)
-        pdf.set_text_color(170, 20, 20)
-        for note in meta.notes:
-            pdf.multi_cell(width, 4.5, _pdf_text(note), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
-        pdf.ln(1)
-    pdf.set_font("DejaVu", "", 9)
-    for key, value in _meta_rows(meta, len(frame))[:7]:
-        pdf.set_font("DejaVu", "B", 9)
-        pdf.cell(38, 5, _pdf_text(key))
-        pdf.set_font("DejaVu", "", 9)
-        pdf.multi_cell(width - 38, 5, _pdf_text(value), new_x="LMARGIN", new_y="NEXT")
-
-    shown = labelled.head(max_rows)
-    if geometry is not None or isinstance(table, gpd.GeoDataFrame):
-        shapes = geometry if geometry is not None else table
-        fills = dict(fill_colours) if fill_colours is not None else _default_fills(frame, id_column)
-        top = [str(v) for v in frame[id_column].head(10)] if id_column in frame.columns else []
-        png = render_map_png(shapes, fills, outline_ids=top, size=(1100, 760), border=border)
-        pdf.ln(2)
-        map_h = min(150.0, pdf.eph - (pdf.get_y() - pdf.t_margin) - 8)
-        if map_h < 80:
-            pdf.add_page()
-            map_h = 150.0
-        pdf.image(io.BytesIO(png), x=pdf.l_margin + (width - map_h * 1100 / 760) / 2, h=map_h)
-        pdf.set_font("DejaVu", "", 8)
-        pdf.multi_cell(width, 4, _pdf_text(t("export.pdf.map_caption", lang, n=len(top))),
-                       new_x="LMARGIN", new_y="NEXT", align="C")
-
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(width, 7, _pdf_text(t("export.pdf.table", lang)), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 8)
-    if len(frame) > len(shown):
-        pdf.multi_cell(width, 4.5, _pdf_text(t("export.pdf.truncated", lang, n=len(shown), total=len(frame))),
-                       new_x="LMARGIN", new_y="NEXT")
-    if len(shown.columns):
-        cells = [[_pdf_text(c) for c in shown.columns]] + [[_pdf_text(v) for v in row]
-                                                           for row in shown.itertuples(index=False, name=None)]
-        # Width from the body and the header's longest word: headers wrap, codes and numbers do not.
-        lengths = [min(45, max(4, max((len(w) for w in cells[0][i].split()), default=0),
-                               *(len(r[i]) for r in cells[1:]))) + 1 for i in range(len(shown.columns))]
-        pdf.set_font("DejaVu", "", 7 if len(shown.columns) > 8 else 8)
-        with pdf.table(col_widths=tuple(lengths), text_align="LEFT", line_height=4,
-                       headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
-                       repeat_headings=1) as grid:
-            for values in cells:
-                row = grid.row()
-                for value in values:
-                    row.cell(value)
-
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(width, 7, _pdf_text(t("export.meta.method", lang)), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(width, 4.8, _pdf_text(meta.method), new_x="LMARGIN", new_y="NEXT")
-    if meta.filters:
-        pdf.ln(2)
-        pdf.multi_cell(width, 4.8, _pdf_text(f"{t('export.meta.filters', lang)}: {_filters_text(meta.filters, lang)}"),
-                       new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
-
-
-# --- dispatch -------------------------------------------------------------------------
+    return brief(table, meta, geometry, id_column, border=border, brief_map=brief_map)
 
 
 def export_table(
     table: pd.DataFrame, fmt: str, meta: ExportMeta, geometry: gpd.GeoDataFrame | None = None, *,
-    id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None,
-    fill_colours: Mapping[str, str] | None = None,
+    id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None, brief_map=None,
 ) -> tuple[bytes, str, str]:
     """(bytes, file name, MIME type) of `table` in `fmt` (csv, xlsx, geojson, gpkg, pdf).
 
     `geometry` (boundaries with `id_column`) is needed for geojson/gpkg unless
-    the table is a GeoDataFrame, and draws the PDF's map when given.
+    the table is a GeoDataFrame, and draws the PDF's map when given; `brief_map`
+    (risk.outputs.brief.BriefMap) says what that map shows.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -579,5 +465,5 @@ def export_table(
     elif fmt == "gpkg":
         data = write_gpkg(table, meta, geometry, id_column)
     else:
-        data = write_pdf(table, meta, geometry, id_column, border=border, fill_colours=fill_colours)
+        data = write_pdf(table, meta, geometry, id_column, border=border, brief_map=brief_map)
     return data, export_filename(meta, fmt), MIME_TYPES[fmt]
