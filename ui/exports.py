@@ -42,9 +42,9 @@ def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.Prio
         return prepared.data
 
     name = files.export_name(plist, fmt, lang, what)
-    e3.download_button(t("pr.export_download", lang, name=name), make_file, file_name=name, mime=MIME_TYPES[fmt],
-                       key="pr_export_download", on_click="ignore", type="primary")
-    st.caption(t("pr.export_logged", lang, rows=len(rows), fmt=fmt.upper()))
+    e3.download_button(t("pr.export_download", lang, fmt=fmt.upper()), make_file, file_name=name,
+                       mime=MIME_TYPES[fmt], key="pr_export_download", on_click="ignore", type="primary")
+    st.caption(t("pr.export_logged", lang, name=name, rows=len(rows)))
     if fmt == "pdf":
         issuer, place = files.issuer_and_place(ds, conf, lang)
         st.caption(t("pr.export_issuer", lang, issuer=issuer, place=place or "–"))

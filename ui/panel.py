@@ -59,8 +59,8 @@ def case_chart(chart, x_name: str, y_name: str) -> alt.LayerChart:
                 axis=alt.Axis(format="d", tickMinStep=1)),
         y2="high:Q",
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[recorded, hidden], range=["#bd0026", "#bdbdbd"]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
         tooltip=[alt.Tooltip("year:O", title=x_name), alt.Tooltip("label:N", title=y_name)],
     )
     labels = base.mark_text(dy=-7, fontSize=12).encode(y="high:Q", text="label:N")
-    return (bars + labels).properties(height=220)
+    return (bars + labels).properties(height=240)
