@@ -217,3 +217,32 @@ def test_only_roles_that_see_case_rows_may_cover_recorded_cases():
     assert not at.exception and not at.error
     assert at.session_state["pr_coverage"].objective_kind == "recorded_cases"
     assert t("pr.covered_share_cases", "en") in [m.label for m in at.metric]
+
+
+def test_the_page_says_which_year_the_list_ranks_as_the_brief_does():
+    at = open_priorities(lang="vi")
+    assert t("pr.ranked.model", "vi", next=2026, year=2025) in [c.value for c in at.caption]
+    at.radio(key="pr_ranking").set_value("composite")
+    at.run()
+    assert t("pr.ranked.composite", "vi", year=2025) in [c.value for c in at.caption]
+
+
+def test_a_composite_brief_from_the_page_names_its_year_weights_and_filters(tmp_path):
+    from tests.apptest_helpers import download
+    from tests.outputs.test_brief import pages_text
+
+    at = open_priorities(lang="vi")
+    at.radio(key="pr_ranking").set_value("composite")
+    at.run()
+    at.number_input(key="composite_w_poverty_rate").set_value(3.0)
+    at.multiselect(key="pr_districts").set_value(["Huyện Kỳ Sơn"])
+    at.selectbox(key="pr_export_format").set_value("pdf")
+    at.run()
+    assert not at.exception
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(download(at, "pr_export_download"))
+    text = " ".join("\n".join(pages_text(path, "-raw")).split())
+    assert "Danh sách xã ưu tiên theo chỉ số tổng hợp năm 2025" in text
+    assert "Huyện cũ Huyện Kỳ Sơn" in text and "trong 130 xã/phường" in text
+    assert "Tỷ lệ hộ nghèo đa chiều 3" in text  # the weight the planner set, in the method
+    assert "year:" not in text and "ranking:" not in text
