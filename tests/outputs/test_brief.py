@@ -4,7 +4,6 @@ and a signature block. Pages are rendered to PNG (pdftoppm) so a person can look
 RISK_BRIEF_PNG_DIR=<folder> keeps the pictures there."""
 from __future__ import annotations
 
-import io
 import math
 import os
 import subprocess
