@@ -19,6 +19,7 @@ import io
 import math
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 import geopandas as gpd
@@ -138,8 +139,6 @@ def _document(meta):
     pdf.set_title(_text(meta.title))
     pdf.set_author(_text(meta.issuer or meta.user))
     pdf.set_creator("risk")
-    from datetime import datetime
-
     try:
         pdf.set_creation_date(datetime.fromisoformat(meta.date.replace("Z", "+00:00")))
     except (ValueError, TypeError):
