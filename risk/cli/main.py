@@ -444,7 +444,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from risk.i18n import t
     from risk.analysis.model import ModelConfig
-    from risk.views.priorities import method_text, prepare_export
+    from risk.views.priorities import method_text
+    from risk.views.priority_export import prepare_export
     from risk.views.source import data_version_label
     from risk.access.privacy import Role
     from risk.access.settings import load_settings
@@ -461,9 +462,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         config = ModelConfig()  # the same model and 100 bootstrap refits as the pages
         plist = _priority_list(ds, args.year, config, role, conf.small_cell_k, lang)
         method = method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
-                             small_cell_k=conf.small_cell_k, role=role.value)
+                             small_cell_k=conf.small_cell_k, role=role)
         prepared = prepare_export(ds, plist, plist.table, args.format, lang, method=method, user=_cli_user(args),
-                                  data_version=data_version_label(ds), filters={"role": role.value})
+                                  data_version=data_version_label(ds), role=role, settings=conf)
         data = prepared.data
         out = Path(args.out)
         tmp = out.with_name(f".{out.name}.part")

@@ -74,7 +74,20 @@ def test_english_switch_in_browser(server):
         assert blocked == []
 
 
-def test_priority_list_downloads_as_csv_offline(server):
+def _mouse_click(page, locator) -> None:
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def _download(page) -> tuple[str, bytes]:
+    """Click the Priorities download button with the mouse; the file is made when it is clicked."""
+    with page.expect_download(timeout=90000) as info:
+        _mouse_click(page, page.get_by_test_id("stDownloadButton").get_by_role("button"))
+    return info.value.suggested_filename, open(info.value.path(), "rb").read()
+
+
+def test_priority_list_downloads_as_csv_offline_and_follows_the_format(server):
     import io
 
     import pandas as pd
@@ -85,14 +98,18 @@ def test_priority_list_downloads_as_csv_offline(server):
         page.locator('[data-testid="stSidebarNav"] a', has_text="Ưu tiên").click()
         assert wait_for_text(page, "Xuất danh sách", 60000)
         assert wait_for_paths(page, 130) >= 130  # the priorities map
-        page.get_by_role("button", name="Tạo tệp").click()
-        assert wait_for_text(page, "Tải xuống", 60000)
-        with page.expect_download(timeout=60000) as info:
-            page.get_by_role("button", name="Tải xuống").click()
-        path = info.value.path()
-        frame = pd.read_csv(io.BytesIO(open(path, "rb").read()), encoding="utf-8-sig", dtype=str)
-        assert len(frame) == 130 and "Xã Mường Xén" in set(frame[t("export.col.name", "vi")])
+        name, data = _download(page)
+        frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+        assert name.endswith(".csv") and len(frame) == 130
+        assert "Xã Mường Xén" in set(frame[t("export.col.name", "vi")])
+        assert all(len(v.split(".")[-1]) == 1 for v in frame[t("export.col.score", "vi")])  # 83.5, as on screen
         page.screenshot(path=str(ARTIFACTS / "priorities.png"), full_page=True)
+        # Another format, and the same button gives that file (no stale file from before).
+        _mouse_click(page, page.get_by_test_id("stSelectbox").filter(has_text="Định dạng"))
+        page.get_by_role("option", name="XLSX", exact=True).click()
+        assert wait_for_text(page, "Tải xuống XLSX", 30000)
+        name, data = _download(page)
+        assert name.endswith(".xlsx") and data.startswith(b"PK")
         assert blocked == [], blocked[:5]
 
 
