@@ -11,7 +11,6 @@ and spreadsheet formulas or HTML in names refused.
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import tempfile
@@ -49,6 +48,7 @@ from risk.ingest.folder import (
 )
 from risk.ingest.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header, check_text
 from risk.ingest.checks import ProblemLog, clean_text
+from risk.ingest.names import CommuneIndex, name_key
 from risk.ingest.text import table_from_rows
 
 if TYPE_CHECKING:
@@ -118,8 +118,6 @@ _TABLE_EXPECTED = {
 }
 # Tables whose header alone is valid: a cases file of a year with no cases.
 _MAY_BE_EMPTY = frozenset({"cases"})
-# Commune type words dropped before names are compared ("Xã Mường Xén" = "Mường Xén").
-NAME_PREFIXES = ("thị trấn ", "phường ", "xã ", "tt. ", "tt ", "p. ", "x. ")
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -155,15 +153,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def name_key(text: object) -> str:
-    """A commune name as compared: NFC, case-folded, single spaces, no Xã/Phường/Thị trấn prefix."""
-    key = " ".join(clean_text(text).casefold().split())
-    for prefix in NAME_PREFIXES:
-        if key.startswith(prefix) and len(key) > len(prefix):
-            return key[len(prefix):].strip()
-    return key
 
 
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()]")
@@ -453,32 +442,6 @@ def _read_table(path: Path, part: str, log: ProblemLog, report: PartReport, note
 # --- names to codes -------------------------------------------------------------------------------
 
 
-class CommuneIndex:
-    """Commune codes by compared name (and former district, when names repeat)."""
-
-    def __init__(self, communes: gpd.GeoDataFrame):
-        self.names: dict[str, list[int]] = {}
-        self.ids = communes["commune_id"].tolist()
-        self.labels = communes["name"].tolist()
-        self.districts = (communes["former_district"].map(name_key).tolist()
-                          if "former_district" in communes else [""] * len(communes))
-        for position, name in enumerate(self.labels):
-            self.names.setdefault(name_key(name), []).append(position)
-
-    def match(self, name: str, district: str = "") -> list[int]:
-        """Positions of the communes with this name (narrowed by district when given)."""
-        found = self.names.get(name_key(name), [])
-        if len(found) > 1 and district:
-            narrowed = [p for p in found if self.districts[p] == name_key(district)]
-            return narrowed or found
-        return found
-
-    def closest(self, name: str) -> int | None:
-        """The commune whose name is closest (difflib), for a suggestion."""
-        hits = difflib.get_close_matches(name_key(name), list(self.names), n=1, cutoff=0.6)
-        return self.names[hits[0]][0] if hits else None
-
-
 def _match_names(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: ProblemLog,
                  report: PartReport, notes: _Notes) -> set[int]:
     """Fill missing commune codes from names; returns the rows left unmatched."""
@@ -506,7 +469,7 @@ def _match_names(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: Pr
             log.add("import.name_ambiguous", row=row, column="name", value=name, candidates=candidates)
             unmatched.add(int(row))
         else:
-            near = index.closest(name)
+            near = next(iter(index.closest(name)), None)
             if near is None:
                 log.add("import.name_unmatched", row=row, column="name", value=name)
                 report.unmatched.append(NameMatch(int(row), name))
