@@ -639,7 +639,10 @@ def _add_store_commands(sub) -> None:
     files = imp.add_mutually_exclusive_group(required=True)
     files.add_argument("--data", help="a dataset folder (boundaries.*, indicators.*, ...)")
     files.add_argument("--boundaries", help="commune boundaries: .gpkg, .geojson or zipped shapefile")
-    for part, text in (("indicators", ".csv or .xlsx"), ("cases", ".csv or .xlsx"), ("border", ".geojson or .gpkg"),
+    for part, text in (("crosswalk", "pre-2025 communes to today's (old_commune_id, old_name, new_commune_id, "
+                                     "optional weight), .csv or .xlsx: indicator and case rows keyed by old communes "
+                                     "are converted"),
+                       ("indicators", ".csv or .xlsx"), ("cases", ".csv or .xlsx"), ("border", ".geojson or .gpkg"),
                        ("gates", ".csv or .xlsx"), ("patrols", "patrol effort, .csv or .xlsx"),
                        ("meta", "dataset.json")):
         imp.add_argument(f"--{part}", help=text)

@@ -37,7 +37,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, ROW_PARTS, WGS84
+from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, LATER_PARTS, ROW_PARTS, WGS84
 from risk.store.codec import SRS_ID, _now
 
 __all__ = ["PART_NAMES", "PRIVATE_FILE_MODE", "SCHEMA_VERSION", "STORE_LAYERS", "ensure_patrols_table"]
@@ -46,7 +46,7 @@ SCHEMA_VERSION = "2"  # 2: the audit log is hash-chained (prev_hash, row_hash)
 PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds case records)
 # One table per part with rows, each counted in `versions`. The patrols part came later: its table
 # is made the first time a version brings it (ensure_patrols_table), so older stores need no migration.
-PART_NAMES = tuple(part for part in ROW_PARTS if part != "patrols")
+PART_NAMES = tuple(part for part in ROW_PARTS if part not in LATER_PARTS)
 STORE_LAYERS = ("boundaries", "cases", "border", "gates", "indicators", "versions", "model_runs", "audit_log")
 _GEOMETRY_TYPES = {"boundaries": "MultiPolygon", "cases": "Point", "border": "MultiLineString", "gates": "Point"}
 _DESCRIPTIONS = {
