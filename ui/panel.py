@@ -6,6 +6,7 @@ import streamlit as st
 
 from risk.i18n import format_number, format_percent, t
 from risk.views.risk_map import CommunePanel
+from risk.views.vintage import panel_lines
 from ui import widgets
 
 
@@ -37,6 +38,8 @@ def draw(panel: CommunePanel, year: int, small_cell_k: int, lang: str) -> None:
     with left:
         st.markdown(f"**{t('panel.indicators', lang)}**")
         st.dataframe(panel.indicators, width="stretch")
+        for line in panel_lines(panel.vintage, lang):
+            st.caption(widgets.md(line))
     with right:
         st.markdown(f"**{t('panel.cases', lang)}**")
         y_name, x_name = t("panel.count", lang), t("panel.year", lang)

@@ -165,9 +165,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             print("\n".join(margin_sentences(result, lang)))
         print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
         from risk.views.model_card import feedback_lines, note_text
+        from risk.views.vintage import dataset_lines
 
         print()
         print("\n".join(feedback_lines(ds, result.config.patrol_weight, lang)))
+        boundaries = dataset_lines(ds, lang)  # years converted from pre-2025 communes
+        if boundaries:
+            print()
+            print("\n".join(boundaries))
         print()
         print(t("model.cli.folds_title", lang))
         for fold in result.folds:

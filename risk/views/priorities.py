@@ -209,10 +209,18 @@ def prepare_export(
     """The file of `rows` (some rows of `plist.table`) in `fmt`, labelled in `lang`."""
     from risk.outputs.export import ExportMeta, audit_details, export_table, utc_now_iso
 
+    from risk.views.vintage import commune_cells, method_line
+
     out = rows.drop(columns=["population"])
     first, last = plist.case_years[0], plist.case_years[-1]
     labels = {c: t(key, lang, first=first, last=last) if c == "cases_3y" else t(key, lang)
               for c, key in EXPORT_LABEL_KEYS.items()}
+    boundaries = method_line(ds, lang)
+    if boundaries:  # rows converted from pre-2025 communes: each row says which, the method sheet how
+        ids = out["commune_id"].astype(str).tolist()
+        out = out.assign(boundary_vintage=commune_cells(ds, plist.year, ids, lang).to_numpy())
+        labels["boundary_vintage"] = t("export.col.boundary_vintage", lang, year=plist.year)
+        method = f"{method}\n\n{boundaries}"
     meta = ExportMeta(
         title=t(EXPORT_TITLE_KEYS[what], lang, year=plist.year), method=method, data_version=data_version,
         dataset=ds.name, date=date or utc_now_iso(),

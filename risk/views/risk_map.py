@@ -15,6 +15,7 @@ from risk.access.privacy import Role, case_counts_by_year, drivers_column
 from risk.analysis.features import feature_label
 from risk.contracts.indicators import Indicator, indicator_for
 from risk.i18n import t
+from risk.views.vintage import CommuneVintage, commune_vintage, marked_year
 
 SCORE = "__score__"
 COMPOSITE = "__composite__"
@@ -89,9 +90,10 @@ class CommunePanel:
     former_district: str
     score: ScoreSummary | None
     composite: CompositeSummary | None
-    indicators: pd.DataFrame  # indicators (labelled rows) by year (columns)
+    indicators: pd.DataFrame  # indicators (labelled rows) by year (columns; converted years marked)
     counts: pd.DataFrame  # year, cases (None where hidden), shown
     suppressed: bool
+    vintage: CommuneVintage | None = None  # years converted from pre-2025 communes (risk.views.vintage)
 
 
 def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: pd.DataFrame | None,
@@ -114,6 +116,8 @@ def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: p
     history = ds.indicators[ds.indicators["commune_id"].astype(str) == commune_id].set_index("year").sort_index()
     table = history[[k for k in ds.indicator_keys if k in history.columns]]
     table = table.rename(columns=lambda k: indicator_for(k).label(lang)).T
+    vintage = commune_vintage(ds, commune_id, role)
+    table.columns = [marked_year(int(year), vintage) for year in table.columns]
     counts = case_counts_by_year(ds.cases, commune_id, ds.years, role, small_cell_k)
     return CommunePanel(commune_id, str(row["name"]), str(row.get("former_district") or ""), summary, comp, table,
-                        counts, bool(counts["cases"].isna().any()))
+                        counts, bool(counts["cases"].isna().any()), vintage)

@@ -58,3 +58,11 @@ def test_a_crosswalk_pointing_outside_the_boundaries_is_refused_and_nothing_stor
     assert f"crosswalk.csv, {t('io.at.row', lang, row=414)}, {t('io.at.column', lang, column='new_commune_id')}: " \
            f"{expected}" in out
     assert store.read_bytes() == before and len(Store(store).versions()) == 1
+
+
+def test_backtest_says_which_years_were_converted(capsys) -> None:
+    assert main(["backtest", "--data", str(PRE2025), "--lang", "vi"]) == 0
+    out = capsys.readouterr().out
+    assert t("vintage.indicators", "vi", years="2019–2024", old="412", new="130") in out
+    assert main(["backtest", "--data", str(PRE2025.parent), "--lang", "vi"]) == 0
+    assert t("vintage.current", "vi", years="@").split("@")[0] not in capsys.readouterr().out
