@@ -35,8 +35,8 @@ else:
 # --- upload and check ----------------------------------------------------------------
 st.header(t("dp.upload", lang))
 TYPES = {"boundaries": ["gpkg", "geojson", "json", "zip"], "indicators": ["csv", "xlsx"], "cases": ["csv", "xlsx"],
-         "crosswalk": ["csv", "xlsx"], "border": ["geojson", "json", "gpkg"], "gates": ["csv", "xlsx"],
-         "patrols": ["csv", "xlsx"], "meta": ["json"]}
+         "border": ["geojson", "json", "gpkg"], "gates": ["csv", "xlsx"], "patrols": ["csv", "xlsx"],
+         "crosswalk": ["csv", "xlsx"], "meta": ["json"]}
 uploads = {part: st.file_uploader(t(PART_LABEL_KEYS[part], lang), type=types, key=f"up_{part}",
                                   help=t("dp.crosswalk_help", lang) if part == "crosswalk" else None)
            for part, types in TYPES.items()}

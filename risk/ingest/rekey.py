@@ -393,8 +393,13 @@ def check_placed_points(cases: pd.DataFrame, rows: pd.Index, plan: CasePlan, ref
         vintage = _typed_vintage(summary)
     years = tuple(sorted({int(y) for y in assigned["year"]}
                          | {int(cases["date"].iloc[p].year) for p in plan.by_point if pd.notna(cases["date"].iloc[p])}))
-    notes = [Problem(file, None, None, "crosswalk.note.cases_converted",
-                     {"assigned": len(plan.assigned), "by_point": len(plan.by_point), "years": _years_text(years)})]
+    notes = []
+    if plan.assigned:
+        assigned_years = tuple(sorted({int(y) for y in assigned["year"]}))
+        notes.append(Problem(file, None, None, "crosswalk.note.cases_converted",
+                             {"count": len(plan.assigned), "years": _years_text(assigned_years)}))
+    if plan.by_point:
+        notes.append(Problem(file, None, None, "crosswalk.note.cases_by_point", {"count": len(plan.by_point)}))
     if plan.split:
         notes.append(Problem(file, None, None, "crosswalk.note.cases_split", {"count": plan.split}))
     return Rekeyed(cases, vintage, tuple(notes), len(plan.assigned) + len(plan.by_point), years)

@@ -170,7 +170,7 @@ def test_cases_without_points_go_through_the_crosswalk_and_points_place_the_rest
     assert cases.loc[IDS[4], "rows"] == 1 and IDS[1] not in cases.index  # a point is not a conversion
     _, report = check_upload(reform_folder)
     codes = [n.code for n in report.notes]
-    assert "crosswalk.note.cases_converted" in codes and "crosswalk.note.cases_split" in codes
+    assert {"crosswalk.note.cases_converted", "crosswalk.note.cases_by_point", "crosswalk.note.cases_split"} <= set(codes)
 
 
 def test_a_point_outside_what_its_old_commune_became_is_refused(reform_folder: Path) -> None:
