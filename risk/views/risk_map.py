@@ -115,7 +115,9 @@ def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: p
         comp = CompositeSummary(float(c["index"]), int(c["rank"]), int(r["min_rank"]), int(r["max_rank"]))
     history = ds.indicators[ds.indicators["commune_id"].astype(str) == commune_id].set_index("year").sort_index()
     table = history[[k for k in ds.indicator_keys if k in history.columns]]
-    table = table.rename(columns=lambda k: indicator_for(k).label(lang)).T
+    # Two decimals, as indicators are published: a year converted from pre-2025 communes is a weighted
+    # mean, and its raw digits would claim a precision the registers never had.
+    table = table.rename(columns=lambda k: indicator_for(k).label(lang)).T.round(2)
     vintage = commune_vintage(ds, commune_id, role)
     table.columns = [marked_year(int(year), vintage) for year in table.columns]
     counts = case_counts_by_year(ds.cases, commune_id, ds.years, role, small_cell_k)
