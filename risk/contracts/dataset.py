@@ -47,12 +47,12 @@ PATROL_UNITS = ("days", "hours")
 # share of its population that went there (1 when it went whole). `old_district` is the old unit's
 # former district ("" when the file gives none), which tells apart old communes that share a name.
 CROSSWALK_COLUMNS = ("old_commune_id", "old_name", "old_district", "new_commune_id", "weight")
-# Where rows were converted from pre-2025 communes: one row per part ("indicators" or "cases"), new
-# commune and year. `old_units`: how many pre-2025 communes the rows came from; `rows`: how many source
-# rows (indicator rows, or cases placed through the crosswalk); `unweighted`: rates averaged without
+# Where rows were converted from pre-2025 communes: one row per part (VINTAGE_PARTS), new commune and
+# year. `old_units`: how many pre-2025 communes the rows came from; `rows`: how many source rows
+# (indicator or patrol rows, or cases placed through the crosswalk); `unweighted`: rates averaged without
 # population weights because a part had no population.
 VINTAGE_COLUMNS = ("part", "commune_id", "year", "old_units", "rows", "unweighted")
-VINTAGE_PARTS = ("indicators", "cases")
+VINTAGE_PARTS = ("indicators", "cases", "patrols")
 CASE_COLUMNS = ("case_id", "date", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by")
 
 

@@ -25,12 +25,12 @@ from risk.ingest.vector import check_geometry, locate_points, read_vector, to_wg
 from risk.ingest.text_safety import TEXT_COLUMNS, check_header, check_meta, check_text
 from risk.ingest.checks import DataError, ProblemLog, check_integers, clean_text, file_ok, is_missing, normalise_choice, parse_numbers, report_duplicates, report_unknown_ids, require_columns, required_text
 from risk.ingest.crosswalk import CROSSWALK_KNOWN, Reform, validate_crosswalk
-from risk.ingest.rekey import Rekeyed, check_placed_points, combine_vintage, convert_indicators, place_cases, \
-    resolve_keys
+from risk.ingest.rekey import Rekeyed, check_placed_points, combine_vintage, convert_indicators, convert_patrols, \
+    place_cases, resolve_keys
 from risk.ingest.text import decode_utf8, read_table
 
 __all__ = [
-    "DETECTED_BY", "FORMS", "DataError", "find_files", "keyed_cases", "keyed_indicators", "load_border",
+    "DETECTED_BY", "FORMS", "DataError", "find_files", "keyed_cases", "keyed_indicators", "keyed_patrols", "load_border",
     "load_boundaries", "load_cases", "load_crosswalk", "load_dataset", "load_gates", "load_indicators", "load_patrols",
     "read_meta", "validate_border", "validate_boundaries", "validate_cases", "validate_gates", "validate_indicators",
     "validate_patrols",
@@ -548,15 +548,31 @@ def load_crosswalk(path: str | Path, commune_ids: Collection[str] | None = None)
 # --- patrol effort -------------------------------------------------------------------------
 
 
-def _patrols(path: Path, commune_ids: Collection[str] | None, log: ProblemLog) -> pd.DataFrame | None:
-    """Validated patrol effort, or None with the problems in `log`."""
+def _patrols(path: Path, commune_ids: Collection[str] | None, log: ProblemLog,
+             reform: Reform | None = None) -> Rekeyed | None:
+    """Validated patrol effort (rows of pre-2025 communes summed through `reform`), or None with the
+    problems in `log`."""
     if not file_ok(path, log):
         return None
     frame = read_table(path, log, known=PATROL_KNOWN)
     if frame is None:
         return None
     check_text(frame, TEXT_COLUMNS["patrols"], log)
-    return validate_patrols(frame, commune_ids, log)
+    return keyed_patrols(frame, commune_ids, log, reform)
+
+
+def keyed_patrols(frame: pd.DataFrame, commune_ids: Collection[str] | None, log: ProblemLog,
+                  reform: Reform | None = None, *, names: bool = False, report=None) -> Rekeyed | None:
+    """`validate_patrols`, with effort logged on pre-2025 communes summed into today's through `reform`.
+    A patrol file lists only the communes patrolled, so a year is not expected to be whole."""
+    if reform is None:
+        table = validate_patrols(frame, commune_ids, log)
+        return None if table is None else Rekeyed(table, None)
+    years = pd.to_numeric(frame["year"].map(clean_text), errors="coerce") if "year" in frame \
+        else pd.Series(np.nan, index=frame.index)
+    keys = resolve_keys(frame, years, reform, log, names=names, report=report)
+    table = validate_patrols(frame, None, log)
+    return None if table is None else convert_patrols(table, keys, reform, log.file)
 
 
 def validate_patrols(frame: pd.DataFrame, commune_ids: Collection[str] | None,
@@ -596,7 +612,7 @@ def load_patrols(path: str | Path, commune_ids: Collection[str] | None = None) -
     path, log = _open_log(path)
     result = _patrols(path, commune_ids, log)
     log.raise_if_any()
-    return result
+    return None if result is None else result.table
 
 
 MAX_SITES_BYTES = 1 << 20  # a list of patrol posts is a few kilobytes
@@ -685,11 +701,14 @@ def load_dataset(folder: str | Path, *, today: date | None = None) -> Dataset:
              if "cases" in files else Rekeyed(empty_cases(), None))
     border = _border(files["border"], logs["border"]) if "border" in files else None
     gates = _gates(files["gates"], logs["gates"]) if "gates" in files else None
-    patrols = _patrols(files["patrols"], ids, logs["patrols"]) if "patrols" in files else None
+    patrols = (_patrols(files["patrols"], ids if check_ids else None, logs["patrols"], reform)
+               if "patrols" in files else Rekeyed(None, None))
     meta = read_meta(files["meta"], logs["meta"]) if "meta" in files else {}
     for log in logs.values():
         problems.extend(log.problems)
     if problems or boundaries is None or indicators is None or cases is None:
         raise DataError(problems)
-    return Dataset(folder, boundaries, indicators.table, cases.table, border, gates, meta, patrols=patrols,
-                   crosswalk=crosswalk, vintage=combine_vintage(indicators.vintage, cases.vintage))
+    if patrols is None:
+        raise DataError(problems)
+    return Dataset(folder, boundaries, indicators.table, cases.table, border, gates, meta, patrols=patrols.table,
+                   crosswalk=crosswalk, vintage=combine_vintage(indicators.vintage, cases.vintage, patrols.vintage))

@@ -31,7 +31,7 @@ from risk.ingest.checks import ProblemLog, clean_text
 from risk.ingest.crosswalk import Reform
 
 __all__ = ["CasePlan", "Keys", "Rekeyed", "check_placed_points", "combine_vintage", "convert_indicators",
-           "place_cases", "resolve_keys"]
+           "convert_patrols", "place_cases", "resolve_keys"]
 
 _OLD, _NEW, _BOTH = "old", "new", "both"
 ROW_LIST_LIMIT = 12  # rows named in one message
@@ -330,6 +330,34 @@ def _examples(pairs, limit: int = 3) -> str:
 def _typed_vintage(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(VINTAGE_COLUMNS)].astype({"part": str, "commune_id": str, "year": "int64", "old_units": "int64",
                                                 "rows": "int64", "unweighted": bool}).reset_index(drop=True)
+
+
+# --- patrol effort ---------------------------------------------------------------------------------
+
+
+def convert_patrols(table: pd.DataFrame, keys: Keys, reform: Reform, file: str) -> Rekeyed:
+    """Patrol effort (PATROL_COLUMNS, in the order of the rows `keys` describes) on today's communes:
+    days or hours logged on pre-2025 communes summed per new commune and year, weighted where an old
+    commune was split. A commune without a row had no patrol (the file lists the patrolled ones)."""
+    old = keys.old.to_numpy(dtype=bool)
+    if not old.any():
+        return Rekeyed(table, None)
+    kept, source = table[~old], table[old]
+    links = source.merge(reform.crosswalk[["old_commune_id", "new_commune_id", "weight"]],
+                         left_on="commune_id", right_on="old_commune_id", how="inner")
+    links["effort"] = links["effort"] * links["weight"]
+    grouped = links.groupby(["new_commune_id", "year"], sort=True)
+    summed = grouped.agg(effort=("effort", "sum"), old_units=("old_commune_id", "nunique"),
+                         rows=("old_commune_id", "size")).reset_index().rename(columns={"new_commune_id": "commune_id"})
+    summed["unit"] = str(table["unit"].iloc[0])
+    converted = summed[list(table.columns)].astype(table.dtypes.to_dict())
+    result = pd.concat([kept, converted], ignore_index=True)
+    result = result.sort_values(["commune_id", "year"], kind="mergesort").reset_index(drop=True)
+    vintage = summed.assign(part="patrols", unweighted=False)
+    years = tuple(sorted(int(y) for y in source["year"].unique()))
+    notes = (Problem(file, None, None, "crosswalk.note.patrols_converted",
+                     {"rows": int(len(source)), "years": _years_text(years), "new": int(len(summed))}),)
+    return Rekeyed(result, _typed_vintage(vintage), notes, int(len(source)), years)
 
 
 # --- cases ------------------------------------------------------------------------------------------

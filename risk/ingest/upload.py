@@ -41,6 +41,7 @@ from risk.ingest.folder import (
     find_files,
     keyed_cases,
     keyed_indicators,
+    keyed_patrols,
     read_meta,
     validate_border,
     validate_boundaries,
@@ -681,7 +682,7 @@ def _table_part(part: str, path: Path, communes: gpd.GeoDataFrame | None, log: P
                 ) -> tuple[pd.DataFrame | Rekeyed | None, set[int]]:
     """A validated table, and the rows whose commune name matched nothing. With a crosswalk
     (`reform`), indicator and case rows keyed by pre-2025 communes, by code or by name, are
-    converted (risk/ingest/rekey.py) and come back as Rekeyed."""
+    converted (risk/ingest/rekey.py) and come back as Rekeyed; so do patrol effort rows."""
     frame = _read_table(path, part, log, report, notes, limits, mapping)
     if frame is None or (not len(frame) and part not in _MAY_BE_EMPTY):
         if frame is not None and not log:
@@ -696,14 +697,15 @@ def _table_part(part: str, path: Path, communes: gpd.GeoDataFrame | None, log: P
         return validate_crosswalk(frame, ids, log), set()
     if report.format == "XLSX" and part == "cases":
         _excel_dates(frame, notes)
-    if reform is not None and part in ("indicators", "cases"):
+    if reform is not None and part in ("indicators", "cases", "patrols"):
         keyed = (keyed_indicators(frame, ids, log, reform, names=True, report=report) if part == "indicators"
+                 else keyed_patrols(frame, ids, log, reform, names=True, report=report) if part == "patrols"
                  else keyed_cases(frame, communes, log, today, reform, names=True, report=report))
         if report.matched_by_name:
             notes.add("import.note.matched_by_name", count=report.matched_by_name)
         return keyed, set()
     unmatched = _match_names(frame, communes, log, report, notes)
-    if broken_crosswalk and part in ("indicators", "cases"):
+    if broken_crosswalk and part in ("indicators", "cases", "patrols"):
         ids = None  # the crosswalk's own errors come first: no flood of unknown pre-2025 codes
     if part == "indicators":
         return validate_indicators(frame, ids, log), unmatched

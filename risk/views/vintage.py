@@ -58,6 +58,9 @@ def dataset_lines(ds, lang: str) -> list[str]:
     case_years = converted_years(ds, "cases")
     if case_years:
         lines.append(t("vintage.cases", lang, years=_years_text(case_years)))
+    patrol_years = converted_years(ds, "patrols")
+    if patrol_years:
+        lines.append(t("vintage.patrols", lang, years=_years_text(patrol_years)))
     return lines
 
 

@@ -299,3 +299,20 @@ def test_a_commune_given_both_ways_in_one_year_names_the_rows(reform_folder: Pat
     problem = only(problems(lambda: load_dataset(reform_folder)), "crosswalk.same_commune_both")
     assert_problem(problem, "indicators.csv", 29, "commune_id")  # 01009 in 2024
     assert "30" in problem.message("en") and "30" in problem.message("vi") and NAMES[8] in problem.message("en")
+
+
+# --- patrol effort -------------------------------------------------------------------------------------
+
+
+def test_patrol_effort_logged_on_old_communes_is_summed_into_todays(reform_folder: Path) -> None:
+    write_csv(reform_folder / "patrols.csv", ["commune_id,year,patrol_days", f"{IDS[0]},2023,4", f"{OLD_OWN[0]},2023,6",
+                                              f"{SPLIT},2023,10", f"{OLD_OWN[4]},2023,2", f"{IDS[4]},2024,7"])
+    ds = load_dataset(reform_folder)
+    effort = ds.patrols.set_index(["commune_id", "year"])["effort"].to_dict()
+    assert effort == {(IDS[0], 2023): 4 + 6 + 0.6 * 10, (IDS[1], 2023): 0.4 * 10, (IDS[4], 2023): 2.0,
+                      (IDS[4], 2024): 7.0}
+    assert set(ds.patrols["unit"]) == {"days"}
+    patrols = ds.vintage[ds.vintage["part"] == "patrols"].set_index("commune_id")
+    assert patrols.loc[IDS[0], "old_units"] == 3 and IDS[4] in patrols.index
+    _, report = check_upload(reform_folder)
+    assert "crosswalk.note.patrols_converted" in [n.code for n in report.notes]
