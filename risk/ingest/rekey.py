@@ -18,6 +18,7 @@ Rows of today's communes pass through unchanged.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from risk.contracts.problems import Problem
 from risk.contracts.report import NameMatch, PartReport
 from risk.ingest.checks import ProblemLog, clean_text
 from risk.ingest.crosswalk import Reform
+from risk.ingest.names import name_key
 
 __all__ = ["CasePlan", "Keys", "Rekeyed", "check_placed_points", "combine_vintage", "convert_indicators",
            "convert_patrols", "place_cases", "resolve_keys"]
@@ -154,12 +156,22 @@ def _report_unknown(row: int, given: str, value: str, name: str, reform: Reform,
         log.add("crosswalk.unknown_code", row=row, column="commune_id", value=value,
                 candidates=reform.nearest(value, name))
         return
-    near_new = [_new_label(reform, reform.new_index.ids[p]) for p in reform.new_index.closest(value)]
-    suggestions = ", ".join([*near_new, *[s for s in [reform.nearest("", value)] if s != "-"]]) or "-"
+    suggestions = _nearest_names(value, reform)
     log.add("crosswalk.name_unmatched", row=row, column="name", value=value, candidates=suggestions)
     if report is not None:
         first = suggestions.split(", ")[0] if suggestions != "-" else None
         report.unmatched.append(NameMatch(int(row), value, first))
+
+
+def _nearest_names(name: str, reform: Reform, limit: int = 3) -> str:
+    """The communes of today and of before 2025 whose names are closest to `name`, best first."""
+    key = name_key(name)
+    found = [(_new_label(reform, reform.new_index.ids[p]), reform.new_index.labels[p])
+             for p in reform.new_index.closest(name, limit)]
+    found += [(reform.label(reform.old_index.ids[p]), reform.old_index.labels[p])
+              for p in reform.old_index.closest(name, limit)]
+    ranked = sorted(found, key=lambda pair: -difflib.SequenceMatcher(None, key, name_key(pair[1])).ratio())
+    return ", ".join(dict.fromkeys(label for label, _ in ranked[:limit])) or "-"
 
 
 def _year_keying(kinds: dict[int, str | None], new: dict[int, list[str]], old: dict[int, list[str]],

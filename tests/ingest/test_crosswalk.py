@@ -316,3 +316,14 @@ def test_patrol_effort_logged_on_old_communes_is_summed_into_todays(reform_folde
     assert patrols.loc[IDS[0], "old_units"] == 3 and IDS[4] in patrols.index
     _, report = check_upload(reform_folder)
     assert "crosswalk.note.patrols_converted" in [n.code for n in report.notes]
+
+
+def test_a_name_in_neither_side_suggests_the_nearest_of_both(reform_folder: Path, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "names.csv", ["Tên xã,Năm,poverty_rate", "Bản 44,2023,3", f"{NAMES[2]}x,2024,1"])
+    source = {"boundaries": reform_folder / "boundaries.geojson", "crosswalk": reform_folder / "crosswalk.csv",
+              "indicators": path}
+    dataset, report = check_upload(source)
+    assert dataset is None and [p.code for p in report.problems] == ["crosswalk.name_unmatched"] * 2
+    old, new = report.problems
+    assert (old.row, old.column) == (2, "name") and "Xã Bản 4 (02004)" in old.message("vi")
+    assert NAMES[2] in new.message("en") and report.parts["indicators"].unmatched[0].name == "Bản 44"
