@@ -300,3 +300,19 @@ def test_csv_has_a_bom_and_round_trips_with_neutralised_cells():
     assert rows[1][0] == "'=cmd|' /C calc'!A0" and rows[2][0] == "Xã Nậm Cắn"
     assert rows[3][0] == "'-" and rows[4][0] == "'@x"
     assert rows[1][1] == "-1.25" and rows[1][2] == "<3"
+
+
+def test_a_folders_version_changes_with_its_crosswalk_and_patrol_files(tmp_path):
+    """The crosswalk changes every converted figure, and patrol effort the scores: both are data."""
+    import shutil
+
+    from risk.outputs.export import folder_version
+
+    folder = tmp_path / "pre2025"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "demo" / "pre2025", folder)
+    before = folder_version(folder)
+    with open(folder / "crosswalk.csv", "a", encoding="utf-8") as handle:
+        handle.write("99999,Xã Thêm,16681,1\n")
+    after_crosswalk = folder_version(folder)
+    (folder / "patrols.csv").write_text("commune_id,year,patrol_days\n16681,2025,3\n", encoding="utf-8")
+    assert len({before, after_crosswalk, folder_version(folder)}) == 3
