@@ -36,8 +36,9 @@ else:
 st.header(t("dp.upload", lang))
 TYPES = {"boundaries": ["gpkg", "geojson", "json", "zip"], "indicators": ["csv", "xlsx"], "cases": ["csv", "xlsx"],
          "border": ["geojson", "json", "gpkg"], "gates": ["csv", "xlsx"], "patrols": ["csv", "xlsx"],
-         "meta": ["json"]}
-uploads = {part: st.file_uploader(t(PART_LABEL_KEYS[part], lang), type=types, key=f"up_{part}")
+         "crosswalk": ["csv", "xlsx"], "meta": ["json"]}
+uploads = {part: st.file_uploader(t(PART_LABEL_KEYS[part], lang), type=types, key=f"up_{part}",
+                                  help=t("dp.crosswalk_help", lang) if part == "crosswalk" else None)
            for part, types in TYPES.items()}
 label = st.text_input(t("dp.label", lang), key="up_label")
 mapping_text = st.text_area(t("dp.mapping", lang), help=t("dp.mapping_help", lang), key="up_mapping", height=80)

@@ -11,7 +11,7 @@ from risk.analysis.features import ModelError, feature_label
 from risk.i18n import format_number, t
 from risk.access.privacy import dataset_case_total
 from risk.analysis.model import KINDS, MODEL_KIND_LONG_KEYS
-from risk.views import model_card as card
+from risk.views import model_card as card, vintage
 from ui import analysis, state, widgets
 
 state.require_page("model")
@@ -49,6 +49,8 @@ years = ds.years
 st.write(widgets.tm("mp.data_summary", lang, dataset=ds.name, communes=len(ds.boundaries),
            years=f"{min(years)}–{max(years)}", cases=dataset_case_total(ds.cases, state.role(), state.settings().small_cell_k)))
 st.caption(f"{t('mp.features', lang)}: " + ", ".join(widgets.md(feature_label(f, lang)) for f in result.features))
+for line in vintage.dataset_lines(ds, lang):  # years converted from pre-2025 communes
+    st.caption(widgets.md(line))
 
 # --- backtest ---------------------------------------------------------------------------
 st.header(t("mp.backtest", lang))
@@ -66,7 +68,7 @@ if result.shuffled_auc is not None:
 passed, leakage = card.time_travel_text(analysis.time_travel_check(config), lang)
 (st.caption if passed else st.error)(leakage)
 with st.expander(t("mp.folds", lang)):
-    st.dataframe(card.fold_table(result, lang), hide_index=True, width="stretch", column_config=number_columns)
+    st.dataframe(card.fold_table(result, lang, ds), hide_index=True, width="stretch", column_config=number_columns)
 
 # --- capture curve and calibration ------------------------------------------------------
 left, right = st.columns(2)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from risk.i18n import format_number, format_percent, t
 from risk.views.risk_map import CommunePanel
+from risk.views.vintage import panel_lines
 from ui import widgets
 
 
@@ -36,6 +37,8 @@ def draw(panel: CommunePanel, year: int, small_cell_k: int, lang: str) -> None:
     # Full width, latest year first: at 1366 px the latest years are in view without scrolling.
     st.markdown(f"**{t('panel.indicators', lang)}**")
     st.dataframe(panel.indicators, width="stretch")
+    for line in panel_lines(panel.vintage, lang):
+        st.caption(widgets.md(line))
     st.markdown(f"**{t('panel.cases', lang)}**")
     left, right = st.columns([3, 1])
     y_name, x_name = t("panel.count", lang), t("panel.year", lang)

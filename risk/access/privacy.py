@@ -160,6 +160,17 @@ def dataset_case_total(cases: pd.DataFrame, role: Role, k: int = DEFAULT_SMALL_C
     return f"≥{sum(n for n in cells if not 0 < n < k) + len(hidden)}"
 
 
+def crosswalk_case_counts(vintage: pd.DataFrame | None, commune_id: str, role: Role) -> dict[int, int] | None:
+    """How many of a commune's cases each year were placed through the crosswalk (recorded on a
+    pre-2025 commune, without coordinates), or None. It is a case count, and a part of a year's
+    count: next to a suppressed "<k" it could give the hidden cell back, so only roles that see case
+    rows get it; the others are told only which years of the dataset were converted."""
+    if vintage is None or not can_see_case_points(role):
+        return None
+    rows = vintage[(vintage["part"] == "cases") & (vintage["commune_id"] == commune_id)]
+    return {int(y): int(n) for y, n in zip(rows["year"], rows["rows"])} or None
+
+
 def visible_case_points(cases: pd.DataFrame, role: Role) -> pd.DataFrame:
     """Case points (case_id, date, lon, lat, commune_id, form, victims) with coordinates.
 

@@ -165,12 +165,17 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
             print("\n".join(margin_sentences(result, lang)))
         print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
         from risk.views.model_card import calibration_lines, feedback_lines, note_text
+        from risk.views.vintage import dataset_lines
 
         print()
         print("\n".join(calibration_lines(result, lang)))
 
         print()
         print("\n".join(feedback_lines(ds, result.config.patrol_weight, lang)))
+        boundaries = dataset_lines(ds, lang)  # years converted from pre-2025 communes
+        if boundaries:
+            print()
+            print("\n".join(boundaries))
         print()
         print(t("model.cli.folds_title", lang))
         for fold in result.folds:
@@ -646,7 +651,10 @@ def _add_store_commands(sub) -> None:
     files = imp.add_mutually_exclusive_group(required=True)
     files.add_argument("--data", help="a dataset folder (boundaries.*, indicators.*, ...)")
     files.add_argument("--boundaries", help="commune boundaries: .gpkg, .geojson or zipped shapefile")
-    for part, text in (("indicators", ".csv or .xlsx"), ("cases", ".csv or .xlsx"), ("border", ".geojson or .gpkg"),
+    for part, text in (("crosswalk", "pre-2025 communes to today's (old_commune_id, old_name, new_commune_id, "
+                                     "optional weight), .csv or .xlsx: indicator and case rows keyed by old communes "
+                                     "are converted"),
+                       ("indicators", ".csv or .xlsx"), ("cases", ".csv or .xlsx"), ("border", ".geojson or .gpkg"),
                        ("gates", ".csv or .xlsx"), ("patrols", "patrol effort, .csv or .xlsx"),
                        ("meta", "dataset.json")):
         imp.add_argument(f"--{part}", help=text)

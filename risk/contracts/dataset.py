@@ -20,16 +20,22 @@ import shapely
 from risk.contracts.indicators import REGISTRY
 
 __all__ = [
-    "BOUNDARY_TEXT_COLUMNS", "CASE_COLUMNS", "PARTS", "PATROL_COLUMNS", "PATROL_UNITS", "REQUIRED_PARTS", "ROW_PARTS", "WGS84",
-    "Dataset", "StoredVersion", "dataset_checksum", "empty_cases",
+    "BOUNDARY_TEXT_COLUMNS", "CASE_COLUMNS", "CROSSWALK_COLUMNS", "LATER_PARTS", "PARTS", "PATROL_COLUMNS",
+    "PATROL_UNITS", "REQUIRED_PARTS", "ROW_PARTS", "VINTAGE_COLUMNS", "VINTAGE_PARTS", "WGS84",
+    "Dataset", "StoredVersion", "dataset_checksum", "empty_crosswalk", "empty_cases",
 ]
 
 WGS84 = "EPSG:4326"
 
-# The parts of a dataset, in reading order. Every part but "meta" (dataset.json) holds rows.
-PARTS = ("boundaries", "indicators", "cases", "border", "gates", "patrols", "meta")
+# The parts of a dataset, in reading order. Every part but "meta" (dataset.json) holds rows. The
+# crosswalk is read right after the boundaries: indicator and case rows keyed by pre-2025 communes
+# are converted through it as they are read.
+PARTS = ("boundaries", "crosswalk", "indicators", "cases", "border", "gates", "patrols", "meta")
 REQUIRED_PARTS = ("boundaries", "indicators")
 ROW_PARTS = tuple(part for part in PARTS if part != "meta")
+# Optional parts added after the first store layout: a dataset without one keeps the checksum it
+# always had, and the store makes a part's table the first time a version brings it.
+LATER_PARTS = ("crosswalk", "patrols")
 
 BOUNDARY_TEXT_COLUMNS = ("commune_id", "name", "former_district", "province", "type")
 # Patrol effort per commune and year (optional): what makes the patrol feedback loop correctable.
@@ -37,6 +43,16 @@ BOUNDARY_TEXT_COLUMNS = ("commune_id", "name", "former_district", "province", "t
 # that has rows had no patrol that year.
 PATROL_COLUMNS = ("commune_id", "year", "effort", "unit")
 PATROL_UNITS = ("days", "hours")
+# The July 2025 reform as data (optional): each pre-2025 commune, the new commune it went to and the
+# share of its population that went there (1 when it went whole). `old_district` is the old unit's
+# former district ("" when the file gives none), which tells apart old communes that share a name.
+CROSSWALK_COLUMNS = ("old_commune_id", "old_name", "old_district", "new_commune_id", "weight")
+# Where rows were converted from pre-2025 communes: one row per part (VINTAGE_PARTS), new commune and
+# year. `old_units`: how many pre-2025 communes the rows came from; `rows`: how many source rows
+# (indicator or patrol rows, or cases placed through the crosswalk); `unweighted`: rates averaged without
+# population weights because a part had no population.
+VINTAGE_COLUMNS = ("part", "commune_id", "year", "old_units", "rows", "unweighted")
+VINTAGE_PARTS = ("indicators", "cases", "patrols")
 CASE_COLUMNS = ("case_id", "date", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by")
 
 
@@ -49,6 +65,11 @@ def empty_cases() -> pd.DataFrame:
         "victims": pd.Series([], dtype="int64"), "destination": pd.Series([], dtype=str),
         "detected_by": pd.Series([], dtype=str),
     })
+
+
+def empty_crosswalk() -> pd.DataFrame:
+    """A crosswalk with no rows and the contract's columns and dtypes."""
+    return pd.DataFrame({c: pd.Series([], dtype="float64" if c == "weight" else str) for c in CROSSWALK_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,8 @@ class Dataset:
     meta: dict = field(default_factory=dict)  # dataset.json as read
     stored: StoredVersion | None = None  # set when the dataset was read from the store
     patrols: pd.DataFrame | None = None  # PATROL_COLUMNS; None when the dataset brings no effort data
+    crosswalk: pd.DataFrame | None = None  # CROSSWALK_COLUMNS; None when the dataset brings none
+    vintage: pd.DataFrame | None = None  # VINTAGE_COLUMNS; None when no row was converted
 
     @property
     def generated(self) -> bool:
@@ -147,9 +170,12 @@ def dataset_checksum(dataset: Dataset) -> str:
     same data; a table changed in place after a check changes it."""
     digest = hashlib.sha256()
     for part in ROW_PARTS:
-        if part == "patrols" and dataset.patrols is None:
+        if part in LATER_PARTS and getattr(dataset, part) is None:
             continue  # added later: a dataset without it keeps the checksum it always had
         digest.update(f"{part}\n".encode())
         _frame_digest(digest, getattr(dataset, part))
+    if dataset.vintage is not None:  # which rows were converted is content too
+        digest.update(b"vintage\n")
+        _frame_digest(digest, dataset.vintage)
     digest.update(b"meta\n" + json.dumps(dataset.meta, sort_keys=True, ensure_ascii=False, default=str).encode())
     return "sha256:" + digest.hexdigest()

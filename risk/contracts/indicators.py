@@ -24,6 +24,9 @@ class Indicator:
     source: str = ""  # a key of SOURCE_KEYS
     is_rate: bool = True  # a percentage, bounded to [0, 100]
     in_registry: bool = True
+    # How values of several communes combine into one (rows of pre-2025 communes converted through the
+    # crosswalk): "sum" for counts, "mean" (population-weighted) for rates; None: unknown (an extra).
+    aggregation: str | None = "mean"
 
     def label(self, lang: str = DEFAULT_LANGUAGE) -> str:
         return t(self.label_key, lang) if self.label_key else self.key
@@ -61,7 +64,7 @@ REGISTRY: dict[str, Indicator] = {
         Indicator("mobile_coverage", "%", False, "indicator.mobile_coverage.label",
                   "indicator.mobile_coverage.description", source="social"),
         Indicator("population", "người / people", None, "indicator.population.label",
-                  "indicator.population.description", source="population", is_rate=False),
+                  "indicator.population.description", source="population", is_rate=False, aggregation="sum"),
     ]
 }
 
@@ -73,4 +76,4 @@ def indicator_for(key: str) -> Indicator:
     """
     if key in REGISTRY:
         return REGISTRY[key]
-    return Indicator(key, "", None, is_rate=False, in_registry=False)
+    return Indicator(key, "", None, is_rate=False, in_registry=False, aggregation=None)

@@ -15,7 +15,7 @@ __all__ = ["LIST_LIMIT", "QUOTE_LIMIT", "VECTOR_SUFFIXES", "Problem", "shorten"]
 QUOTE_LIMIT = 60  # characters of a user's value shown in a message
 LIST_LIMIT = 240  # characters of a list (allowed values, columns found)
 _LIST_PARAMS = frozenset({"allowed", "expected", "found", "reason", "bounds", "folder",
-                          "columns", "candidates", "method", "layers"})
+                          "columns", "candidates", "method", "layers", "rows", "examples", "communes"})
 # Files whose rows are features (a message says "feature 3", not "row 3").
 VECTOR_SUFFIXES = frozenset({".gpkg", ".geojson", ".zip", ".shp"})
 

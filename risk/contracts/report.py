@@ -60,6 +60,8 @@ class PartReport:
     matched_by_name: int = 0
     unmatched: list[NameMatch] = field(default_factory=list)
     repairs: list[GeometryRepair] = field(default_factory=list)
+    converted_rows: int = 0  # rows keyed by pre-2025 communes, converted through the crosswalk
+    converted_years: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

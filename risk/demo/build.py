@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.demo import cases as demo_cases, indicators as demo_indicators
+from risk.demo import cases as demo_cases, indicators as demo_indicators, pre2025
+from risk.demo.crosswalk import crosswalk_text, reference_crosswalk
 from risk.demo.fields import commune_geography
 from risk.demo.geometry import CommuneShapes, build_shapes, snap_gates, to_lonlat
 from risk.demo.readme import readme_text
@@ -32,7 +33,7 @@ SOURCES = (
 )
 
 # Independent random streams, so changing one stage does not reshuffle the others.
-STAGE_SHAPES, STAGE_INDICATORS, STAGE_COUNTS, STAGE_CASE_DETAILS = 0, 1, 2, 3
+STAGE_SHAPES, STAGE_INDICATORS, STAGE_COUNTS, STAGE_CASE_DETAILS, STAGE_PRE2025 = 0, 1, 2, 3, 4
 
 
 def _rng(seed: int, stage: int) -> np.random.Generator:
@@ -78,7 +79,33 @@ def build_demo(out: Path, seed: int | None = None) -> list[Path]:
         "dataset.json": json_text(dataset_metadata(ref, seed)),
         "README.md": readme_text(ref, seed, process, _bumps_lonlat(process), cases, len(shapes.codes)),
     }
-    return [write_text(out / name, text) for name, text in files.items()]
+    written = [write_text(out / name, text) for name, text in files.items()]
+    return written + _write_pre2025(out / pre2025.FOLDER, files, ref, seed, indicators, cases, rate_formats)
+
+
+def _write_pre2025(folder: Path, files: dict[str, str], ref: Reference, seed: int, indicators: pd.DataFrame,
+                   cases: pd.DataFrame, rate_formats: dict[str, str]) -> list[Path]:
+    """The same dataset with its pre-reform years keyed by the real pre-2025 communes, and the crosswalk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    crosswalk = reference_crosswalk()
+    rng = _rng(seed, STAGE_PRE2025)
+    old_indicators = pre2025.old_unit_indicators(indicators, crosswalk, rng)
+    old_cases = pre2025.old_unit_cases(cases, old_indicators, crosswalk, rng)
+    years = [y for y in demo_indicators.YEARS if y < pre2025.REFORM_YEAR]
+    meta = dataset_metadata(ref, seed)
+    meta["name"] = f"{DATASET_NAME}, {years[0]}–{years[-1]} on pre-2025 communes"
+    texts = {
+        "boundaries.geojson": files["boundaries.geojson"],
+        "border.geojson": files["border.geojson"],
+        "border_gates.csv": files["border_gates.csv"],
+        "crosswalk.csv": crosswalk_text(crosswalk),
+        "indicators.csv": csv_text(old_indicators, rate_formats),
+        "cases.csv": csv_text(old_cases, {}),
+        "dataset.json": json_text(meta),
+        "README.md": pre2025.readme_text(crosswalk["old_commune_id"].nunique(), crosswalk["new_commune_id"].nunique(),
+                                         years[0], years[-1]),
+    }
+    return [write_text(folder / name, text) for name, text in texts.items()]
 
 
 def dataset_metadata(ref: Reference, seed: int) -> dict:

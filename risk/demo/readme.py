@@ -165,6 +165,8 @@ def readme_text(ref: Reference, seed: int, process: demo_cases.CaseProcess, bump
         "| indicators.csv | generated indicators, one row per commune and year |",
         "| cases.csv | generated cases, sorted by date then case_id |",
         "| dataset.json | name, province, seed, years, CRS, sources |",
+        "| pre2025/ | the same data with the years before 2025 keyed by the real pre-2025 communes, as registers "
+        "from before the July 2025 reform are, and the real crosswalk (`crosswalk.csv`); see its README |",
         "",
         "## Rebuild",
         "",

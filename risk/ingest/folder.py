@@ -24,12 +24,16 @@ from risk.contracts.problems import Problem
 from risk.ingest.vector import check_geometry, locate_points, read_vector, to_wgs84
 from risk.ingest.text_safety import TEXT_COLUMNS, check_header, check_meta, check_text
 from risk.ingest.checks import DataError, ProblemLog, check_integers, clean_text, file_ok, is_missing, normalise_choice, parse_numbers, report_duplicates, report_unknown_ids, require_columns, required_text
+from risk.ingest.crosswalk import CROSSWALK_KNOWN, Reform, validate_crosswalk
+from risk.ingest.rekey import Rekeyed, check_placed_points, combine_vintage, convert_indicators, convert_patrols, \
+    place_cases, resolve_keys
 from risk.ingest.text import decode_utf8, read_table
 
 __all__ = [
-    "DETECTED_BY", "FORMS", "DataError", "find_files", "load_border", "load_boundaries", "load_cases", "load_dataset",
-    "load_gates", "load_indicators", "load_patrols", "read_meta", "validate_border", "validate_boundaries",
-    "validate_cases", "validate_gates", "validate_indicators", "validate_patrols",
+    "DETECTED_BY", "FORMS", "DataError", "find_files", "keyed_cases", "keyed_indicators", "keyed_patrols", "load_border",
+    "load_boundaries", "load_cases", "load_crosswalk", "load_dataset", "load_gates", "load_indicators", "load_patrols",
+    "read_meta", "validate_border", "validate_boundaries", "validate_cases", "validate_gates", "validate_indicators",
+    "validate_patrols",
 ]
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
@@ -51,6 +55,7 @@ _LINES = frozenset({"LineString", "MultiLineString"})
 # Which file names a dataset folder may use for each part, in order of preference.
 FILE_CHOICES: dict[str, tuple[str, ...]] = {
     "boundaries": ("boundaries.gpkg", "boundaries.geojson", "boundaries.zip", "boundaries.shp"),
+    "crosswalk": ("crosswalk.csv", "crosswalk.xlsx"),
     "indicators": ("indicators.csv", "indicators.xlsx"),
     "cases": ("cases.csv", "cases.xlsx"),
     "border": ("border.geojson", "border.gpkg"),
@@ -199,8 +204,10 @@ def _typed_keys(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _indicators(path: Path, commune_ids: Collection[str] | None, log: ProblemLog) -> pd.DataFrame | None:
-    """Validated wide indicator table, or None with the problems in `log`."""
+def _indicators(path: Path, commune_ids: Collection[str] | None, log: ProblemLog,
+                reform: Reform | None = None) -> Rekeyed | None:
+    """Validated wide indicator table (rows of pre-2025 communes converted through `reform`), or
+    None with the problems in `log`."""
     if not file_ok(path, log):
         return None
     frame = read_table(path, log, known=INDICATOR_KNOWN)
@@ -208,7 +215,21 @@ def _indicators(path: Path, commune_ids: Collection[str] | None, log: ProblemLog
         return None
     check_header(frame.columns, log)
     check_text(frame, TEXT_COLUMNS["indicators"], log)
-    return validate_indicators(frame, commune_ids, log)
+    return keyed_indicators(frame, commune_ids, log, reform)
+
+
+def keyed_indicators(frame: pd.DataFrame, commune_ids: Collection[str] | None, log: ProblemLog,
+                     reform: Reform | None = None, *, names: bool = False, report=None) -> Rekeyed | None:
+    """`validate_indicators`, with rows keyed by pre-2025 communes converted through `reform` (see
+    risk/ingest/rekey.py); `names` and `report` as in `resolve_keys` (the importer matches names)."""
+    if reform is None:
+        table = validate_indicators(frame, commune_ids, log)
+        return None if table is None else Rekeyed(table, None)
+    years = pd.to_numeric(frame["year"].map(clean_text), errors="coerce") if "year" in frame \
+        else pd.Series(np.nan, index=frame.index)
+    keys = resolve_keys(frame, years, reform, log, names=names, whole_years=True, report=report)
+    table = validate_indicators(frame, None, log)  # codes were checked against both sides just now
+    return None if table is None else convert_indicators(table, keys, reform, log.file)
 
 
 def validate_indicators(frame: pd.DataFrame, commune_ids: Collection[str] | None,
@@ -235,7 +256,7 @@ def load_indicators(path: str | Path, commune_ids: Collection[str] | None = None
     path, log = _open_log(path)
     result = _indicators(path, commune_ids, log)
     log.raise_if_any()
-    return result
+    return None if result is None else result.table
 
 
 # --- cases ------------------------------------------------------------------------
@@ -310,10 +331,11 @@ def _coordinates(frame: pd.DataFrame, log: ProblemLog,
     return lon.where(ok), lat.where(ok)
 
 
-def _cases(path: Path, communes: gpd.GeoDataFrame | None, log: ProblemLog,
-           today: date | None = None) -> pd.DataFrame | None:
-    """Validated cases, or None with the problems in `log`. A header without
-    rows is a year with no cases: an empty table, still checked for its columns."""
+def _cases(path: Path, communes: gpd.GeoDataFrame | None, log: ProblemLog, today: date | None = None,
+           reform: Reform | None = None, report_unknown: bool = True) -> Rekeyed | None:
+    """Validated cases (those keyed by pre-2025 communes placed through `reform`), or None with the
+    problems in `log`. A header without rows is a year with no cases: an empty table, still checked
+    for its columns."""
     if not file_ok(path, log):
         return None
     frame = read_table(path, log, known=CASE_COLUMNS, allow_empty=True)
@@ -321,12 +343,48 @@ def _cases(path: Path, communes: gpd.GeoDataFrame | None, log: ProblemLog,
         return None
     check_header(frame.columns, log)
     check_text(frame, TEXT_COLUMNS["cases"], log)
-    return validate_cases(frame, communes, log, today)
+    return keyed_cases(frame, communes, log, today, reform, report_unknown=report_unknown)
+
+
+def _case_years(frame: pd.DataFrame) -> pd.Series:
+    """Each case's year from its date cell (NaN where it does not read: the date check reports it)."""
+    if "date" not in frame:
+        return pd.Series(np.nan, index=frame.index)
+    days = frame["date"].map(lambda v: _parse_date(clean_text(v)) if clean_text(v) else None)
+    return days.map(lambda d: d.year if d else np.nan).astype("float64")
+
+
+def _has_point(frame: pd.DataFrame) -> pd.Series:
+    """Rows with both coordinates readable as numbers."""
+    if "lon" not in frame or "lat" not in frame:
+        return pd.Series(False, index=frame.index)
+    numbers = [pd.to_numeric(frame[c].map(clean_text), errors="coerce") for c in ("lon", "lat")]
+    return numbers[0].notna() & numbers[1].notna()
+
+
+def keyed_cases(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: ProblemLog, today: date | None = None,
+                reform: Reform | None = None, *, names: bool = False, report=None,
+                report_unknown: bool = True) -> Rekeyed | None:
+    """`validate_cases`, with cases keyed by pre-2025 communes placed through `reform`: by their
+    point when they have one (which must lie in what their old commune became), else assigned to
+    the commune their old commune went to (risk/ingest/rekey.py)."""
+    if reform is None:
+        cases = validate_cases(frame, communes, log, today, report_unknown=report_unknown)
+        return None if cases is None else Rekeyed(cases, None)
+    keys = resolve_keys(frame, _case_years(frame), reform, log, located=_has_point(frame), names=names,
+                        report=report)
+    plan = place_cases(frame, keys, reform)
+    cases = validate_cases(frame, communes, log, today, report_unknown=False)
+    if cases is None:
+        return None
+    placed = check_placed_points(cases, frame.index, plan, reform, log, log.file)
+    return None if log else placed
 
 
 def validate_cases(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: ProblemLog,
-                   today: date | None = None) -> pd.DataFrame | None:
-    """Cases from text cells indexed by spreadsheet row (see `validate_indicators`)."""
+                   today: date | None = None, *, report_unknown: bool = True) -> pd.DataFrame | None:
+    """Cases from text cells indexed by spreadsheet row (see `validate_indicators`). Without
+    `report_unknown`, a code not in `communes` is left to the caller (the crosswalk's checks)."""
     required = list(_CASE_REQUIRED)
     if "commune_id" not in frame:
         required += ["lon", "lat"]
@@ -342,7 +400,7 @@ def validate_cases(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: 
         out["date"] = _dates(frame, today or date.today(), log)
     out["lon"], out["lat"] = _coordinates(frame, log)
     ids = frame["commune_id"].map(clean_text) if "commune_id" in frame else pd.Series("", index=frame.index)
-    known = None if communes is None else set(communes["commune_id"])
+    known = None if communes is None or not report_unknown else set(communes["commune_id"])
     report_unknown_ids(ids, known, "commune_id", log)
     no_location = (ids == "") & out.lon.isna() & out.lat.isna()
     if "lon" in frame:
@@ -387,7 +445,7 @@ def load_cases(path: str | Path, communes: gpd.GeoDataFrame | None = None, *,
     path, log = _open_log(path)
     result = _cases(path, communes, log, today)
     log.raise_if_any()
-    return result
+    return None if result is None else result.table
 
 
 # --- border line and border gates -----------------------------------------------------
@@ -460,18 +518,61 @@ def load_gates(path: str | Path) -> gpd.GeoDataFrame:
     return result
 
 
+# --- crosswalk (the July 2025 reform) ----------------------------------------------------------
+
+
+def _crosswalk(path: Path, commune_ids: Collection[str] | None, log: ProblemLog) -> pd.DataFrame | None:
+    """A validated crosswalk (risk/ingest/crosswalk.py), or None with the problems in `log`."""
+    if not file_ok(path, log):
+        return None
+    frame = read_table(path, log, known=CROSSWALK_KNOWN)
+    if frame is None:
+        return None
+    if not len(frame):
+        log.add("io.no_data")
+        return None
+    check_header(frame.columns, log)
+    check_text(frame, TEXT_COLUMNS["crosswalk"], log)
+    return validate_crosswalk(frame, commune_ids, log)
+
+
+def load_crosswalk(path: str | Path, commune_ids: Collection[str] | None = None) -> pd.DataFrame:
+    """A crosswalk (`old_commune_id`, `old_name`, `old_district`, `new_commune_id`, `weight`) from CSV
+    or XLSX; `commune_ids`, when given, are the codes in the boundaries: others are errors."""
+    path, log = _open_log(path)
+    result = _crosswalk(path, commune_ids, log)
+    log.raise_if_any()
+    return result
+
+
 # --- patrol effort -------------------------------------------------------------------------
 
 
-def _patrols(path: Path, commune_ids: Collection[str] | None, log: ProblemLog) -> pd.DataFrame | None:
-    """Validated patrol effort, or None with the problems in `log`."""
+def _patrols(path: Path, commune_ids: Collection[str] | None, log: ProblemLog,
+             reform: Reform | None = None) -> Rekeyed | None:
+    """Validated patrol effort (rows of pre-2025 communes summed through `reform`), or None with the
+    problems in `log`."""
     if not file_ok(path, log):
         return None
     frame = read_table(path, log, known=PATROL_KNOWN)
     if frame is None:
         return None
     check_text(frame, TEXT_COLUMNS["patrols"], log)
-    return validate_patrols(frame, commune_ids, log)
+    return keyed_patrols(frame, commune_ids, log, reform)
+
+
+def keyed_patrols(frame: pd.DataFrame, commune_ids: Collection[str] | None, log: ProblemLog,
+                  reform: Reform | None = None, *, names: bool = False, report=None) -> Rekeyed | None:
+    """`validate_patrols`, with effort logged on pre-2025 communes summed into today's through `reform`.
+    A patrol file lists only the communes patrolled, so a year is not expected to be whole."""
+    if reform is None:
+        table = validate_patrols(frame, commune_ids, log)
+        return None if table is None else Rekeyed(table, None)
+    years = pd.to_numeric(frame["year"].map(clean_text), errors="coerce") if "year" in frame \
+        else pd.Series(np.nan, index=frame.index)
+    keys = resolve_keys(frame, years, reform, log, names=names, report=report)
+    table = validate_patrols(frame, None, log)
+    return None if table is None else convert_patrols(table, keys, reform, log.file)
 
 
 def validate_patrols(frame: pd.DataFrame, commune_ids: Collection[str] | None,
@@ -511,7 +612,7 @@ def load_patrols(path: str | Path, commune_ids: Collection[str] | None = None) -
     path, log = _open_log(path)
     result = _patrols(path, commune_ids, log)
     log.raise_if_any()
-    return result
+    return None if result is None else result.table
 
 
 MAX_SITES_BYTES = 1 << 20  # a list of patrol posts is a few kilobytes
@@ -591,14 +692,23 @@ def load_dataset(folder: str | Path, *, today: date | None = None) -> Dataset:
     logs = {part: ProblemLog(path.name) for part, path in files.items()}
     boundaries = _boundaries(files["boundaries"], logs["boundaries"]) if "boundaries" in files else None
     ids = None if boundaries is None else list(boundaries["commune_id"])
-    indicators = _indicators(files["indicators"], ids, logs["indicators"]) if "indicators" in files else None
-    cases = _cases(files["cases"], boundaries, logs["cases"], today) if "cases" in files else empty_cases()
+    crosswalk = _crosswalk(files["crosswalk"], ids, logs["crosswalk"]) if "crosswalk" in files else None
+    reform = Reform(crosswalk, boundaries) if crosswalk is not None and boundaries is not None else None
+    check_ids = reform is not None or "crosswalk" not in files  # a broken crosswalk: no flood of unknown codes
+    indicators = (_indicators(files["indicators"], ids if check_ids else None, logs["indicators"], reform)
+                  if "indicators" in files else None)
+    cases = (_cases(files["cases"], boundaries, logs["cases"], today, reform, report_unknown=check_ids)
+             if "cases" in files else Rekeyed(empty_cases(), None))
     border = _border(files["border"], logs["border"]) if "border" in files else None
     gates = _gates(files["gates"], logs["gates"]) if "gates" in files else None
-    patrols = _patrols(files["patrols"], ids, logs["patrols"]) if "patrols" in files else None
+    patrols = (_patrols(files["patrols"], ids if check_ids else None, logs["patrols"], reform)
+               if "patrols" in files else Rekeyed(None, None))
     meta = read_meta(files["meta"], logs["meta"]) if "meta" in files else {}
     for log in logs.values():
         problems.extend(log.problems)
     if problems or boundaries is None or indicators is None or cases is None:
         raise DataError(problems)
-    return Dataset(folder, boundaries, indicators, cases, border, gates, meta, patrols=patrols)
+    if patrols is None:
+        raise DataError(problems)
+    return Dataset(folder, boundaries, indicators.table, cases.table, border, gates, meta, patrols=patrols.table,
+                   crosswalk=crosswalk, vintage=combine_vintage(indicators.vintage, cases.vintage, patrols.vintage))

@@ -26,6 +26,7 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "cases": ("case_id", "commune_id", "name", "former_district", "form", "destination", "detected_by"),
     "gates": ("name", "kind"),
     "patrols": ("commune_id", "name", "former_district"),
+    "crosswalk": ("old_commune_id", "old_name", "old_district", "new_commune_id"),
 }
 # dataset.json fields shown on pages and in exports.
 META_TEXT_FIELDS = ("name", "province", "label", "sources", "crs")

@@ -11,7 +11,6 @@ and spreadsheet formulas or HTML in names refused.
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import tempfile
@@ -32,6 +31,7 @@ from risk.contracts.dataset import (
 )
 from risk.contracts.problems import Problem
 from risk.contracts.report import GeometryRepair, ImportReport, NameMatch, PartReport
+from risk.ingest.crosswalk import CROSSWALK_KNOWN, Reform, validate_crosswalk
 from risk.ingest.folder import (
     FILE_CHOICES,
     GATE_COLUMNS,
@@ -39,6 +39,9 @@ from risk.ingest.folder import (
     PATROL_KNOWN,
     DataError,
     find_files,
+    keyed_cases,
+    keyed_indicators,
+    keyed_patrols,
     read_meta,
     validate_border,
     validate_boundaries,
@@ -47,8 +50,10 @@ from risk.ingest.folder import (
     validate_indicators,
     validate_patrols,
 )
+from risk.ingest.rekey import Rekeyed, combine_vintage
 from risk.ingest.text_safety import TEXT_COLUMNS as _TEXT_COLUMNS, check_header, check_text
 from risk.ingest.checks import ProblemLog, clean_text
+from risk.ingest.names import CommuneIndex, name_key
 from risk.ingest.text import table_from_rows
 
 if TYPE_CHECKING:
@@ -61,7 +66,8 @@ __all__ = [
 
 # Catalogue keys of the uploadable parts' names (risk/i18n). dataset.json is uploaded too: without
 # it a generated dataset lost its "generated" flag and looked real on every page.
-PART_LABEL_KEYS = {"boundaries": "dp.part.boundaries", "indicators": "dp.part.indicators", "cases": "dp.part.cases",
+PART_LABEL_KEYS = {"boundaries": "dp.part.boundaries", "crosswalk": "dp.part.crosswalk",
+                   "indicators": "dp.part.indicators", "cases": "dp.part.cases",
                    "border": "dp.part.border", "gates": "dp.part.gates", "patrols": "dp.part.patrols",
                    "meta": "dp.part.meta"}
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".zip", ".shp")
@@ -103,23 +109,31 @@ TABLE_ALIASES: dict[str, tuple[str, ...]] = {
     "kind": ("loại",),
     "patrol_days": ("ngày tuần tra", "số ngày tuần tra", "patrol days"),
     "patrol_hours": ("giờ tuần tra", "số giờ tuần tra", "patrol hours"),
+    "old_commune_id": ("mã xã cũ", "ma xa cu", "mã đơn vị cũ", "mã xã trước 2025", "old code", "old commune code",
+                       "old commune id"),
+    "old_name": ("tên xã cũ", "ten xa cu", "tên đơn vị cũ", "xã cũ", "tên xã trước 2025", "old name",
+                 "old commune", "old commune name"),
+    "old_district": ("huyện cũ", "huyện", "old district", "district"),
+    "new_commune_id": ("mã xã mới", "ma xa moi", "mã đơn vị mới", "mã xã sau 2025", "new code", "new commune code",
+                       "new commune id"),
+    "weight": ("tỷ trọng", "ty trong", "tỉ trọng", "tỷ lệ dân số", "tỉ lệ dân số", "share"),
 }
 _TABLE_KNOWN: dict[str, frozenset[str]] = {
     "indicators": INDICATOR_KNOWN,
     "cases": frozenset({*CASE_COLUMNS, "name", "former_district"}),
     "gates": frozenset(GATE_COLUMNS),
     "patrols": frozenset({*PATROL_KNOWN, "name", "former_district"}),
+    "crosswalk": CROSSWALK_KNOWN,
 }
 _TABLE_EXPECTED = {
     "indicators": ("commune_id", "year"),
     "cases": ("case_id", "date", "commune_id", "form", "victims", "detected_by"),
     "gates": ("name", "lon", "lat"),
     "patrols": ("commune_id", "year"),
+    "crosswalk": ("old_commune_id", "old_name", "new_commune_id"),
 }
 # Tables whose header alone is valid: a cases file of a year with no cases.
 _MAY_BE_EMPTY = frozenset({"cases"})
-# Commune type words dropped before names are compared ("Xã Mường Xén" = "Mường Xén").
-NAME_PREFIXES = ("thị trấn ", "phường ", "xã ", "tt. ", "tt ", "p. ", "x. ")
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -155,15 +169,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def name_key(text: object) -> str:
-    """A commune name as compared: NFC, case-folded, single spaces, no Xã/Phường/Thị trấn prefix."""
-    key = " ".join(clean_text(text).casefold().split())
-    for prefix in NAME_PREFIXES:
-        if key.startswith(prefix) and len(key) > len(prefix):
-            return key[len(prefix):].strip()
-    return key
 
 
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()]")
@@ -453,32 +458,6 @@ def _read_table(path: Path, part: str, log: ProblemLog, report: PartReport, note
 # --- names to codes -------------------------------------------------------------------------------
 
 
-class CommuneIndex:
-    """Commune codes by compared name (and former district, when names repeat)."""
-
-    def __init__(self, communes: gpd.GeoDataFrame):
-        self.names: dict[str, list[int]] = {}
-        self.ids = communes["commune_id"].tolist()
-        self.labels = communes["name"].tolist()
-        self.districts = (communes["former_district"].map(name_key).tolist()
-                          if "former_district" in communes else [""] * len(communes))
-        for position, name in enumerate(self.labels):
-            self.names.setdefault(name_key(name), []).append(position)
-
-    def match(self, name: str, district: str = "") -> list[int]:
-        """Positions of the communes with this name (narrowed by district when given)."""
-        found = self.names.get(name_key(name), [])
-        if len(found) > 1 and district:
-            narrowed = [p for p in found if self.districts[p] == name_key(district)]
-            return narrowed or found
-        return found
-
-    def closest(self, name: str) -> int | None:
-        """The commune whose name is closest (difflib), for a suggestion."""
-        hits = difflib.get_close_matches(name_key(name), list(self.names), n=1, cutoff=0.6)
-        return self.names[hits[0]][0] if hits else None
-
-
 def _match_names(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: ProblemLog,
                  report: PartReport, notes: _Notes) -> set[int]:
     """Fill missing commune codes from names; returns the rows left unmatched."""
@@ -506,7 +485,7 @@ def _match_names(frame: pd.DataFrame, communes: gpd.GeoDataFrame | None, log: Pr
             log.add("import.name_ambiguous", row=row, column="name", value=name, candidates=candidates)
             unmatched.add(int(row))
         else:
-            near = index.closest(name)
+            near = next(iter(index.closest(name)), None)
             if near is None:
                 log.add("import.name_unmatched", row=row, column="name", value=name)
                 report.unmatched.append(NameMatch(int(row), name))
@@ -555,15 +534,22 @@ def _resolve(source: Path | str | Mapping[str, Path | str], problems: list[Probl
     return find_files(folder, problems), folder
 
 
+# Problems with a row's commune name: the row's missing code or location says nothing more.
+_NAME_KEY_CODES = frozenset({"import.name_ambiguous", "crosswalk.name_unmatched", "crosswalk.mixed_year_new",
+                             "crosswalk.mixed_year_old", "crosswalk.same_commune_both"})
+
+
 def _finish(log: ProblemLog, unmatched_rows: set[int] | None = None) -> list[Problem]:
-    """A log's problems without repeats: no "empty commune_id" on rows already
-    reported as unmatched names, no "invalid geometry" on features already
-    reported as unrepairable."""
+    """A log's problems without repeats: no "empty commune_id" (or "no location") on rows already
+    reported for their commune name, no "invalid geometry" on features already reported as
+    unrepairable."""
     problems = log.problems
     unrepairable = {p.row for p in problems if p.code == "import.geometry_unrepairable"}
-    unmatched_rows = unmatched_rows or set()
+    unmatched_rows = set(unmatched_rows or ()) | {p.row for p in problems
+                                                  if p.code in _NAME_KEY_CODES and p.column == "name"}
     return [p for p in problems
             if not (p.code == "io.empty_value" and p.column == "commune_id" and p.row in unmatched_rows)
+            and not (p.code == "io.no_location" and p.row in unmatched_rows)
             and not (p.code == "io.geometry_invalid" and p.row in unrepairable)]
 
 
@@ -585,6 +571,7 @@ def check_upload(source: Path | str | Mapping[str, Path | str], *,
     logs: dict[str, ProblemLog] = {}
     results: dict[str, object] = {}
     unmatched: dict[str, set[int]] = {}
+    vintages: dict[str, pd.DataFrame | None] = {}
     with tempfile.TemporaryDirectory(prefix="risk-import-") as tmp:
         for part in PARTS:
             if part not in files:
@@ -615,8 +602,17 @@ def check_upload(source: Path | str | Mapping[str, Path | str], *,
                     part_report.format = "json"
             else:
                 communes = results.get("boundaries")
-                results[part], unmatched[part] = _table_part(part, path, communes, log, part_report, notes,
-                                                             limits, part_mapping, today)
+                crosswalk = results.get("crosswalk")
+                reform = Reform(crosswalk, communes) if crosswalk is not None and communes is not None else None
+                broken_crosswalk = "crosswalk" in files and reform is None
+                found, unmatched[part] = _table_part(part, path, communes, log, part_report, notes, limits,
+                                                     part_mapping, today, reform, broken_crosswalk)
+                if isinstance(found, Rekeyed):
+                    vintages[part] = found.vintage
+                    report.notes.extend(found.notes)
+                    part_report.converted_rows, part_report.converted_years = found.rows, list(found.years)
+                    found = found.table
+                results[part] = found
         for part, log in logs.items():
             report.problems.extend(_finish(log, unmatched.get(part)))
     for part, value in results.items():
@@ -629,7 +625,8 @@ def check_upload(source: Path | str | Mapping[str, Path | str], *,
     dataset = Dataset(folder, results["boundaries"], results["indicators"],
                       cases if cases is not None else empty_cases(),
                       results.get("border"), results.get("gates"), dict(results.get("meta") or {}),
-                      patrols=results.get("patrols"))
+                      patrols=results.get("patrols"), crosswalk=results.get("crosswalk"),
+                      vintage=combine_vintage(*vintages.values()))
     report.content_checksum = dataset_checksum(dataset)  # Store.add_checked saves it only while it still matches
     return dataset, report
 
@@ -680,9 +677,12 @@ def _boundaries(path: Path, log: ProblemLog, report: PartReport, notes: _Notes, 
 
 
 def _table_part(part: str, path: Path, communes: gpd.GeoDataFrame | None, log: ProblemLog, report: PartReport,
-                notes: _Notes, limits: Limits, mapping: Mapping[str, str],
-                today: date | None) -> tuple[pd.DataFrame | None, set[int]]:
-    """A validated table, and the rows whose commune name matched nothing."""
+                notes: _Notes, limits: Limits, mapping: Mapping[str, str], today: date | None,
+                reform: Reform | None = None, broken_crosswalk: bool = False,
+                ) -> tuple[pd.DataFrame | Rekeyed | None, set[int]]:
+    """A validated table, and the rows whose commune name matched nothing. With a crosswalk
+    (`reform`), indicator and case rows keyed by pre-2025 communes, by code or by name, are
+    converted (risk/ingest/rekey.py) and come back as Rekeyed; so do patrol effort rows."""
     frame = _read_table(path, part, log, report, notes, limits, mapping)
     if frame is None or (not len(frame) and part not in _MAY_BE_EMPTY):
         if frame is not None and not log:
@@ -690,14 +690,25 @@ def _table_part(part: str, path: Path, communes: gpd.GeoDataFrame | None, log: P
         return None, set()
     check_header(frame.columns, log)
     check_text(frame, _TEXT_COLUMNS[part], log)
+    ids = None if communes is None else list(communes["commune_id"])
     if part == "gates":
         return validate_gates(frame, log), set()
+    if part == "crosswalk":
+        return validate_crosswalk(frame, ids, log), set()
     if report.format == "XLSX" and part == "cases":
         _excel_dates(frame, notes)
+    if reform is not None and part in ("indicators", "cases", "patrols"):
+        keyed = (keyed_indicators(frame, ids, log, reform, names=True, report=report) if part == "indicators"
+                 else keyed_patrols(frame, ids, log, reform, names=True, report=report) if part == "patrols"
+                 else keyed_cases(frame, communes, log, today, reform, names=True, report=report))
+        if report.matched_by_name:
+            notes.add("import.note.matched_by_name", count=report.matched_by_name)
+        return keyed, set()
     unmatched = _match_names(frame, communes, log, report, notes)
-    ids = None if communes is None else list(communes["commune_id"])
+    if broken_crosswalk and part in ("indicators", "cases", "patrols"):
+        ids = None  # the crosswalk's own errors come first: no flood of unknown pre-2025 codes
     if part == "indicators":
         return validate_indicators(frame, ids, log), unmatched
     if part == "patrols":
         return validate_patrols(frame, ids, log), unmatched
-    return validate_cases(frame, communes, log, today), unmatched
+    return validate_cases(frame, communes, log, today, report_unknown=ids is not None), unmatched

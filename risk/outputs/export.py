@@ -104,7 +104,7 @@ def folder_version(folder) -> str:
 
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.split(".")[0] in (
-            "boundaries", "indicators", "cases", "border", "border_gates", "dataset")):
+            "boundaries", "crosswalk", "indicators", "cases", "border", "border_gates", "patrols", "dataset")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return "sha256:" + digest.hexdigest()[:12]
 

@@ -10,6 +10,8 @@ Layout of the file:
 | gates | features, Point | border gates |
 | indicators | attributes (long form) | `version_id, position, commune_id, year, indicator, value` |
 | patrols | attributes | patrol effort: `version_id, commune_id, year, effort, unit` (made on first use) |
+| crosswalk | attributes | the version's July 2025 crosswalk: `version_id, old_commune_id, old_name, old_district, new_commune_id, weight` (made on first use) |
+| vintage | attributes | rows converted from pre-2025 communes: `version_id, part, commune_id, year, old_units, rows, unweighted` (made on first use) |
 | versions | attributes | one row per version: when, label, source files, counts, checksum, who, `active` |
 | model_runs | attributes | `version_id, created_at, kind, config, metrics` (JSON) |
 | audit_log | attributes, append-only, hash-chained | `at, user, action, details (JSON), rows, prev_hash, row_hash` |
@@ -37,16 +39,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, ROW_PARTS, WGS84
+from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, LATER_PARTS, ROW_PARTS, WGS84
 from risk.store.codec import SRS_ID, _now
 
-__all__ = ["PART_NAMES", "PRIVATE_FILE_MODE", "SCHEMA_VERSION", "STORE_LAYERS", "ensure_patrols_table"]
+__all__ = ["PART_NAMES", "PRIVATE_FILE_MODE", "SCHEMA_VERSION", "STORE_LAYERS", "ensure_crosswalk_tables",
+           "ensure_patrols_table"]
 
 SCHEMA_VERSION = "2"  # 2: the audit log is hash-chained (prev_hash, row_hash)
 PRIVATE_FILE_MODE = 0o600  # the store and its journal: the owner only (it holds case records)
 # One table per part with rows, each counted in `versions`. The patrols part came later: its table
 # is made the first time a version brings it (ensure_patrols_table), so older stores need no migration.
-PART_NAMES = tuple(part for part in ROW_PARTS if part != "patrols")
+PART_NAMES = tuple(part for part in ROW_PARTS if part not in LATER_PARTS)
 STORE_LAYERS = ("boundaries", "cases", "border", "gates", "indicators", "versions", "model_runs", "audit_log")
 _GEOMETRY_TYPES = {"boundaries": "MultiPolygon", "cases": "Point", "border": "MultiLineString", "gates": "Point"}
 _DESCRIPTIONS = {
@@ -226,18 +229,63 @@ CREATE VIEW patrols_active AS SELECT p.fid AS fid, p.version_id, p.commune_id, p
 """
 
 
-def ensure_patrols_table(con: sqlite3.Connection) -> None:
-    """The patrol effort table and its active view, made inside the caller's transaction the first
-    time a version brings patrol data (listed in gpkg_contents, so QGIS shows it)."""
-    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'patrols'").fetchone():
+_CROSSWALK_DDL = """
+CREATE TABLE crosswalk (
+    fid INTEGER PRIMARY KEY AUTOINCREMENT,
+    version_id INTEGER NOT NULL REFERENCES versions (id),
+    old_commune_id TEXT NOT NULL,
+    old_name TEXT NOT NULL,
+    old_district TEXT NOT NULL DEFAULT '',
+    new_commune_id TEXT NOT NULL,
+    weight REAL NOT NULL CHECK (weight > 0 AND weight <= 1)
+);
+CREATE INDEX crosswalk_version ON crosswalk (version_id);
+CREATE VIEW crosswalk_active AS SELECT p.fid AS fid, p.version_id, p.old_commune_id, p.old_name, p.old_district,
+    p.new_commune_id, p.weight FROM crosswalk p JOIN versions v ON v.id = p.version_id WHERE v.active = 1;
+CREATE TABLE vintage (
+    fid INTEGER PRIMARY KEY AUTOINCREMENT,
+    version_id INTEGER NOT NULL REFERENCES versions (id),
+    part TEXT NOT NULL,
+    commune_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    old_units INTEGER NOT NULL,
+    "rows" INTEGER NOT NULL,
+    unweighted INTEGER NOT NULL CHECK (unweighted IN (0, 1))
+);
+CREATE INDEX vintage_version ON vintage (version_id);
+CREATE VIEW vintage_active AS SELECT p.fid AS fid, p.version_id, p.part, p.commune_id, p.year, p.old_units, p."rows",
+    p.unweighted FROM vintage p JOIN versions v ON v.id = p.version_id WHERE v.active = 1;
+"""
+
+
+def _ensure_tables(con: sqlite3.Connection, first: str, ddl: str, descriptions: dict[str, str]) -> None:
+    """Tables made inside the caller's transaction the first time a version needs them (listed in
+    gpkg_contents, so QGIS shows them); `first` is the table whose presence says they exist."""
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (first,)).fetchone():
         return
-    for statement in filter(str.strip, _PATROLS_DDL.split(";")):
+    for statement in filter(str.strip, ddl.split(";")):
         con.execute(statement)
     now = _now()
-    for table, description in (("patrols", "Patrol effort per commune and year of every dataset version"),
-                               ("patrols_active", "patrols: active version only")):
+    for table, description in descriptions.items():
         con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change)"
                     " VALUES (?, 'attributes', ?, ?, ?)", (table, table, description, now))
+
+
+def ensure_patrols_table(con: sqlite3.Connection) -> None:
+    """The patrol effort table and its active view, made the first time a version brings patrol data."""
+    _ensure_tables(con, "patrols", _PATROLS_DDL, {
+        "patrols": "Patrol effort per commune and year of every dataset version",
+        "patrols_active": "patrols: active version only"})
+
+
+def ensure_crosswalk_tables(con: sqlite3.Connection) -> None:
+    """The crosswalk and vintage tables and their active views, made the first time a version brings a
+    crosswalk (a store made before the July 2025 crosswalk existed needs no migration)."""
+    _ensure_tables(con, "crosswalk", _CROSSWALK_DDL, {
+        "crosswalk": "July 2025 crosswalk (pre-2025 commune -> commune) of every dataset version",
+        "crosswalk_active": "crosswalk: active version only",
+        "vintage": "Rows converted from pre-2025 communes, per commune and year, of every dataset version",
+        "vintage_active": "vintage: active version only"})
 
 
 def _fsync_dir(folder: Path) -> None:

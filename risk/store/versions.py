@@ -33,13 +33,14 @@ from risk.store.audit import _seal_audit_log, append_audit  # by name: tests pat
 from risk.store.audit_chain import AuditCheck
 from risk.store.codec import _filters, _json, _multi, _now, _register_functions, _single, _value, \
     decode_geometries, encode_geometries
-from risk.store.schema import _COUNT_COLUMNS, PART_NAMES, STORE_LAYERS, _create_file, _restrict_mode, ensure_patrols_table, \
-    _update_extents
+from risk.store.schema import _COUNT_COLUMNS, PART_NAMES, STORE_LAYERS, _create_file, _restrict_mode, \
+    _update_extents, ensure_crosswalk_tables, ensure_patrols_table
 from risk.i18n import LocalisedError
 from risk.contracts.report import ImportReport
 from risk.contracts import text as text_rule
 from risk.contracts.dataset import (
-    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PATROL_COLUMNS, WGS84, Dataset, StoredVersion, dataset_checksum, empty_cases,
+    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, CROSSWALK_COLUMNS, PATROL_COLUMNS, VINTAGE_COLUMNS, WGS84, Dataset,
+    StoredVersion, dataset_checksum, empty_cases,
 )
 from risk.contracts.problems import Problem
 
@@ -206,6 +207,8 @@ class Store:
                                                            if c != dataset.border.geometry.name],
             "gates": dataset.gates is not None,
             "patrols": None if dataset.patrols is None else len(dataset.patrols),
+            "crosswalk": None if dataset.crosswalk is None else len(dataset.crosswalk),
+            "vintage": None if dataset.vintage is None else len(dataset.vintage),
         }
         counts = _Counts(len(dataset.boundaries), len(dataset.indicators), len(dataset.cases),
                          0 if dataset.border is None else len(dataset.border),
@@ -244,6 +247,9 @@ class Store:
                 con.executemany("INSERT INTO patrols (version_id, commune_id, year, effort, unit) VALUES (?, ?, ?, ?, ?)",
                                 ((version, str(c), int(y), float(e), str(u)) for c, y, e, u in
                                  dataset.patrols[list(PATROL_COLUMNS)].itertuples(index=False)))
+            if dataset.crosswalk is not None or dataset.vintage is not None:
+                ensure_crosswalk_tables(con)
+                self._insert_reform(con, version, dataset)
             _update_extents(con, now)
             if activate:
                 con.execute("UPDATE versions SET active = 0 WHERE active = 1")
@@ -291,6 +297,20 @@ class Store:
             f'INSERT INTO cases (geom, version_id, "date", {", ".join(columns)}) '
             f'VALUES (?, ?, ?{", ?" * len(columns)})',
             ((blob, version, day, *(_value(v) for v in row)) for blob, day, *row in zip(blobs, dates, *values)))
+
+    @staticmethod
+    def _insert_reform(con: sqlite3.Connection, version: int, dataset: Dataset) -> None:
+        """The crosswalk a version was converted with, and which of its rows were converted (vintage)."""
+        if dataset.crosswalk is not None:
+            con.executemany("INSERT INTO crosswalk (version_id, old_commune_id, old_name, old_district, new_commune_id,"
+                            " weight) VALUES (?, ?, ?, ?, ?, ?)",
+                            ((version, str(o), str(n), str(d), str(c), float(w)) for o, n, d, c, w in
+                             dataset.crosswalk[list(CROSSWALK_COLUMNS)].itertuples(index=False)))
+        if dataset.vintage is not None:
+            con.executemany('INSERT INTO vintage (version_id, part, commune_id, year, old_units, "rows", unweighted)'
+                            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            ((version, str(p), str(c), int(y), int(u), int(r), int(bool(w))) for p, c, y, u, r, w in
+                             dataset.vintage[list(VINTAGE_COLUMNS)].itertuples(index=False)))
 
     @staticmethod
     def _insert_border(con: sqlite3.Connection, version: int, frame: gpd.GeoDataFrame, columns: list[str]) -> None:
@@ -365,8 +385,10 @@ class Store:
             border = None if schema.get("border") is None else _read_border(con, version_id, schema["border"])
             gates = _read_gates(con, version_id) if schema.get("gates") else None
             patrols = _read_patrols(con, version_id) if schema.get("patrols") is not None else None
+            crosswalk = _read_crosswalk(con, version_id) if schema.get("crosswalk") is not None else None
+            vintage = _read_vintage(con, version_id) if schema.get("vintage") is not None else None
         stored = StoredVersion(int(version_id), str(label), str(created_at))
-        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored, patrols)
+        return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored, patrols, crosswalk, vintage)
 
     def compare(self, v1: int, v2: int) -> pd.DataFrame:
         """Counts per part of two versions side by side, with communes added and removed, and what
@@ -524,6 +546,21 @@ def _read_patrols(con: sqlite3.Connection, version: int) -> pd.DataFrame:
                        (version,)).fetchall()
     frame = pd.DataFrame(rows, columns=list(PATROL_COLUMNS))
     return frame.astype({"commune_id": str, "year": "int64", "effort": "float64", "unit": str})
+
+
+def _read_crosswalk(con: sqlite3.Connection, version: int) -> pd.DataFrame:
+    names = ", ".join(CROSSWALK_COLUMNS)
+    rows = con.execute(f"SELECT {names} FROM crosswalk WHERE version_id = ? ORDER BY fid", (version,)).fetchall()
+    frame = pd.DataFrame(rows, columns=list(CROSSWALK_COLUMNS))
+    return frame.astype({c: str for c in CROSSWALK_COLUMNS if c != "weight"} | {"weight": "float64"})
+
+
+def _read_vintage(con: sqlite3.Connection, version: int) -> pd.DataFrame:
+    rows = con.execute('SELECT part, commune_id, year, old_units, "rows", unweighted FROM vintage WHERE version_id = ?'
+                       " ORDER BY fid", (version,)).fetchall()
+    frame = pd.DataFrame(rows, columns=list(VINTAGE_COLUMNS))
+    return frame.astype({"part": str, "commune_id": str, "year": "int64", "old_units": "int64", "rows": "int64",
+                         "unweighted": bool})
 
 
 def _read_gates(con: sqlite3.Connection, version: int) -> gpd.GeoDataFrame:

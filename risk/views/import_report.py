@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import pandas as pd
 
-from risk.contracts.report import ImportReport
-from risk.i18n import t
+from risk.contracts.report import ImportReport, PartReport
+from risk.i18n import format_number, t
+
+
+def _converted(info: PartReport, lang: str) -> str:
+    """'2 472 (2019–2024)': rows keyed by pre-2025 communes and converted, with their years; '' when none."""
+    if not info.converted_rows:
+        return ""
+    years = info.converted_years
+    span = f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1)) else ", ".join(map(str, years))
+    return f"{format_number(info.converted_rows, 0, lang)} ({span})"
 
 
 def parts_table(report: ImportReport, lang: str) -> pd.DataFrame:
-    """One row per file: format, encoding, delimiter, layout, CRS, rows read and kept, names matched."""
+    """One row per file: rows read and kept, rows converted from pre-2025 communes (with their years:
+    beside the rows kept, which they explain, and in view at 1366 px), names matched, then format,
+    encoding, delimiter, layout, CRS and reprojection."""
     return pd.DataFrame([{
-        t("dp.file", lang): f"{part}: {info.file}", t("dp.format", lang): info.format,
+        t("dp.file", lang): f"{part}: {info.file}", t("dp.rows_read", lang): info.rows_read,
+        t("dp.rows_kept", lang): info.rows_kept, t("dp.converted", lang): _converted(info, lang),
+        t("dp.matched_by_id", lang): info.matched_by_id, t("dp.matched_by_name", lang): info.matched_by_name,
+        t("dp.unmatched", lang): len(info.unmatched), t("dp.format", lang): info.format,
         t("dp.encoding", lang): info.encoding or "", t("dp.delimiter", lang): info.delimiter or "",
         t("dp.layout", lang): info.layout or "", t("dp.crs", lang): info.crs or "",
-        t("dp.reprojection", lang): info.reprojection or "", t("dp.rows_read", lang): info.rows_read,
-        t("dp.rows_kept", lang): info.rows_kept, t("dp.matched_by_id", lang): info.matched_by_id,
-        t("dp.matched_by_name", lang): info.matched_by_name, t("dp.unmatched", lang): len(info.unmatched),
+        t("dp.reprojection", lang): info.reprojection or "",
     } for part, info in report.parts.items()])
 
 

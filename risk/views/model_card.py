@@ -94,11 +94,16 @@ def margin_sentences(result: BacktestResult, lang: str) -> list[str]:
     return out
 
 
-def fold_table(result: BacktestResult, lang: str) -> pd.DataFrame:
-    """One row per fold and method: the test year, the training years, positives and every metric."""
+def fold_table(result: BacktestResult, lang: str, ds=None) -> pd.DataFrame:
+    """One row per fold and method: the test year, the training years, positives and every metric;
+    with the dataset `ds`, whether the test year was converted from pre-2025 communes."""
+    from risk.views.vintage import converted_years, year_label
+
     methods, metrics = method_names(lang, result), metric_names(lang)
+    marked = ds is not None and bool(converted_years(ds))
     return pd.DataFrame([
         {t("mp.test_year", lang): fold.test_year,
+         **({t("mp.test_year_vintage", lang): year_label(ds, fold.test_year, lang)} if marked else {}),
          t("mp.train_years", lang): f"{min(fold.train_years)}–{max(fold.train_years)}",
          t("mp.positives", lang): fold.n_positive, t("mp.method", lang): methods[m],
          **{metrics[k]: fold.metrics[m].get(k) for k in METRICS}}

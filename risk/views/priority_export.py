@@ -224,6 +224,14 @@ def prepare_export(
     first, last = plist.case_years[0], plist.case_years[-1]
     labels = {c: t(key, lang, first=first, last=last) if c == "cases_3y" else t(key, lang)
               for c, key in EXPORT_LABEL_KEYS.items()}
+    from risk.views.vintage import commune_cells, method_line
+
+    boundaries = method_line(ds, lang)
+    if boundaries:  # rows converted from pre-2025 communes: each row says which, the method sheet how
+        ids = out["commune_id"].astype(str).tolist()
+        out = out.assign(boundary_vintage=commune_cells(ds, plist.year, ids, lang).to_numpy())
+        labels["boundary_vintage"] = t("export.col.boundary_vintage", lang, year=plist.year)
+        method = f"{method}\n\n{boundaries}"
     brief = None
     if fmt == "pdf":
         out, extra = _pdf_rows(out, lang)

@@ -15,6 +15,7 @@ from risk.access.privacy import Role, case_counts_by_year, drivers_column
 from risk.analysis.features import feature_label
 from risk.contracts.indicators import Indicator, indicator_for
 from risk.i18n import format_number, t
+from risk.views.vintage import CommuneVintage, commune_vintage, marked_year
 
 SCORE = "__score__"
 COMPOSITE = "__composite__"
@@ -104,6 +105,7 @@ class CommunePanel:
     counts: pd.DataFrame  # year, cases (None where hidden), shown; latest year first
     suppressed: bool
     chart: CaseChart | None = None
+    vintage: CommuneVintage | None = None  # years converted from pre-2025 communes (risk.views.vintage)
 
 
 def case_chart(counts: pd.DataFrame, small_cell_k: int, lang: str) -> CaseChart:
@@ -132,9 +134,10 @@ def _indicator_text(value: float, unit: str, lang: str) -> str:
     return format_number(value, 0 if abs(value) >= 100 or float(value).is_integer() else 2, lang)
 
 
-def indicator_history(ds, commune_id: str, lang: str) -> pd.DataFrame:
+def indicator_history(ds, commune_id: str, lang: str, vintage: CommuneVintage | None = None) -> pd.DataFrame:
     """One row per indicator (its label, with "(%)" for rates), one column per year, latest first, so
-    the latest years are the ones in view on a narrow screen."""
+    the latest years are the ones in view on a narrow screen; years converted from pre-2025 communes
+    are marked (risk.views.vintage)."""
     history = ds.indicators[ds.indicators["commune_id"].astype(str) == commune_id].set_index("year").sort_index(
         ascending=False)
     keys = [k for k in ds.indicator_keys if k in history.columns]
@@ -143,7 +146,7 @@ def indicator_history(ds, commune_id: str, lang: str) -> pd.DataFrame:
         indicator = indicator_for(key)
         label = indicator.label(lang) + (" (%)" if indicator.unit == "%" else "")
         rows[label] = [_indicator_text(v, indicator.unit, lang) for v in history[key].to_numpy()]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=[str(y) for y in history.index])
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[marked_year(int(y), vintage) for y in history.index])
 
 
 def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: pd.DataFrame | None,
@@ -165,6 +168,7 @@ def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: p
         comp = CompositeSummary(float(c["index"]), int(c["rank"]), int(r["min_rank"]), int(r["max_rank"]))
     counts = case_counts_by_year(ds.cases, commune_id, ds.years, role, small_cell_k)
     latest_first = counts.sort_values("year", ascending=False).reset_index(drop=True)
+    vintage = commune_vintage(ds, commune_id, role)
     return CommunePanel(commune_id, str(row["name"]), str(row.get("former_district") or ""), summary, comp,
-                        indicator_history(ds, commune_id, lang), latest_first, bool(counts["cases"].isna().any()),
-                        case_chart(counts, small_cell_k, lang))
+                        indicator_history(ds, commune_id, lang, vintage), latest_first,
+                        bool(counts["cases"].isna().any()), case_chart(counts, small_cell_k, lang), vintage)

@@ -104,3 +104,16 @@ def test_typed_count_makes_exact_counts_numbers_and_keeps_hidden_cells_text():
     assert typed_count("<3") == "<3" and typed_count("≥4") == "≥4"
     assert typed_count("١٢") == "١٢"  # only ASCII digits are a count
     assert typed_count(None) is None
+
+
+@pytest.mark.parametrize("role, allowed", [(Role.ADMIN, True), (Role.COMMANDER, True), (Role.PLANNER, False),
+                                           (Role.OFFICIAL, False)])
+def test_cases_placed_through_the_crosswalk_are_counted_only_for_roles_that_see_case_rows(role, allowed):
+    from risk.access.privacy import crosswalk_case_counts
+
+    vintage = pd.DataFrame({"part": ["cases", "cases", "indicators"], "commune_id": ["A", "A", "A"],
+                            "year": [2020, 2021, 2020], "old_units": [1, 1, 3], "rows": [1, 2, 3],
+                            "unweighted": [False, False, False]})
+    counts = crosswalk_case_counts(vintage, "A", role)
+    assert counts == ({2020: 1, 2021: 2} if allowed else None)
+    assert crosswalk_case_counts(None, "A", role) is None

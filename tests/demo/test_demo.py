@@ -24,13 +24,17 @@ INDICATOR_COLUMNS = ["commune_id", "year", *RATES, "population"]
 CASE_COLUMNS = ["case_id", "date", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by"]
 FILES = ["boundaries.geojson", "border.geojson", "border_gates.csv", "indicators.csv", "cases.csv",
          "dataset.json", "README.md"]
+# The same data with 2019–2024 keyed by the pre-2025 communes (risk/demo/pre2025.py).
+PRE2025_FILES = ["pre2025/" + name for name in ("boundaries.geojson", "border.geojson", "border_gates.csv",
+                                                 "crosswalk.csv", "indicators.csv", "cases.csv", "dataset.json",
+                                                 "README.md")]
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo_default")
     written = build_demo(out)
-    assert [p.name for p in written] == FILES
+    assert [str(p.relative_to(out)) for p in written] == FILES + PRE2025_FILES
     return out
 
 
@@ -214,7 +218,7 @@ def test_readme_says_generated_and_documents_process(built: Path) -> None:
 
 def test_same_seed_gives_identical_files(built: Path, tmp_path: Path) -> None:
     build_demo(tmp_path, seed=DEFAULT_SEED)
-    for name in FILES:
+    for name in FILES + PRE2025_FILES:
         assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
 
 
@@ -227,5 +231,5 @@ def test_different_seed_gives_different_cases(built: Path, tmp_path: Path) -> No
 
 def test_committed_copy_equals_fresh_build(built: Path) -> None:
     assert COMMITTED.is_dir(), "run: python -m risk demo --out data/demo"
-    for name in FILES:
+    for name in FILES + PRE2025_FILES:
         assert (COMMITTED / name).read_bytes() == (built / name).read_bytes(), f"data/demo/{name} is stale"

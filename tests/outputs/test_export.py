@@ -379,3 +379,19 @@ def test_cli_xlsx_equals_the_screen_rounding_and_keeps_hidden_counts(tmp_path):
     texts = [c.value for c in cases if c.data_type == "s"]
     assert numbers and all(isinstance(c.value, int) for c in numbers)
     assert texts and all(v.startswith(("<", "≥")) for v in texts)  # official role: small cells stay hidden
+
+
+def test_a_folders_version_changes_with_its_crosswalk_and_patrol_files(tmp_path):
+    """The crosswalk changes every converted figure, and patrol effort the scores: both are data."""
+    import shutil
+
+    from risk.outputs.export import folder_version
+
+    folder = tmp_path / "pre2025"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "demo" / "pre2025", folder)
+    before = folder_version(folder)
+    with open(folder / "crosswalk.csv", "a", encoding="utf-8") as handle:
+        handle.write("99999,Xã Thêm,16681,1\n")
+    after_crosswalk = folder_version(folder)
+    (folder / "patrols.csv").write_text("commune_id,year,patrol_days\n16681,2025,3\n", encoding="utf-8")
+    assert len({before, after_crosswalk, folder_version(folder)}) == 3

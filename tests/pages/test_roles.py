@@ -111,7 +111,7 @@ def test_admin_data_page_shows_upload_and_versions():
     at = open_page(session_app(Role.ADMIN), "data")
     headers = [h.value for h in at.header]
     assert t("dp.upload", "en") in headers and t("dp.versions", "en") in headers
-    assert len(at.get("file_uploader")) == 7  # boundaries, indicators, cases, border, gates, patrols, dataset.json
+    assert len(at.get("file_uploader")) == 8  # boundaries, indicators, cases, border, gates, patrols, crosswalk, dataset.json
 
 
 def test_audit_page_lists_sign_ins_and_cannot_edit(monkeypatch, tmp_path):
