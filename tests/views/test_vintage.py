@@ -15,7 +15,9 @@ from risk.access.privacy import Role, crosswalk_case_counts
 from risk.i18n import t
 from risk.ingest.folder import load_dataset
 from risk.views import vintage
-from risk.views.priorities import build_priority_list, prepare_export
+from risk.access.settings import load_settings
+from risk.views.priorities import build_priority_list
+from risk.views.priority_export import prepare_export
 from risk.views.risk_map import commune_panel
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
@@ -44,7 +46,7 @@ def test_the_data_lines_name_the_converted_years(pre, demo, lang) -> None:
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_panel_marks_converted_years_and_says_from_how_many_communes(pre, lang) -> None:
     panel = commune_panel(pre, THANH_VINH, None, None, None, Role.PLANNER, 3, lang)
-    assert list(panel.indicators.columns) == [f"{y} {vintage.MARK}" for y in range(2019, 2025)] + ["2025"]
+    assert list(panel.indicators.columns) == ["2025"] + [f"{y} {vintage.MARK}" for y in range(2024, 2018, -1)]
     lines = vintage.panel_lines(panel.vintage, lang)
     assert lines[0] == t("vintage.panel.indicators", lang, mark=vintage.MARK, years="2019–2024", n=6)
     assert "Phường Đông Vĩnh" in lines[1] and "Xã Hưng Chính" in lines[1]
@@ -53,7 +55,7 @@ def test_the_panel_marks_converted_years_and_says_from_how_many_communes(pre, la
 
 def test_a_commune_panel_on_unconverted_data_has_no_marks(demo) -> None:
     panel = commune_panel(demo, THANH_VINH, None, None, None, Role.ADMIN, 3, "en")
-    assert panel.vintage is None and list(panel.indicators.columns) == [str(y) for y in range(2019, 2026)]
+    assert panel.vintage is None and list(panel.indicators.columns) == [str(y) for y in range(2025, 2018, -1)]
 
 
 @pytest.mark.parametrize("role, sees_counts", [(Role.ADMIN, True), (Role.COMMANDER, True),
@@ -78,18 +80,21 @@ def test_exports_carry_a_boundary_vintage_column_and_a_method_line(pre, lang) ->
     ids = pre.boundaries["commune_id"].tolist()
     ranking = pd.DataFrame({"commune_id": ids, "score": [0.5] * len(ids), "rank": range(1, len(ids) + 1)})
     plist = build_priority_list(pre, 2024, "composite", ranking, Role.PLANNER, 3, lang, None, None)
-    csv = prepare_export(pre, plist, plist.table, "csv", lang, method="m", user="u", data_version="v")
+    csv = prepare_export(pre, plist, plist.table, "csv", lang, method="m", user="u", data_version="v",
+                         role=Role.PLANNER, settings=load_settings({}))
     table = pd.read_csv(io.BytesIO(csv.data), dtype=str)
     column = t("export.col.boundary_vintage", lang, year=2024)
     row = table.set_index(t("export.col.commune_id", lang)).loc[THANH_VINH]
     assert row[column] == t("vintage.cell.converted_n", lang, n=6)
-    xlsx = prepare_export(pre, plist, plist.table, "xlsx", lang, method="m", user="u", data_version="v")
+    xlsx = prepare_export(pre, plist, plist.table, "xlsx", lang, method="m", user="u", data_version="v",
+                         role=Role.PLANNER, settings=load_settings({}))
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data))["Phương pháp - Method"]
     text = " ".join(str(c.value) for r in sheet.iter_rows() for c in r if c.value)
     assert t("vintage.indicators", lang, years="2019–2024", old="412", new="130") in text
     plist_2025 = build_priority_list(pre, 2025, "composite", ranking, Role.PLANNER, 3, lang, None, None)
     cells = pd.read_csv(io.BytesIO(prepare_export(pre, plist_2025, plist_2025.table, "csv", lang, method="m",
-                                                  user="u", data_version="v").data), dtype=str)
+                                                  user="u", data_version="v", role=Role.PLANNER,
+                                                  settings=load_settings({})).data), dtype=str)
     assert set(cells[t("export.col.boundary_vintage", lang, year=2025)]) == {t("vintage.cell.current", lang)}
 
 
