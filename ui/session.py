@@ -48,6 +48,15 @@ AUTH_NOTICE: Slot[str] = Slot("_auth_notice", "why the last session ended, shown
 DEMO_DECLINED: Slot[bool] = Slot("_demo_declined", "the visitor chose to sign in instead of the demo planner")
 DEMO_AUDITED: Slot[bool] = Slot("_demo_audited", "this browser session's demo visit is already in the audit log")
 
+AUTH_SESSION_ID: Slot[int] = Slot("_auth_session_id", "this browser session's row in the session tokens (risk/access/sessions.py)")
+AUTH_HANDOFF: Slot[str] = Slot("_auth_handoff", "the one-time code the page trades for the session cookie, until it has")
+AUTH_COOKIE_CHECKED: Slot[bool] = Slot("_auth_cookie_checked", "this browser session looked for a session cookie")
+AUTH_FORGET_COOKIE: Slot[bool] = Slot("_auth_forget_cookie", "the page should clear its (signed-out or dead) session cookie")
+
+# --- admin page and own account ----------------------------------------------------------
+USERS_NOTICE: Slot[Any] = Slot("_users_notice", "the admin page's last result (a message, and a new password once)")
+ACCOUNT_NOTICE: Slot[str] = Slot("_account_notice", "the account page's last result, shown once")
+
 # --- background analyses (ui/jobs.py) ----------------------------------------------
 JOB_WATCHER: Slot[str] = Slot("_job_watcher", "a random per-browser-session id naming who waits for an analysis run")
 

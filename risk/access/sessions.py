@@ -192,6 +192,12 @@ class SessionTokens:
         with closing(self._connect()) as con, con:
             con.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
 
+    def forget(self, token: object) -> None:
+        """Forget the session a cookie's token stands for (this browser signs out or drops a dead cookie)."""
+        if well_formed(token):
+            with closing(self._connect()) as con, con:
+                con.execute("DELETE FROM sessions WHERE token_hash = ?", (digest(token),))
+
     def end_all(self, username: str) -> int:
         """Sign the account out everywhere: its generation is raised (every live session ends at
         its next rerun) and every one of its rows is deleted; returns how many rows there were."""
