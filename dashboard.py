@@ -12,7 +12,7 @@ import streamlit as st
 from risk.i18n import t
 from risk.access.privacy import dataset_case_total, page_allowed
 from risk.access.settings import PROJECT_ROOT
-from ui import auth, server, state, widgets
+from ui import auth, links, server, state, widgets
 
 PAGE_TITLE_KEYS = {"risk_map": "page.risk_map", "hotspots": "page.hotspots", "priorities": "page.priorities",
                    "model": "page.model", "data": "page.data", "audit": "page.audit", "users": "page.users",
@@ -34,6 +34,7 @@ def main() -> None:
     """One script run of one browser session."""
     st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"),
                        layout="wide")
+    links.read_url()  # a link or a reload brings its view (and language) before anything is drawn
     lang = state.language_picker()
     conf = state.settings()
     state.begin_run()  # which dataset is open: resolved once for this whole run
@@ -49,6 +50,7 @@ def main() -> None:
             year_min=min(years) if years else "–", year_max=max(years) if years else "–",
             cases=dataset_case_total(ds.cases, state.role(), conf.small_cell_k),
         ))
+        link_button = st.empty()  # filled once the page has drawn: the link is the view it shows
 
     widgets.demo_notice(ds, lang)
 
@@ -56,10 +58,14 @@ def main() -> None:
     entries = [(key, st.Page(path, title=t(PAGE_TITLE_KEYS[key], lang), icon=icon, url_path=key.replace("_", "-"),
                              default=(i == 0))) for i, (key, path, icon) in enumerate(allowed)]
     navigation = st.navigation([entry for _, entry in entries])
+    page = next((key for key, entry in entries if entry is navigation), allowed[0][0])
     try:
         navigation.run()
     finally:  # also when the page stops or reruns: the next run resolves its dataset afresh
         state.end_run()
+        links.write_url(page)
+        with link_button.container():
+            links.copy_button(lang)
 
 
 if __name__ == "__main__":  # a browser session's script run (Streamlit, AppTest)
