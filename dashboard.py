@@ -30,6 +30,12 @@ PAGES = [
 ]
 
 
+def pages(listed: list[tuple[str, str, str]], lang: str) -> list[tuple[str, st.Page]]:
+    """(key, st.Page) for each listed page; the first is the default. A page's URL is its key."""
+    return [(key, st.Page(path, title=t(PAGE_TITLE_KEYS[key], lang), icon=icon, url_path=key.replace("_", "-"),
+                          default=(i == 0))) for i, (key, path, icon) in enumerate(listed)]
+
+
 def main() -> None:
     """One script run of one browser session."""
     st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"),
@@ -38,7 +44,9 @@ def main() -> None:
     lang = state.language_picker()
     conf = state.settings()
     state.begin_run()  # which dataset is open: resolved once for this whole run
-    session = auth.require_session(conf, lang, state.demo_mode_allowed(), audit=state.audit)
+    session = auth.require_session(conf, lang, state.demo_mode_allowed(), audit=state.audit,
+                                   before_form=lambda: st.navigation([entry for _, entry in pages(PAGES, lang)],
+                                                                     position="hidden"))
     auth.sidebar(session, lang, audit=state.audit, conf=conf)
     ds = state.dataset()
 
@@ -55,8 +63,7 @@ def main() -> None:
     widgets.demo_notice(ds, lang)
 
     allowed = [p for p in PAGES if page_allowed(p[0], session.role) and not (p[0] == "account" and session.demo)]
-    entries = [(key, st.Page(path, title=t(PAGE_TITLE_KEYS[key], lang), icon=icon, url_path=key.replace("_", "-"),
-                             default=(i == 0))) for i, (key, path, icon) in enumerate(allowed)]
+    entries = pages(allowed, lang)
     navigation = st.navigation([entry for _, entry in entries])
     page = next((key for key, entry in entries if entry is navigation), allowed[0][0])
     try:

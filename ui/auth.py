@@ -205,10 +205,13 @@ def _why_ended(session: Session, conf: Settings, lang: str, now: datetime, demo_
     return None
 
 
-def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit | None = None) -> Session:
+def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit | None = None,
+                    before_form: Callable[[], object] | None = None) -> Session:
     """The signed-in session, re-checked on this rerun; otherwise draw the sign-in form and stop the page.
 
-    `demo_allowed` comes from `Settings.demo_mode_allowed` (the one demo-mode rule)."""
+    `demo_allowed` comes from `Settings.demo_mode_allowed` (the one demo-mode rule). `before_form`
+    runs before the form is drawn (dashboard.py registers its pages there, hidden, so that the
+    page a link names is still the page shown after the sign-in)."""
     session = current() or _resume_from_cookie(conf, lang, audit)
     now = _now()
     if session is not None:
@@ -231,6 +234,8 @@ def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit 
         _start(session)
         _audit_demo_visit(conf, audit)
         return session
+    if before_form is not None:
+        before_form()
     _sign_in_form(conf, lang, audit, demo_allowed)
     st.stop()
     raise RuntimeError("unreachable")  # st.stop() ends the run

@@ -180,11 +180,30 @@ def test_a_reload_keeps_the_sign_in_and_a_copied_link_reopens_the_view(server):
             assert wait_until(fresh, lambda: fresh.locator("button.risk-copy-link").count() == 1)
             assert re.search(r"/(priorities|hotspots|model|account)$", urlsplit(fresh.url).path)
 
-        # Signing out in one browser ends the session in the other.
-        click(fresh, fresh.get_by_role("button", name=t("auth.sign_out", "vi")))
-        assert wait_until(fresh, lambda: fresh.get_by_label(t("auth.password", "vi")).count() > 0)
+        # A page other than the first: the year chosen on the map is the priorities' year too, and
+        # a link to it opens that page after the sign-in (the sign-in form keeps the page asked for).
+        click(page, page.locator('[data-testid="stSidebarNav"] a', has_text=t("page.priorities", "vi")))
+        assert wait_until(page, lambda: page.locator("h1", has_text=t("page.priorities", "vi")).count() > 0)
+        assert wait_until(page, lambda: page.get_by_role("combobox", name=t("map.year", "vi"), exact=True)
+                          .input_value() == "2022")
+        assert wait_until(page, lambda: urlsplit(page.url).path == "/priorities" and query(page).get("year") == "2022")
+        priorities_link = copy_link(page)
+        third, other_page = new_page(browser, server, blocked)
+        other_page.goto(priorities_link, wait_until="domcontentloaded")
+        sign_in(other_page)
+        assert wait_until(other_page, lambda: other_page.locator("h1", has_text=t("page.priorities", "vi")).count() > 0)
+        assert urlsplit(other_page.url).path == "/priorities"
+        assert other_page.get_by_role("combobox", name=t("map.year", "vi"), exact=True).input_value() == "2022"
+        other_page.screenshot(path=str(ARTIFACTS / "session-priorities-link-reopened.png"))
+
+        # Signing out (one click, right away) ends the session in every browser of the account.
+        click(other_page, other_page.get_by_role("button", name=t("auth.sign_out", "vi")))
+        assert wait_until(other_page, lambda: other_page.get_by_label(t("auth.password", "vi")).count() > 0, 10000)
         page.reload(wait_until="domcontentloaded")
         assert wait_until(page, lambda: page.get_by_text(t("auth.cookie_ended", "vi")).count() > 0)
+        click(fresh, fresh.locator('[data-testid="stSidebarNav"] a', has_text=t("page.model", "vi")))
+        assert wait_until(fresh, lambda: fresh.get_by_label(t("auth.password", "vi")).count() > 0)
+        third.close()
         other.close()
         context.close()
     assert blocked == [], blocked[:5]
