@@ -10,7 +10,7 @@ from typing import Callable
 import streamlit as st
 
 from risk.access.accounts import MAX_USERNAME, AccountError
-from risk.access.privacy import ROLE_KEYS, Role
+from risk.access.privacy import DEFAULT_ROLE, ROLE_KEYS, Role
 from risk.i18n import t
 from risk.views import users as view
 from ui import auth, state, widgets
@@ -59,7 +59,8 @@ st.subheader(t("us.add", lang))
 with st.form("user_add", clear_on_submit=True):
     c1, c2 = st.columns(2)
     name = c1.text_input(t("auth.username", lang), max_chars=MAX_USERNAME, key="us_add_name")
-    role = c2.selectbox(t("us.col.role", lang), ROLES, format_func=role_name, key="us_add_role")
+    role = c2.selectbox(t("us.col.role", lang), ROLES, index=ROLES.index(DEFAULT_ROLE), format_func=role_name,
+                        key="us_add_role")  # the least privileged role unless the admin picks another
     added = st.form_submit_button(t("us.add_submit", lang), type="primary")
 if added:
     act(lambda: accounts.add(name, role), "user_added", (name or "").strip(), {"role": role.value}, "us.added")

@@ -74,6 +74,7 @@ def test_admin_sees_every_account_in_their_language(lang, accounts):
 
 def test_admin_adds_an_account_and_its_password_is_shown_once(accounts):
     at = as_user(Role.ADMIN, "boss", "pages/users.py")
+    assert at.selectbox(key="us_add_role").value == Role.PLANNER  # not admin unless chosen
     at.text_input(key="us_add_name").input("newplanner")
     at.selectbox(key="us_add_role").set_value(Role.OFFICIAL)
     at.button(key="FormSubmitter:user_add-" + t("us.add_submit", "en")).click()
