@@ -71,18 +71,18 @@ target = st.selectbox(t("us.account", lang), [u.username for u in users], key="u
 user = next(u for u in users if u.username == target)
 st.caption(t("us.current", lang, role=role_name(user.role), status=view.status(user, lang)))
 own = target == me
-c1, c2, c3 = st.columns(3)
+c1, c2, c3, c4 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
 new_role = c1.selectbox(t("us.col.role", lang), ROLES, index=ROLES.index(user.role), format_func=role_name,
                         key=f"us_role_{target}")
-if c1.button(t("us.set_role", lang), key="us_set_role", disabled=new_role == user.role):
+if c2.button(t("us.set_role", lang), key="us_set_role", disabled=new_role == user.role):
     act(lambda: accounts.set_role(target, new_role, actor=me), "user_role", target,
         {"role": new_role.value, "previous": user.role.value}, "us.role_set")
 if user.disabled:
-    if c2.button(t("us.enable", lang), key="us_enable"):
+    if c3.button(t("us.enable", lang), key="us_enable"):
         act(lambda: accounts.set_disabled(target, False, actor=me), "user_enabled", target, {}, "us.enabled")
-elif c2.button(t("us.disable", lang), key="us_disable", disabled=own):
+elif c3.button(t("us.disable", lang), key="us_disable", disabled=own):
     act(lambda: accounts.set_disabled(target, True, actor=me), "user_disabled", target, {}, "us.disabled")
-if c3.button(t("us.reset", lang), key="us_reset", disabled=own):
+if c4.button(t("us.reset", lang), key="us_reset", disabled=own):
     act(lambda: accounts.reset(target), "user_reset", target, {}, "us.reset_done")
 if own:
     st.caption(t("us.own_hint", lang))
