@@ -2,7 +2,8 @@
 import importlib
 
 MODULES = ["bench.map_render", "bench.first_map", "bench.model", "bench.hotspots", "bench.hotspot_power",
-           "bench.backtest_margins", "bench.rank_coverage", "bench.allocate"]
+           "bench.backtest_margins", "bench.rank_coverage", "bench.calibration",
+           "bench.allocate", "bench.brief"]
 
 for name in MODULES:
     print(f"\n=== {name} ===", flush=True)

@@ -18,8 +18,12 @@ from risk.analysis.model import ModelConfig, backtest
 from risk.demo.build import build_demo
 from risk.ingest.folder import load_dataset
 
-METRICS = ("auc", "capture_10", "capture_20", "pei_10")
+METRICS = ("auc", "brier", "capture_10", "capture_20", "pei_10")
 RULES = ("last_year", "poverty", "composite", "poisson")
+
+
+def _digits(metric: str) -> int:
+    return 4 if metric == "brier" else 3  # Brier margins are a few thousandths
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
         margins = result.margins.margins
         row = {(r, m): margins[r][m] for r in RULES for m in METRICS}
         rows.append((row, result.mean["model"]["auc"]))
-        cells = [f"{iv.estimate:+.3f} [{iv.lower:+.3f}, {iv.upper:+.3f}] ng {iv.no_gain:.0%}" for iv in row.values()]
+        cells = [f"{iv.estimate:+.{_digits(m)}f} [{iv.lower:+.{_digits(m)}f}, {iv.upper:+.{_digits(m)}f}] ng {iv.no_gain:.0%}"
+                 for (_, m), iv in row.items()]
         print(f"{seed:>4} | " + " | ".join(cells) + f" | {result.mean['model']['auc']:.3f} | "
               f"{time.perf_counter() - t0:.1f}", flush=True)
     print("median over seeds (estimate [lower, upper], share of seeds whose interval holds 0):")
@@ -46,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
             lo = np.median([row[(r, m)].lower for row, _ in rows])
             hi = np.median([row[(r, m)].upper for row, _ in rows])
             zero = np.mean([row[(r, m)].lower <= 0 <= row[(r, m)].upper for row, _ in rows])
-            print(f"  model - {r:<9} {m:<10} {est:+.3f} [{lo:+.3f}, {hi:+.3f}]  interval holds 0 in {zero:.0%}")
+            d = _digits(m)
+            print(f"  model - {r:<9} {m:<10} {est:+.{d}f} [{lo:+.{d}f}, {hi:+.{d}f}]  interval holds 0 in {zero:.0%}")
     print(f"  model AUC median {np.median([auc for _, auc in rows]):.3f}")
 
 

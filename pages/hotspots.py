@@ -88,7 +88,7 @@ hv = view.hotspot_view(ds, result, options, ids, analysis.distances().reset_inde
                        belt_km=belt_km if belt and has_border else None, layer=shown_layer)
 
 # --- map -----------------------------------------------------------------------------------------
-fmap = maps.new_map(layer)
+fmap = maps.new_map(layer, "hotspots")
 fmap.options["max_zoom"] = MAX_ZOOM  # Leaflet.markercluster throws "Map has no maxZoom" on a map without tiles
 add_class_layer(fmap, layer, hv.colours, hv.tooltips, view.tooltip_labels(lang, role),
                 t(view.LAYER_KEYS[hv.layer], lang), faded=hv.faded)

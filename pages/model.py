@@ -29,9 +29,11 @@ with st.expander(t("mp.settings", lang), expanded=True):
                     format_func=lambda k: t(MODEL_KIND_LONG_KEYS[k], lang), key="mp_kind")
     drop_ethnic = c2.checkbox(t("mp.drop_ethnic", lang), value=analysis.ETHNIC in chosen.drop_features,
                               key="mp_drop_ethnic")
+    recalibrate = c2.checkbox(t("mp.recalibrate", lang), value=chosen.recalibrate, help=t("mp.recalibrate_help", lang),
+                              key="mp_recalibrate")
     patrol_weight = c3.select_slider(t("mp.patrol_weight", lang), options=[0.0, 0.25, 0.5, 0.75, 1.0],
                                      value=chosen.patrol_weight, help=t("mp.patrol_help", lang), key="mp_patrol")
-config = analysis.set_model_config(kind, drop_ethnic, patrol_weight)
+config = analysis.set_model_config(kind, drop_ethnic, patrol_weight, recalibrate)
 
 try:
     with st.spinner(t("mp.running", lang)):
@@ -81,16 +83,20 @@ with left:
     st.caption(t("mp.capture_help", lang))
 with right:
     st.subheader(t("mp.calibration", lang))
-    calib = analysis.calibration(result)
+    calib = card.reliability_long(result, lang)
     top = float(max(calib["predicted"].max(), calib["observed"].max(), 0.05))
     diagonal = alt.Chart(pd.DataFrame({"x": [0, top], "y": [0, top]})).mark_line(strokeDash=[4, 4], color="#999").encode(x="x:Q", y="y:Q")
-    points = alt.Chart(calib).mark_circle(size=80).encode(
+    points = alt.Chart(calib).mark_line(point=True).encode(
         x=alt.X("predicted:Q", title=t("mp.predicted", lang), axis=alt.Axis(format="%")),
         y=alt.Y("observed:Q", title=t("mp.observed", lang), axis=alt.Axis(format="%")),
-        tooltip=["bin", "n", alt.Tooltip("predicted:Q", format=".1%"), alt.Tooltip("observed:Q", format=".1%")],
+        color=alt.Color("series:N", title=t("mp.series", lang), legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("series:N", title=t("mp.series", lang)), alt.Tooltip("predicted:Q", format=".1%", title=t("mp.predicted", lang)),
+                 alt.Tooltip("observed:Q", format=".1%", title=t("mp.observed", lang))],
     )
     st.altair_chart(diagonal + points, width="stretch")
     st.caption(t("mp.calibration_help", lang))
+for line in card.calibration_lines(result, lang):
+    st.write(line)
 
 # --- importance -------------------------------------------------------------------------
 st.header(t("mp.importance", lang))

@@ -9,7 +9,8 @@ from risk.i18n import t
 from risk.outputs.classify import classify
 from risk.outputs.mapview import add_choropleth, add_coverage
 from risk.views import priorities as view
-from ui import maps, priorities, state
+from risk.views.priority_export import ranked_text
+from ui import exports, maps, priorities, state
 from ui import session as slots
 
 state.require_page("priorities")
@@ -31,6 +32,7 @@ slots.VIEW_YEAR.set(year)
 slots.VIEW_RANKING.set(ranking_kind)
 
 plist = priorities.priority_list(ds, year, ranking_kind, lang)
+st.caption(ranked_text(plist, lang))  # the year the list is for, as the brief's title names it
 filters = priorities.filters(ds, plist, lang)
 shown = view.apply_filters(plist.table, ds.indicators[ds.indicators["year"] == year], filters)
 st.caption(t("pr.count", lang, shown=len(shown), total=len(plist.table)))
@@ -38,12 +40,12 @@ st.caption(t("pr.count", lang, shown=len(shown), total=len(plist.table)))
 # --- table and map, one selection ---------------------------------------------------------
 feature_ids = [str(f["properties"]["commune_id"]) for f in layer.features]
 map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([])) & set(feature_ids)  # a link may name others
-score_label = t("pr.col.score", lang)
 display = view.display_frame(shown, map_selected, lang)
 st.caption(t("pr.selection_hint", lang))
 event = st.dataframe(
     display, hide_index=True, width="stretch", key="pr_table", on_select="rerun", selection_mode="multi-row",
-    column_config={score_label: st.column_config.NumberColumn(format="%.1f")},
+    column_config={t(label, lang): st.column_config.NumberColumn(format=f"%.{view.DECIMALS[key]}f")
+                   for key, label in (("score", "pr.col.score"), ("dist_border_km", "pr.col.dist_border"))},
 )
 table_selected = {shown["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
 selected = map_selected | table_selected
@@ -64,7 +66,7 @@ show = st.radio(t("pr.show_on_map", lang), shows, horizontal=True, key="pr_show"
 highlight = {"selection": selected, "allocation": set(run.plan.chosen) if run else set(),
              "coverage": set(coverage.covered) if coverage else set()}[show]
 values, rank_texts = view.map_values(plist, shown, feature_ids)
-fmap = maps.new_map(layer)
+fmap = maps.new_map(layer, "priorities")
 add_choropleth(
     fmap, layer, values.to_dict(), classify(values.to_numpy(), "quantiles", 5, True), rank_texts,
     labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
@@ -81,4 +83,4 @@ if clicked_id and clicked_id != slots.PR_LAST_CLICK.get():
     slots.PR_MAP_SELECTED.set(sorted(map_selected ^ {clicked_id}))  # a click toggles
     st.rerun()
 
-priorities.export(ds, plist, shown, filters, run, lang)
+exports.export(ds, plist, shown, filters, run, lang)

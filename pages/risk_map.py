@@ -75,7 +75,7 @@ values = view.layer_values(ds, key, year, ids, scores, composite)
 classification = classify(values.to_numpy(), scheme, k, ind.higher_is_riskier)
 value_texts = {cid: widgets.format_value(v, ind.unit) for cid, v in values.items()}
 
-fmap = maps.new_map(layer)
+fmap = maps.new_map(layer, "risk_map")
 add_choropleth(
     fmap, layer, values.to_dict(), classification, value_texts,
     labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),

@@ -41,3 +41,49 @@ def open_page(page: str, role, username: str | None = None, lang: str = "en", ti
     at.switch_page(page)
     at.run()
     return at
+
+
+# AppTest gives each run its own media file manager and drops it when the run ends, so a download
+# button whose file is made on click (`data` a callable) would leave nothing to click afterwards.
+# Every such callable registered during a test run is kept here, by the file id the button carries.
+_DEFERRED: dict[str, tuple[object, str | None]] = {}
+
+
+def _record_deferred():
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    original = MediaFileManager.add_deferred
+    if getattr(original, "_records", False):
+        return
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        _DEFERRED[file_id] = (data_callable, file_name)
+        return file_id
+
+    add_deferred._records = True
+    MediaFileManager.add_deferred = add_deferred
+
+
+_record_deferred()
+
+
+def _deferred(at: AppTest, key: str) -> tuple[object, str | None]:
+    buttons = [e for e in at.get("download_button") if e.proto.id.endswith(f"-{key}")]
+    assert len(buttons) == 1, f"no download button with key {key}"
+    file_id = buttons[0].proto.deferred_file_id
+    assert file_id, f"the download button {key} holds its bytes: it should make them when clicked"
+    return _DEFERRED[file_id]
+
+
+def download(at: AppTest, key: str) -> bytes:
+    """Click a download button whose file is made on click: run its callable, as Streamlit does when
+    the browser asks for the file, and return the bytes the browser receives."""
+    make, _ = _deferred(at, key)
+    data = make()
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def download_name(at: AppTest, key: str) -> str:
+    """The file name a download button offers."""
+    return _deferred(at, key)[1]

@@ -26,9 +26,10 @@ def model_config(n_bootstrap: int = 100) -> ModelConfig:
     return replace(slots.MODEL_SETTINGS.get(ModelConfig()), n_bootstrap=n_bootstrap)
 
 
-def set_model_config(kind: str, drop_ethnic: bool, patrol_weight: float) -> ModelConfig:
+def set_model_config(kind: str, drop_ethnic: bool, patrol_weight: float, recalibrate: bool = False) -> ModelConfig:
     """Keep the Model page's choices for every page of this session."""
-    config = ModelConfig(kind=kind, drop_features=(ETHNIC,) if drop_ethnic else (), patrol_weight=float(patrol_weight))
+    config = ModelConfig(kind=kind, drop_features=(ETHNIC,) if drop_ethnic else (), patrol_weight=float(patrol_weight),
+                         recalibrate=bool(recalibrate))
     slots.MODEL_SETTINGS.set(config)
     return config
 
@@ -99,19 +100,8 @@ def _curve(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
     return capture_curve(_backtest(key, config))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _calibration(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
-    from risk.analysis.model import calibration_table
-
-    return calibration_table(_backtest(key, config))
-
-
 def capture_curve_table(result: BacktestResult) -> pd.DataFrame:
     return _curve(state.dataset_key(), result.config)
-
-
-def calibration(result: BacktestResult) -> pd.DataFrame:
-    return _calibration(state.dataset_key(), result.config)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

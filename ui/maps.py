@@ -9,11 +9,12 @@ from risk.outputs.mapview import CANVAS_THRESHOLD, DisplayLayer, add_context, ba
 from ui import state
 
 
-def new_map(layer: DisplayLayer) -> folium.Map:
-    """A base map fitted to the layer, on a canvas when the layer is large."""
+def new_map(layer: DisplayLayer, page: str | None = None) -> folium.Map:
+    """A base map fitted to the layer, on a canvas when the layer is large. With `page`, the map
+    keeps its zoom and centre across reruns of that page (risk.outputs.mapview.base_map)."""
     conf = state.settings()
     return base_map(layer.bounds, conf.static_url, conf.tile_url, conf.tile_attribution,
-                    prefer_canvas=len(layer.features) > CANVAS_THRESHOLD)
+                    prefer_canvas=len(layer.features) > CANVAS_THRESHOLD, remember_as=page)
 
 
 def draw_context(fmap: folium.Map, layer: DisplayLayer, ds, lang: str) -> None:

@@ -33,20 +33,34 @@ def draw(panel: CommunePanel, year: int, small_cell_k: int, lang: str) -> None:
     if c is not None:
         st.caption(t("panel.composite_range", lang, index=format_number(c.index, 1, lang), rank=c.rank,
                      low=c.min_rank, high=c.max_rank))
-    left, right = st.columns([3, 2])
+    # Full width, latest year first: at 1366 px the latest years are in view without scrolling.
+    st.markdown(f"**{t('panel.indicators', lang)}**")
+    st.dataframe(panel.indicators, width="stretch")
+    st.markdown(f"**{t('panel.cases', lang)}**")
+    left, right = st.columns([3, 1])
+    y_name, x_name = t("panel.count", lang), t("panel.year", lang)
     with left:
-        st.markdown(f"**{t('panel.indicators', lang)}**")
-        st.dataframe(panel.indicators, width="stretch")
+        if panel.chart is not None:
+            st.altair_chart(case_chart(panel.chart, x_name, y_name), width="stretch")
     with right:
-        st.markdown(f"**{t('panel.cases', lang)}**")
-        y_name, x_name = t("panel.count", lang), t("panel.year", lang)
-        chart_data = panel.counts.rename(columns={"year": x_name, "cases": y_name})
-        st.altair_chart(
-            alt.Chart(chart_data.dropna()).mark_bar(color="#bd0026").encode(
-                x=alt.X(f"{x_name}:O"), y=alt.Y(f"{y_name}:Q", axis=alt.Axis(tickMinStep=1))),
-            width="stretch",
-        )
-        st.dataframe(panel.counts[["year", "shown"]].rename(columns={"year": x_name, "shown": y_name})
-                     .set_index(x_name).T, width="stretch")
-        if panel.suppressed:
-            st.caption(t("panel.cases_suppressed", lang, k=small_cell_k))
+        st.dataframe(panel.counts[["year", "shown"]].rename(columns={"year": x_name, "shown": y_name}),
+                     hide_index=True, width="stretch")
+    if panel.suppressed:
+        st.caption(t("panel.cases_suppressed", lang, k=small_cell_k))
+
+
+def case_chart(chart, x_name: str, y_name: str) -> alt.LayerChart:
+    """Bars from `low` to `high` per year (a hidden year is a grey band over the range its count lies
+    in), each labelled with the count as shown ("0", "<3", "12"); whole-number ticks from 0."""
+    recorded, hidden = chart.kinds
+    base = alt.Chart(chart.rows).encode(x=alt.X("year:O", title=x_name, axis=alt.Axis(labelAngle=0)))
+    bars = base.mark_bar(size=22).encode(
+        y=alt.Y("low:Q", title=y_name, scale=alt.Scale(domain=[0, chart.y_max], nice=False),
+                axis=alt.Axis(format="d", tickMinStep=1)),
+        y2="high:Q",
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=[recorded, hidden], range=["#bd0026", "#bdbdbd"]),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
+        tooltip=[alt.Tooltip("year:O", title=x_name), alt.Tooltip("label:N", title=y_name)],
+    )
+    labels = base.mark_text(dy=-7, fontSize=12).encode(y="high:Q", text="label:N")
+    return (bars + labels).properties(height=240)

@@ -9,22 +9,21 @@ from risk.analysis.allocate import AllocationError
 from risk.analysis.coverage import cover, patrol_sites
 from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
-from risk.i18n import format_number, format_percent, t
+from risk.i18n import format_percent, t
 from risk.ingest.folder import DataError, load_sites_upload
-from risk.outputs.export import FORMATS
 from risk.views import priorities as view
+from risk.views.priority_export import allocation_figures
 from ui import analysis, state, widgets
 from ui import session as slots
 
 COST_MODE_KEYS = {"flat": "pr.cost_mode.flat", "column": "pr.cost_mode.column"}
 SITE_KEYS = {"communes": "pr.sites.communes", "gates": "pr.sites.gates", "upload": "pr.sites.upload"}
 SHOW_KEYS = {"selection": "pr.show.selection", "allocation": "pr.show.allocation", "coverage": "pr.show.coverage"}
-EXPORT_WHAT_KEYS = {"list": "pr.export_what.list", "allocation": "pr.export_what.allocation"}
 
 
 def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityList:
     """The list by the model (when it can score this year) or by the composite index."""
-    ranking = None
+    ranking, config = None, None
     if ranking_kind == "model":
         try:
             ranking = analysis.scores(year, analysis.model_config())
@@ -32,11 +31,12 @@ def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityL
             st.warning(widgets.md(err.message(lang)))
     if ranking is None:
         ranking_kind = "composite"
-        ranking = view.composite_ranking(analysis.composite(year, widgets.composite_weights_editor(ds, lang)))
+        config = widgets.composite_weights_editor(ds, lang)
+        ranking = view.composite_ranking(analysis.composite(year, config))
     years = view.case_years(year)
     hot = analysis.hotspot_classes(years[0], year, lang) if len(ds.cases) else None
     return view.build_priority_list(ds, year, ranking_kind, ranking, state.role(), state.settings().small_cell_k,
-                                    lang, hot, analysis.distances()["dist_border_km"])
+                                    lang, hot, analysis.distances()["dist_border_km"], composite=config)
 
 
 def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
@@ -116,16 +116,9 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
     run = slots.PR_ALLOCATION.get()
     if run:
         plan = run.plan
-        m1, m2, m3, m4, m5 = st.columns(5)
-        m1.metric(t("pr.alloc_cost", lang), format_number(plan.cost, 0, lang))
-        m2.metric(t("pr.alloc_objective", lang), format_number(plan.objective, 1, lang))
-        shortfall = plan.gap > 1e-9 * max(1.0, plan.objective)
-        m3.metric(t("pr.alloc_greedy", lang), format_number(plan.greedy_objective, 1, lang),
-                  delta=format_number(-plan.gap, 1, lang, sign=True) if shortfall else None)
-        m4.metric(t("pr.alloc_ratio", lang), format_number(plan.ratio_objective, 1, lang))
-        m5.metric(t("pr.alloc_ratio_gain", lang), format_number(plan.ratio_gap, 2, lang, sign=True),
-                  delta=None if plan.ratio_gap_share is None else format_percent(plan.ratio_gap_share, lang, 2,
-                                                                                 sign=True))
+        figures = allocation_figures(run, lang)  # the brief prints the same figures
+        for column, figure in zip(st.columns(len(figures)), figures):
+            column.metric(figure.label, figure.value, delta=figure.delta)
         for note in view.allocation_notes(run, lang):
             st.warning(widgets.md(note))
         st.caption(t("pr.alloc_ratio_why", lang))
@@ -184,33 +177,3 @@ def coverage(ds, plist: view.PriorityList, lang: str):
             widgets.md(b.name) + (f" ({t('pr.fixed_mark', lang)})" if result.is_fixed(b) else "")
             for b in result.bases))
     return result
-
-
-def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.PriorityFilters,
-           run: view.AllocationRun | None, lang: str) -> None:
-    st.header(t("pr.export", lang))
-    whats = ["list"] + (["allocation"] if run else [])
-    e1, e2, e3 = st.columns([2, 1, 1])
-    what = e1.radio(t("pr.export_what", lang), whats, horizontal=True, key="pr_export_what",
-                    format_func=lambda w: t(EXPORT_WHAT_KEYS[w], lang))
-    fmt = e2.selectbox(t("pr.export_format", lang), FORMATS, key="pr_export_format", format_func=str.upper)
-    if e3.button(t("pr.export_prepare", lang), key="pr_export_prepare"):
-        rows = shown if what == "list" else shown[shown["commune_id"].isin(run.plan.chosen)]
-        config, conf = analysis.model_config(), state.settings()
-        method = view.method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
-                                  small_cell_k=conf.small_cell_k, role=state.role().value)
-        if what == "allocation":
-            method += view.allocation_method(run, lang)
-        session = state.current_session()
-        user = session.username if session else ""
-        prepared = view.prepare_export(ds, plist, rows, fmt, lang, method=method, user=user, what=what,
-                                       data_version=state.data_version_label(ds),
-                                       filters={"role": state.role().value, **filters.describe()})
-        state.audit("export", user, dict(prepared.audit), prepared.rows)
-        slots.PR_EXPORT.set(prepared)
-    prepared = slots.PR_EXPORT.get()
-    if prepared:
-        st.download_button(t("pr.export_download", lang, name=prepared.name), prepared.data,
-                           file_name=prepared.name, mime=prepared.mime, key="pr_export_download",
-                           on_click="ignore", type="primary")
-        st.caption(t("pr.export_logged", lang, rows=prepared.rows, fmt=prepared.fmt.upper()))

@@ -115,7 +115,6 @@ PR_TABLE: Slot[Any] = Slot("pr_table", "the priority table editor's state")
 PR_ALLOCATION: Slot[Any] = Slot("pr_allocation", "the last budget allocation run")
 PR_COVERAGE: Slot[Any] = Slot("pr_coverage", "the last patrol-base coverage run")
 PR_SHOW: Slot[str] = Slot("pr_show", "which result the priorities map shows: selection, allocation or coverage")
-PR_EXPORT: Slot[Any] = Slot("pr_export", "the prepared export waiting for its download button")
 
 # --- data page ------------------------------------------------------------------
 IMPORT_CHECK: Slot[Any] = Slot("import_check", "the checked upload waiting to be saved")

@@ -116,6 +116,15 @@ def commune_case_counts(
     return pd.DataFrame(rows, columns=["commune_id", *list(years), "total"])
 
 
+def typed_count(cell: object) -> object:
+    """A count cell of the tables above as an export types it: an exact count ("12") becomes the
+    number 12; a hidden cell ("<3") or a lower bound ("≥4") stays that text, so no spreadsheet
+    sum can treat it as a number it is not."""
+    if isinstance(cell, str) and cell.isascii() and cell.isdigit():
+        return int(cell)
+    return cell
+
+
 def can_see_case_statistics(role: Role) -> bool:
     """Numbers computed from case counts (hotspot z and p, observed/expected, case-feature
     contributions): only for roles that see case rows."""

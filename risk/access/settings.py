@@ -16,6 +16,12 @@
 | RISK_LOCKOUT_MINUTES | 15 | how long a locked account stays locked (for the client address that failed) |
 | RISK_SIGN_IN_PER_MINUTE | 10 | sign-in attempts one client address may make per minute before it must wait |
 | RISK_SMALL_CELL_K | 3 | case counts below k are shown as "<k" to roles that may not see case rows |
+| RISK_BRIEF_ISSUER | (from the data) | the issuing unit printed at the top of the PDF brief, e.g. `Sở Nội vụ tỉnh Nghệ An`; unset: the province of the open dataset ("Tỉnh Nghệ An" / "Nghệ An Province") |
+| RISK_BRIEF_PLACE | (from the data) | the place in the brief's place-and-date line, e.g. `Vinh`; unset: the dataset's province |
+
+The brief's issuer and place are deployment facts the data does not hold (dataset.json names the
+province, not who issues the brief), so the administrator sets them here; until then the brief
+names the province, which is true of every deployment and never invents a unit.
 """
 from __future__ import annotations
 
@@ -44,6 +50,8 @@ class Settings:
     lockout_minutes: int = 15
     sign_in_per_minute: int = 10
     small_cell_k: int = 3
+    brief_issuer: str | None = None
+    brief_place: str | None = None
 
     @property
     def is_embedded_demo(self) -> bool:
@@ -94,4 +102,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         lockout_minutes=_int(env, "RISK_LOCKOUT_MINUTES", 15),
         sign_in_per_minute=max(1, _int(env, "RISK_SIGN_IN_PER_MINUTE", 10)),
         small_cell_k=_int(env, "RISK_SMALL_CELL_K", 3),
+        brief_issuer=(env.get("RISK_BRIEF_ISSUER") or "").strip() or None,
+        brief_place=(env.get("RISK_BRIEF_PLACE") or "").strip() or None,
     )

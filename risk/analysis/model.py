@@ -29,6 +29,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from risk.analysis.calibration import CalibrationCheck, Recalibration, calibration_check, fit_recalibration, \
+    reliability_table
 from risk.analysis.features import CASE_FEATURES, EFFORT_FEATURES, ModelError, at_reference_effort, feature_keys, feature_table
 from risk.analysis.margins import DRAWS as MARGIN_DRAWS, MarginTable, bootstrap_margins
 from risk.analysis.rank_intervals import expected_counts, extra_variance, predictive_ranks
@@ -91,6 +93,9 @@ class ModelConfig:
     # the narrower intervals of version one, kept to measure against (bench/rank_coverage.py).
     rank_noise: bool = True
     composite: object = None  # the CompositeConfig the backtest's composite row uses; None: equal weights
+    # Platt-scale the probabilities on earlier years' out-of-time predictions (calibration.py); off by
+    # default because the demo seeds' backtests did not support it; every backtest measures it anyway.
+    recalibrate: bool = False
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -230,12 +235,14 @@ class BacktestResult:
     notes: tuple[Note, ...]
     predictions: pd.DataFrame = field(repr=False, compare=False)
     margins: MarginTable | None = field(default=None, compare=False)  # bootstrap intervals (margins.py)
+    calibration: CalibrationCheck | None = field(default=None, compare=False)  # level and recalibration
 
     def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
         """JSON-ready: mean, shuffled_auc, folds, config, features, notes (messages in `lang`)."""
         return {
             "mean": {m: dict(self.mean[m]) for m in METHODS},
             "intervals": self.margins.to_dict() if self.margins is not None else None,
+            "calibration": self.calibration.to_dict() if self.calibration is not None else None,
             "shuffled_auc": self.shuffled_auc,
             "folds": [f.to_dict() for f in self.folds],
             "config": self.config.to_dict(),
@@ -458,6 +465,32 @@ def _mean(values: list[float | None]) -> float | None:
 # --- backtest ---------------------------------------------------------------------------
 
 
+def _recalibration(earlier: pd.DataFrame | None, column: str) -> Recalibration | None:
+    """Platt scaling fitted on earlier folds' out-of-time predictions (calibration.py), None without them."""
+    if earlier is None or not len(earlier):
+        return None
+    return fit_recalibration(earlier[column].to_numpy(), earlier["target"].to_numpy(), earlier["weight"].to_numpy(),
+                             earlier["test_year"].to_numpy())
+
+
+def _out_of_time(prep: _Prepared, config: ModelConfig, year: int) -> pd.DataFrame | None:
+    """Out-of-time predictions for every labelled target year after the first, up to `year`: each predicted
+    by a model trained only on the years before it, scored at reference effort (as the backtest does)."""
+    labelled = prep.table[prep.table["target"].notna()]
+    years = sorted(int(y) for y in labelled["target_year"].unique() if y <= year)
+    parts = []
+    for test_year in years[1:]:
+        train = labelled[labelled["target_year"] < test_year]
+        if not _has_both_classes(train):
+            continue
+        features = _usable(train, prep.candidates, _Notes(), test_year)
+        test = at_reference_effort(labelled[labelled["target_year"] == test_year])
+        parts.append(pd.DataFrame({"test_year": test_year, "target": test["target"].to_numpy(),
+                                   "weight": test["weight"].to_numpy(),
+                                   "prob": _predict(_fit(config.kind, train, features, config.seed), test, features)}))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
 def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) -> BacktestResult:
     notes = _Notes()
     table = prep.table
@@ -482,7 +515,10 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
             continue
         features = _usable(train, prep.candidates, notes, test_year)
         pipe = _fit(config.kind, train, features, config.seed)
-        prob = _predict(pipe, test, features)
+        plain = _predict(pipe, test, features)
+        recal = _recalibration(pd.concat(predictions) if predictions else None, "prob_plain")
+        recalibrated = plain if recal is None else recal.apply(plain)
+        prob = recalibrated if config.recalibrate else plain
         base = _baselines(train, test, has_poverty)
         ranks = {"model": _rank(test, [prob]), "last_year": base["last_year"][1], "poverty": base["poverty"][1]}
         probs = {"model": prob, "last_year": base["last_year"][0], "poverty": base["poverty"][0]}
@@ -511,6 +547,7 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
         for m in METHODS:
             frame[f"prob_{m}"] = probs[m] if probs[m] is not None else np.nan
             frame[f"rank_{m}"] = ranks[m] if ranks[m] is not None else np.nan
+        frame["prob_plain"], frame["prob_recalibrated"] = plain, recalibrated
         predictions.append(frame.reset_index(drop=True))
     if not folds:
         raise ModelError("model.no_folds", years=len(target_years))
@@ -518,8 +555,9 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
     all_features = _usable(labelled, prep.candidates, _Notes(), target_years[-1] + 1)
     rows = pd.concat(predictions, ignore_index=True)
     margins = bootstrap_margins(rows, METHODS, config.margin_draws, config.seed) if config.margin_draws > 0 else None
+    check = calibration_check(rows, config.recalibrate, config.margin_draws, config.seed)
     return BacktestResult(config, tuple(all_features), tuple(folds), mean, _mean(shuffled), tuple(notes.items),
-                          rows, margins)
+                          rows, margins, check)
 
 
 @_single_threaded
@@ -642,6 +680,12 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
     pipe = _fit(config.kind, train, features, config.seed)
     rows = at_reference_effort(prep.table[prep.table["year"] == year].reset_index(drop=True))
     prob = _predict(pipe, rows, features)
+    if config.recalibrate:
+        recal = _recalibration(_out_of_time(prep, config, year), "prob")
+        if recal is None:
+            notes.add("model.note.not_recalibrated")
+        else:
+            prob = recal.apply(prob)  # order unchanged: the slope is positive
     rank = _rank(rows, [prob])
     low, high, phi = rank.copy(), rank.copy(), None
     if intervals and config.n_bootstrap > 0:
@@ -677,22 +721,10 @@ def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig(),
 # --- model card ------------------------------------------------------------------------------
 
 
-def calibration_table(result: BacktestResult, n_bins: int = 10) -> pd.DataFrame:
-    """Predicted against observed over every backtest test row, in bins of equal size by predicted probability.
-
-    Columns: bin (1 = lowest predictions), n, predicted (mean probability),
-    observed (share of rows with a case next year), both weighted.
-    """
-    pred = result.predictions
-    order = np.argsort(pred["prob_model"].to_numpy(), kind="mergesort")
-    bins = np.empty(len(pred), dtype=int)
-    bins[order] = np.minimum(np.arange(len(pred)) * n_bins // max(len(pred), 1), n_bins - 1) + 1
-    frame = pd.DataFrame({"bin": bins, "w": pred["weight"], "p": pred["prob_model"] * pred["weight"],
-                          "y": pred["target"] * pred["weight"]})
-    grouped = frame.groupby("bin")
-    out = pd.DataFrame({"n": grouped.size(), "predicted": grouped["p"].sum() / grouped["w"].sum(),
-                        "observed": grouped["y"].sum() / grouped["w"].sum()})
-    return out.reset_index()
+def calibration_table(result: BacktestResult, n_bins: int = 10, column: str = "prob_model") -> pd.DataFrame:
+    """Predicted against observed over every backtest test row (calibration.reliability_table): the
+    model's probabilities as used, or `prob_plain` / `prob_recalibrated`."""
+    return reliability_table(result.predictions, column, n_bins)
 
 
 def capture_curve(result: BacktestResult, steps: int = 100) -> pd.DataFrame:

@@ -113,7 +113,7 @@ def _model_config(args: argparse.Namespace):
     from risk.analysis.model import ModelConfig
 
     return ModelConfig(kind=args.model, drop_features=tuple(args.drop_feature), patrol_weight=args.patrol_weight,
-                       n_bootstrap=args.bootstrap, seed=args.seed)
+                       n_bootstrap=args.bootstrap, seed=args.seed, recalibrate=args.recalibrate)
 
 
 def _fmt(value: float | None, lang: str, digits: int = 3) -> str:
@@ -164,7 +164,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
                     print(f"  {str(name).ljust(width)}{row[margin_col]:>24}  {row[no_gain_col]:>5}")
             print("\n".join(margin_sentences(result, lang)))
         print(t("model.cli.shuffled", lang, auc=_fmt(result.shuffled_auc, lang)))
-        from risk.views.model_card import feedback_lines, note_text
+        from risk.views.model_card import calibration_lines, feedback_lines, note_text
+
+        print()
+        print("\n".join(calibration_lines(result, lang)))
 
         print()
         print("\n".join(feedback_lines(ds, result.config.patrol_weight, lang)))
@@ -413,6 +416,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patrol-weight", type=float, default=1.0, metavar="W",
                         help="weight of patrol-detected cases, 0 to 1 (default 1); a sensitivity check: "
                              "patrol effort data (patrols.csv) is what corrects the feedback loop")
+    parser.add_argument("--recalibrate", action="store_true",
+                        help="Platt-scale the probabilities each year on earlier years' out-of-time predictions "
+                             "(off by default; the backtest reports whether it helps on the data)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
     parser.add_argument("--json", action="store_true")
@@ -438,7 +444,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from risk.i18n import t
     from risk.analysis.model import ModelConfig
-    from risk.views.priorities import method_text, prepare_export
+    from risk.views.priorities import method_text
+    from risk.views.priority_export import prepare_export
     from risk.views.source import data_version_label
     from risk.access.privacy import Role
     from risk.access.settings import load_settings
@@ -455,9 +462,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         config = ModelConfig()  # the same model and 100 bootstrap refits as the pages
         plist = _priority_list(ds, args.year, config, role, conf.small_cell_k, lang)
         method = method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
-                             small_cell_k=conf.small_cell_k, role=role.value)
+                             small_cell_k=conf.small_cell_k, role=role)
         prepared = prepare_export(ds, plist, plist.table, args.format, lang, method=method, user=_cli_user(args),
-                                  data_version=data_version_label(ds), filters={"role": role.value})
+                                  data_version=data_version_label(ds), role=role, settings=conf)
         data = prepared.data
         out = Path(args.out)
         tmp = out.with_name(f".{out.name}.part")

@@ -87,6 +87,20 @@ class Dataset:
         return str(self.meta.get("name") or self.folder.name)
 
     @property
+    def province(self) -> str:
+        """The province the data covers: dataset.json's `province`, else the boundaries' one
+        `province` value; "" when neither says (a country-wide dataset, for instance)."""
+        named = str(self.meta.get("province") or "").strip()
+        if named:
+            return named
+        if "province" in self.boundaries.columns:
+            values = self.boundaries["province"].dropna().astype(str).str.strip()
+            values = values[values != ""].unique()
+            if len(values) == 1:
+                return str(values[0])
+        return ""
+
+    @property
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.indicators["year"].unique())
 

@@ -106,21 +106,37 @@ VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def format_datetime(value: str | None, lang: str) -> str:
-    """An ISO timestamp (UTC when it has no offset, as the store writes) in Vietnam's local time:
-    "03/12/2026 00:39" in Vietnamese, "3 Dec 2026 00:39" in English; "–" for none or unreadable."""
+def _vietnam_time(value: str | None) -> datetime | None:
+    """An ISO timestamp (UTC when it has no offset, as the store writes) in Vietnam's local time."""
     if not value:
-        return "–"
+        return None
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        return "–"
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(VIETNAM_TIME)
+    return moment.astimezone(VIETNAM_TIME)
+
+
+def format_datetime(value: str | None, lang: str) -> str:
+    """An ISO timestamp (UTC when it has no offset, as the store writes) in Vietnam's local time:
+    "03/12/2026 00:39" in Vietnamese, "3 Dec 2026 00:39" in English; "–" for none or unreadable."""
+    local = _vietnam_time(value)
+    if local is None:
+        return "–"
+    return f"{format_date(value, lang)} {local:%H:%M}"
+
+
+def format_date(value: str | None, lang: str) -> str:
+    """The Vietnam calendar day of an ISO timestamp: "03/12/2026" in Vietnamese, "3 Dec 2026" in
+    English; "–" for none or unreadable."""
+    local = _vietnam_time(value)
+    if local is None:
+        return "–"
     if lang == "vi":
-        return local.strftime("%d/%m/%Y %H:%M")
-    return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year} {local:%H:%M}"
+        return local.strftime("%d/%m/%Y")
+    return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year}"
 
 
 def format_percent(share: float | None, lang: str, decimals: int = 1, *, sign: bool = False) -> str:

@@ -14,6 +14,13 @@ is kept raw, exactly as in the dataset, so codes and names join back; a user
 who opens them in a spreadsheet should use the CSV/XLSX export instead. The PDF
 shows raw text too (a PDF runs nothing).
 
+Numbers are written as the screen shows them: `ExportMeta.decimals` says how
+many places each numeric column has on screen, every writer rounds to it, and
+the XLSX cells carry a matching number format. A column mixing exact counts
+(numbers) and suppressed cells ("<3", "≥4": text, decided by
+risk.access.privacy) keeps each cell's type in CSV and XLSX; the GIS formats
+write such a column as text, since a GIS field has one type.
+
 Every writer takes the table plus an ExportMeta (what, method, data version,
 date, filters, user, language) so the file says what it is; the caller writes
 `audit_details(...)` to the audit log, the same way for pages and the CLI.
@@ -36,11 +43,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, VIETNAM_TIME, t
 from risk.contracts.text import FORMULA_PREFIXES, starts_like_formula  # the one formula rule
 
 __all__ = [
-    "FORMATS", "FORMULA_PREFIXES", "METHOD_SHEET", "MIME_TYPES", "PDF_MAX_ROWS", "ExportMeta", "audit_details",
+    "FORMATS", "FORMULA_PREFIXES", "METHOD_SHEET", "MIME_TYPES", "ExportMeta", "audit_details",
     "export_filename", "export_table", "safe_cell", "to_csv_bytes", "utc_now_iso", "write_csv", "write_geojson",
     "write_gpkg", "write_pdf", "write_xlsx",
 ]
@@ -55,13 +62,10 @@ MIME_TYPES: dict[str, str] = {
 }
 # Excel forbids "/" in sheet names, so the brief's "Phương pháp / Method" is written with a dash.
 METHOD_SHEET = "Phương pháp - Method"
-PDF_MAX_ROWS = 50
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"
 GEO_FORMATS = ("geojson", "gpkg")
 # Characters XML 1.0 (so XLSX) cannot hold; tab, LF and CR are allowed.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PRIORITY_PALETTE = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")  # low -> high priority
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,9 @@ class ExportMeta:
 
     `column_labels` maps the table's column keys to the headers people read
     (CSV, XLSX, PDF); GIS formats keep the keys as field names. `notes` are
-    extra lines shown on the brief (e.g. the demo-data notice).
+    extra lines shown on the brief (e.g. the demo-data notice). `filters` are the
+    raw settings (audit log, GIS metadata); `filter_lines` say them in words for
+    people (XLSX method sheet, PDF).
     """
 
     title: str
@@ -83,6 +89,12 @@ class ExportMeta:
     language: str = DEFAULT_LANGUAGE
     column_labels: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    decimals: Mapping[str, int] = field(default_factory=dict)  # column key -> places shown on screen
+    issuer: str = ""  # the unit that issues the file (the brief's letterhead)
+    place: str = ""  # where it is issued (the brief's place-and-date line)
+    subtitle: str = ""  # what is ranked, in one sentence
+    filter_lines: tuple[tuple[str, str], ...] = ()  # the filters in words: (label, value)
+    figures: tuple[tuple[str, str], ...] = ()  # an allocation's budget, cost, result and gain: (label, value)
 
 
 def folder_version(folder) -> str:
@@ -153,11 +165,32 @@ def _plain_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _rounded(frame: pd.DataFrame, meta: ExportMeta) -> pd.DataFrame:
+    """Numeric columns named in `meta.decimals` rounded as the screen shows them (no 0.8368499227957272)."""
+    out = frame.copy()
+    for column, places in meta.decimals.items():
+        if column in out.columns and pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].round(int(places))
+    return out
+
+
+def _mixed_columns(frame: pd.DataFrame) -> list[str]:
+    """Object columns holding both numbers and text (exact and suppressed case counts)."""
+    mixed = []
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            kinds = {isinstance(v, str) for v in frame[column].to_numpy() if v is not None and v == v}
+            if kinds == {True, False}:
+                mixed.append(column)
+    return mixed
+
+
 def _labelled(frame: pd.DataFrame, meta: ExportMeta) -> pd.DataFrame:
     return frame.rename(columns={k: str(v) for k, v in meta.column_labels.items()})
 
 
 def _filters_text(filters: Mapping[str, Any], lang: str) -> str:
+    """The raw settings as 'key: value; ...' (for a reader of a file that has no words for them)."""
     if not filters:
         return t("export.meta.no_filters", lang)
     parts = []
@@ -169,19 +202,26 @@ def _filters_text(filters: Mapping[str, Any], lang: str) -> str:
 
 
 def _meta_rows(meta: ExportMeta, rows: int) -> list[tuple[str, str]]:
-    """Key/value lines describing the file, in the export's language."""
+    """Key/value lines describing the file, in the export's language (the XLSX method sheet)."""
+    from risk.i18n import format_datetime
+
     lang = meta.language
-    lines = [
-        (t("export.meta.title", lang), meta.title),
+    lines = [(t("export.meta.title", lang), meta.title)]
+    if meta.subtitle:
+        lines.append((t("export.meta.subtitle", lang), meta.subtitle))
+    if meta.issuer:
+        lines.append((t("export.meta.issuer", lang), meta.issuer))
+    if meta.place:
+        lines.append((t("export.meta.place", lang), meta.place))
+    lines += [
         (t("export.meta.dataset", lang), meta.dataset),
         (t("export.meta.data_version", lang), meta.data_version),
-        (t("export.meta.date", lang), meta.date),
+        (t("export.meta.date", lang), format_datetime(meta.date, lang)),
         (t("export.meta.user", lang), meta.user),
         (t("export.meta.rows", lang), str(rows)),
-        (t("export.meta.filters", lang), _filters_text(meta.filters, lang)),
     ]
-    lines += [(f"{t('export.meta.filter', lang)}: {k}", _filters_text({k: v}, lang).split(": ", 1)[1])
-              for k, v in meta.filters.items()]
+    lines += list(meta.filter_lines) or [(t("export.meta.filters", lang), _filters_text(meta.filters, lang))]
+    lines += list(meta.figures)
     lines.append((t("export.meta.method", lang), meta.method))
     lines += [(t("export.meta.note", lang), note) for note in meta.notes]
     return lines
@@ -194,10 +234,21 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:60] or "export"
 
 
+def local_day(stamp: str) -> date | None:
+    """The Vietnam calendar day of an ISO timestamp (UTC when it has no offset); None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(VIETNAM_TIME).date()
+
+
 def export_filename(meta: ExportMeta, fmt: str) -> str:
-    """'<title>_<yyyymmdd>.<fmt>', ASCII only, so every browser and mail client keeps it."""
-    day = re.sub(r"[^0-9]", "", meta.date[:10])
-    return f"{_slug(meta.title)}{'_' + day if day else ''}.{fmt}"
+    """'<title>_<yyyymmdd>.<fmt>' (the day in Vietnam), ASCII only, so every browser and mail client keeps it."""
+    day = local_day(meta.date)
+    return f"{_slug(meta.title)}{'_' + day.strftime('%Y%m%d') if day else ''}.{fmt}"
 
 
 def audit_details(meta: ExportMeta, fmt: str, rows: int) -> dict:
@@ -215,7 +266,7 @@ def write_csv(table: pd.DataFrame, meta: ExportMeta) -> bytes:
     The CSV carries the table only, so it reads straight into any tool; the
     method, date and filters travel in the XLSX method sheet, the PDF and the audit log.
     """
-    return to_csv_bytes(_labelled(_plain_frame(table), meta))
+    return to_csv_bytes(_labelled(_rounded(_plain_frame(table), meta), meta))
 
 
 def _xlsx_text(value: str) -> str:
@@ -239,12 +290,40 @@ def _fit_widths(ws, limit: int = 60) -> None:
         ws.column_dimensions[get_column_letter(idx)].width = min(limit, max(6, longest + 2))
 
 
+def _number_format(places: int) -> str:
+    """Excel's format for `places` decimals; Excel shows its own locale's marks (83,5 in Vietnamese)."""
+    return "0" if places <= 0 else "0." + "0" * places
+
+
+def _format_numbers(ws, frame: pd.DataFrame, meta: ExportMeta) -> None:
+    """Number cells shown with the screen's decimals; text cells in a column of numbers (suppressed
+    counts such as "<3") right-aligned, so the column reads as one column of figures."""
+    from openpyxl.styles import Alignment
+
+    keys = list(frame.columns)
+    mixed = set(_mixed_columns(frame))
+    for idx, key in enumerate(keys, start=1):
+        numeric = pd.api.types.is_numeric_dtype(frame[key]) or key in mixed
+        if not numeric:
+            continue
+        places = int(meta.decimals.get(key, 0 if pd.api.types.is_integer_dtype(frame[key]) or key in mixed else -1))
+        for (cell,) in ws.iter_rows(min_row=2, min_col=idx, max_col=idx):
+            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) and places >= 0:
+                cell.number_format = _number_format(places)
+            elif isinstance(cell.value, str):
+                cell.alignment = Alignment(horizontal="right")
+
+
 def write_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
-    """XLSX: the table (header frozen and bold, widths from content, autofilter) and a method sheet."""
+    """XLSX: the table (header frozen and bold, widths from content, autofilter) and a method sheet.
+
+    Numbers are number cells with the screen's decimals; exact case counts are numbers and
+    suppressed ones ("<3", "≥4") stay text, so a sum never silently counts a hidden cell."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    frame = _labelled(_plain_frame(table), meta)
+    plain = _rounded(_plain_frame(table), meta)
+    frame = _labelled(plain, meta)
     wb = Workbook()
     ws = wb.active
     ws.title = t("export.sheet.table", meta.language)
@@ -252,6 +331,7 @@ def write_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     _write_rows(ws, [[_plain(v) for v in row] for row in frame.itertuples(index=False, name=None)])
+    _format_numbers(ws, plain, meta)
     ws.freeze_panes = "A2"
     if len(frame.columns):
         ws.auto_filter.ref = ws.dimensions
@@ -283,7 +363,17 @@ def write_xlsx(table: pd.DataFrame, meta: ExportMeta) -> bytes:
 # --- GeoJSON and GeoPackage -----------------------------------------------------------
 
 
-def _geo_frame(table: pd.DataFrame, geometry: gpd.GeoDataFrame | None, id_column: str) -> gpd.GeoDataFrame:
+def _gis_props(frame: pd.DataFrame, meta: ExportMeta) -> pd.DataFrame:
+    """Properties as GIS fields: numbers rounded as on screen; a column mixing numbers and text
+    (exact and suppressed counts) written as text, since a field has one type."""
+    out = _rounded(frame, meta)
+    for column in _mixed_columns(out):
+        out[column] = pd.Series([None if v is None else str(v) for v in out[column].to_numpy()], dtype=object)
+    return out
+
+
+def _geo_frame(table: pd.DataFrame, geometry: gpd.GeoDataFrame | None, id_column: str,
+               meta: ExportMeta | None = None) -> gpd.GeoDataFrame:
     """The table with one geometry per row, in EPSG:4326, valid, same rows and order as the table.
 
     A GeoDataFrame table keeps its own geometry; otherwise geometries come from
@@ -300,6 +390,8 @@ def _geo_frame(table: pd.DataFrame, geometry: gpd.GeoDataFrame | None, id_column
         lookup = dict(zip(shapes[id_column].astype(str), shapes.geometry.to_numpy()))
         props = _plain_frame(table)
         geoms = np.array([lookup.get(str(v)) for v in table[id_column].to_numpy()], dtype=object)
+    if meta is not None:
+        props = _gis_props(props, meta)
     present = np.array([g is not None for g in geoms])
     fixed = np.array(geoms, dtype=object)
     if present.any():
@@ -316,7 +408,7 @@ def _meta_dict(meta: ExportMeta, rows: int) -> dict[str, Any]:
 def write_geojson(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame | None = None,
                   id_column: str = "commune_id") -> bytes:
     """RFC 7946 GeoJSON (EPSG:4326), raw text properties, export metadata as a foreign member."""
-    geo = _geo_frame(table, geometry, id_column)
+    geo = _geo_frame(table, geometry, id_column, meta)
     doc = json.loads(geo.to_json(na="null", drop_id=True, ensure_ascii=False))
     doc.pop("crs", None)
     doc["metadata"] = _meta_dict(meta, len(geo))
@@ -328,7 +420,7 @@ def write_gpkg(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame
     """GeoPackage with one layer (EPSG:4326, multi-polygons), raw text; metadata in the layer description."""
     import pyogrio
 
-    geo = _geo_frame(table, geometry, id_column)
+    geo = _geo_frame(table, geometry, id_column, meta)
     reserved = {"fid", "geom", "geometry"}
     geo = geo.rename(columns={c: f"{c}_" for c in geo.columns if str(c).lower() in reserved and c != geo.geometry.name})
     with tempfile.TemporaryDirectory(prefix="risk-export-") as folder:
@@ -341,152 +433,26 @@ def write_gpkg(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame
         return path.read_bytes()
 
 
-# --- PDF brief ------------------------------------------------------------------------
-
-
-def _pdf_text(value: Any) -> str:
-    """Cell text for the PDF: NFC (precomposed Vietnamese, which the font has), no control characters."""
-    value = _plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        value = f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return unicodedata.normalize("NFC", _CONTROL.sub(" ", str(value)))
-
-
-def _default_fills(table: pd.DataFrame, id_column: str) -> dict[str, str]:
-    """Communes in the table by priority: by `score` when present, else by row order (first = highest)."""
-    ids = [str(v) for v in table[id_column].to_numpy()] if id_column in table.columns else []
-    if not ids:
-        return {}
-    if "score" in table.columns and pd.api.types.is_numeric_dtype(table["score"]):
-        key = pd.Series(table["score"].to_numpy(dtype=float)).rank(method="first", ascending=True).to_numpy()
-    else:
-        key = np.arange(len(ids), 0, -1, dtype=float)
-    classes = np.minimum((key - 1) * len(_PRIORITY_PALETTE) // max(len(ids), 1), len(_PRIORITY_PALETTE) - 1)
-    return {cid: _PRIORITY_PALETTE[int(c)] for cid, c in zip(ids, classes)}
+# --- dispatch -------------------------------------------------------------------------
 
 
 def write_pdf(table: pd.DataFrame, meta: ExportMeta, geometry: gpd.GeoDataFrame | None = None,
-              id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None,
-              fill_colours: Mapping[str, str] | None = None, max_rows: int = PDF_MAX_ROWS) -> bytes:
-    """A printable brief: title, what/when/who, a map, the first `max_rows` rows, the method.
+              id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None, brief_map=None) -> bytes:
+    """The PDF brief (risk.outputs.brief), every row of `table`."""
+    from risk.outputs.brief import write_pdf as brief
 
-    The font comes from static/fonts (DejaVu Sans), never from the system, so
-    Vietnamese diacritics print the same on every machine.
-    """
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    from risk.outputs.render import render_map_png
-
-    lang = meta.language
-    frame = _plain_frame(table)
-    labelled = _labelled(frame, meta)
-    footer = _pdf_text(f"{meta.dataset} · {meta.data_version} · {meta.date}")
-
-    class Brief(FPDF):
-        def footer(self) -> None:  # every page says what it belongs to
-            self.set_y(-9)
-            self.set_font("DejaVu", "", 7)
-            self.set_text_color(90, 90, 90)
-            self.cell(0, 4, f"{footer} · {self.page_no()}/{{nb}}", align="C")
-            self.set_text_color(0, 0, 0)
-
-    pdf = Brief(orientation="landscape", unit="mm", format="A4")
-    pdf.set_title(_pdf_text(meta.title))
-    pdf.set_author(_pdf_text(meta.user))
-    pdf.set_creator("risk")
-    try:
-        pdf.set_creation_date(datetime.fromisoformat(meta.date.replace("Z", "+00:00")))
-    except (ValueError, TypeError):
-        pass
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(True, margin=12)
-    pdf.alias_nb_pages()
-    pdf.add_page()
-    width = pdf.epw
-
-    pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(width, 7, _pdf_text(meta.title), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-    if meta.notes:
-        pdf.set_font("DejaVu", "B", 9)
-        pdf.set_text_color(170, 20, 20)
-        for note in meta.notes:
-            pdf.multi_cell(width, 4.5, _pdf_text(note), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_text_color(0, 0, 0)
-        pdf.ln(1)
-    pdf.set_font("DejaVu", "", 9)
-    for key, value in _meta_rows(meta, len(frame))[:7]:
-        pdf.set_font("DejaVu", "B", 9)
-        pdf.cell(38, 5, _pdf_text(key))
-        pdf.set_font("DejaVu", "", 9)
-        pdf.multi_cell(width - 38, 5, _pdf_text(value), new_x="LMARGIN", new_y="NEXT")
-
-    shown = labelled.head(max_rows)
-    if geometry is not None or isinstance(table, gpd.GeoDataFrame):
-        shapes = geometry if geometry is not None else table
-        fills = dict(fill_colours) if fill_colours is not None else _default_fills(frame, id_column)
-        top = [str(v) for v in frame[id_column].head(10)] if id_column in frame.columns else []
-        png = render_map_png(shapes, fills, outline_ids=top, size=(1100, 760), border=border)
-        pdf.ln(2)
-        map_h = min(150.0, pdf.eph - (pdf.get_y() - pdf.t_margin) - 8)
-        if map_h < 80:
-            pdf.add_page()
-            map_h = 150.0
-        pdf.image(io.BytesIO(png), x=pdf.l_margin + (width - map_h * 1100 / 760) / 2, h=map_h)
-        pdf.set_font("DejaVu", "", 8)
-        pdf.multi_cell(width, 4, _pdf_text(t("export.pdf.map_caption", lang, n=len(top))),
-                       new_x="LMARGIN", new_y="NEXT", align="C")
-
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(width, 7, _pdf_text(t("export.pdf.table", lang)), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 8)
-    if len(frame) > len(shown):
-        pdf.multi_cell(width, 4.5, _pdf_text(t("export.pdf.truncated", lang, n=len(shown), total=len(frame))),
-                       new_x="LMARGIN", new_y="NEXT")
-    if len(shown.columns):
-        cells = [[_pdf_text(c) for c in shown.columns]] + [[_pdf_text(v) for v in row]
-                                                           for row in shown.itertuples(index=False, name=None)]
-        # Width from the body and the header's longest word: headers wrap, codes and numbers do not.
-        lengths = [min(45, max(4, max((len(w) for w in cells[0][i].split()), default=0),
-                               *(len(r[i]) for r in cells[1:]))) + 1 for i in range(len(shown.columns))]
-        pdf.set_font("DejaVu", "", 7 if len(shown.columns) > 8 else 8)
-        with pdf.table(col_widths=tuple(lengths), text_align="LEFT", line_height=4,
-                       headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
-                       repeat_headings=1) as grid:
-            for values in cells:
-                row = grid.row()
-                for value in values:
-                    row.cell(value)
-
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(width, 7, _pdf_text(t("export.meta.method", lang)), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("DejaVu", "", 9)
-    pdf.multi_cell(width, 4.8, _pdf_text(meta.method), new_x="LMARGIN", new_y="NEXT")
-    if meta.filters:
-        pdf.ln(2)
-        pdf.multi_cell(width, 4.8, _pdf_text(f"{t('export.meta.filters', lang)}: {_filters_text(meta.filters, lang)}"),
-                       new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
-
-
-# --- dispatch -------------------------------------------------------------------------
+    return brief(table, meta, geometry, id_column, border=border, brief_map=brief_map)
 
 
 def export_table(
     table: pd.DataFrame, fmt: str, meta: ExportMeta, geometry: gpd.GeoDataFrame | None = None, *,
-    id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None,
-    fill_colours: Mapping[str, str] | None = None,
+    id_column: str = "commune_id", border: gpd.GeoDataFrame | None = None, brief_map=None,
 ) -> tuple[bytes, str, str]:
     """(bytes, file name, MIME type) of `table` in `fmt` (csv, xlsx, geojson, gpkg, pdf).
 
     `geometry` (boundaries with `id_column`) is needed for geojson/gpkg unless
-    the table is a GeoDataFrame, and draws the PDF's map when given.
+    the table is a GeoDataFrame, and draws the PDF's map when given; `brief_map`
+    (risk.outputs.brief.BriefMap) says what that map shows.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -499,5 +465,5 @@ def export_table(
     elif fmt == "gpkg":
         data = write_gpkg(table, meta, geometry, id_column)
     else:
-        data = write_pdf(table, meta, geometry, id_column, border=border, fill_colours=fill_colours)
+        data = write_pdf(table, meta, geometry, id_column, border=border, brief_map=brief_map)
     return data, export_filename(meta, fmt), MIME_TYPES[fmt]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import folium
+from branca.element import MacroElement
+from folium.template import Template
 from folium.utilities import JsCode
 import geopandas as gpd
 import numpy as np
@@ -143,24 +145,77 @@ def _plain(value: Any) -> Any:
 def base_map(
     bounds: tuple[float, float, float, float], static_url: str = "/app/static",
     tile_url: str | None = None, tile_attribution: str | None = None, prefer_canvas: bool = False,
+    remember_as: str | None = None,
 ) -> folium.Map:
     """An empty Leaflet map fitted to `bounds`, loading scripts only from the app.
 
     Use `prefer_canvas` for thousands of polygons: one canvas draws far faster
-    than thousands of SVG paths (DESIGN.md, "Map").
+    than thousands of SVG paths (DESIGN.md, "Map"). With `remember_as` (a page name) the map
+    opens where that page's map was last left in the tab (_RememberedView).
     """
     minx, miny, maxx, maxy = bounds
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
         prefer_canvas=prefer_canvas, control_scale=True, zoom_control=True,
+        # Leaflet's keyboard handler focuses the map on mousedown; focusing inside the iframe makes
+        # the page scroll it into view, so the press and the release landed on different communes
+        # and a first click on a map partly below the fold opened nothing (real mouse, 1366×768).
+        keyboard=False,
     )
     js, css = leaflet_assets(static_url)
     fmap.default_js = js  # instance attributes: never mutate folium's class lists
     fmap.default_css = css
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or tile_url, name="basemap", control=False).add_to(fmap)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    if remember_as:
+        _RememberedView(view_key(remember_as, bounds), [[miny, minx], [maxy, maxx]]).add_to(fmap)
+    else:
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
+
+
+class _RememberedView(MacroElement):
+    """The map's first view: the view this page last had in this browser tab (sessionStorage under
+    `storage_key`), else the layer's bounds; every later pan and zoom is stored again.
+
+    Why. A rerun that changes the map's content (another year, a commune opened) re-mounts Leaflet,
+    and a map fitted to the province lost the commander's zoom at every click. Both views are set
+    without animation: folium's animated fitBounds finished after a restored view and undid it
+    (seen at 1500×1000). Only the view is kept, in the user's own tab: no data, nothing sent."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var key = {{ this.storage_key|tojson }};
+            var saved = null;
+            try { saved = JSON.parse(window.sessionStorage.getItem(key) || "null"); } catch (e) {}
+            if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
+                map.setView([saved.lat, saved.lng], saved.zoom, {animate: false});
+            } else {
+                map.fitBounds({{ this.bounds|tojson }}, {animate: false});
+            }
+            map.on("moveend", function () {
+                var c = map.getCenter();
+                try {
+                    window.sessionStorage.setItem(key, JSON.stringify({lat: c.lat, lng: c.lng, zoom: map.getZoom()}));
+                } catch (e) {}
+            });
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, storage_key: str, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "RememberedView"
+        self.storage_key = storage_key
+        self.bounds = bounds
+
+
+def view_key(page: str, bounds: tuple[float, float, float, float]) -> str:
+    """Where a page's map view is kept in the tab: the page and the layer's extent, so another
+    dataset starts from its own extent."""
+    return f"risk-map-view:{page}:" + ",".join(f"{v:.4f}" for v in bounds)
 
 
 def add_choropleth(

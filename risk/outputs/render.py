@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 import geopandas as gpd
@@ -17,7 +18,7 @@ import numpy as np
 import shapely
 from PIL import Image, ImageColor, ImageDraw
 
-__all__ = ["BACKGROUND", "MISSING_FILL", "render_map_png"]
+__all__ = ["BACKGROUND", "MISSING_FILL", "RenderedMap", "render_map", "render_map_png"]
 
 BACKGROUND = "#ffffff"
 MISSING_FILL = "#e6e6e6"  # communes without a colour
@@ -26,6 +27,19 @@ OUTLINE = "#000000"
 BORDER_LINE = "#542788"
 SUPERSAMPLE = 2
 PADDING = 12  # pixels, at output size
+KM_PER_DEGREE_LAT = 111.32  # a degree of latitude; with the cos(lat0) correction, of longitude too
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """A drawn map and what a page needs to annotate it: pixels per kilometre (for a scale bar) and,
+    for each commune asked for, a point inside it in image pixels (for a marker)."""
+
+    png: bytes
+    width: int
+    height: int
+    pixels_per_km: float  # 0 when nothing was drawn
+    anchors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _to_4326(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -80,12 +94,20 @@ def render_map_png(
 ) -> bytes:
     """PNG bytes of the communes filled with `fill_colours` (commune_id -> hex; others light grey),
     `outline_ids` outlined in black and the border line (if given) on top."""
+    return render_map(boundaries, fill_colours, outline_ids, size, border).png
+
+
+def render_map(
+    boundaries: gpd.GeoDataFrame, fill_colours: Mapping[str, str], outline_ids: Iterable[str] = (),
+    size: tuple[int, int] = (900, 700), border: gpd.GeoDataFrame | None = None, anchor_ids: Iterable[str] = (),
+) -> RenderedMap:
+    """The map of `render_map_png`, with its scale and a point inside each commune of `anchor_ids`."""
     width, height = int(size[0]), int(size[1])
     big_w, big_h = width * SUPERSAMPLE, height * SUPERSAMPLE
     image = Image.new("RGB", (big_w, big_h), BACKGROUND)
     communes = _to_4326(boundaries)
     if communes is None or communes.empty or communes.geometry.is_empty.all():
-        return _png(image.resize((width, height), Image.Resampling.LANCZOS))
+        return RenderedMap(_png(image.resize((width, height), Image.Resampling.LANCZOS)), width, height, 0.0)
     draw = ImageDraw.Draw(image)
     project = _Projection(tuple(communes.total_bounds), big_w, big_h, PADDING * SUPERSAMPLE)
     ids = communes["commune_id"].astype(str).to_numpy()
@@ -107,7 +129,14 @@ def render_map_png(
     for i in sorted((i for i in range(len(ids)) if ids[i] in chosen), key=lambda i: ids[i]):
         for poly in _polygons(geoms[i]):
             draw.line(project(np.asarray(poly.exterior.coords)), fill=OUTLINE, width=2 * SUPERSAMPLE, joint="curve")
-    return _png(image.resize((width, height), Image.Resampling.LANCZOS))
+    wanted = {str(c) for c in anchor_ids}
+    anchors = {}
+    for i in (i for i in range(len(ids)) if ids[i] in wanted and geoms[i] is not None and not geoms[i].is_empty):
+        point = shapely.point_on_surface(geoms[i])
+        (x, y), = project(np.array([[point.x, point.y]]))
+        anchors[ids[i]] = (x / SUPERSAMPLE, y / SUPERSAMPLE)
+    return RenderedMap(_png(image.resize((width, height), Image.Resampling.LANCZOS)), width, height,
+                       project.scale / SUPERSAMPLE / KM_PER_DEGREE_LAT, anchors)
 
 
 def _png(image: Image.Image) -> bytes:

@@ -12,7 +12,9 @@ from risk.i18n import format_number, format_percent, t
 
 DIGITS = {"pai_10": 2}  # every other metric is shown with 3 decimals
 UNIT_KEYS = {"days": "mp.feedback.unit.days", "hours": "mp.feedback.unit.hours"}  # risk.contracts PATROL_UNITS
-DECISION_METRIC = "capture_10"  # where the first patrols and programmes go: the margin the card spells out
+DECISION_METRIC = "capture_10"
+VERDICT_KEYS = {"helps": "mp.recal.helps", "hurts": "mp.recal.hurts", "unclear": "mp.recal.unclear"}  # CalibrationCheck
+SERIES_KEYS = {"plain": "mp.series.plain", "recalibrated": "mp.series.recalibrated"}  # where the first patrols and programmes go: the margin the card spells out
 
 
 def method_names(lang: str, result: BacktestResult | None = None) -> dict[str, str]:
@@ -27,10 +29,10 @@ def metric_names(lang: str) -> dict[str, str]:
     return {m: t(METRIC_LONG_KEYS[m], lang) for m in METRICS}
 
 
-def interval_text(interval: Interval, metric: str, lang: str, sign: bool = False) -> str:
+def interval_text(interval: Interval, metric: str, lang: str, sign: bool = False, digits: int | None = None) -> str:
     """'0,789 [0,740; 0,832]' in Vietnamese, '0.789 [0.740, 0.832]' in English; the estimate alone
     when the interval is undefined."""
-    digits = DIGITS.get(metric, 3)
+    digits = DIGITS.get(metric, 3) if digits is None else digits
     estimate = format_number(interval.estimate, digits, lang, sign=sign)
     if interval.lower is None or interval.upper is None:
         return estimate
@@ -148,3 +150,30 @@ def note_text(note, lang: str) -> str:
     if "feature" in params:
         params["feature"] = feature_label(str(params["feature"]), lang)
     return t(note.code, lang, **params)
+
+
+def calibration_lines(result: BacktestResult, lang: str) -> list[str]:
+    """How far the probabilities' level drifted in the backtest, and whether recalibrating helps here."""
+    check = result.calibration
+    if check is None or not check.folds:
+        return []
+    low, high = check.gap_range
+    lines = [t("mp.calibration_level", lang, folds=len(check.folds), error=format_number(check.error, 3, lang),
+               low=format_number(low, 3, lang, sign=True), high=format_number(high, 3, lang, sign=True))]
+    change = check.brier_change
+    if change.estimate is not None:
+        no_gain = "–" if change.no_gain is None else format_percent(change.no_gain, lang, 0)
+        lines.append(t(VERDICT_KEYS[check.verdict], lang, change=interval_text(change, "brier", lang, sign=True, digits=4),
+                       no_gain=no_gain, error_before=format_number(check.error, 3, lang),
+                       error_after=format_number(check.error_recalibrated, 3, lang)))
+    lines.append(t("mp.recal.on" if check.in_use else "mp.recal.off", lang))
+    return lines
+
+
+def reliability_long(result: BacktestResult, lang: str, n_bins: int = 10) -> pd.DataFrame:
+    """Reliability points of the plain and the recalibrated probabilities, labelled, for one chart."""
+    from risk.analysis.calibration import reliability_table
+
+    parts = [reliability_table(result.predictions, f"prob_{kind}", n_bins).assign(series=t(key, lang))
+             for kind, key in SERIES_KEYS.items()]
+    return pd.concat(parts, ignore_index=True)

@@ -2,8 +2,8 @@
 the filters a planner applies to it, and the file it is exported as.
 
 The Priorities page and `python -m risk export` both build the list with
-`build_priority_list` and the file with `prepare_export`, so the two give the
-same rows, cells and labels for the same settings (tests/views/test_priorities.py).
+`build_priority_list` and the file with `risk.views.priority_export.prepare_export`, so the two
+give the same rows, cells and labels for the same settings (tests/views/test_priorities.py).
 The callers supply the ranking (model scores or composite index), hotspot
 classes and distances, so the page can pass its cached copies.
 """
@@ -15,7 +15,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from risk.i18n import format_percent, t
+from risk.i18n import format_number, format_percent, t
 
 COLUMNS = ("rank", "rank_low", "rank_high", "commune_id", "name", "former_district", "score", "drivers",
            "cases_3y", "hotspot", "dist_border_km", "population")
@@ -117,8 +117,9 @@ EXPORT_LABEL_KEYS = {
     "drivers": "export.col.drivers", "cases_3y": "export.col.cases_3y", "hotspot": "export.col.hotspot",
     "dist_border_km": "export.col.dist_border_km",
 }
-EXPORT_TITLE_KEYS = {"list": "pr.export_title.list", "allocation": "pr.export_title.allocation"}
 CASE_YEARS = 3
+# Decimal places of the list's numbers, on the page and in every export (which round to them).
+DECIMALS = {"score": 1, "dist_border_km": 1}
 
 
 @dataclass(frozen=True)
@@ -129,18 +130,7 @@ class PriorityList:
     ranking: str
     case_years: tuple[int, ...]
     table: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class PreparedExport:
-    """A file ready to download or write, with what the audit log records of it."""
-
-    data: bytes
-    name: str
-    mime: str
-    rows: int
-    fmt: str
-    audit: Mapping
+    composite: object | None = None  # the CompositeConfig a composite ranking was built with
 
 
 def case_years(year: int) -> tuple[int, ...]:
@@ -172,7 +162,7 @@ def hotspot_class_column(result) -> pd.Series:
 
 def build_priority_list(
     ds, year: int, ranking_kind: str, ranking: pd.DataFrame, role, small_cell_k: int, lang: str,
-    hotspot: pd.Series | None, dist_border_km: pd.Series | None,
+    hotspot: pd.Series | None, dist_border_km: pd.Series | None, composite=None,
 ) -> PriorityList:
     """The list for `year`: cases over the last 3 years as the role may see them, drivers the role
     may see, hotspot class in `lang`, distance to the border rounded to 0.1 km."""
@@ -188,40 +178,35 @@ def build_priority_list(
                            distance, feature_label=lambda key: feature_label(key, lang),
                            drivers_column=drivers_column(role))
     table["score"] = table["score"] * SCORE_SCALE[ranking_kind]
-    return PriorityList(int(year), ranking_kind, years, table)
+    return PriorityList(int(year), ranking_kind, years, table, composite if ranking_kind == "composite" else None)
 
 
 def method_text(plist: PriorityList, lang: str, *, model_kind: str = "logistic", n_bootstrap: int = 100,
-                small_cell_k: int = 3, role: str = "") -> str:
-    """How the list was ranked, for the export's method sheet and the PDF brief."""
+                small_cell_k: int = 3, role=None) -> str:
+    """How the list was ranked, in one paragraph, for the export's method sheet and the PDF brief."""
+    from risk.access.privacy import ROLE_KEYS, Role
     from risk.analysis.model import MODEL_KIND_KEYS
 
     if plist.ranking == "composite":
-        return t("pr.method.composite", lang)
+        return t("pr.method.composite", lang, year=plist.year, how=_composite_how(plist.composite, lang))
+    role_name = t(ROLE_KEYS[Role(getattr(role, "value", role))], lang) if role else ""
     return t("export.cli.method", lang, next=plist.year + 1, model=t(MODEL_KIND_KEYS[model_kind], lang),
-             bootstrap=n_bootstrap, first=plist.case_years[0], last=plist.case_years[-1], k=small_cell_k, role=role)
+             bootstrap=n_bootstrap, first=plist.case_years[0], last=plist.case_years[-1], k=small_cell_k,
+             role=role_name)
 
 
-def prepare_export(
-    ds, plist: PriorityList, rows: pd.DataFrame, fmt: str, lang: str, *, method: str, user: str,
-    data_version: str, filters: Mapping | None = None, what: str = "list", date: str | None = None,
-) -> PreparedExport:
-    """The file of `rows` (some rows of `plist.table`) in `fmt`, labelled in `lang`."""
-    from risk.outputs.export import ExportMeta, audit_details, export_table, utc_now_iso
+def _composite_how(config, lang: str) -> str:
+    """'weighted arithmetic mean; weights: poverty 1, dropout 2' (equal weights when none were set)."""
+    from risk.analysis.composite import METHOD_KEYS
+    from risk.contracts.indicators import indicator_for
 
-    out = rows.drop(columns=["population"])
-    first, last = plist.case_years[0], plist.case_years[-1]
-    labels = {c: t(key, lang, first=first, last=last) if c == "cases_3y" else t(key, lang)
-              for c, key in EXPORT_LABEL_KEYS.items()}
-    meta = ExportMeta(
-        title=t(EXPORT_TITLE_KEYS[what], lang, year=plist.year), method=method, data_version=data_version,
-        dataset=ds.name, date=date or utc_now_iso(),
-        filters={"year": plist.year, "ranking": plist.ranking, "cases_years": f"{first}–{last}", **(filters or {})},
-        user=user, language=lang, column_labels=labels,
-        notes=(t("app.demo_notice", lang),) if ds.generated else (),
-    )
-    data, name, mime = export_table(out, fmt, meta, geometry=ds.boundaries, border=ds.border)
-    return PreparedExport(data, name, mime, len(out), fmt, audit_details(meta, fmt, len(out)))
+    method = t(METHOD_KEYS[getattr(config, "method", "arithmetic")], lang)
+    weights = {k: w for k, w in (getattr(config, "weights", None) or {}).items() if w}
+    if not weights:
+        return t("pr.method.composite_equal", lang, method=method)
+    listed = ", ".join(f"{indicator_for(k).label(lang)} {format_number(w, 0 if float(w).is_integer() else 1, lang)}"
+                       for k, w in weights.items())
+    return t("pr.method.composite_weights", lang, method=method, weights=listed)
 
 
 # --- allocation: what was asked and what came out ----------------------------------------
@@ -347,8 +332,13 @@ def allocation_notes(run: AllocationRun, lang: str) -> list[str]:
 
 
 def allocation_method(run: AllocationRun, lang: str) -> str:
+    """The sentence an allocation adds to the method paragraph."""
+    from risk.contracts.indicators import indicator_for
+
     s = run.settings
-    return t("pr.method.allocation", lang, budget=s.budget, cost=s.cost, objective=t(OBJECTIVE_KEYS[s.objective], lang))
+    cost = indicator_for(s.cost).label(lang) if isinstance(s.cost, str) else format_number(float(s.cost), 0, lang)
+    return t("pr.method.allocation", lang, budget=format_number(s.budget, 0, lang), cost=cost,
+             objective=t(OBJECTIVE_KEYS[s.objective], lang))
 
 
 def map_values(plist: PriorityList, shown: pd.DataFrame, feature_ids: list[str]) -> tuple[pd.Series, dict[str, str]]:

@@ -14,7 +14,7 @@ import pandas as pd
 from risk.access.privacy import Role, case_counts_by_year, drivers_column
 from risk.analysis.features import feature_label
 from risk.contracts.indicators import Indicator, indicator_for
-from risk.i18n import t
+from risk.i18n import format_number, t
 
 SCORE = "__score__"
 COMPOSITE = "__composite__"
@@ -83,15 +83,67 @@ class CompositeSummary:
 
 
 @dataclass(frozen=True)
+class CaseChart:
+    """The panel's recorded cases by year, drawable with nothing left out: a year with no case is a
+    bar of height 0 labelled "0"; a hidden year (fewer than k, not shown to this role) is a grey band
+    from 1 to k-1, the range its count lies in, labelled "<k"."""
+
+    rows: pd.DataFrame  # year (text), low, high, label, kind (the legend's words)
+    y_max: float  # the axis' top: never 0, so an all-zero commune still has an axis of whole cases
+    kinds: tuple[str, str]  # legend entries: recorded, hidden
+
+
+@dataclass(frozen=True)
 class CommunePanel:
     commune_id: str
     name: str
     former_district: str
     score: ScoreSummary | None
     composite: CompositeSummary | None
-    indicators: pd.DataFrame  # indicators (labelled rows) by year (columns)
-    counts: pd.DataFrame  # year, cases (None where hidden), shown
+    indicators: pd.DataFrame  # indicators (labelled rows) by year (columns, latest first), text in the language
+    counts: pd.DataFrame  # year, cases (None where hidden), shown; latest year first
     suppressed: bool
+    chart: CaseChart | None = None
+
+
+def case_chart(counts: pd.DataFrame, small_cell_k: int, lang: str) -> CaseChart:
+    """The chart of `counts` (risk.access.privacy.case_counts_by_year), oldest year first."""
+    recorded = t("panel.chart.recorded", lang)
+    hidden = t("panel.chart.hidden", lang, high=max(1, small_cell_k - 1), k=small_cell_k)
+    rows = []
+    for year, cases, shown in counts.sort_values("year")[["year", "cases", "shown"]].itertuples(index=False):
+        if cases is None or cases != cases:  # suppressed: only the range is known
+            rows.append({"year": str(year), "low": 1.0, "high": float(max(1, small_cell_k - 1)), "label": shown,
+                         "kind": hidden})
+        else:
+            rows.append({"year": str(year), "low": 0.0, "high": float(cases), "label": shown, "kind": recorded})
+    frame = pd.DataFrame(rows, columns=["year", "low", "high", "label", "kind"])
+    top = max([1.0, *frame["high"].tolist()])
+    return CaseChart(frame, top * 1.2 + 0.5, (recorded, hidden))
+
+
+def _indicator_text(value: float, unit: str, lang: str) -> str:
+    """An indicator value as the risk map writes it (rates with one decimal, large or whole numbers
+    without decimals, else two), in the language's marks; "–" where missing."""
+    if value is None or value != value:
+        return "–"
+    if unit == "%":
+        return format_number(value, 1, lang)
+    return format_number(value, 0 if abs(value) >= 100 or float(value).is_integer() else 2, lang)
+
+
+def indicator_history(ds, commune_id: str, lang: str) -> pd.DataFrame:
+    """One row per indicator (its label, with "(%)" for rates), one column per year, latest first, so
+    the latest years are the ones in view on a narrow screen."""
+    history = ds.indicators[ds.indicators["commune_id"].astype(str) == commune_id].set_index("year").sort_index(
+        ascending=False)
+    keys = [k for k in ds.indicator_keys if k in history.columns]
+    rows = {}
+    for key in keys:
+        indicator = indicator_for(key)
+        label = indicator.label(lang) + (" (%)" if indicator.unit == "%" else "")
+        rows[label] = [_indicator_text(v, indicator.unit, lang) for v in history[key].to_numpy()]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[str(y) for y in history.index])
 
 
 def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: pd.DataFrame | None,
@@ -111,9 +163,8 @@ def commune_panel(ds, commune_id: str, scores: pd.DataFrame | None, composite: p
             and commune_id in sensitivity.index and pd.notna(composite.loc[commune_id, "rank"]):
         c, r = composite.loc[commune_id], sensitivity.loc[commune_id]
         comp = CompositeSummary(float(c["index"]), int(c["rank"]), int(r["min_rank"]), int(r["max_rank"]))
-    history = ds.indicators[ds.indicators["commune_id"].astype(str) == commune_id].set_index("year").sort_index()
-    table = history[[k for k in ds.indicator_keys if k in history.columns]]
-    table = table.rename(columns=lambda k: indicator_for(k).label(lang)).T
     counts = case_counts_by_year(ds.cases, commune_id, ds.years, role, small_cell_k)
-    return CommunePanel(commune_id, str(row["name"]), str(row.get("former_district") or ""), summary, comp, table,
-                        counts, bool(counts["cases"].isna().any()))
+    latest_first = counts.sort_values("year", ascending=False).reset_index(drop=True)
+    return CommunePanel(commune_id, str(row["name"]), str(row.get("former_district") or ""), summary, comp,
+                        indicator_history(ds, commune_id, lang), latest_first, bool(counts["cases"].isna().any()),
+                        case_chart(counts, small_cell_k, lang))

@@ -95,3 +95,12 @@ def test_only_roles_that_see_case_rows_may_weigh_coverage_by_recorded_cases(role
     else:
         with pytest.raises(PermissionError):
             view.coverage_communes(ds, plist, role, "recorded_cases")
+
+
+def test_typed_count_makes_exact_counts_numbers_and_keeps_hidden_cells_text():
+    from risk.access.privacy import typed_count
+
+    assert typed_count("12") == 12 and typed_count("0") == 0
+    assert typed_count("<3") == "<3" and typed_count("≥4") == "≥4"
+    assert typed_count("١٢") == "١٢"  # only ASCII digits are a count
+    assert typed_count(None) is None

@@ -41,7 +41,7 @@ from risk.i18n import t
 from risk.ingest.folder import load_dataset
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
-from tests.apptest_helpers import signed_in_session
+from tests.apptest_helpers import download, signed_in_session
 from ui.auth import Session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
@@ -126,12 +126,18 @@ def pinned(twin_datasets, monkeypatch):
 
 
 _FOLIUM_ID = re.compile(r"_[0-9a-f]{32}\b")  # folium names each element with a fresh uuid
+_DEFERRED_ID = re.compile(r'deferred_file_id: "[0-9a-f]{32}"')  # a download made on click: a fresh id per run
 
 
 def _sent(at: AppTest) -> list[str]:
-    """Everything the run sent to the browser, element by element (protobuf text)."""
-    return [_FOLIUM_ID.sub("_ID", str(element.proto)) for element in [*at.main, *at.sidebar]
-            if hasattr(element, "proto")]
+    """Everything the run sent to the browser, element by element (protobuf text), and the file each
+    download button gives when clicked (the Priorities page's list, in its default format)."""
+    sent = [_DEFERRED_ID.sub("deferred_file_id: ID", _FOLIUM_ID.sub("_ID", str(element.proto)))
+            for element in [*at.main, *at.sidebar] if hasattr(element, "proto")]
+    for button in at.get("download_button"):
+        if button.proto.deferred_file_id:
+            sent.append(download(at, button.proto.id.rsplit("-", 1)[-1]).decode("utf-8-sig"))
+    return sent
 
 
 def _run(folder, page: str, role: Role, demo: bool, target: str, year: int, monkeypatch) -> list[str]:

@@ -182,13 +182,14 @@ def test_backtest_finds_the_signal_in_another_province(province_backtest) -> Non
 
 def test_backtest_to_dict_is_json(province_backtest) -> None:
     data = json.loads(json.dumps(province_backtest.to_dict("en"), allow_nan=False))
-    assert set(data) == {"mean", "intervals", "shuffled_auc", "folds", "config", "features", "notes"}
+    assert set(data) == {"mean", "intervals", "calibration", "shuffled_auc", "folds", "config", "features", "notes"}
     assert set(data["mean"]) == {"model", "last_year", "poverty", "composite", "poisson"}
     fold = data["folds"][0]
     assert {"train_years", "test_year", "n", "n_positive", "model", "last_year", "poverty", "composite",
             "poisson"} <= set(fold)
     assert data["config"] == {"kind": "logistic", "drop_features": [], "patrol_weight": 1.0, "n_bootstrap": 0,
-                              "seed": 0, "margin_draws": 200, "composite": None, "rank_noise": True}
+                              "seed": 0, "margin_draws": 200, "composite": None, "rank_noise": True,
+                              "recalibrate": False}
     intervals = data["intervals"]
     assert intervals["draws"] == 200 and intervals["level"] == 0.9 and intervals["communes"] == 108
     for method in METHODS:

@@ -36,4 +36,5 @@ def test_quick_run_prints_every_method(capsys):
     out = capsys.readouterr().out
     for method in ("scan", "eb_exceedance", "gi_excess_fdr", "naive gi_perm_fdr"):
         assert sum(line.split("|")[2].strip() == method for line in out.splitlines() if line.count("|") > 5) == 2
-    assert out.count("\n     130 |") == 8
+    assert out.count("\n     130 |") == 10
+    assert out.count("exact-zone bound") == 3  # one line per kind of count, and the legend

@@ -145,3 +145,20 @@ def test_score_says_what_the_rank_intervals_include(capsys: pytest.CaptureFixtur
     import re
 
     assert re.search(r"\d,\d{3};", line), line  # the variance in the Vietnamese decimal mark
+
+
+def test_backtest_reports_calibration_and_recalibrates_on_request(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = _main(capsys, "backtest", "--data", str(DEMO), "--json")
+    assert code == 0
+    first = json.loads(out)
+    plain = first["calibration"]
+    assert plain["in_use"] is False and [f["test_year"] for f in plain["folds"]] == [2021, 2022, 2023, 2024, 2025]
+    assert plain["verdict"] in ("helps", "hurts", "unclear") and plain["brier_change"]["lower"] is not None
+    code, out, _ = _main(capsys, "backtest", "--data", str(DEMO), "--json", "--recalibrate")
+    data = json.loads(out)
+    assert code == 0 and data["calibration"]["in_use"] is True and data["config"]["recalibrate"] is True
+    # The order is unchanged (AUC equal); the level moves (Brier differs).
+    assert data["mean"]["model"]["auc"] == pytest.approx(first["mean"]["model"]["auc"])
+    assert data["mean"]["model"]["brier"] != first["mean"]["model"]["brier"]
+    code, out, _ = _main(capsys, "backtest", "--data", str(DEMO), "--lang", "vi")
+    assert code == 0 and t("mp.recal.off", "vi") in out

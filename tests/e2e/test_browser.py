@@ -45,9 +45,14 @@ def test_risk_map_draws_all_communes_offline_and_a_click_selects_one(server):
         # The demo notice is on the page.
         assert page.get_by_text("DỮ LIỆU MINH HỌA", exact=False).count() >= 1
 
-        # Click the commune polygon nearest the middle of the list and expect its panel.
-        target = map_frame(page).locator("path.leaflet-interactive").nth(n_communes // 2)
-        target.dispatch_event("click")
+        # Click, with the real mouse, a commune polygon whose centre is on screen, and expect its panel.
+        paths = map_frame(page).locator("path.leaflet-interactive")
+        height = page.viewport_size["height"]
+        for i in range(n_communes // 2, paths.count()):
+            box = paths.nth(i).bounding_box()
+            if box and box["width"] > 10 and box["height"] > 10 and box["y"] + box["height"] / 2 < height - 10:
+                break
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         assert wait_for_text(page, "Xã đang chọn"), "clicking a commune opened no panel"
         assert wait_for_paths(page, n_communes) >= n_communes
         page.wait_for_timeout(1000)
@@ -69,7 +74,20 @@ def test_english_switch_in_browser(server):
         assert blocked == []
 
 
-def test_priority_list_downloads_as_csv_offline(server):
+def _mouse_click(page, locator) -> None:
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def _download(page) -> tuple[str, bytes]:
+    """Click the Priorities download button with the mouse; the file is made when it is clicked."""
+    with page.expect_download(timeout=90000) as info:
+        _mouse_click(page, page.get_by_test_id("stDownloadButton").get_by_role("button"))
+    return info.value.suggested_filename, open(info.value.path(), "rb").read()
+
+
+def test_priority_list_downloads_as_csv_offline_and_follows_the_format(server):
     import io
 
     import pandas as pd
@@ -80,14 +98,18 @@ def test_priority_list_downloads_as_csv_offline(server):
         page.locator('[data-testid="stSidebarNav"] a', has_text="Ưu tiên").click()
         assert wait_for_text(page, "Xuất danh sách", 60000)
         assert wait_for_paths(page, 130) >= 130  # the priorities map
-        page.get_by_role("button", name="Tạo tệp").click()
-        assert wait_for_text(page, "Tải xuống", 60000)
-        with page.expect_download(timeout=60000) as info:
-            page.get_by_role("button", name="Tải xuống").click()
-        path = info.value.path()
-        frame = pd.read_csv(io.BytesIO(open(path, "rb").read()), encoding="utf-8-sig", dtype=str)
-        assert len(frame) == 130 and "Xã Mường Xén" in set(frame[t("export.col.name", "vi")])
+        name, data = _download(page)
+        frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+        assert name.endswith(".csv") and len(frame) == 130
+        assert "Xã Mường Xén" in set(frame[t("export.col.name", "vi")])
+        assert all(len(v.split(".")[-1]) == 1 for v in frame[t("export.col.score", "vi")])  # 83.5, as on screen
         page.screenshot(path=str(ARTIFACTS / "priorities.png"), full_page=True)
+        # Another format, and the same button gives that file (no stale file from before).
+        _mouse_click(page, page.get_by_test_id("stSelectbox").filter(has_text="Định dạng"))
+        page.get_by_role("option", name="XLSX", exact=True).click()
+        assert wait_for_text(page, "Tải xuống XLSX", 30000)
+        name, data = _download(page)
+        assert name.endswith(".xlsx") and data.startswith(b"PK")
         assert blocked == [], blocked[:5]
 
 

@@ -125,3 +125,31 @@ def test_hovering_a_cluster_commune_keeps_its_colour(server):
         frame = map_frame(page)
         assert frame.locator(f'path.leaflet-interactive[fill="{LEAFLET_BLUE}"]').count() == 0
         assert frame.locator(f'path.leaflet-interactive[fill="{red}"]').count() >= 1
+
+
+ZOOM = ("() => { for (const k of Object.keys(window)) { const m = window[k];"
+        " if (k.startsWith('map_') && m && m.getZoom) return m.getZoom(); } return null; }")
+
+
+def test_a_real_click_on_a_case_cluster_zooms_in(server):
+    """At 1366×768 the clusters sit near the fold; the press used to scroll the page (Leaflet focused
+    the map), so the release missed the cluster and the map never zoomed."""
+    with browser_page(server, width=1366, height=768) as (page, _blocked):
+        page.goto(server, wait_until="domcontentloaded")
+        sign_in(page)
+        assert wait_for_paths(page, 130, timeout_ms=90000) >= 130
+        link = page.locator('[data-testid="stSidebarNav"] a[href$="/hotspots"]').bounding_box()
+        page.mouse.click(link["x"] + 15, link["y"] + link["height"] / 2)
+        assert wait_for_count(page, ".marker-cluster", 1, timeout_ms=120000) >= 1
+        page.wait_for_timeout(2000)
+        frame = map_frame(page)
+        before = frame.evaluate(ZOOM)
+        box = None
+        for i in range(frame.locator(".marker-cluster").count()):
+            b = frame.locator(".marker-cluster").nth(i).bounding_box()
+            if b and b["y"] + b["height"] / 2 < 768 - 5 and (box is None or b["y"] > box["y"]):
+                box = b  # the lowest cluster still on screen
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(2500)
+        assert map_frame(page).evaluate(ZOOM) > before, "clicking a case cluster did not zoom in"

@@ -119,10 +119,21 @@ def test_xlsx_round_trip_frozen_header_and_method_sheet(table, meta):
     pd.testing.assert_frame_equal(back, table, check_dtype=False)
     method = {row[0]: row[1] for row in wb[METHOD_SHEET].iter_rows(min_row=2, values_only=True)}
     assert method["Phiên bản dữ liệu"] == "v7 · sha256:abc"
-    assert method["Ngày xuất (UTC)"] == "2025-03-04T05:06:07+00:00"
+    assert method["Ngày xuất (giờ Việt Nam)"] == "04/03/2025 12:06"  # 05:06 UTC is 12:06 in Vietnam
     assert method["Người xuất"] == "hoa.nguyen"
+    # Without filters in words, the raw settings are still named.
     assert "Huyện Kỳ Sơn" in method["Bộ lọc"] and "year: 2024" in method["Bộ lọc"]
     assert method["Phương pháp"].startswith("Hồi quy logistic")
+
+
+def test_xlsx_method_sheet_says_the_filters_in_words_when_given(table, meta):
+    worded = ExportMeta(**{**meta.__dict__, "filter_lines": (("Dữ liệu năm", "2024"), ("Huyện cũ", "Huyện Kỳ Sơn")),
+                           "issuer": "Sở Nội vụ tỉnh Nghệ An", "place": "Vinh"})
+    wb = openpyxl.load_workbook(io.BytesIO(write_xlsx(table, worded)))
+    method = {row[0]: row[1] for row in wb[METHOD_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert method["Dữ liệu năm"] == "2024" and method["Huyện cũ"] == "Huyện Kỳ Sơn"
+    assert "Bộ lọc" not in method and not any("year:" in str(v) for v in method.values())
+    assert method["Đơn vị ban hành"] == "Sở Nội vụ tỉnh Nghệ An" and method["Địa điểm"] == "Vinh"
 
 
 def test_xlsx_text_cells_are_strings_never_formulas(table, meta):
@@ -191,10 +202,10 @@ def test_pdf_has_names_with_diacritics_and_an_image(table, meta, ds, tmp_path):
     path = tmp_path / name
     path.write_bytes(data)
     text = _nfc(_pdftotext(path))
-    for word in [*wanted, "Kỳ Sơn", "Nghệ An (demo)", "hoa.nguyen", "v7 · sha256:abc", "2025-03-04T05:06:07",
-                 "Hồi quy logistic", "Phiên bản dữ liệu"]:
+    for word in [*wanted, "Kỳ Sơn", "Nghệ An (demo)", "hoa.nguyen", "v7 · sha256:abc", "04/03/2025 12:06",
+                 "Hồi quy logistic", "Phương pháp"]:
         assert _nfc(word) in text, word
-    assert "50" in text and "130" in text  # says the list is cut
+    assert all(_nfc(n) in text for n in table["name"])  # the whole list, not the first 50
     images = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
     assert len([line for line in images.splitlines()[2:] if line.strip()]) >= 1
 
@@ -300,3 +311,71 @@ def test_csv_has_a_bom_and_round_trips_with_neutralised_cells():
     assert rows[1][0] == "'=cmd|' /C calc'!A0" and rows[2][0] == "Xã Nậm Cắn"
     assert rows[3][0] == "'-" and rows[4][0] == "'@x"
     assert rows[1][1] == "-1.25" and rows[1][2] == "<3"
+
+
+# --- exports equal the screen: rounding and cell types --------------------------------------------
+
+
+@pytest.fixture
+def screen_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "commune_id": ["001", "002", "003"], "score": [83.49790140101706, 7.25, 0.04999],
+        "dist_border_km": [12.8999999, 0.0, 101.25], "cases": pd.Series([13, "<3", "≥4"], dtype=object),
+    })
+
+
+@pytest.fixture
+def screen_meta(meta) -> ExportMeta:
+    return ExportMeta(**{**meta.__dict__, "decimals": {"score": 1, "dist_border_km": 1}})
+
+
+def test_every_format_rounds_as_the_screen(screen_table, screen_meta, ds, tmp_path):
+    from risk.outputs.export import write_geojson
+
+    csv_back = pd.read_csv(io.BytesIO(write_csv(screen_table, screen_meta)), encoding="utf-8-sig", dtype=str)
+    assert csv_back["score"].tolist() == ["83.5", "7.2", "0.0"]  # round half to even, as the screen's %.1f
+    assert csv_back["dist_border_km"].tolist() == ["12.9", "0.0", "101.2"]
+    assert "0.8368" not in write_csv(screen_table, screen_meta).decode("utf-8-sig")
+    ws = openpyxl.load_workbook(io.BytesIO(write_xlsx(screen_table, screen_meta))).worksheets[0]
+    assert [ws.cell(row=r, column=2).value for r in (2, 3, 4)] == [83.5, 7.2, 0.0]
+    assert {ws.cell(row=r, column=2).number_format for r in (2, 3, 4)} == {"0.0"}
+    geo = screen_table.assign(commune_id=ds.boundaries["commune_id"].astype(str).head(3).to_numpy())
+    doc = json.loads(write_geojson(geo, screen_meta, geometry=ds.boundaries))
+    assert [f["properties"]["score"] for f in doc["features"]] == [83.5, 7.2, 0.0]
+
+
+def test_xlsx_types_exact_counts_as_numbers_and_keeps_suppressed_cells_as_text(screen_table, screen_meta):
+    ws = openpyxl.load_workbook(io.BytesIO(write_xlsx(screen_table, screen_meta))).worksheets[0]
+    cells = [ws.cell(row=r, column=4) for r in (2, 3, 4)]
+    assert cells[0].data_type == "n" and cells[0].value == 13 and cells[0].number_format == "0"
+    assert [(c.data_type, c.value) for c in cells[1:]] == [("s", "<3"), ("s", "≥4")]
+    assert all(c.alignment.horizontal == "right" for c in cells[1:])  # one column of figures
+    assert ws.cell(row=2, column=1).data_type == "s" and ws.cell(row=2, column=1).value == "001"  # codes stay text
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_gis_formats_write_a_mixed_count_column_as_text(fmt, screen_table, screen_meta, ds, tmp_path):
+    geo = screen_table.assign(commune_id=ds.boundaries["commune_id"].astype(str).head(3).to_numpy())
+    data, name, _ = export_table(geo, fmt, screen_meta, geometry=ds.boundaries)
+    (tmp_path / name).write_bytes(data)
+    back = gpd.read_file(tmp_path / name)
+    assert back["cases"].tolist() == ["13", "<3", "≥4"]
+    assert back["score"].tolist() == [83.5, 7.2, 0.0]
+
+
+def test_cli_xlsx_equals_the_screen_rounding_and_keeps_hidden_counts(tmp_path):
+    """The real list: 0–100 scores with one decimal, exact counts as numbers, hidden ones as text."""
+    from risk.cli.main import main
+
+    out = tmp_path / "list.xlsx"
+    assert main(["export", "--data", str(DEMO), "--year", "2025", "--format", "xlsx", "--out", str(out),
+                 "--lang", "vi", "--store", str(tmp_path / "s.gpkg")]) == 0
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    heads = [c.value for c in ws[1]]
+    score = [ws.cell(row=r, column=heads.index("Điểm nguy cơ") + 1).value for r in range(2, ws.max_row + 1)]
+    assert len(score) == 130 and all(isinstance(v, (int, float)) and 0 <= v <= 100 and round(v, 1) == v for v in score)
+    cases = [ws.cell(row=r, column=heads.index("Số vụ việc 2023–2025") + 1) for r in range(2, ws.max_row + 1)]
+    numbers = [c for c in cases if c.data_type == "n"]
+    texts = [c.value for c in cases if c.data_type == "s"]
+    assert numbers and all(isinstance(c.value, int) for c in numbers)
+    assert texts and all(v.startswith(("<", "≥")) for v in texts)  # official role: small cells stay hidden

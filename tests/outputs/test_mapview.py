@@ -183,3 +183,26 @@ def test_commune_tooltips_wrap_and_open_on_the_roomier_side():
                    {"name": "n", "former_district": "d", "value": "v"}, "communes")
     rendered = choropleth.get_root().render()
     assert '"direction": "auto"' in rendered and "white-space: normal !important" in rendered
+
+
+def test_a_press_on_the_map_does_not_focus_it():
+    """Leaflet's keyboard handler focused the map on mousedown; the page then scrolled the iframe into
+    view between press and release, and a first click below the fold opened nothing."""
+    html = render(base_map(display_layer(grid()).bounds))
+    assert '"keyboard": false' in html
+
+
+def test_a_remembered_view_opens_where_the_page_was_left_else_on_the_bounds():
+    from risk.outputs.mapview import view_key
+
+    layer = display_layer(grid())
+    plain = render(base_map(layer.bounds))
+    assert "fitBounds" in plain and "sessionStorage" not in plain
+    remembered = render(base_map(layer.bounds, remember_as="risk_map"))
+    key = view_key("risk_map", layer.bounds)
+    assert key.startswith("risk-map-view:risk_map:") and f'"{key}"' in remembered
+    script = remembered[remembered.index("sessionStorage"):]
+    assert "setView" in script and "fitBounds" in script and "{animate: false}" in script
+    assert remembered.count("fitBounds") == 1  # folium's animated fit is not added beside it
+    assert view_key("risk_map", layer.bounds) != view_key("hotspots", layer.bounds)
+    assert view_key("risk_map", (0.0, 0.0, 1.0, 1.0)) != key  # another dataset starts from its own extent

@@ -63,6 +63,18 @@ def test_model_settings_reach_the_card():
     assert "Ethnic-minority" not in features
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_recalibration_is_measured_and_can_be_switched_on(lang):
+    at = run("pages/model.py", lang)
+    text = " ".join(m.value for m in at.markdown)
+    assert t("mp.recal.off", lang) in text
+    assert t("mp.calibration_level", lang, folds=5, error="@", low="@", high="@").split("@")[0] in text
+    at.checkbox(key="mp_recalibrate").check()
+    at.run()
+    assert not at.exception and at.session_state["model_settings"].recalibrate
+    assert t("mp.recal.on", lang) in " ".join(m.value for m in at.markdown)
+
+
 def test_risk_map_colours_by_score():
     at = run(None, "en", Role.PLANNER)
     at.selectbox(key="map_indicator").set_value("__score__")
@@ -94,18 +106,23 @@ def test_commune_panel_for_a_planner_suppresses_small_counts():
     labels = [m.label for m in at.metric]
     assert t("panel.score", "en", next_year=2026) in labels and t("panel.rank", "en") in labels
     assert any(t("panel.rank_interval", "en", low=0, high=0).split(":")[0] in c.value for c in at.caption)
-    shown = at.dataframe[1].value.iloc[0].tolist()  # indicators table first, then case counts
-    assert "<3" in shown
+    counts = at.dataframe[1].value  # indicators table first, then case counts (year, count), latest first
+    shown = counts[t("panel.count", "en")].tolist()
+    assert "<3" in shown and counts[t("panel.year", "en")].tolist() == list(range(2025, 2018, -1))
     assert t("panel.cases_suppressed", "en", k=3) in [c.value for c in at.caption]
+    indicators = at.dataframe[0].value
+    assert list(indicators.columns)[:2] == ["2025", "2024"]  # the latest years first, in view at 1366 px
+    chart = next(e for e in at.main if getattr(e, "type", None) == "vega_lite_chart")
+    assert "<3" in str(chart.proto)  # the hidden years are drawn, not dropped
 
 
 def test_commune_panel_for_a_commander_shows_exact_counts():
     commune = _busiest_commune_with_small_cells()
     at = run(None, "en", Role.COMMANDER, selected_commune=commune)
-    shown = at.dataframe[1].value.iloc[0].tolist()
+    shown = at.dataframe[1].value[t("panel.count", "en")].tolist()
     assert "<3" not in shown
     expected = _cases_by_year(commune)
-    assert [str(expected.get(y, 0)) for y in range(2019, 2026)] == shown
+    assert [str(expected.get(y, 0)) for y in range(2025, 2018, -1)] == shown
 
 
 def test_risk_map_composite_index_with_editable_weights():

@@ -141,36 +141,64 @@ def test_patrol_coverage_at_gates():
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "pdf"])
-def test_export_is_offered_and_audited(fmt):
+def test_export_is_offered_and_audited_when_downloaded(fmt):
     from risk.access.settings import load_settings
     from risk.store.versions import Store
+    from tests.apptest_helpers import download, download_name
 
     at = open_priorities()
     at.selectbox(key="pr_export_format").set_value(fmt)
-    at.button(key="pr_export_prepare").click()
     at.run()
     assert not at.exception
-    prepared = at.session_state["pr_export"]
-    assert prepared.rows == 130 and prepared.name.endswith("." + fmt) and len(prepared.data) > 100
+    log = Store(load_settings().store_path).audit(action="export")
+    assert len(log) == 0  # offering a file is not exporting it
+    assert download_name(at, "pr_export_download").endswith("." + fmt)
+    assert len(download(at, "pr_export_download")) > 100
     log = Store(load_settings().store_path).audit(action="export")
     assert len(log) == 1 and log.loc[0, "user"] == "u-planner" and log.loc[0, "rows"] == 130
     assert log.loc[0, "details"]["format"] == fmt and log.loc[0, "details"]["filters"]["year"] == 2025
 
 
+def test_the_download_follows_the_format_and_filters_without_a_stale_file():
+    """The file is made from the page as it is when clicked: changing the format or a filter changes
+    what the same button gives, with no second click on anything."""
+    import io
+
+    import pandas as pd
+
+    from tests.apptest_helpers import download, download_name
+
+    at = open_priorities()
+    at.selectbox(key="pr_export_format").set_value("csv")
+    at.run()
+    full = pd.read_csv(io.BytesIO(download(at, "pr_export_download")), encoding="utf-8-sig", dtype=str)
+    assert len(full) == 130
+    district = sorted(set(full[t("export.col.former_district", "en")]))[0]
+    at.multiselect(key="pr_districts").set_value([district])
+    at.run()
+    narrowed = pd.read_csv(io.BytesIO(download(at, "pr_export_download")), encoding="utf-8-sig", dtype=str)
+    assert 0 < len(narrowed) < 130 and set(narrowed[t("export.col.former_district", "en")]) == {district}
+    at.selectbox(key="pr_export_format").set_value("xlsx")
+    at.run()
+    assert download_name(at, "pr_export_download").endswith(".xlsx")
+    assert download(at, "pr_export_download").startswith(b"PK")  # a zip: the XLSX, not the old CSV
+
+
 def test_allocation_export_holds_the_chosen_communes():
     import io
+
+    import pandas as pd
+
+    from tests.apptest_helpers import download
 
     at = open_priorities()
     at.button(key="pr_run_alloc").click()
     at.run()
     at.radio(key="pr_export_what").set_value("allocation")
     at.selectbox(key="pr_export_format").set_value("csv")
-    at.button(key="pr_export_prepare").click()
     at.run()
     assert not at.exception
-    import pandas as pd
-
-    frame = pd.read_csv(io.BytesIO(at.session_state["pr_export"].data), encoding="utf-8-sig", dtype=str)
+    frame = pd.read_csv(io.BytesIO(download(at, "pr_export_download")), encoding="utf-8-sig", dtype=str)
     chosen = set(at.session_state["pr_allocation"].plan.chosen)
     assert set(frame[t("export.col.commune_id", "en")]) == chosen
 
@@ -189,3 +217,32 @@ def test_only_roles_that_see_case_rows_may_cover_recorded_cases():
     assert not at.exception and not at.error
     assert at.session_state["pr_coverage"].objective_kind == "recorded_cases"
     assert t("pr.covered_share_cases", "en") in [m.label for m in at.metric]
+
+
+def test_the_page_says_which_year_the_list_ranks_as_the_brief_does():
+    at = open_priorities(lang="vi")
+    assert t("pr.ranked.model", "vi", next=2026, year=2025) in [c.value for c in at.caption]
+    at.radio(key="pr_ranking").set_value("composite")
+    at.run()
+    assert t("pr.ranked.composite", "vi", year=2025) in [c.value for c in at.caption]
+
+
+def test_a_composite_brief_from_the_page_names_its_year_weights_and_filters(tmp_path):
+    from tests.apptest_helpers import download
+    from tests.outputs.test_brief import pages_text
+
+    at = open_priorities(lang="vi")
+    at.radio(key="pr_ranking").set_value("composite")
+    at.run()
+    at.number_input(key="composite_w_poverty_rate").set_value(3.0)
+    at.multiselect(key="pr_districts").set_value(["Huyện Kỳ Sơn"])
+    at.selectbox(key="pr_export_format").set_value("pdf")
+    at.run()
+    assert not at.exception
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(download(at, "pr_export_download"))
+    text = " ".join("\n".join(pages_text(path, "-raw")).split())
+    assert "Danh sách xã ưu tiên theo chỉ số tổng hợp năm 2025" in text
+    assert "Huyện cũ Huyện Kỳ Sơn" in text and "trong 130 xã/phường" in text
+    assert "Tỷ lệ hộ nghèo đa chiều 3" in text  # the weight the planner set, in the method
+    assert "year:" not in text and "ranking:" not in text

@@ -6,7 +6,7 @@ import pytest
 from risk.access.privacy import Role
 from risk.access.settings import PROJECT_ROOT
 from risk.cli.main import main
-from tests.apptest_helpers import open_page
+from tests.apptest_helpers import download, open_page
 
 DEMO = PROJECT_ROOT / "data" / "demo"
 
@@ -15,10 +15,9 @@ def page_export(role: Role, lang: str, year: int) -> bytes:
     at = open_page("pages/priorities.py", role, f"u-{role.value}", lang)
     at.selectbox(key="pr_year").set_value(year)
     at.selectbox(key="pr_export_format").set_value("csv")
-    at.button(key="pr_export_prepare").click()
     at.run()
     assert not at.exception, at.exception
-    return at.session_state["pr_export"].data
+    return download(at, "pr_export_download")
 
 
 @pytest.mark.parametrize("role, lang", [(Role.PLANNER, "vi"), (Role.COMMANDER, "en")])

@@ -81,6 +81,7 @@ from risk.analysis.progress import Progress, Report, silent
 
 __all__ = [
     "DEFAULT_REPLICATES", "DEFAULT_SEED", "LEVELS", "Cluster", "ScanOptions", "ScanResult", "scan_clusters",
+    "zone_statistic",
 ]
 
 DEFAULT_REPLICATES = 999
@@ -216,6 +217,21 @@ def _statistic(y: np.ndarray, share: np.ndarray, idx: np.ndarray, allowed: np.nd
     stat = _quasi_ratio(np.cumsum((y * weight)[idx], axis=1), np.cumsum((mu * weight)[idx], axis=1))
     stat[small] = 0.0
     return stat
+
+
+def zone_statistic(observed: np.ndarray, expected: np.ndarray, members: np.ndarray, dispersion: float) -> float:
+    """The statistic the scan gives one zone (`members`: indices or a mask), at `dispersion` (0: the
+    Poisson ratio). For benchmarks that ask whether a known zone could pass the scan's cut-off."""
+    y = np.asarray(observed, dtype=float)
+    share = np.asarray(expected, dtype=float) / float(np.sum(expected))
+    total = float(y.sum())
+    inside = np.zeros(len(y), dtype=bool)
+    inside[members] = True
+    if dispersion <= 0:
+        return float(_llr(np.array([y[inside].sum()]), np.array([share[inside].sum()]), total)[0])
+    weight = 1.0 / (1.0 + dispersion * share * total)
+    return float(_quasi_ratio(np.array([(y * weight)[inside].sum()]),
+                              np.array([(share * total * weight)[inside].sum()]))[0])
 
 
 def _outside(y: np.ndarray, share: np.ndarray, excluded: np.ndarray) -> float:

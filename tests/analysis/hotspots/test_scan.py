@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from risk.analysis.hotspots.dispersion import estimate_dispersion
-from risk.analysis.hotspots.scan import ScanOptions, scan_clusters
+from risk.analysis.hotspots.scan import ScanOptions, scan_clusters, zone_statistic
 
 SIDE = 12  # a 12 × 12 grid of communes, 10 km apart
 
@@ -180,6 +180,23 @@ def test_under_overdispersion_zones_are_scored_by_the_negative_binomial_quasi_ra
     assert best.statistic == pytest.approx(a * np.log(a / b) - (a - b))
     poisson = scan_clusters(rng.poisson(base), base, coords, ScanOptions(replicates=99, seed=2, overdispersion=False))
     assert poisson.statistic_kind == "poisson_llr" and poisson.dispersion == 0
+
+
+def test_zone_statistic_is_what_the_scan_gives_that_zone():
+    coords = grid_coords()
+    n = len(coords)
+    rng = np.random.default_rng(8)
+    base = expected_from(population(rng, n))
+    y = rng.poisson(base * np.where(np.isin(np.arange(n), block(range(2, 5), range(2, 5))), 3.0, 1.0))
+    for overdispersion in (False, True):
+        y_map = y if not overdispersion else y + rng.poisson(base * rng.gamma(1 / 0.3, 0.3, n))
+        res = scan_clusters(y_map, base, coords, ScanOptions(replicates=49, seed=1, overdispersion=overdispersion))
+        best = res.clusters[0]
+        assert zone_statistic(y_map, base, np.array(best.members), res.dispersion) == pytest.approx(best.statistic)
+        mask = np.zeros(n, dtype=bool)
+        mask[list(best.members)] = True
+        assert zone_statistic(y_map, base, mask, res.dispersion) == pytest.approx(best.statistic)
+    assert zone_statistic(np.ones(n, int), np.ones(n), np.arange(5), 0.0) == 0.0  # no excess, no statistic
 
 
 def test_a_cluster_of_small_communes_is_not_outranked_by_one_large_commune_under_overdispersion():
