@@ -13,6 +13,7 @@ from risk.outputs.export import to_csv_bytes
 from risk.outputs.mapview import add_case_points, add_class_layer, add_layer_control
 from risk.views import hotspots as view
 from ui import analysis, auth, maps, state, widgets
+from ui import session as slots
 
 MAX_ZOOM = 18
 
@@ -34,19 +35,27 @@ if not years:
 
 # --- choices -----------------------------------------------------------------------------
 c1, c2, c3, c4 = st.columns([3, 2, 2, 3])
+period = slots.VIEW_PERIOD.get()  # kept in the URL (ui/links.py); a period the data lacks is ignored
+if period and not set(period) <= set(years):
+    slots.VIEW_PERIOD.pop()
 if len(years) > 1:
     year_from, year_to = c1.select_slider(t("hotspots.period", lang), options=years, value=(years[0], years[-1]),
-                                          key="hs_period")
+                                          key=slots.shown(slots.VIEW_PERIOD, "hs_period", [period] if period else []))
 else:
     year_from = year_to = years[0]
     c1.caption(f"{t('hotspots.period', lang)}: {years[0]}")
-form = c2.selectbox(t("hotspots.form", lang), ["", *FORMS], key="hs_form",
+forms = ["", *FORMS]
+form = c2.selectbox(t("hotspots.form", lang), forms, key=slots.shown(slots.VIEW_FORM, "hs_form", forms),
                     format_func=lambda f: t(view.FORM_KEYS[f], lang))
+slots.VIEW_PERIOD.set((int(year_from), int(year_to)))
+slots.VIEW_FORM.set(form)
 default_step = HotspotOptions(int(year_from), int(year_to)).time_step
 slice_ = c3.selectbox(t("hotspots.slice", lang), list(SLICES), index=list(SLICES).index(default_step), key="hs_slice",
                       format_func=lambda s: t(view.SLICE_KEYS[s], lang))
-shown_layer = c4.radio(t("hotspots.layer", lang), list(view.LAYERS), key="hs_layer", horizontal=False,
+shown_layer = c4.radio(t("hotspots.layer", lang), list(view.LAYERS), horizontal=False,
+                       key=slots.shown(slots.VIEW_LAYER, "hs_layer", view.LAYERS),
                        format_func=lambda k: t(view.LAYER_KEYS[k], lang))
+slots.VIEW_LAYER.set(shown_layer)
 
 d1, d2, d3 = st.columns([2, 3, 4])
 has_border = ds.border is not None and len(ds.border) > 0

@@ -22,10 +22,14 @@ st.title(t("page.priorities", lang))
 st.caption(t("pr.intro", lang))
 
 c1, c2 = st.columns([1, 2])
-year = c1.selectbox(t("map.year", lang), sorted(ds.years, reverse=True), key="pr_year")
+# The year and the composite weights are the ones of the risk map: one view per session, in the URL.
+year = c1.selectbox(t("map.year", lang), sorted(ds.years, reverse=True), key=slots.shown(slots.VIEW_YEAR, "pr_year", ds.years))
 rankings = (["model"] if len(ds.cases) else []) + ["composite"]
-ranking_kind = c2.radio(t("pr.ranking", lang), rankings, horizontal=True, key="pr_ranking",
+ranking_kind = c2.radio(t("pr.ranking", lang), rankings, horizontal=True,
+                        key=slots.shown(slots.VIEW_RANKING, "pr_ranking", rankings),
                         format_func=lambda k: t(view.RANKING_LABEL_KEYS[k], lang))
+slots.VIEW_YEAR.set(year)
+slots.VIEW_RANKING.set(ranking_kind)
 
 plist = priorities.priority_list(ds, year, ranking_kind, lang)
 st.caption(ranked_text(plist, lang))  # the year the list is for, as the brief's title names it
@@ -34,7 +38,8 @@ shown = view.apply_filters(plist.table, ds.indicators[ds.indicators["year"] == y
 st.caption(t("pr.count", lang, shown=len(shown), total=len(plist.table)))
 
 # --- table and map, one selection ---------------------------------------------------------
-map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([]))
+feature_ids = [str(f["properties"]["commune_id"]) for f in layer.features]
+map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([])) & set(feature_ids)  # a link may name others
 display = view.display_frame(shown, map_selected, lang)
 st.caption(t("pr.selection_hint", lang))
 event = st.dataframe(
@@ -60,7 +65,6 @@ show = st.radio(t("pr.show_on_map", lang), shows, horizontal=True, key="pr_show"
                 format_func=lambda m: t(priorities.SHOW_KEYS[m], lang))
 highlight = {"selection": selected, "allocation": set(run.plan.chosen) if run else set(),
              "coverage": set(coverage.covered) if coverage else set()}[show]
-feature_ids = [str(f["properties"]["commune_id"]) for f in layer.features]
 values, rank_texts = view.map_values(plist, shown, feature_ids)
 fmap = maps.new_map(layer, "priorities")
 add_choropleth(

@@ -36,17 +36,23 @@ options = ([SCORE] if len(ds.cases) else []) + [COMPOSITE] + keys
 describe = view.layer_indicator
 
 c1, c2, c3, c4 = st.columns([3, 1, 2, 1])
-key = c1.selectbox(t("map.indicator", lang), options, key="map_indicator",
+# The view is shared by every page and kept in the URL (ui/links.py): widgets start from it.
+key = c1.selectbox(t("map.indicator", lang), options, key=slots.shown(slots.VIEW_INDICATOR, "map_indicator", options),
                    format_func=lambda k: describe(k).label(lang))
-year = c2.selectbox(t("map.year", lang), sorted(years, reverse=True), key="map_year")
-scheme = c3.selectbox(t("map.scheme", lang), SCHEMES, key="map_scheme",
+year = c2.selectbox(t("map.year", lang), sorted(years, reverse=True), key=slots.shown(slots.VIEW_YEAR, "map_year", years))
+scheme = c3.selectbox(t("map.scheme", lang), SCHEMES, key=slots.shown(slots.VIEW_SCHEME, "map_scheme", SCHEMES),
                       format_func=lambda s: t(SCHEME_KEYS[s], lang))
-k = c4.slider(t("map.classes", lang), 3, 7, 5, key="map_k")
+k = c4.slider(t("map.classes", lang), 3, 7, 5, key=slots.shown(slots.VIEW_CLASSES, "map_k", range(3, 8)))
+for slot, value in ((slots.VIEW_INDICATOR, key), (slots.VIEW_YEAR, year), (slots.VIEW_SCHEME, scheme),
+                    (slots.VIEW_CLASSES, k)):
+    slot.set(value)
 
 ids = [str(f["properties"]["commune_id"]) for f in layer.features]
+if slots.SELECTED_COMMUNE.get() not in ids:  # none, or a link naming a commune this data lacks
+    slots.SELECTED_COMMUNE.pop()
+selected = slots.SELECTED_COMMUNE.get()
 scores: pd.DataFrame | None = None
 score_error: ModelError | None = None
-selected = slots.SELECTED_COMMUNE.get()
 if len(ds.cases) and (key == SCORE or selected):  # scoring is cached, but only paid for when shown
     try:
         # Colouring needs only the scores (0.1 s); the 100 bootstrap refits behind the rank

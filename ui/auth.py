@@ -14,9 +14,17 @@ localhost, and behind a reverse proxy every client has the proxy's address. With
 address, the throttle counts per browser session and all such sessions together
 (with a ten times larger limit), the audit gates count them as one client, and
 the lock-out falls back to one bucket per account (risk/access/accounts.py).
+
+A sign-in survives a reload through an HttpOnly cookie (risk/access/sessions.py): after a
+sign-in the page trades a one-time code for the cookie at our own route (ui/server.py), and a
+new connection of the browser resumes the session from it, checked by the same rules as a
+live session. A cookie that no longer resumes anything shows the sign-in form with a notice,
+never the demo planner: a commander who reloads does not silently become a read-only visitor.
+Signing out ends every session of the account, in every browser.
 """
 from __future__ import annotations
 
+import html
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,8 +35,10 @@ import streamlit as st
 from risk.access.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, session_expired
 from risk.i18n import t
 from risk.access.privacy import ROLE_KEYS, Role
+from risk.access.sessions import COOKIE_NAME
 from risk.access.settings import Settings
 from risk.access.throttle import AuditGate, SlidingWindowLimiter, Verdict
+from ui import server
 from ui import session as slots
 
 
@@ -49,15 +59,17 @@ class Session:
     signed_in_at: datetime
     # The account as sign-in read it; re-checked against the database on every rerun. None for demo.
     account: User | None = None
+    # Its row in the session tokens (risk/access/sessions.py); None for demo.
+    session_id: int | None = None
 
     @property
     def read_only(self) -> bool:
         return self.demo
 
 
-def session_for(user: User, now: datetime | None = None) -> Session:
+def session_for(user: User, now: datetime | None = None, session_id: int | None = None) -> Session:
     """The session a successful sign-in of `user` opens."""
-    return Session(user.username, user.role, False, now or _now(), user)
+    return Session(user.username, user.role, False, now or _now(), user, session_id)
 
 
 @dataclass(frozen=True)
@@ -132,11 +144,53 @@ def current() -> Session | None:
 def sign_out() -> None:
     slots.AUTH.pop()
     slots.AUTH_LAST_SEEN.pop()
+    slots.AUTH_HANDOFF.pop()
 
 
 def _start(session: Session) -> None:
     slots.AUTH.set(session)
     slots.AUTH_LAST_SEEN.set(_now())
+
+
+def start_signed_in(conf: Settings, user: User) -> Session:
+    """Open this tab's session for `user` (a sign-in, or a password change that ended the old one),
+    with a session row whose one-time code the page trades for the cookie (see `sidebar`)."""
+    grant = server.tokens(conf).grant(user)
+    session = session_for(user, session_id=grant.session_id)
+    _start(session)
+    slots.AUTH_HANDOFF.set(grant.code)
+    return session
+
+
+def cookie_token() -> str | None:
+    """The session cookie sent when this browser session connected (None without one, or in AppTest)."""
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no runtime context
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _resume_from_cookie(conf: Settings, lang: str, audit: Audit | None) -> Session | None:
+    """Once per browser session: the session the cookie stands for, if it may go on. A cookie that
+    resumes nothing is cleared and the sign-in form says why (and offers no silent demo)."""
+    if slots.AUTH_COOKIE_CHECKED.get():
+        return None
+    slots.AUTH_COOKIE_CHECKED.set(True)
+    token = cookie_token()
+    if not token:
+        return None
+    resumed = server.tokens(conf).resume(token)
+    if resumed is None:
+        slots.AUTH_NOTICE.set(t("auth.cookie_ended", lang))
+        slots.DEMO_DECLINED.set(True)
+        slots.AUTH_FORGET_COOKIE.set(True)
+        return None
+    session = session_for(resumed.user, session_id=resumed.session_id)
+    _start(session)
+    if audit:
+        audit("session_resumed", session.username, {})
+    return session
 
 
 def _why_ended(session: Session, conf: Settings, lang: str, now: datetime, demo_allowed: bool) -> str | None:
@@ -151,19 +205,27 @@ def _why_ended(session: Session, conf: Settings, lang: str, now: datetime, demo_
     return None
 
 
-def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit | None = None) -> Session:
+def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit | None = None,
+                    before_form: Callable[[], object] | None = None) -> Session:
     """The signed-in session, re-checked on this rerun; otherwise draw the sign-in form and stop the page.
 
-    `demo_allowed` comes from `Settings.demo_mode_allowed` (the one demo-mode rule)."""
-    session = current()
+    `demo_allowed` comes from `Settings.demo_mode_allowed` (the one demo-mode rule). `before_form`
+    runs before the form is drawn (dashboard.py registers its pages there, hidden, so that the
+    page a link names is still the page shown after the sign-in)."""
+    session = current() or _resume_from_cookie(conf, lang, audit)
     now = _now()
     if session is not None:
         notice = _why_ended(session, conf, lang, now, demo_allowed)
         if notice is None:
             slots.AUTH_LAST_SEEN.set(now)
+            if session.session_id is not None:
+                server.tokens(conf).touch(session.session_id, now)
             return session
         sign_out()
         slots.AUTH_NOTICE.set(notice)
+        if session.session_id is not None:  # its cookie must not bring it back
+            server.tokens(conf).end(session.session_id)
+            slots.AUTH_FORGET_COOKIE.set(True)
         if session.demo:  # show why, with the demo button while demo mode is allowed, not a silent new session
             slots.DEMO_DECLINED.set(True)
     if demo_allowed and not slots.DEMO_DECLINED.get():
@@ -172,6 +234,8 @@ def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit 
         _start(session)
         _audit_demo_visit(conf, audit)
         return session
+    if before_form is not None:
+        before_form()
     _sign_in_form(conf, lang, audit, demo_allowed)
     st.stop()
     raise RuntimeError("unreachable")  # st.stop() ends the run
@@ -217,6 +281,8 @@ def _sign_in_form(conf: Settings, lang: str, audit: Audit | None, demo_allowed: 
     notice = slots.AUTH_NOTICE.pop()
     if notice:
         st.info(notice)
+    if slots.AUTH_FORGET_COOKIE.pop():
+        _cookie_call("DELETE", "")
     with st.form("sign_in", clear_on_submit=False):
         username = st.text_input(t("auth.username", lang), key="login_user", max_chars=MAX_USERNAME)
         password = st.text_input(t("auth.password", lang), type="password", key="login_password",
@@ -242,23 +308,60 @@ def _submit(conf: Settings, lang: str, audit: Audit | None, username: str, passw
     if result.ok and result.user:
         if audit:
             audit("sign_in", result.user.username, {"reason": result.reason})
-        _start(session_for(result.user))
+        start_signed_in(conf, result.user)
         st.rerun()
     _audit_failure(conf, audit, username, result.reason)
     # Unknown user, wrong password, locked or disabled: one message (see risk/access/accounts.py).
     st.error(t("auth.invalid", lang))
 
 
-def sidebar(session: Session, lang: str, audit: Audit | None = None) -> None:
-    """Who is signed in, and the sign-out button."""
+def sidebar(session: Session, lang: str, audit: Audit | None = None, conf: Settings | None = None) -> None:
+    """Who is signed in, and the sign-out button (which signs the account out everywhere)."""
     with st.sidebar:
         st.caption(t("auth.signed_in_as", lang, user=session.username, role=t(ROLE_KEYS[session.role], lang)))
         if st.button(t("auth.sign_out", lang), key="sign_out"):
+            ended = 0
+            if not session.demo and conf is not None:
+                ended = server.tokens(conf).end_all(session.username)
             if audit:
-                audit("sign_out", session.username, {})
+                audit("sign_out", session.username, {} if session.demo else {"sessions_ended": ended})
             sign_out()
+            slots.AUTH_FORGET_COOKIE.set(not session.demo)
             if session.demo:  # leaving demo mode means: show the sign-in form
                 slots.DEMO_DECLINED.set(True)
             st.rerun()
+        _hand_over_cookie(session, conf)
     if session.demo:
         st.info(t("auth.demo_banner", lang), icon=":material/visibility:")
+
+
+def _hand_over_cookie(session: Session, conf: Settings | None) -> None:
+    """Until the browser has its cookie, the page posts the one-time code to our route."""
+    code = slots.AUTH_HANDOFF.get()
+    if not code or session.session_id is None or conf is None:
+        return
+    if server.tokens(conf).bound(session.session_id):
+        slots.AUTH_HANDOFF.pop()
+        return
+    _cookie_call("POST", code)
+
+
+_COOKIE_SCRIPT = """<script>
+(function () {
+  document.querySelectorAll("div.risk-session-call").forEach(function (call) {
+    if (call.dataset.sent) { return; }
+    call.dataset.sent = "1";
+    var options = {method: call.dataset.method, credentials: "same-origin", headers: {"Content-Type": "text/plain"}};
+    if (call.dataset.method === "POST") { options.body = call.dataset.code; }
+    fetch(call.dataset.url, options).catch(function () { call.dataset.sent = ""; });
+  });
+})();
+</script>"""
+
+
+def _cookie_call(method: str, code: str) -> None:
+    """Make the page call the session route (ui/server.py): POST a code for the cookie, or DELETE it.
+    The code is random URL-safe text; it is escaped all the same. It is never put in a URL."""
+    st.html(f'<div class="risk-session-call" hidden data-method="{html.escape(method, quote=True)}" '
+            f'data-url="{html.escape(server.session_url(), quote=True)}" data-code="{html.escape(code, quote=True)}">'
+            f"</div>{_COOKIE_SCRIPT}", unsafe_allow_javascript=True)

@@ -40,30 +40,42 @@ def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityL
 
 
 def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
+    """The filter widgets, started from the session's filters (ui/links.py keeps them in the URL)."""
     table = plist.table
     indicators_year = ds.indicators[ds.indicators["year"] == plist.year]
+    saved: view.PriorityFilters = slots.VIEW_FILTERS.get() or view.PriorityFilters()
     with st.expander(t("pr.filters", lang), expanded=True):
         f1, f2, f3 = st.columns(3)
         district_options = sorted(d for d in table["former_district"].dropna().unique() if d)
-        districts = f1.multiselect(t("pr.districts", lang), district_options, key="pr_districts",
+        districts = f1.multiselect(t("pr.districts", lang), district_options,
+                                   key=slots.preset("pr_districts", [d for d in saved.districts if d in district_options]),
                                    placeholder=t("common.choose", lang))
         dist = table["dist_border_km"]
         max_km = float(dist.max()) if dist.notna().any() else 0.0
-        border_km = f2.slider(t("pr.max_border", lang), 0.0, float(max(1, round(max_km + 1))), 0.0, step=1.0,
-                              key="pr_border", disabled=max_km == 0.0)
-        min_pop = f3.number_input(t("pr.min_population", lang), min_value=0, value=0, step=1000, key="pr_min_pop")
-        threshold_keys = st.multiselect(t("pr.thresholds", lang), [k for k in ds.indicator_keys if k != "population"],
-                                        key="pr_threshold_keys", format_func=lambda k: indicator_for(k).label(lang),
+        top_km = float(max(1, round(max_km + 1)))
+        border_km = f2.slider(t("pr.max_border", lang), 0.0, top_km, 0.0, step=1.0,
+                              key=slots.preset("pr_border", min(top_km, float(saved.max_border_km or 0.0))),
+                              disabled=max_km == 0.0)
+        min_pop = f3.number_input(t("pr.min_population", lang), min_value=0, value=0, step=1000,
+                                  key=slots.preset("pr_min_pop", int(saved.min_population or 0)))
+        threshold_options = [k for k in ds.indicator_keys if k != "population"]
+        threshold_keys = st.multiselect(t("pr.thresholds", lang), threshold_options,
+                                        key=slots.preset("pr_threshold_keys",
+                                                         [k for k in saved.thresholds if k in threshold_options]),
+                                        format_func=lambda k: indicator_for(k).label(lang),
                                         placeholder=t("common.choose", lang))
         thresholds = {}
         if threshold_keys:
             cols = st.columns(min(4, len(threshold_keys)))
             for i, key in enumerate(threshold_keys):
                 column = indicators_year[key].dropna() if key in indicators_year else pd.Series(dtype=float)
-                default = float(column.median()) if len(column) else 0.0
+                default = round(float(column.median()), 2) if len(column) else 0.0
                 thresholds[key] = cols[i % len(cols)].number_input(
-                    f"{widgets.md(indicator_for(key).label(lang))} ≥", value=round(default, 2), key=f"pr_min_{key}")
-    return view.PriorityFilters(tuple(districts), border_km or None, float(min_pop) or None, thresholds)
+                    f"{widgets.md(indicator_for(key).label(lang))} ≥", value=default,
+                    key=slots.preset(f"pr_min_{key}", float(saved.thresholds.get(key, default))))
+    chosen = view.PriorityFilters(tuple(districts), border_km or None, float(min_pop) or None, thresholds)
+    slots.VIEW_FILTERS.set(chosen)
+    return chosen
 
 
 def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> view.AllocationRun | None:

@@ -7,7 +7,7 @@ through `Slot`s declared here, each with the type of value it holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Collection, Generic, Iterable, TypeVar
 
 import streamlit as st
 
@@ -34,6 +34,33 @@ class Slot(Generic[T]):
         return self.name in st.session_state
 
 
+def preset(key: str, value: Any) -> str:
+    """Give the widget `key` a value before it is drawn, unless it holds one already; returns `key`.
+
+    A widget's own key is dropped by Streamlit when its page is left, so a value shared by pages
+    (a view slot below) lives in its slot, and each page's widget is preset from it when new."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def shown(slot: Slot, key: str, allowed: Collection) -> str:
+    """The key of the widget that shows `slot` on this page, preset from the slot's value when the
+    widget is new and the value is one it offers (a link may name a year the data lacks)."""
+    value = slot.get()
+    if value is not None and value in allowed:
+        preset(key, value)
+    return key
+
+
+def forget(keys: Iterable[str], prefixes: Iterable[str] = ()) -> None:
+    """Drop widget keys (and keys starting with one of `prefixes`), so the next `preset` applies:
+    used when a link brings a view the widgets on screen do not show."""
+    prefixes = tuple(prefixes)
+    for key in [k for k in st.session_state if k in set(keys) or (prefixes and str(k).startswith(prefixes))]:
+        del st.session_state[key]
+
+
 # --- frame ----------------------------------------------------------------------
 LANG: Slot[str] = Slot("lang", "the UI language code (vi or en)")
 
@@ -47,6 +74,27 @@ AUTH_CLIENT: Slot[str] = Slot("_auth_client", "a random per-browser-session id f
 AUTH_NOTICE: Slot[str] = Slot("_auth_notice", "why the last session ended, shown once on the sign-in form")
 DEMO_DECLINED: Slot[bool] = Slot("_demo_declined", "the visitor chose to sign in instead of the demo planner")
 DEMO_AUDITED: Slot[bool] = Slot("_demo_audited", "this browser session's demo visit is already in the audit log")
+
+AUTH_SESSION_ID: Slot[int] = Slot("_auth_session_id", "this browser session's row in the session tokens (risk/access/sessions.py)")
+AUTH_HANDOFF: Slot[str] = Slot("_auth_handoff", "the one-time code the page trades for the session cookie, until it has")
+AUTH_COOKIE_CHECKED: Slot[bool] = Slot("_auth_cookie_checked", "this browser session looked for a session cookie")
+AUTH_FORGET_COOKIE: Slot[bool] = Slot("_auth_forget_cookie", "the page should clear its (signed-out or dead) session cookie")
+
+# --- the view in the URL (ui/links.py): shared by every page of the session ----------------------
+URL_WRITTEN: Slot[dict] = Slot("_url_written", "the query parameters this session last put in the URL")
+VIEW_YEAR: Slot[int] = Slot("view_year", "the year shown, one for the risk map and the priorities")
+VIEW_INDICATOR: Slot[str] = Slot("view_indicator", "the risk map's layer: the score, the composite or an indicator key")
+VIEW_SCHEME: Slot[str] = Slot("view_scheme", "the risk map's class scheme (risk.outputs.classify.SCHEMES)")
+VIEW_CLASSES: Slot[int] = Slot("view_classes", "the risk map's number of classes")
+VIEW_RANKING: Slot[str] = Slot("view_ranking", "what the priority list ranks by: model or composite")
+VIEW_FILTERS: Slot[Any] = Slot("view_filters", "the priority list's filters (risk.views.priorities.PriorityFilters)")
+VIEW_PERIOD: Slot[tuple] = Slot("view_period", "the hotspot page's period (first year, last year)")
+VIEW_FORM: Slot[str] = Slot("view_form", "the hotspot page's form of trafficking ('' for all)")
+VIEW_LAYER: Slot[str] = Slot("view_layer", "the hotspot page's layer")
+
+# --- admin page and own account ----------------------------------------------------------
+USERS_NOTICE: Slot[Any] = Slot("_users_notice", "the admin page's last result (a message, and a new password once)")
+ACCOUNT_NOTICE: Slot[str] = Slot("_account_notice", "the account page's last result, shown once")
 
 # --- background analyses (ui/jobs.py) ----------------------------------------------
 JOB_WATCHER: Slot[str] = Slot("_job_watcher", "a random per-browser-session id naming who waits for an analysis run")

@@ -140,6 +140,9 @@ def require_page(page: str) -> None:
     from ui import auth
 
     if not slots.RUN_BEGUN.get():  # a page file run without dashboard.py (a fresh server's first run)
+        from ui import links
+
+        links.read_url()  # its link's view still counts
         begin_run()
     session = auth.require_session(settings(), lang(), demo_mode_allowed(), audit=audit)
     if not page_allowed(page, session.role):

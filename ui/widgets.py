@@ -82,14 +82,17 @@ def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
     saved = slots.COMPOSITE_SETTINGS.get() or CompositeConfig()
     directed = [k for k, d in resolve_directions(ds.indicator_keys).items() if d is not None]
     with st.expander(t("map.composite_weights", lang), expanded=expanded):
-        method = st.radio(t("map.composite_method", lang), METHODS, horizontal=True, key="composite_method",
-                          index=METHODS.index(saved.method), format_func=lambda m: t(METHOD_KEYS[m], lang))
+        method = st.radio(t("map.composite_method", lang), METHODS, horizontal=True,
+                          key=slots.preset("composite_method", saved.method),
+                          format_func=lambda m: t(METHOD_KEYS[m], lang))
         columns = st.columns(min(4, max(1, len(directed))))
         weights = {}
         for i, key in enumerate(directed):
+            # Each page's editor starts from the session's weights (one set for every page and the URL).
+            start = min(10.0, max(0.0, float(saved.weights.get(key, 1.0))))
             weights[key] = columns[i % len(columns)].number_input(
-                md(indicator_for(key).label(lang)), min_value=0.0, max_value=10.0,
-                value=float(saved.weights.get(key, 1.0)), step=0.5, key=f"composite_w_{key}",
+                md(indicator_for(key).label(lang)), min_value=0.0, max_value=10.0, value=1.0, step=0.5,
+                key=slots.preset(f"composite_w_{key}", start),
             )
     if not any(weights.values()):
         from risk.analysis.composite import CompositeError

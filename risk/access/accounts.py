@@ -248,15 +248,60 @@ class Accounts:
             row = con.execute(_SELECT_WITH_LOCK + " WHERE u.username = ?", ((username or "").strip(),)).fetchone()
             return self._user(row, row["lock_max"]) if row else None
 
-    def set_disabled(self, username: str, disabled: bool = True) -> None:
-        """Disable or enable; either way the account's open sessions end at their next rerun."""
+    def set_disabled(self, username: str, disabled: bool = True, actor: str | None = None) -> None:
+        """Disable or enable; either way the account's open sessions end at their next rerun.
+
+        Refused for `actor`'s own account, and for the last enabled admin (nobody could manage
+        accounts any more)."""
         with closing(self._connect()) as con, con:
+            con.execute("BEGIN IMMEDIATE")  # the last-admin count and the change in one write lock
+            if disabled:
+                _refuse_lock_out(con, username, actor)
             updated = con.execute(
                 "UPDATE users SET disabled = ?, session_generation = session_generation + 1 WHERE username = ?",
                 (int(disabled), username),
             ).rowcount
             if updated == 0:
                 raise AccountError("accounts.unknown", username=username)
+
+    def set_role(self, username: str, role: Role | str, actor: str | None = None) -> None:
+        """Give an account another role; its open sessions end (they were granted the old role).
+
+        Demoting `actor`'s own account or the last enabled admin is refused."""
+        role = Role(role)
+        with closing(self._connect()) as con, con:
+            con.execute("BEGIN IMMEDIATE")
+            row = self._row(con, username)
+            if row is None:
+                raise AccountError("accounts.unknown", username=username)
+            if row["role"] == role.value:
+                return
+            if role != Role.ADMIN:
+                _refuse_lock_out(con, username, actor)
+            con.execute("UPDATE users SET role = ?, session_generation = session_generation + 1 WHERE username = ?",
+                        (role.value, username))
+
+    def end_sessions(self, username: str) -> None:
+        """End every open session of the account, in every browser (sign-out everywhere)."""
+        with closing(self._connect()) as con, con:
+            con.execute("UPDATE users SET session_generation = session_generation + 1 WHERE username = ?",
+                        (username,))
+
+    def change_password(self, username: str, old: str, new: str, client: str | None = None,
+                        now: datetime | None = None) -> User:
+        """The user's own change: the old password is checked as a sign-in is (a wrong one counts
+        towards the lock-out), the new one must meet the policy and differ. Every open session of
+        the account ends; returns the account as it now is, for the caller's new session."""
+        _valid_password(new)
+        if not self.sign_in(username, old, now=now, client=client).ok:
+            raise AccountError("accounts.wrong_password")
+        if new == old:
+            raise AccountError("accounts.password_same")
+        self.reset(username, new)
+        user = self.get(username)
+        if user is None:  # removed in between
+            raise AccountError("accounts.unknown", username=username)
+        return user
 
     def reset(self, username: str, password: str | None = None) -> str:
         """Set a new password (generated when not given), clear every lock, end open sessions; returns it."""
@@ -272,9 +317,11 @@ class Accounts:
             con.execute("DELETE FROM sign_in_failures WHERE username = ?", (username,))
         return password
 
-    def delete(self, username: str) -> None:
-        """Remove an account; its open sessions end at their next rerun."""
+    def delete(self, username: str, actor: str | None = None) -> None:
+        """Remove an account; its open sessions end at their next rerun. Not `actor`'s own, nor the last admin."""
         with closing(self._connect()) as con, con:
+            con.execute("BEGIN IMMEDIATE")
+            _refuse_lock_out(con, username, actor)
             if con.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount == 0:
                 raise AccountError("accounts.unknown", username=username)
             con.execute("DELETE FROM sign_in_failures WHERE username = ?", (username,))
@@ -336,6 +383,20 @@ class Accounts:
             if _HASHER.check_needs_rehash(row["password_hash"]):
                 con.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_HASHER.hash(password), name))
             return SignInResult(True, self._user(row), "ok")
+
+
+def _refuse_lock_out(con: sqlite3.Connection, username: str, actor: str | None) -> None:
+    """Raise when taking `username` out of the enabled admins would lock someone out: it is the
+    acting admin's own account, or the last enabled admin. Call inside the write transaction."""
+    if actor is not None and username == actor:
+        raise AccountError("accounts.not_yourself")
+    row = con.execute("SELECT role, disabled FROM users WHERE username = ?", (username,)).fetchone()
+    if row is None or row["role"] != Role.ADMIN.value or row["disabled"]:
+        return
+    others = con.execute("SELECT COUNT(*) FROM users WHERE role = ? AND disabled = 0 AND username <> ?",
+                         (Role.ADMIN.value, username)).fetchone()[0]
+    if others == 0:
+        raise AccountError("accounts.last_admin", username=username)
 
 
 def _migrate(con: sqlite3.Connection) -> None:

@@ -49,6 +49,7 @@ DEFAULT_ROLE = Role.PLANNER
 PAGE_ROLES: dict[str, frozenset[Role]] = {
     "data": frozenset({Role.ADMIN}),
     "audit": frozenset({Role.ADMIN}),
+    "users": frozenset({Role.ADMIN}),
 }
 
 

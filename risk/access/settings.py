@@ -11,6 +11,7 @@
 | RISK_ACCOUNTS_DB | var/accounts.sqlite | user accounts (hashed passwords) |
 | RISK_DEMO_MODE | auto | `on`, `off`, or `auto` (on only when the embedded demo dataset is open): sign in as a read-only planner without a password |
 | RISK_SESSION_MINUTES | 30 | a signed-in session ends after this many idle minutes |
+| RISK_SESSION_MAX_HOURS | 12 | a sign-in kept across reloads (its cookie) ends this many hours after it was made, however active |
 | RISK_MAX_FAILURES | 5 | wrong passwords in a row before an account is locked |
 | RISK_LOCKOUT_MINUTES | 15 | how long a locked account stays locked (for the client address that failed) |
 | RISK_SIGN_IN_PER_MINUTE | 10 | sign-in attempts one client address may make per minute before it must wait |
@@ -44,6 +45,7 @@ class Settings:
     accounts_db: Path = VAR_DIR / "accounts.sqlite"
     demo_mode: str = "auto"
     session_minutes: int = 30
+    session_max_hours: int = 12
     max_failures: int = 5
     lockout_minutes: int = 15
     sign_in_per_minute: int = 10
@@ -95,6 +97,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         accounts_db=_path(env, "RISK_ACCOUNTS_DB", VAR_DIR / "accounts.sqlite"),
         demo_mode=demo_mode if demo_mode in ("on", "off", "auto") else "auto",
         session_minutes=_int(env, "RISK_SESSION_MINUTES", 30),
+        session_max_hours=max(1, _int(env, "RISK_SESSION_MAX_HOURS", 12)),
         max_failures=_int(env, "RISK_MAX_FAILURES", 5),
         lockout_minutes=_int(env, "RISK_LOCKOUT_MINUTES", 15),
         sign_in_per_minute=max(1, _int(env, "RISK_SIGN_IN_PER_MINUTE", 10)),

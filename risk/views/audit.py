@@ -13,6 +13,9 @@ ACTION_KEYS = {
     "import": "ap.act.import", "activate": "ap.act.activate", "export": "ap.act.export",
     "sign_in": "ap.act.sign_in", "sign_in_demo": "ap.act.sign_in_demo", "sign_in_failed": "ap.act.sign_in_failed",
     "sign_out": "ap.act.sign_out", "audit_chain_started": "ap.act.audit_chain_started",
+    "session_resumed": "ap.act.session_resumed", "password_changed": "ap.act.password_changed",
+    "user_added": "ap.act.user_added", "user_role": "ap.act.user_role", "user_disabled": "ap.act.user_disabled",
+    "user_enabled": "ap.act.user_enabled", "user_reset": "ap.act.user_reset",
 }
 
 

@@ -293,3 +293,75 @@ def test_make_run_initialises_the_accounts_before_streamlit():
 
     recipe = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert recipe.index("-m risk users init") < recipe.index("-m streamlit run")
+
+
+# --- the admin page's and the user's own changes -------------------------------------------------
+
+
+def test_the_last_active_admin_cannot_be_disabled_demoted_or_removed(accounts):
+    accounts.add("boss", Role.ADMIN, "admin-password")
+    accounts.add("cmd", Role.COMMANDER, "commander-pass")
+    for change in (lambda: accounts.set_disabled("boss"), lambda: accounts.set_role("boss", Role.PLANNER),
+                   lambda: accounts.delete("boss")):
+        with pytest.raises(AccountError) as err:
+            change()
+        assert err.value.code == "accounts.last_admin"
+    assert accounts.get("boss").role == Role.ADMIN and not accounts.get("boss").disabled
+    accounts.set_role("cmd", Role.ADMIN)  # a second admin: now either may go
+    accounts.set_disabled("boss")
+    with pytest.raises(AccountError) as err:
+        accounts.set_role("cmd", Role.OFFICIAL)  # boss is disabled: cmd is the last active one
+    assert err.value.code == "accounts.last_admin"
+    accounts.set_disabled("boss", False)
+    accounts.set_role("cmd", Role.OFFICIAL)
+    assert accounts.get("cmd").role == Role.OFFICIAL
+
+
+def test_an_admin_cannot_disable_demote_or_remove_their_own_account(accounts):
+    accounts.add("boss", Role.ADMIN, "admin-password")
+    accounts.add("deputy", Role.ADMIN, "deputy-password")
+    for change in (lambda: accounts.set_disabled("boss", actor="boss"),
+                   lambda: accounts.set_role("boss", Role.PLANNER, actor="boss"),
+                   lambda: accounts.delete("boss", actor="boss")):
+        with pytest.raises(AccountError) as err:
+            change()
+        assert err.value.code == "accounts.not_yourself"
+    accounts.set_disabled("boss", actor="deputy")  # another admin may
+    assert accounts.get("boss").disabled
+
+
+def test_a_role_change_ends_the_accounts_open_sessions(accounts):
+    accounts.add("p", Role.PLANNER, "planner-pass")
+    before = accounts.get("p")
+    accounts.set_role("p", Role.COMMANDER)
+    assert accounts.get("p").role == Role.COMMANDER
+    assert not accounts.session_valid(before)
+    with pytest.raises(AccountError):
+        accounts.set_role("nobody", Role.PLANNER)
+
+
+def test_changing_ones_own_password_needs_the_old_one_and_the_policy(accounts):
+    accounts.add("p", Role.PLANNER, "planner-pass")
+    before = accounts.get("p")
+    for old, new, code in (("wrong-pass", "another-pass", "accounts.wrong_password"),
+                           ("planner-pass", "short", "accounts.password_too_short"),
+                           ("planner-pass", "planner-pass", "accounts.password_same")):
+        with pytest.raises(AccountError) as err:
+            accounts.change_password("p", old, new)
+        assert err.value.code == code
+    assert accounts.sign_in("p", "planner-pass").ok
+    after = accounts.change_password("p", "planner-pass", "another-pass")
+    assert not accounts.sign_in("p", "planner-pass").ok
+    assert accounts.sign_in("p", "another-pass").ok
+    assert not accounts.session_valid(before) and accounts.session_valid(after)
+
+
+def test_wrong_old_passwords_count_towards_the_lock_out(accounts):
+    accounts.add("p", Role.PLANNER, "planner-pass")
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for _ in range(3):
+        with pytest.raises(AccountError):
+            accounts.change_password("p", "guess", "another-pass", now=t0)
+    with pytest.raises(AccountError) as err:  # locked now, even with the right old password
+        accounts.change_password("p", "planner-pass", "another-pass", now=t0)
+    assert err.value.code == "accounts.wrong_password"

@@ -23,8 +23,10 @@ PAGES = {
     "model": "pages/model.py",
     "data": "pages/data.py",
     "audit": "pages/audit.py",
+    "users": "pages/users.py",
+    "account": "pages/account.py",
 }
-ADMIN_ONLY = {"data", "audit"}
+ADMIN_ONLY = {"data", "audit", "users"}
 
 
 def session_app(role: Role, lang: str = "en") -> AppTest:
