@@ -9,44 +9,28 @@ from __future__ import annotations
 
 import streamlit as st
 
-from risk.i18n import t
-from risk.access.privacy import dataset_case_total, page_allowed
+from risk.i18n import DEFAULT_LANGUAGE, t
 from risk.access.settings import PROJECT_ROOT
-from ui import auth, links, server, state, widgets
-
-PAGE_TITLE_KEYS = {"risk_map": "page.risk_map", "hotspots": "page.hotspots", "priorities": "page.priorities",
-                   "model": "page.model", "data": "page.data", "audit": "page.audit", "users": "page.users",
-                   "account": "page.account"}
-# (page key, file, icon). Who may open each page is decided in risk/access/privacy.py.
-PAGES = [
-    ("risk_map", "pages/risk_map.py", ":material/map:"),
-    ("hotspots", "pages/hotspots.py", ":material/local_fire_department:"),
-    ("priorities", "pages/priorities.py", ":material/format_list_numbered:"),
-    ("model", "pages/model.py", ":material/insights:"),
-    ("data", "pages/data.py", ":material/database:"),
-    ("audit", "pages/audit.py", ":material/history:"),
-    ("users", "pages/users.py", ":material/manage_accounts:"),
-    ("account", "pages/account.py", ":material/person:"),
-]
-
-
-def pages(listed: list[tuple[str, str, str]], lang: str) -> list[tuple[str, st.Page]]:
-    """(key, st.Page) for each listed page; the first is the default. A page's URL is its key."""
-    return [(key, st.Page(path, title=t(PAGE_TITLE_KEYS[key], lang), icon=icon, url_path=key.replace("_", "-"),
-                          default=(i == 0))) for i, (key, path, icon) in enumerate(listed)]
+from ui import session as slots
 
 
 def main() -> None:
     """One script run of one browser session."""
     st.set_page_config(page_title="Risk map / Bản đồ nguy cơ", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"),
                        layout="wide")
+    # The first run in a fresh process imports the engine (seconds): say so, in words, at once.
+    opening = st.empty()
+    opening.info(t("app.opening", slots.LANG.get(DEFAULT_LANGUAGE)), icon=":material/hourglass_top:")
+    from risk.access.privacy import dataset_case_total, page_allowed
+    from ui import auth, links, navigation, state, widgets
+
     links.read_url()  # a link or a reload brings its view (and language) before anything is drawn
+    menu = st.sidebar.container()  # filled once the role is known: the menu comes first
     lang = state.language_picker()
     conf = state.settings()
     state.begin_run()  # which dataset is open: resolved once for this whole run
     session = auth.require_session(conf, lang, state.demo_mode_allowed(), audit=state.audit,
-                                   before_form=lambda: st.navigation([entry for _, entry in pages(PAGES, lang)],
-                                                                     position="hidden"))
+                                   before_form=lambda: (opening.empty(), navigation.register_all(lang)))
     auth.sidebar(session, lang, audit=state.audit, conf=conf)
     ds = state.dataset()
 
@@ -60,14 +44,18 @@ def main() -> None:
         ))
         link_button = st.empty()  # filled once the page has drawn: the link is the view it shows
 
+    opening.empty()
     widgets.demo_notice(ds, lang)
 
-    allowed = [p for p in PAGES if page_allowed(p[0], session.role) and not (p[0] == "account" and session.demo)]
-    entries = pages(allowed, lang)
-    navigation = st.navigation([entry for _, entry in entries])
-    page = next((key for key, entry in entries if entry is navigation), allowed[0][0])
+    allowed = [key for key, *_ in navigation.PAGES
+               if page_allowed(key, session.role) and not (key == "account" and session.demo)]
+    entries = navigation.entries(allowed, lang)
+    chosen = st.navigation([e.page for e in entries], position="hidden")
+    with menu:
+        navigation.menu(entries)
+    page = next((e.key for e in entries if e.page is chosen), allowed[0])
     try:
-        navigation.run()
+        chosen.run()
     finally:  # also when the page stops or reruns: the next run resolves its dataset afresh
         state.end_run()
         links.write_url(page)
@@ -78,4 +66,7 @@ def main() -> None:
 if __name__ == "__main__":  # a browser session's script run (Streamlit, AppTest)
     main()
 else:  # `streamlit run dashboard.py` imports this module once, and serves this app
+    from ui import navigation, server
+
+    navigation.entry_script_only()  # a fresh server's first request runs this file too, not a page alone
     app = st.App(__file__, routes=server.routes(), lifespan=server.lifespan)

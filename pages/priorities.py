@@ -31,7 +31,8 @@ ranking_kind = c2.radio(t("pr.ranking", lang), rankings, horizontal=True,
 slots.VIEW_YEAR.set(year)
 slots.VIEW_RANKING.set(ranking_kind)
 
-plist = priorities.priority_list(ds, year, ranking_kind, lang)
+with st.spinner(t("pr.building", lang)):
+    plist = priorities.priority_list(ds, year, ranking_kind, lang)
 st.caption(ranked_text(plist, lang))  # the year the list is for, as the brief's title names it
 filters = priorities.filters(ds, plist, lang)
 shown = view.apply_filters(plist.table, ds.indicators[ds.indicators["year"] == year], filters)

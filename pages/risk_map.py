@@ -57,7 +57,8 @@ if len(ds.cases) and (key == SCORE or selected):  # scoring is cached, but only 
     try:
         # Colouring needs only the scores (0.1 s); the 100 bootstrap refits behind the rank
         # intervals (3 s) are paid only once a commune's panel is open.
-        scores = analysis.scores(year, config if selected else replace(config, n_bootstrap=0)).set_index("commune_id")
+        with st.spinner(t("map.scoring_intervals" if selected else "map.scoring", lang)):
+            scores = analysis.scores(year, config if selected else replace(config, n_bootstrap=0)).set_index("commune_id")
     except ModelError as err:
         score_error = err
 if key == SCORE and scores is None:

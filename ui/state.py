@@ -139,7 +139,8 @@ def require_page(page: str) -> None:
     from risk.access.privacy import page_allowed
     from ui import auth
 
-    if not slots.RUN_BEGUN.get():  # a page file run without dashboard.py (a fresh server's first run)
+    if not slots.RUN_BEGUN.get():  # a page file run without dashboard.py (AppTest's switch_page; a fresh
+        # server's first request, were ui.navigation.entry_script_only to stop working)
         from ui import links
 
         links.read_url()  # its link's view still counts

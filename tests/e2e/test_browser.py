@@ -95,7 +95,7 @@ def test_priority_list_downloads_as_csv_offline_and_follows_the_format(server):
     with browser_page(server) as (page, blocked):
         page.goto(server, wait_until="domcontentloaded")
         assert wait_for_paths(page, 130) >= 130
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Ưu tiên").click()
+        page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]', has_text="Ưu tiên").click()
         assert wait_for_text(page, "Xuất danh sách", 60000)
         assert wait_for_paths(page, 130) >= 130  # the priorities map
         name, data = _download(page)
@@ -121,9 +121,37 @@ def test_planner_sees_no_case_markers_on_any_map(server):
         page.goto(server, wait_until="domcontentloaded")
         assert wait_for_paths(page, 130) >= 130
         assert count_in_map(page, ".marker-cluster, .leaflet-marker-icon, .leaflet-heatmap-layer") == 0
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Điểm nóng").click()
+        page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]', has_text="Điểm nóng").click()
         assert wait_for_text(page, "Nơi các vụ việc đã ghi nhận tập trung", 60000)
         assert wait_for_paths(page, 130) >= 130
         page.wait_for_timeout(2000)
         assert count_in_map(page, ".marker-cluster, .leaflet-marker-icon, .leaflet-heatmap-layer") == 0
         assert blocked == []
+
+
+RAW_PAGE_NAMES = ("dashboard", "audit", "data", "hotspots", "model", "priorities", "risk map", "users", "account")
+
+
+def test_a_deep_link_as_a_fresh_servers_first_request_opens_the_whole_translated_page(tmp_path):
+    """Streamlit's pages/ folder mode used to run the page file alone on a fresh server: a blank page,
+    then its raw file names in the sidebar (admin pages included) and no menu or language switch.
+    Now the entry script runs every request: a translated notice at once, then the translated menu."""
+    with streamlit_server({"RISK_DATA_DIR": str(DEFAULT_DATA_DIR)}) as url:
+        with browser_page(url, 1366, 768) as (page, blocked):
+            page.goto(f"{url}/model", wait_until="domcontentloaded")
+            seen_notice = False
+            for _ in range(120):
+                page.wait_for_timeout(250)
+                body = page.locator("body").inner_text()
+                seen_notice = seen_notice or t("app.opening", "vi")[:20] in body
+                sidebar = page.locator('[data-testid="stSidebar"]')
+                text = sidebar.inner_text() if sidebar.count() else ""
+                lines = {line.strip().lower() for line in text.splitlines()}
+                assert not lines & set(RAW_PAGE_NAMES), f"raw page names in the sidebar: {lines & set(RAW_PAGE_NAMES)}"
+                if t("page.model", "vi") in text and t("app.language_switch", "vi") in text:
+                    break
+            assert seen_notice, "no translated notice while the first run loads"
+            assert t("page.risk_map", "vi") in text and t("page.hotspots", "vi") in text
+            assert wait_for_text(page, t("mp.backtest", "vi"), 120000)
+            assert page.url.split("?")[0].rstrip("/").endswith("/model")
+            assert blocked == [], blocked  # no page icon fetched from a font server for the tab

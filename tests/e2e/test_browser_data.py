@@ -36,7 +36,7 @@ def test_admin_imports_a_dataset_and_the_map_uses_it(tmp_path):
         sign_in(page, base, "admin1", "admin-password-1")
         assert wait_for_paths(page, 130) >= 130  # the map of the folder data, before any import
         # Navigate inside the session (a new URL would start a new, signed-out session).
-        page.locator('[data-testid="stSidebarNav"] a', has_text="Dữ liệu").click()
+        page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]', has_text="Dữ liệu").click()
         assert wait_for_text(page, "Tải lên")
         files = ["boundaries.geojson", "indicators.csv", "cases.csv", "border.geojson", "border_gates.csv"]
         for i, name in enumerate(files):

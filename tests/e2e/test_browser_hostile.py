@@ -482,7 +482,7 @@ def go_to(page, key: str) -> None:
     """Open a page with a mouse click on its link in the sidebar; wait until it has run."""
     old = map_frame(page)
     path = key.replace("_", "-")
-    link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]')
+    link = page.locator(f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href$="{path}"]')
     click_until(page, link, lambda: urlsplit(page.url).path.rstrip("/").endswith(f"/{path}"), f"the link to /{path}")
     assert wait_for_text(page, t(PAGE_READY[key], LANG)[:40], 90000), f"the {key} page did not open"
     if key in MAP_PAGES:
@@ -633,7 +633,7 @@ def test_unchecked_hostile_data_runs_no_script_on_any_page(hostile_server, role)
             sign_in(page, role)
             wait_for_map(page, old, where=f"{who}'s first map")
         links = {a.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
-                 for a in page.locator('[data-testid="stSidebarNav"] a').all()}
+                 for a in page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]').all()}
         assert {k.replace("_", "-") for k in pages[1:]} <= links and len(links) == len(pages), (who, links)
         for key in pages:
             if key != PAGES[0]:

@@ -79,7 +79,7 @@ def test_commander_sees_hotspot_classes_and_case_clusters_offline(server):
         page.goto(server, wait_until="domcontentloaded")
         sign_in(page)
         assert wait_for_paths(page, n_communes, timeout_ms=90000) >= n_communes
-        page.locator('[data-testid="stSidebarNav"] a[href$="/hotspots"]').click()
+        page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href$="hotspots"]').click()
         assert wait_for_text(page, "Nơi các vụ việc đã ghi nhận tập trung", timeout_ms=90000), "the hotspots page did not open"
         assert page.url.rstrip("/").endswith("/hotspots")
         clusters = wait_for_count(page, ".marker-cluster", 1, timeout_ms=90000)
@@ -111,7 +111,7 @@ def test_hovering_a_cluster_commune_keeps_its_colour(server):
         sign_in(page)
         n_communes = len(load_dataset(DEFAULT_DATA_DIR).boundaries)
         assert wait_for_paths(page, n_communes, timeout_ms=90000) >= n_communes
-        page.locator('[data-testid="stSidebarNav"] a[href$="/hotspots"]').click()
+        page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href$="hotspots"]').click()
         assert wait_for_text(page, "Nơi các vụ việc đã ghi nhận tập trung", timeout_ms=90000)
         assert wait_for_count(page, f'path.leaflet-interactive[fill="{red}"]', 1, timeout_ms=90000) >= 1
         frame_box = map_frame(page).frame_element().bounding_box()
@@ -138,7 +138,7 @@ def test_a_real_click_on_a_case_cluster_zooms_in(server):
         page.goto(server, wait_until="domcontentloaded")
         sign_in(page)
         assert wait_for_paths(page, 130, timeout_ms=90000) >= 130
-        link = page.locator('[data-testid="stSidebarNav"] a[href$="/hotspots"]').bounding_box()
+        link = page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href$="hotspots"]').bounding_box()
         page.mouse.click(link["x"] + 15, link["y"] + link["height"] / 2)
         assert wait_for_count(page, ".marker-cluster", 1, timeout_ms=120000) >= 1
         page.wait_for_timeout(2000)

@@ -175,14 +175,14 @@ def test_a_reload_keeps_the_sign_in_and_a_copied_link_reopens_the_view(server):
 
         # Every page has the button, and its link names that page.
         for name in (t("page.priorities", "vi"), t("page.hotspots", "vi"), t("page.model", "vi"), t("page.account", "vi")):
-            click(fresh, fresh.locator('[data-testid="stSidebarNav"] a', has_text=name))
+            click(fresh, fresh.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]', has_text=name))
             assert wait_until(fresh, lambda: fresh.locator("h1", has_text=name).count() > 0)
             assert wait_until(fresh, lambda: fresh.locator("button.risk-copy-link").count() == 1)
             assert re.search(r"/(priorities|hotspots|model|account)$", urlsplit(fresh.url).path)
 
         # A page other than the first: the year chosen on the map is the priorities' year too, and
         # a link to it opens that page after the sign-in (the sign-in form keeps the page asked for).
-        click(page, page.locator('[data-testid="stSidebarNav"] a', has_text=t("page.priorities", "vi")))
+        click(page, page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]', has_text=t("page.priorities", "vi")))
         assert wait_until(page, lambda: page.locator("h1", has_text=t("page.priorities", "vi")).count() > 0)
         assert wait_until(page, lambda: page.get_by_role("combobox", name=t("map.year", "vi"), exact=True)
                           .input_value() == "2022")
@@ -201,7 +201,7 @@ def test_a_reload_keeps_the_sign_in_and_a_copied_link_reopens_the_view(server):
         assert wait_until(other_page, lambda: other_page.get_by_label(t("auth.password", "vi")).count() > 0, 10000)
         page.reload(wait_until="domcontentloaded")
         assert wait_until(page, lambda: page.get_by_text(t("auth.cookie_ended", "vi")).count() > 0)
-        click(fresh, fresh.locator('[data-testid="stSidebarNav"] a', has_text=t("page.model", "vi")))
+        click(fresh, fresh.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]', has_text=t("page.model", "vi")))
         assert wait_until(fresh, lambda: fresh.get_by_label(t("auth.password", "vi")).count() > 0)
         third.close()
         other.close()
