@@ -28,6 +28,7 @@ def main() -> None:
     menu = st.sidebar.container()  # filled once the role is known: the menu comes first
     lang = state.language_picker()
     conf = state.settings()
+    widgets.streamlit_texts(lang, conf.max_upload_mb)
     state.begin_run()  # which dataset is open: resolved once for this whole run
     session = auth.require_session(conf, lang, state.demo_mode_allowed(), audit=state.audit,
                                    before_form=lambda: (opening.empty(), navigation.register_all(lang)))

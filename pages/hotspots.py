@@ -67,8 +67,8 @@ with d3.expander(t("hotspots.neighbours_options", lang)):
                            format_func=lambda w: t(view.WEIGHT_KEYS[w], lang))
     band_km = None
     if weights == "distance":
-        band_km = st.number_input(t("hotspots.band_km", lang), min_value=0.5, max_value=500.0,
-                                  value=float(max(analysis.default_band_km(), 0.5)), step=0.5, key="hs_band")
+        band_km = float(st.number_input(t("hotspots.band_km", lang), min_value=1, max_value=500,
+                                        value=int(max(round(analysis.default_band_km()), 1)), step=1, key="hs_band"))
 if not has_border:
     st.caption(t("hotspots.no_border", lang))
 

@@ -32,6 +32,7 @@ with st.expander(t("mp.settings", lang), expanded=True):
     recalibrate = c2.checkbox(t("mp.recalibrate", lang), value=chosen.recalibrate, help=t("mp.recalibrate_help", lang),
                               key="mp_recalibrate")
     patrol_weight = c3.select_slider(t("mp.patrol_weight", lang), options=[0.0, 0.25, 0.5, 0.75, 1.0],
+                                     format_func=lambda w: format_number(w, 2, lang),
                                      value=chosen.patrol_weight, help=t("mp.patrol_help", lang), key="mp_patrol")
 config = analysis.set_model_config(kind, drop_ethnic, patrol_weight, recalibrate)
 
@@ -81,7 +82,7 @@ with left:
         y=alt.Y("share_cases:Q", title=t("mp.share_cases", lang), axis=alt.Axis(format="%")),
         color=alt.Color("method:N", title=t("mp.method", lang), legend=alt.Legend(orient="bottom")),
     )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(widgets.chart(chart, lang), width="stretch")
     st.caption(t("mp.capture_help", lang))
 with right:
     st.subheader(t("mp.calibration", lang))
@@ -95,7 +96,7 @@ with right:
         tooltip=[alt.Tooltip("series:N", title=t("mp.series", lang)), alt.Tooltip("predicted:Q", format=".1%", title=t("mp.predicted", lang)),
                  alt.Tooltip("observed:Q", format=".1%", title=t("mp.observed", lang))],
     )
-    st.altair_chart(diagonal + points, width="stretch")
+    st.altair_chart(widgets.chart(diagonal + points, lang), width="stretch")
     st.caption(t("mp.calibration_help", lang))
 for line in card.calibration_lines(result, lang):
     st.write(line)
@@ -108,7 +109,7 @@ bars = alt.Chart(imp).mark_bar().encode(
     y=alt.Y("label:N", sort=None, title=t("mp.feature", lang)),
     color=alt.condition("datum.importance > 0", alt.value("#e31a1c"), alt.value("#3182bd")),
 )
-st.altair_chart(bars, width="stretch")
+st.altair_chart(widgets.chart(bars, lang), width="stretch")
 st.caption(t("mp.importance_logistic" if config.kind == "logistic" else "mp.importance_gbm", lang))
 
 # --- ethnic-minority share --------------------------------------------------------------

@@ -10,7 +10,7 @@ from risk.outputs.classify import classify
 from risk.outputs.mapview import add_choropleth, add_coverage
 from risk.views import priorities as view
 from risk.views.priority_export import ranked_text
-from ui import exports, maps, priorities, state
+from ui import exports, maps, priorities, state, widgets
 from ui import session as slots
 
 state.require_page("priorities")
@@ -44,9 +44,10 @@ map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([])) & set(feature_ids)  
 display = view.display_frame(shown, map_selected, lang)
 st.caption(t("pr.selection_hint", lang))
 event = st.dataframe(
-    display, hide_index=True, width="stretch", key="pr_table", on_select="rerun", selection_mode="multi-row",
-    column_config={t(label, lang): st.column_config.NumberColumn(format=f"%.{view.DECIMALS[key]}f")
-                   for key, label in (("score", "pr.col.score"), ("dist_border_km", "pr.col.dist_border"))},
+    widgets.localized(display, lang, {t("pr.col.score", lang): view.DECIMALS["score"],
+                                      t("pr.col.dist_border", lang): view.DECIMALS["dist_border_km"],
+                                      t("pr.col.population", lang): 0}),
+    hide_index=True, width="stretch", key="pr_table", on_select="rerun", selection_mode="multi-row",
 )
 table_selected = {shown["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
 selected = map_selected | table_selected

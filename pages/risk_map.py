@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from risk.analysis.features import ModelError
-from risk.i18n import t
+from risk.i18n import format_number, format_value, t
 from risk.outputs.classify import SCHEME_KEYS, SCHEMES, classify
 from risk.outputs.mapview import add_choropleth
 from risk.views import risk_map as view
@@ -74,7 +74,7 @@ if key == COMPOSITE or selected:
 ind = describe(key)
 values = view.layer_values(ds, key, year, ids, scores, composite)
 classification = classify(values.to_numpy(), scheme, k, ind.higher_is_riskier)
-value_texts = {cid: widgets.format_value(v, ind.unit) for cid, v in values.items()}
+value_texts = {cid: format_value(v, ind.unit, lang) for cid, v in values.items()}
 
 fmap = maps.new_map(layer, "risk_map")
 add_choropleth(
@@ -99,7 +99,7 @@ with side_col:
         sens = analysis.composite_sensitivity(year, composite_config)
         per = sens.per_perturbation
         if len(per):
-            st.caption(t("map.composite_sensitivity", lang, spearman=f"{per['spearman'].min():.3f}",
+            st.caption(t("map.composite_sensitivity", lang, spearman=format_number(per['spearman'].min(), 3, lang),
                          top10=int(per["top10_overlap"].min()),
                          moved=int((sens.per_commune["rank_spread"] > 5).sum())))
     elif not ind.in_registry:
@@ -113,7 +113,7 @@ with side_col:
     present = values.dropna()
     if len(present):
         st.caption(t("map.summary", lang, n=len(present), year=year,
-                     median=widgets.format_value(present.median(), ind.unit)))
+                     median=format_value(present.median(), ind.unit, lang)))
 
 clicked_id = maps.clicked_commune(result, ids)
 if clicked_id and clicked_id != selected:

@@ -44,7 +44,7 @@ def draw(panel: CommunePanel, year: int, small_cell_k: int, lang: str) -> None:
     y_name, x_name = t("panel.count", lang), t("panel.year", lang)
     with left:
         if panel.chart is not None:
-            st.altair_chart(case_chart(panel.chart, x_name, y_name), width="stretch")
+            st.altair_chart(widgets.chart(case_chart(panel.chart, x_name, y_name), lang), width="stretch")
     with right:
         st.dataframe(panel.counts[["year", "shown"]].rename(columns={"year": x_name, "shown": y_name}),
                      hide_index=True, width="stretch")

@@ -9,7 +9,7 @@ from risk.analysis.allocate import AllocationError
 from risk.analysis.coverage import cover, patrol_sites
 from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
-from risk.i18n import format_percent, t
+from risk.i18n import format_percent, format_value, t
 from risk.ingest.folder import DataError, load_sites_upload
 from risk.views import priorities as view
 from risk.views.priority_export import allocation_figures
@@ -49,12 +49,12 @@ def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
         district_options = sorted(d for d in table["former_district"].dropna().unique() if d)
         districts = f1.multiselect(t("pr.districts", lang), district_options,
                                    key=slots.preset("pr_districts", [d for d in saved.districts if d in district_options]),
-                                   placeholder=t("common.choose", lang))
+                                   placeholder=t("common.choose", lang), select_all=False)
         dist = table["dist_border_km"]
         max_km = float(dist.max()) if dist.notna().any() else 0.0
-        top_km = float(max(1, round(max_km + 1)))
-        border_km = f2.slider(t("pr.max_border", lang), 0.0, top_km, 0.0, step=1.0,
-                              key=slots.preset("pr_border", min(top_km, float(saved.max_border_km or 0.0))),
+        top_km = int(max(1, round(max_km + 1)))  # whole kilometres: a slider can only print "12.00"
+        border_km = f2.slider(t("pr.max_border", lang), 0, top_km, step=1,
+                              key=slots.preset("pr_border", int(min(top_km, round(saved.max_border_km or 0)))),
                               disabled=max_km == 0.0)
         min_pop = f3.number_input(t("pr.min_population", lang), min_value=0, value=0, step=1000,
                                   key=slots.preset("pr_min_pop", int(saved.min_population or 0)))
@@ -63,16 +63,19 @@ def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
                                         key=slots.preset("pr_threshold_keys",
                                                          [k for k in saved.thresholds if k in threshold_options]),
                                         format_func=lambda k: indicator_for(k).label(lang),
-                                        placeholder=t("common.choose", lang))
+                                        placeholder=t("common.choose", lang), select_all=False)
         thresholds = {}
         if threshold_keys:
             cols = st.columns(min(4, len(threshold_keys)))
             for i, key in enumerate(threshold_keys):
                 column = indicators_year[key].dropna() if key in indicators_year else pd.Series(dtype=float)
-                default = round(float(column.median()), 2) if len(column) else 0.0
-                thresholds[key] = cols[i % len(cols)].number_input(
-                    f"{widgets.md(indicator_for(key).label(lang))} ≥", value=default,
-                    key=slots.preset(f"pr_min_{key}", float(saved.thresholds.get(key, default))))
+                steps = view.threshold_steps(column, saved.thresholds.get(key))
+                default = view.nearest_step(steps, float(column.median()) if len(column) else 0.0)
+                unit = indicator_for(key).unit
+                thresholds[key] = cols[i % len(cols)].select_slider(
+                    f"{widgets.md(indicator_for(key).label(lang))} ≥", options=steps,
+                    format_func=lambda v, unit=unit: format_value(v, unit, lang),
+                    key=slots.preset(f"pr_min_{key}", view.nearest_step(steps, saved.thresholds.get(key, default))))
     chosen = view.PriorityFilters(tuple(districts), border_km or None, float(min_pop) or None, thresholds)
     slots.VIEW_FILTERS.set(chosen)
     return chosen
@@ -86,11 +89,11 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
     numeric_columns = [c for c in indicators_year.columns if c not in ("commune_id", "year")
                        and pd.api.types.is_numeric_dtype(indicators_year[c])]
     a1, a2, a3, a4 = st.columns(4)
-    budget = a1.number_input(t("pr.budget", lang), min_value=0.0, value=1000.0, step=100.0, key="pr_budget")
+    budget = a1.number_input(t("pr.budget", lang), min_value=0, value=1000, step=100, key="pr_budget")
     cost_mode = a2.radio(t("pr.cost_mode", lang), tuple(COST_MODE_KEYS), horizontal=True, key="pr_cost_mode",
                          format_func=lambda m: t(COST_MODE_KEYS[m], lang))
     if cost_mode == "flat":
-        cost = a3.number_input(t("pr.cost", lang), min_value=0.0, value=100.0, step=10.0, key="pr_cost")
+        cost = a3.number_input(t("pr.cost", lang), min_value=0, value=100, step=10, key="pr_cost")
     else:
         cost = a3.selectbox(t("pr.cost_column", lang), numeric_columns, key="pr_cost_column",
                             format_func=lambda k: indicator_for(k).label(lang))
@@ -101,11 +104,12 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
                                        key="pr_min_district")
     names = dict(zip(shown["commune_id"], shown["name"]))
     include = b2.multiselect(t("pr.include", lang), list(names), key="pr_include", format_func=lambda c: names[c],
-                             placeholder=t("common.choose", lang))
+                             placeholder=t("common.choose", lang), select_all=False)
     exclude = b3.multiselect(t("pr.exclude", lang), list(names), key="pr_exclude", format_func=lambda c: names[c],
-                             placeholder=t("common.choose", lang))
+                             placeholder=t("common.choose", lang), select_all=False)
     if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
-        settings = view.AllocationSettings(budget, cost, objective, int(min_per_district), tuple(include),
+        settings = view.AllocationSettings(float(budget), float(cost) if cost_mode == "flat" else cost, objective,
+                                           int(min_per_district), tuple(include),
                                            tuple(exclude))
         try:
             slots.PR_ALLOCATION.set(view.run_allocation(ds, plist, shown, settings))
@@ -133,8 +137,7 @@ def coverage(ds, plist: view.PriorityList, lang: str):
     st.caption(t("pr.coverage_help", lang))
     p1, p2, p3, p4 = st.columns(4)
     k_bases = p1.number_input(t("pr.k", lang), min_value=1, max_value=50, value=5, step=1, key="pr_k")
-    radius = p2.number_input(t("pr.radius", lang), min_value=1.0, max_value=200.0, value=15.0, step=1.0,
-                             key="pr_radius")
+    radius = p2.number_input(t("pr.radius", lang), min_value=1, max_value=200, value=15, step=1, key="pr_radius")
     site_kind = p3.radio(t("pr.sites", lang), tuple(SITE_KEYS), key="pr_sites",
                          format_func=lambda k: t(SITE_KEYS[k], lang))
     objective = p4.radio(t("pr.cover_objective", lang), view.coverage_objectives(plist.ranking, state.role()),
@@ -158,7 +161,7 @@ def coverage(ds, plist: view.PriorityList, lang: str):
                          points=uploaded_sites if site_kind == "upload" else None)
     names = sites["name"].astype(str).tolist()
     fixed = st.multiselect(t("pr.fixed_posts", lang), list(range(len(names))), key=f"pr_fixed_{site_kind}",
-                           format_func=lambda j: names[j], placeholder=t("common.choose", lang))
+                           format_func=lambda j: names[j], placeholder=t("common.choose", lang), select_all=False)
     if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
         try:
             communes = view.coverage_communes(ds, plist, state.role(), objective)

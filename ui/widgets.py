@@ -7,7 +7,7 @@ import re
 import streamlit as st
 
 from risk.outputs.classify import NO_DATA_COLOUR, Classification
-from risk.i18n import t
+from risk.i18n import format_number, format_value, t
 from risk.contracts.dataset import Dataset
 
 
@@ -35,15 +35,48 @@ def demo_notice(ds: Dataset, lang: str) -> None:
         st.warning(t("app.demo_notice", lang), icon="⚠️")
 
 
-def format_value(value: float, unit: str = "") -> str:
-    """Numbers as users read them: thousands separated, rates with one decimal."""
-    if value is None or value != value:  # NaN
-        return "–"
-    if unit == "%":
-        return f"{value:,.1f} %"
-    if abs(value) >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+# Vega's number locale for each language, so chart axes write 0,25 and 1.000 in Vietnamese.
+CHART_LOCALES = {"vi": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0₫"],
+                        "percent": "\u00a0%"},
+                 "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["$", ""]}}
+
+
+def chart(figure, lang: str):
+    """An Altair chart whose axes and tooltips format numbers in the user's language."""
+    return figure.configure(locale={"number": CHART_LOCALES.get(lang, CHART_LOCALES["en"])})
+
+
+def _css_text(text: str) -> str:
+    """`text` as a CSS string literal: every character outside letters, digits and spaces escaped."""
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x}" for c in text) + '"'
+
+
+def streamlit_texts(lang: str, max_upload_mb: float) -> None:
+    """Streamlit's file uploader writes "Upload" and "50MB per file" in English and has no setting
+    for them: they are hidden and ours drawn in their place, from the catalogue (CSS content)."""
+    upload = _css_text(t("widget.upload", lang))
+    limit = _css_text(t("widget.upload_limit", lang, mb=format_number(max_upload_mb, 0, lang)))
+    st.markdown(f"""<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{content: {upload};}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{display: none;}}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content: {limit}; font-size: 0.875rem;
+  color: rgba(49, 51, 63, 0.6);}}
+</style>""", unsafe_allow_html=True)
+
+
+def localized(frame, lang: str, decimals: dict[str, int]):
+    """A table whose numbers show in the user's language ("83,5", "63.594") while each column keeps
+    its numbers, so sorting still sorts numbers. `decimals`: column -> places."""
+    formats = {c: (lambda v, d=d: format_number(v, d, lang)) for c, d in decimals.items() if c in frame.columns}
+    return frame.style.format(formats, na_rep="–")
+
+
+def number_choice(container, label: str, options: list[float], lang: str, decimals: int, **kwargs) -> float:
+    """A choice of numbers that shows them in the user's language ("1,5"): Streamlit's number inputs
+    and sliders can only print "1.50" whatever the language."""
+    return container.select_slider(label, options=options, format_func=lambda v: format_number(v, decimals, lang),
+                                   **kwargs)
 
 
 def swatch_legend(title: str, rows: list[tuple[str, str, int | None, float]]) -> None:
@@ -63,12 +96,15 @@ def swatch_legend(title: str, rows: list[tuple[str, str, int | None, float]]) ->
 
 def legend(title: str, classification: Classification, unit: str, lang: str, missing: int) -> None:
     """Choropleth legend: one row per class range, and the communes without data."""
-    rows = [(colour, f"{format_value(low, unit)} – {format_value(high, unit)}", count, 1.0)
+    rows = [(colour, f"{format_value(low, unit, lang)} – {format_value(high, unit, lang)}", count, 1.0)
             for (low, high), colour, count in zip(classification.ranges(), classification.colours,
                                                   classification.counts)]
     if missing:
         rows.append((NO_DATA_COLOUR, t("map.no_data", lang), missing, 1.0))
     swatch_legend(title, rows)
+
+
+WEIGHT_STEPS = [i / 2 for i in range(21)]  # 0 to 10 by halves
 
 
 def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
@@ -90,9 +126,9 @@ def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
         for i, key in enumerate(directed):
             # Each page's editor starts from the session's weights (one set for every page and the URL).
             start = min(10.0, max(0.0, float(saved.weights.get(key, 1.0))))
-            weights[key] = columns[i % len(columns)].number_input(
-                md(indicator_for(key).label(lang)), min_value=0.0, max_value=10.0, value=1.0, step=0.5,
-                key=slots.preset(f"composite_w_{key}", start),
+            weights[key] = number_choice(
+                columns[i % len(columns)], md(indicator_for(key).label(lang)), WEIGHT_STEPS, lang, 1,
+                key=slots.preset(f"composite_w_{key}", round(start * 2) / 2),
             )
     if not any(weights.values()):
         from risk.analysis.composite import CompositeError

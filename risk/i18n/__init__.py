@@ -139,8 +139,24 @@ def format_date(value: str | None, lang: str) -> str:
     return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year}"
 
 
+# Vietnamese leaves a (non-breaking) space before the percent sign: "3,2 %"; English writes "3.2%".
+_PERCENT_SIGN = {"vi": "\u00a0%", "en": "%"}
+
+
 def format_percent(share: float | None, lang: str, decimals: int = 1, *, sign: bool = False) -> str:
-    """A share (0.123) as a percentage in the language's marks ("12,3%" / "12.3%")."""
+    """A share (0.123) as a percentage in the language's marks ("12,3 %" / "12.3%")."""
     if share is None or share != share:
         return "–"
-    return format_number(share * 100, decimals, lang, sign=sign) + "%"
+    return format_number(share * 100, decimals, lang, sign=sign) + _PERCENT_SIGN.get(lang, "%")
+
+
+def format_value(value: float | None, unit: str, lang: str, *, with_unit: bool = True) -> str:
+    """An indicator value as the map, its legend and the commune panel write it: rates (unit "%")
+    with one decimal, large or whole numbers without decimals, other numbers with two; in the
+    language's marks; "–" where missing."""
+    if value is None or value != value:
+        return "–"
+    if unit == "%":
+        text = format_number(value, 1, lang)
+        return text + _PERCENT_SIGN.get(lang, "%") if with_unit else text
+    return format_number(value, 0 if abs(value) >= 100 or float(value).is_integer() else 2, lang)

@@ -156,12 +156,13 @@ def base_map(
     minx, miny, maxx, maxy = bounds
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=8, tiles=None,
-        prefer_canvas=prefer_canvas, control_scale=True, zoom_control=True,
+        prefer_canvas=prefer_canvas, control_scale=False, zoom_control=True,
         # Leaflet's keyboard handler focuses the map on mousedown; focusing inside the iframe makes
         # the page scroll it into view, so the press and the release landed on different communes
         # and a first click on a map partly below the fold opened nothing (real mouse, 1366×768).
         keyboard=False,
     )
+    _MetricScale().add_to(fmap)
     js, css = leaflet_assets(static_url)
     fmap.default_js = js  # instance attributes: never mutate folium's class lists
     fmap.default_css = css
@@ -172,6 +173,20 @@ def base_map(
     else:
         fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     return fmap
+
+
+class _MetricScale(MacroElement):
+    """A scale bar in kilometres only: folium's also drew miles, which no user here reads."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class _RememberedView(MacroElement):

@@ -366,3 +366,30 @@ def display_frame(shown: pd.DataFrame, selected: set[str], lang: str) -> pd.Data
         t("pr.col.population", lang): shown["population"],
         t("col.commune_id", lang): shown["commune_id"],
     })
+
+
+# --- filter thresholds as choices a person reads in their language ---------------------------------
+
+THRESHOLD_STEPS = 101  # at most this many choices: every observed value at province scale, a grid beyond
+
+
+def threshold_steps(values: pd.Series, keep: float | None = None) -> list[float]:
+    """The values a threshold on an indicator can take: every observed value (one decimal) when there
+    are few, else an even grid from the lowest to the highest; [0.0] without values. `keep` (a
+    threshold a link brought) is always among them, so the link's filter holds as written."""
+    import numpy as np
+
+    present = pd.to_numeric(values, errors="coerce").dropna()
+    unique = sorted({round(float(v), 1) for v in present}) or [0.0]
+    if len(unique) > THRESHOLD_STEPS:
+        unique = sorted({round(float(v), 1) for v in np.linspace(unique[0], unique[-1], THRESHOLD_STEPS)})
+    if keep is not None and keep == keep:
+        unique = sorted(set(unique) | {round(float(keep), 1)})
+    return unique
+
+
+def nearest_step(steps: list[float], value: float | None) -> float:
+    """The step closest to `value` (a median, or a threshold kept from a link)."""
+    if value is None or value != value:
+        return steps[0]
+    return min(steps, key=lambda s: (abs(s - float(value)), s))

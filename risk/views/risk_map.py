@@ -14,7 +14,7 @@ import pandas as pd
 from risk.access.privacy import Role, case_counts_by_year, drivers_column
 from risk.analysis.features import feature_label
 from risk.contracts.indicators import Indicator, indicator_for
-from risk.i18n import format_number, t
+from risk.i18n import format_number, format_value, t
 from risk.views.vintage import CommuneVintage, commune_vintage, marked_year
 
 SCORE = "__score__"
@@ -124,16 +124,6 @@ def case_chart(counts: pd.DataFrame, small_cell_k: int, lang: str) -> CaseChart:
     return CaseChart(frame, top * 1.2 + 0.5, (recorded, hidden))
 
 
-def _indicator_text(value: float, unit: str, lang: str) -> str:
-    """An indicator value as the risk map writes it (rates with one decimal, large or whole numbers
-    without decimals, else two), in the language's marks; "–" where missing."""
-    if value is None or value != value:
-        return "–"
-    if unit == "%":
-        return format_number(value, 1, lang)
-    return format_number(value, 0 if abs(value) >= 100 or float(value).is_integer() else 2, lang)
-
-
 def indicator_history(ds, commune_id: str, lang: str, vintage: CommuneVintage | None = None) -> pd.DataFrame:
     """One row per indicator (its label, with "(%)" for rates), one column per year, latest first, so
     the latest years are the ones in view on a narrow screen; years converted from pre-2025 communes
@@ -145,7 +135,7 @@ def indicator_history(ds, commune_id: str, lang: str, vintage: CommuneVintage | 
     for key in keys:
         indicator = indicator_for(key)
         label = indicator.label(lang) + (" (%)" if indicator.unit == "%" else "")
-        rows[label] = [_indicator_text(v, indicator.unit, lang) for v in history[key].to_numpy()]
+        rows[label] = [format_value(v, indicator.unit, lang, with_unit=False) for v in history[key].to_numpy()]
     return pd.DataFrame.from_dict(rows, orient="index", columns=[marked_year(int(y), vintage) for y in history.index])
 
 

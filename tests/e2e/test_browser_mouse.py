@@ -65,7 +65,7 @@ def sweep(page) -> int:
 def low_commune(page) -> tuple[float, float]:
     """The centre of a commune in the lowest visible strip of the map (the map runs below the fold)."""
     height = page.viewport_size["height"]
-    paths = map_frame(page).locator("path.leaflet-interactive")
+    paths = map_frame(page).locator('path.leaflet-interactive[stroke="#555555"]')  # communes, not gates
     best = None
     for i in range(paths.count()):
         b = paths.nth(i).bounding_box()

@@ -135,7 +135,7 @@ def test_risk_map_composite_index_with_editable_weights():
     sensitivity = [c.value for c in at.caption if c.value.startswith("Sensitivity to ±20% weights")]
     assert sensitivity
     before = at.dataframe[-1].value.copy()
-    at.number_input(key="composite_w_poverty_rate").set_value(10.0)
+    at.select_slider(key="composite_w_poverty_rate").set_value(10.0)
     at.radio(key="composite_method").set_value("geometric")
     at.run()
     assert not at.exception
@@ -168,6 +168,6 @@ def test_composite_weights_survive_a_page_switch():
     at.selectbox(key="map_indicator").set_value("__composite__")
     at.run()
     assert not at.exception
-    assert at.number_input(key="composite_w_poverty_rate").value == 5.0
+    assert at.select_slider(key="composite_w_poverty_rate").value == 5.0
     assert at.radio(key="composite_method").value == "geometric"
     assert at.session_state["composite_settings"].method == "geometric"

@@ -59,7 +59,7 @@ def test_filters_narrow_the_list_and_keep_ranks():
     table = listing(at)
     assert set(table[t("col.former_district", "en")]) == {"Huyện Kỳ Sơn"}
     assert any(c.value == t("pr.count", "en", shown=len(table), total=130) for c in at.caption)
-    at.slider(key="pr_border").set_value(10.0)
+    at.slider(key="pr_border").set_value(10)
     at.run()
     narrowed = listing(at)
     assert len(narrowed) <= len(table) and (narrowed[t("pr.col.dist_border", "en")] <= 10).all()
@@ -86,8 +86,8 @@ def test_composite_ranking_without_the_model():
 
 def test_allocation_beats_the_ranking_and_shows_on_the_map():
     at = open_priorities()
-    at.number_input(key="pr_budget").set_value(1000.0)
-    at.number_input(key="pr_cost").set_value(100.0)
+    at.number_input(key="pr_budget").set_value(1000)
+    at.number_input(key="pr_cost").set_value(100)
     at.button(key="pr_run_alloc").click()
     at.run()
     assert not at.exception and not at.error
@@ -108,8 +108,8 @@ def test_allocation_beats_the_ranking_and_shows_on_the_map():
 
 def test_allocation_error_is_explained():
     at = open_priorities()
-    at.number_input(key="pr_budget").set_value(50.0)
-    at.number_input(key="pr_cost").set_value(100.0)
+    at.number_input(key="pr_budget").set_value(50)
+    at.number_input(key="pr_cost").set_value(100)
     at.multiselect(key="pr_include").set_value(["16819"])
     at.button(key="pr_run_alloc").click()
     at.run()
@@ -234,7 +234,7 @@ def test_a_composite_brief_from_the_page_names_its_year_weights_and_filters(tmp_
     at = open_priorities(lang="vi")
     at.radio(key="pr_ranking").set_value("composite")
     at.run()
-    at.number_input(key="composite_w_poverty_rate").set_value(3.0)
+    at.select_slider(key="composite_w_poverty_rate").set_value(3.0)
     at.multiselect(key="pr_districts").set_value(["Huyện Kỳ Sơn"])
     at.selectbox(key="pr_export_format").set_value("pdf")
     at.run()

@@ -97,7 +97,7 @@ def test_a_year_the_data_lacks_and_an_unknown_commune_fall_back_to_the_defaults(
 def test_one_year_and_one_set_of_weights_for_every_page():
     at = app({"ind": "__composite__"})
     at.selectbox(key="map_year").set_value(2021)
-    at.number_input(key="composite_w_poverty_rate").set_value(3.0)
+    at.select_slider(key="composite_w_poverty_rate").set_value(3.0)
     at.radio(key="composite_method").set_value("geometric")
     at.run()
     tuned = at.session_state["composite_settings"]
@@ -107,7 +107,7 @@ def test_one_year_and_one_set_of_weights_for_every_page():
     assert at.selectbox(key="pr_year").value == 2021
     at.radio(key="pr_ranking").set_value("composite")
     at.run()
-    assert at.number_input(key="composite_w_poverty_rate").value == 3.0
+    assert at.select_slider(key="composite_w_poverty_rate").value == 3.0
     assert at.radio(key="composite_method").value == "geometric"
     assert at.session_state["composite_settings"] == tuned  # the exported index is the one tuned on the map
     assert at.query_params["w"].startswith("dropout_rate:1") and "poverty_rate:3" in at.query_params["w"]
@@ -126,7 +126,7 @@ def test_a_priorities_link_brings_its_filters():
     assert at.selectbox(key="pr_year").value == 2024 and at.radio(key="pr_ranking").value == "composite"
     assert at.multiselect(key="pr_districts").value == ["Huyện Kỳ Sơn"]  # the unknown district is dropped
     assert at.slider(key="pr_border").value == 30.0
-    assert at.number_input(key="pr_min_poverty_rate").value == 20.0
+    assert at.select_slider(key="pr_min_poverty_rate").value == 20.0
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

@@ -41,7 +41,7 @@ def test_cli_allocation_equals_the_page_allocation(capsys):
     import json
 
     at = open_page("pages/priorities.py", Role.PLANNER, "u-planner")
-    at.number_input(key="pr_budget").set_value(700.0)
+    at.number_input(key="pr_budget").set_value(700)
     at.button(key="pr_run_alloc").click()
     at.run()
     assert not at.exception, at.exception
