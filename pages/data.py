@@ -12,8 +12,10 @@ from risk.outputs.mapview import add_preview, display_layer
 from risk.store.versions import StoreError
 from risk.ingest.uploads import ImportCheck, check_uploaded
 from risk.views import import_report as report_view
-from ui import auth, maps, state, widgets
+from ui import analysis, auth, maps, state, widgets
 from ui import session as slots
+
+RANK_TITLE_KEYS = {"model": "dp.rank.title_model", "composite": "dp.rank.title_composite"}
 
 state.require_page("data")
 lang = state.lang()
@@ -125,5 +127,14 @@ else:
     if a != b:  # full width: the change column must not scroll out of sight
         st.dataframe(versions_view.comparison_table(store.compare(int(a), int(b)), int(a), int(b), lang),
                      width="stretch")
+        with st.expander(t("dp.cmp.details", lang)), st.spinner(t("dp.cmp.working", lang)):
+            values, moved = analysis.version_comparison(store, int(a), int(b), lang)
+            st.caption(t("dp.cmp.values_title", lang, n=len(values)) if len(values) else t("dp.cmp.values_none", lang))
+            if len(values):
+                st.dataframe(values, hide_index=True, width="stretch", height=320)
+            key = "dp.rank.none" if moved is None else RANK_TITLE_KEYS[moved.ranking]
+            st.caption(t(key, lang, n=0 if moved is None else len(moved.table), year=0 if moved is None else moved.year))
+            if moved is not None:
+                st.dataframe(moved.table, hide_index=True, width="stretch")
     if slots.ACTIVATED.present():
         st.success(t("dp.activated", lang, version=slots.ACTIVATED.pop()))

@@ -174,3 +174,19 @@ def _default_band(key: state.DatasetKey) -> float:
 def default_band_km() -> float:
     """The distance band that gives every commune a neighbour, for the distance-band weights."""
     return _default_band(state.dataset_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _version_comparison(store_path: str, checksums: tuple, v1: int, v2: int, lang: str):
+    from risk.store.versions import Store
+    from risk.views.versions import compare_versions
+
+    return compare_versions(Store(store_path), v1, v2, lang)
+
+
+def version_comparison(store, v1: int, v2: int, lang: str):
+    """Values that differ and the largest ranking changes between two stored versions (cached: a
+    version's content never changes, and its checksum is part of the key)."""
+    versions = store.versions().set_index("id")
+    checksums = tuple(str(versions.loc[v, "checksum"]) if "checksum" in versions.columns else "" for v in (v1, v2))
+    return _version_comparison(str(store.path), checksums, int(v1), int(v2), lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 
 from risk.i18n import t
-from risk.outputs.mapview import CANVAS_THRESHOLD, DisplayLayer, add_context, base_map
+from risk.outputs.mapview import CANVAS_THRESHOLD, GATE_KIND_KEYS, DisplayLayer, add_context, base_map
 from ui import state
 
 
@@ -18,10 +18,10 @@ def new_map(layer: DisplayLayer, page: str | None = None) -> folium.Map:
 
 
 def draw_context(fmap: folium.Map, layer: DisplayLayer, ds, lang: str) -> None:
-    """Outline, border and gates, named in the user's language."""
+    """Outline, border and gates, named in the user's language (a gate's kind too)."""
     add_context(fmap, layer, ds.border, ds.gates, {
         "outline": t("map.layers.outline", lang), "border": t("map.layers.border", lang),
-        "gates": t("map.layers.gates", lang)})
+        "gates": t("map.layers.gates", lang)}, {kind: t(key, lang) for kind, key in GATE_KIND_KEYS.items()})
 
 
 def clicked_commune(result: dict | None, ids: list[str]) -> str | None:

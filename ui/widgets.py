@@ -69,7 +69,8 @@ def localized(frame, lang: str, decimals: dict[str, int]):
     """A table whose numbers show in the user's language ("83,5", "63.594") while each column keeps
     its numbers, so sorting still sorts numbers. `decimals`: column -> places."""
     formats = {c: (lambda v, d=d: format_number(v, d, lang)) for c, d in decimals.items() if c in frame.columns}
-    return frame.style.format(formats, na_rep="–")
+    # A fixed id: pandas draws a random one per table, so identical tables would differ on the wire.
+    return frame.style.format(formats, na_rep="–").set_uuid("risk")
 
 
 def number_choice(container, label: str, options: list[float], lang: str, decimals: int, **kwargs) -> float:

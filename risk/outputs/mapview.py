@@ -296,14 +296,24 @@ def add_border(fmap: folium.Map, border: gpd.GeoDataFrame | None, name: str) -> 
     ).add_to(fmap)
 
 
-def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str) -> None:
+# The kinds of border gate Vietnamese law names (quốc tế, chính, phụ), as the reference list writes them
+# in English, and their catalogue keys: a gate's tooltip names its kind in the user's language. A kind
+# outside this list is shown as the data file wrote it.
+GATE_KIND_KEYS = {"international border gate": "map.gate.international", "main border gate": "map.gate.main",
+                  "secondary border gate": "map.gate.secondary"}
+
+
+def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str,
+              kinds: Mapping[str, str] | None = None) -> None:
+    """Border gates with their name and kind; `kinds` maps a GATE_KIND_KEYS kind to its label."""
     if gates is None or gates.empty:
         return
     group = folium.FeatureGroup(name=safe_html(name))
     pts = gates.to_crs(DISPLAY_CRS)
     for _, row in pts.iterrows():
         label = safe_html(row.get("name", ""))
-        kind = safe_html(row.get("kind", "")) if "kind" in pts.columns else ""
+        raw = str(row.get("kind", "") or "") if "kind" in pts.columns else ""
+        kind = safe_html((kinds or {}).get(raw.strip().lower(), raw))
         # CircleMarker, not RegularPolygonMarker: the latter pulls leaflet-dvf from a CDN.
         folium.CircleMarker(
             location=[row.geometry.y, row.geometry.x], radius=7,
@@ -314,14 +324,15 @@ def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str) -> No
 
 
 def add_context(fmap: folium.Map, layer: DisplayLayer, border: gpd.GeoDataFrame | None,
-                gates: gpd.GeoDataFrame | None, names: Mapping[str, str]) -> None:
+                gates: gpd.GeoDataFrame | None, names: Mapping[str, str],
+                gate_kinds: Mapping[str, str] | None = None) -> None:
     """The province outline, the border line and the gates every page draws over its communes.
 
     `names`: layer-control names for keys outline, border, gates.
     """
     add_outline(fmap, layer.outline, names["outline"])
     add_border(fmap, border, names["border"])
-    add_gates(fmap, gates, names["gates"])
+    add_gates(fmap, gates, names["gates"], gate_kinds)
 
 
 def add_coverage(fmap: folium.Map, bases, radius_km: float) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from risk.access.privacy import (
@@ -18,7 +17,6 @@ from risk.access.privacy import (
 )
 from risk.analysis.hotspots import CLASS_COLOURS, CLASSES, TRENDS, HotspotOptions, HotspotResult, hot_commune_table
 from risk.analysis.hotspots.gi import GI_CLASSES
-from risk.analysis.hotspots.scan import LEVELS
 from risk.analysis.hotspots.smoothing import EXCEEDANCE_BANDS
 from risk.analysis.hotspots.trends import GATED
 from risk.analysis.progress import Progress

@@ -14,7 +14,7 @@ import pandas as pd
 from risk.access.privacy import Role, case_counts_by_year, drivers_column
 from risk.analysis.features import feature_label
 from risk.contracts.indicators import Indicator, indicator_for
-from risk.i18n import format_number, format_value, t
+from risk.i18n import format_value, t
 from risk.views.vintage import CommuneVintage, commune_vintage, marked_year
 
 SCORE = "__score__"

@@ -54,9 +54,9 @@ def chromium():
             browser.close()
 
 
-def new_page(browser, base: str, blocked: list[str]):
+def new_page(browser, base: str, blocked: list[str], viewport: dict | None = None):
     """A fresh browser context (no cookies), allowed to use the clipboard, offline but for our server."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
 
     def guard(route, request):
@@ -130,11 +130,12 @@ def copy_link(page) -> str:
     return page.evaluate("navigator.clipboard.readText()")
 
 
-def test_a_reload_keeps_the_sign_in_and_a_copied_link_reopens_the_view(server):
+@pytest.mark.parametrize("viewport", [VIEWPORT, {"width": 1500, "height": 1000}], ids=["1366x768", "1500x1000"])
+def test_a_reload_keeps_the_sign_in_and_a_copied_link_reopens_the_view(server, viewport):
     blocked: list[str] = []
     poverty = indicator_for("poverty_rate").label("vi")
     with chromium() as browser:
-        context, page = new_page(browser, server, blocked)
+        context, page = new_page(browser, server, blocked, viewport)
         page.goto(server, wait_until="domcontentloaded")
         sign_in(page)
         assert wait_for_paths(page, N_COMMUNES) >= N_COMMUNES
@@ -162,7 +163,7 @@ def test_a_reload_keeps_the_sign_in_and_a_copied_link_reopens_the_view(server):
         assert {k: query(page)[k] for k in ("year", "ind", "commune")} == {"year": "2022", "ind": "poverty_rate",
                                                                          "commune": commune}
 
-        other, fresh = new_page(browser, server, blocked)  # someone else's browser: no cookie
+        other, fresh = new_page(browser, server, blocked, viewport)  # someone else's browser: no cookie
         fresh.goto(link, wait_until="domcontentloaded")
         sign_in(fresh)
         assert wait_for_paths(fresh, N_COMMUNES) >= N_COMMUNES
@@ -188,7 +189,7 @@ def test_a_reload_keeps_the_sign_in_and_a_copied_link_reopens_the_view(server):
                           .input_value() == "2022")
         assert wait_until(page, lambda: urlsplit(page.url).path == "/priorities" and query(page).get("year") == "2022")
         priorities_link = copy_link(page)
-        third, other_page = new_page(browser, server, blocked)
+        third, other_page = new_page(browser, server, blocked, viewport)
         other_page.goto(priorities_link, wait_until="domcontentloaded")
         sign_in(other_page)
         assert wait_until(other_page, lambda: other_page.locator("h1", has_text=t("page.priorities", "vi")).count() > 0)

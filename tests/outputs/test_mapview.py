@@ -206,3 +206,17 @@ def test_a_remembered_view_opens_where_the_page_was_left_else_on_the_bounds():
     assert remembered.count("fitBounds") == 1  # folium's animated fit is not added beside it
     assert view_key("risk_map", layer.bounds) != view_key("hotspots", layer.bounds)
     assert view_key("risk_map", (0.0, 0.0, 1.0, 1.0)) != key  # another dataset starts from its own extent
+
+
+def test_a_gates_kind_reads_in_the_users_language_and_an_unknown_kind_as_written():
+    from risk.outputs.mapview import GATE_KIND_KEYS
+
+    from risk.i18n import t
+
+    gates = gpd.GeoDataFrame({"name": ["A", "B"], "kind": ["Main border gate", "<b>trạm</b>"]},
+                             geometry=[Point(104.2, 19.2), Point(104.3, 19.3)], crs="EPSG:4326")
+    fmap = base_map(display_layer(grid()).bounds)
+    add_gates(fmap, gates, "gates", {k: t(v, "vi") for k, v in GATE_KIND_KEYS.items()})
+    html = render(fmap)
+    assert "cửa khẩu chính" in html and "Main border gate" not in html
+    assert "&lt;b&gt;trạm&lt;/b&gt;" in html  # data text stays escaped
