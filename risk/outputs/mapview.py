@@ -243,16 +243,16 @@ def add_choropleth(
     `labels` gives the tooltip aliases for keys name, former_district, value.
     """
     highlighted = set(selected_ids) | ({selected_id} if selected_id else set())
-    styles: dict[str, dict] = {}
-    for i, feat in enumerate(layer.features):
-        cid = str(feat["properties"].get("commune_id"))
-        styles[cid] = {
+    ids = [str(feat["properties"].get("commune_id")) for feat in layer.features]
+    styles = []
+    for i, cid in enumerate(ids):
+        styles.append({
             "fillColor": classification.colour_of(int(classification.classes[i])) if len(classification.classes) else MISSING,
             "color": "#1f1f1f" if cid in highlighted else "#555555",
             "weight": 3 if cid in highlighted else 0.6,
             "fillOpacity": 0.8,
-        }
-    return CommuneLayer(geometry_url, styles, {"value": {c: safe_html(v) for c, v in value_texts.items()}},
+        })
+    return CommuneLayer(geometry_url, styles, {"value": [safe_html(value_texts.get(c, "")) for c in ids]},
                         {k: safe_html(v) for k, v in labels.items()}).add_to(group)
 
 
@@ -333,13 +333,10 @@ def add_class_layer(
     `texts[field][commune_id]` are the tooltip cells, `aliases[field]` their labels, in tooltip
     order after name and former district; communes in `faded` are drawn pale (outside a belt).
     """
-    styles: dict[str, dict] = {}
-    for feat in layer.features:
-        cid = str(feat["properties"].get("commune_id"))
-        pale = cid in faded
-        styles[cid] = {"fillColor": colours.get(cid, MISSING), "color": "#aaaaaa" if pale else "#555555",
-                       "weight": 0.6, "fillOpacity": 0.3 if pale else 0.85}
-    cells = {f: {c: safe_html(v) for c, v in column.items()} for f, column in texts.items()}
+    ids = [str(feat["properties"].get("commune_id")) for feat in layer.features]
+    styles = [{"fillColor": colours.get(cid, MISSING), "color": "#aaaaaa" if cid in faded else "#555555",
+               "weight": 0.6, "fillOpacity": 0.3 if cid in faded else 0.85} for cid in ids]
+    cells = {f: [safe_html(column.get(cid, "")) for cid in ids] for f, column in texts.items()}
     return CommuneLayer(geometry_url, styles, cells, {k: safe_html(v) for k, v in aliases.items()}).add_to(group)
 
 
@@ -351,7 +348,8 @@ class CommuneLayer(MacroElement):
     colours and tooltip cells (a few bytes per commune). st_folium swaps this element's feature
     group without re-mounting the map, so zoom and centre stay and nothing large is resent.
 
-    Styles go as a short palette plus one index per commune. Every text is already escaped
+    Styles go as a short palette plus one index per commune, and tooltip cells as lists, both in the
+    order of the layer's features, which is the order of the geometry file. Every text is already escaped
     (safe_html); the tooltip is built from those cells, never from raw data. Hover thickens the
     outline and restores the commune's own style on leave (resetStyle reads `options.style`).
     """
@@ -369,7 +367,7 @@ class CommuneLayer(MacroElement):
             if (!entry) {
                 entry = kept[url] = {view: view};
                 var ownStyle = function (feature) {
-                    var v = entry.view, i = v.style[feature.properties.commune_id];
+                    var v = entry.view, i = v.style[feature.properties._i];
                     return v.palette[i === undefined ? 0 : i];
                 };
                 entry.layer = L.geoJson(null, {style: ownStyle, onEachFeature: function (feature, shape) {
@@ -380,8 +378,8 @@ class CommuneLayer(MacroElement):
                         };
                         rows += cell(v.aliases.name, p.name) + cell(v.aliases.former_district, p.former_district);
                         for (var k = 0; k < v.fields.length; k++) {
-                            var column = v.cells[v.fields[k]] || {};
-                            rows += cell(v.aliases[v.fields[k]], column[p.commune_id]);
+                            var column = v.cells[v.fields[k]] || [];
+                            rows += cell(v.aliases[v.fields[k]], column[p._i]);
                         }
                         return '<div style="{{ this.tooltip_style }}"><table>' + rows + '</table></div>';
                     }, {sticky: true, direction: 'auto', className: 'foliumtooltip'});
@@ -391,7 +389,9 @@ class CommuneLayer(MacroElement):
                 fetch(url, {credentials: 'same-origin'})
                     .then(function (r) { if (!r.ok) { throw new Error('geometry ' + r.status); } return r.json(); })
                     .then(function (topo) {
-                        entry.layer.addData(topojson.feature(topo, topo.objects[{{ this.object|tojson }}]));
+                        var communes = topojson.feature(topo, topo.objects[{{ this.object|tojson }}]);
+                        communes.features.forEach(function (f, i) { f.properties._i = i; });
+                        entry.layer.addData(communes);
                         if (entry.layer._map) { entry.layer.bringToBack(); }
                     })
                     .catch(function (err) { console.error('commune geometry', err); });
@@ -407,7 +407,7 @@ class CommuneLayer(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, url: str, styles: Mapping[str, Mapping[str, Any]], cells: Mapping[str, Mapping[str, str]],
+    def __init__(self, url: str, styles: list[Mapping[str, Any]], cells: Mapping[str, list[str]],
                  aliases: Mapping[str, str]) -> None:
         super().__init__()
         self._name = "CommuneLayer"
@@ -415,14 +415,14 @@ class CommuneLayer(MacroElement):
         self.object = "communes"
         palette: list[dict] = []
         seen: dict[str, int] = {}
-        self.style_index: dict[str, int] = {}
-        for cid, style in styles.items():
+        self.style_index: list[int] = []
+        for style in styles:
             key = json.dumps(style, sort_keys=True)
-            self.style_index[cid] = seen.setdefault(key, len(palette))
-            if self.style_index[cid] == len(palette):
+            self.style_index.append(seen.setdefault(key, len(palette)))
+            if self.style_index[-1] == len(palette):
                 palette.append(dict(style))
         self.palette = palette or [{"fillColor": MISSING, "color": "#555555", "weight": 0.6, "fillOpacity": 0.8}]
-        self.cells = {f: dict(column) for f, column in cells.items()}
+        self.cells = {f: list(column) for f, column in cells.items()}
         self.fields = list(cells)
         self.aliases = dict(aliases)
         self.tooltip_style = TOOLTIP_STYLE.replace('"', "")
