@@ -4,13 +4,12 @@ roles allowed to see them."""
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from risk.analysis.hotspots import SLICES, HotspotError, HotspotOptions
 from risk.i18n import t
 from risk.ingest.folder import FORMS
 from risk.outputs.export import to_csv_bytes
-from risk.outputs.mapview import add_case_points, add_class_layer, add_layer_control
+from risk.outputs.mapview import add_case_points, add_class_layer
 from risk.views import hotspots as view
 from ui import analysis, auth, maps, state, widgets
 from ui import session as slots
@@ -90,17 +89,17 @@ hv = view.hotspot_view(ds, result, options, ids, analysis.distances().reset_inde
 # --- map -----------------------------------------------------------------------------------------
 fmap = maps.new_map(layer, "hotspots")
 fmap.options["max_zoom"] = MAX_ZOOM  # Leaflet.markercluster throws "Map has no maxZoom" on a map without tiles
-add_class_layer(fmap, layer, hv.colours, hv.tooltips, view.tooltip_labels(lang, role),
-                t(view.LAYER_KEYS[hv.layer], lang), faded=hv.faded)
 maps.draw_context(fmap, layer, ds, lang)
-if hv.points is not None:
+communes = maps.changing_part(t(view.LAYER_KEYS[hv.layer], lang))
+add_class_layer(communes, state.geometry_url(), layer, hv.colours, hv.tooltips, view.tooltip_labels(lang, role),
+                faded=hv.faded)
+if hv.points is not None:  # in the base map: they change with the period only (never in a served file)
     add_case_points(fmap, hv.points, list(hv.point_tips), conf.static_url,
                     {"clusters": t("hotspots.layers.clusters", lang), "heat": t("hotspots.layers.heat", lang)})
-add_layer_control(fmap)
 
 map_col, side_col = st.columns([3, 1])
 with map_col:
-    st_folium(fmap, key="hotspot_map", height=620, use_container_width=True, returned_objects=[])
+    maps.show(fmap, communes, key="hotspot_map", height=620, layer_list=True)
 with side_col:
     widgets.swatch_legend(t("hotspots.legend", lang, layer=t(view.LAYER_KEYS[hv.layer], lang),
                             period=hv.period_text), list(hv.legend))

@@ -3,7 +3,6 @@ a budgeted programme allocation, patrol coverage, and exports."""
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from risk.i18n import t
 from risk.outputs.classify import classify
@@ -69,16 +68,16 @@ highlight = {"selection": selected, "allocation": set(run.plan.chosen) if run el
              "coverage": set(coverage.covered) if coverage else set()}[show]
 values, rank_texts = view.map_values(plist, shown, feature_ids)
 fmap = maps.new_map(layer, "priorities")
+maps.draw_context(fmap, layer, ds, lang)
+communes = maps.changing_part(t("map.layers.communes", lang))
 add_choropleth(
-    fmap, layer, values.to_dict(), classify(values.to_numpy(), "quantiles", 5, True), rank_texts,
-    labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
-            "value": t("pr.col.rank", lang)},
-    name=t("map.layers.communes", lang), selected_ids=highlight,
+    communes, state.geometry_url(), layer, values.to_dict(), classify(values.to_numpy(), "quantiles", 5, True),
+    rank_texts, labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
+                        "value": t("pr.col.rank", lang)}, selected_ids=highlight,
 )
 if show == "coverage" and coverage:
-    add_coverage(fmap, coverage.bases, coverage.radius_km)
-maps.draw_context(fmap, layer, ds, lang)
-result = st_folium(fmap, key="pr_map", height=520, use_container_width=True, returned_objects=["last_active_drawing"])
+    add_coverage(communes, coverage.bases, coverage.radius_km)
+result = maps.show(fmap, communes, key="pr_map", height=520, clicks=True)
 clicked_id = maps.clicked_commune(result, feature_ids)
 if clicked_id and clicked_id != slots.PR_LAST_CLICK.get():
     slots.PR_LAST_CLICK.set(clicked_id)

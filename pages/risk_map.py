@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from risk.analysis.features import ModelError
 from risk.i18n import format_number, format_value, t
@@ -77,18 +76,17 @@ classification = classify(values.to_numpy(), scheme, k, ind.higher_is_riskier)
 value_texts = {cid: format_value(v, ind.unit, lang) for cid, v in values.items()}
 
 fmap = maps.new_map(layer, "risk_map")
-add_choropleth(
-    fmap, layer, values.to_dict(), classification, value_texts,
-    labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
-            "value": ind.label(lang)},
-    name=t("map.layers.communes", lang), selected_id=selected,
-)
 maps.draw_context(fmap, layer, ds, lang)
+communes = maps.changing_part(t("map.layers.communes", lang))
+add_choropleth(
+    communes, state.geometry_url(), layer, values.to_dict(), classification, value_texts,
+    labels={"name": t("map.tooltip.name", lang), "former_district": t("map.tooltip.former_district", lang),
+            "value": ind.label(lang)}, selected_id=selected,
+)
 
 map_col, side_col = st.columns([3, 1])
 with map_col:
-    result = st_folium(fmap, key="risk_map", height=620, use_container_width=True,
-                       returned_objects=["last_active_drawing"])
+    result = maps.show(fmap, communes, key="risk_map", height=620, clicks=True)
 with side_col:
     widgets.legend(f"{ind.label(lang)} ({year})", classification, ind.unit, lang, int(values.isna().sum()))
     st.caption(t(view.DIRECTION_KEYS[ind.higher_is_riskier], lang))

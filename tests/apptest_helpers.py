@@ -87,3 +87,29 @@ def download(at: AppTest, key: str) -> bytes:
 def download_name(at: AppTest, key: str) -> str:
     """The file name a download button offers."""
     return _deferred(at, key)[1]
+
+
+def map_text(args: dict) -> str:
+    """Everything the page sent to draw its map: the base map and the part each rerun replaces."""
+    return "\n".join(args.get(k) or "" for k in ("script", "feature_group", "layer_control"))
+
+
+def commune_styles(args: dict) -> list[dict]:
+    """The style each commune is drawn with, in the layer's order (risk.outputs.mapview.CommuneLayer)."""
+    import re
+
+    found = re.search(r"palette: (\[.*?\]), style: (\[.*?\]),", args["feature_group"], re.S)
+    assert found, "no commune layer in the map's changing part"
+    palette, index = json.loads(found.group(1)), json.loads(found.group(2))
+    return [palette[i] for i in index]
+
+
+def published_geometry(args: dict) -> str:
+    """The text of the geometry file the map fetches (served without sign-in)."""
+    import re
+
+    from risk.access.settings import load_settings
+    from risk.outputs.geometry_file import published
+
+    name = re.search(r"/_risk/geometry/([0-9a-f]{64}\.topojson)", args["feature_group"]).group(1)
+    return published(load_settings().map_cache_dir, name).read_text(encoding="utf-8")

@@ -8,5 +8,6 @@ import pytest
 def isolated_state(tmp_path, monkeypatch):
     monkeypatch.setenv("RISK_STORE", str(tmp_path / "store.gpkg"))
     monkeypatch.setenv("RISK_ACCOUNTS_DB", str(tmp_path / "accounts.sqlite"))
+    monkeypatch.setenv("RISK_MAP_CACHE", str(tmp_path / "maps"))
     monkeypatch.delenv("RISK_DEMO_MODE", raising=False)
     monkeypatch.delenv("RISK_TILE_URL", raising=False)

@@ -1,8 +1,14 @@
-"""The map frame every page shares: an offline base map, the province context layers, and the
-commune a click picked."""
+"""The map frame every page shares: an offline base map, the province context layers, the part a
+rerun replaces, and the commune a click picked.
+
+A page builds the base map (it depends only on the dataset and the language) and puts what changes
+with its controls (commune colours and tooltips, case points, coverage circles) in one feature
+group. st_folium then keeps the map mounted and swaps only that group: the zoom stays, and a year
+change sends colours, not geometry (issue "Fast at every scale")."""
 from __future__ import annotations
 
 import folium
+from streamlit_folium import st_folium
 
 from risk.i18n import t
 from risk.outputs.mapview import CANVAS_THRESHOLD, GATE_KIND_KEYS, DisplayLayer, add_context, base_map
@@ -15,6 +21,22 @@ def new_map(layer: DisplayLayer, page: str | None = None) -> folium.Map:
     conf = state.settings()
     return base_map(layer.bounds, conf.static_url, conf.tile_url, conf.tile_attribution,
                     prefer_canvas=len(layer.features) > CANVAS_THRESHOLD, remember_as=page)
+
+
+def changing_part(name: str) -> folium.FeatureGroup:
+    """The feature group a page fills with what its controls change; `name` shows in the layer list."""
+    from risk.outputs.mapview import safe_html
+
+    return folium.FeatureGroup(name=safe_html(name))
+
+
+def show(fmap: folium.Map, part: folium.FeatureGroup, key: str, height: int, clicks: bool = False,
+         layer_list: bool = False) -> dict | None:
+    """Draw the map with its changing part; with `clicks` return st_folium's last clicked commune.
+    `layer_list` adds the (collapsed) layer switcher, which must list the changing part too."""
+    control = folium.LayerControl(collapsed=True) if layer_list else None
+    return st_folium(fmap, key=key, height=height, use_container_width=True, feature_group_to_add=part,
+                     layer_control=control, returned_objects=["last_active_drawing"] if clicks else [])
 
 
 def draw_context(fmap: folium.Map, layer: DisplayLayer, ds, lang: str) -> None:

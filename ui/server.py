@@ -28,6 +28,9 @@ from risk.access.settings import Settings, load_settings
 from risk.i18n import t
 
 SESSION_PATH = "_risk/session"
+GEOMETRY_PATH = "_risk/geometry"
+# A geometry file's name is the hash of its content, so a browser may keep it as long as it likes.
+_FOREVER = "public, max-age=31536000, immutable"
 _MAX_BODY = 256
 
 
@@ -124,6 +127,31 @@ async def _small_body(request: Request) -> bytes | None:
     return body
 
 
+def geometry_url(name: str) -> str:
+    """Where the browser fetches a published geometry file (risk.outputs.geometry_file)."""
+    return f"{base_path()}{GEOMETRY_PATH}/{name}"
+
+
+async def geometry_route(request: Request) -> Response:
+    """GET a published commune geometry file: boundaries only, so no sign-in is asked (the file's
+    name is its hash; any other name is 404). Sent gzipped when the browser accepts it."""
+    from risk.outputs.geometry_file import published
+
+    path = published(load_settings().map_cache_dir, request.path_params.get("name", ""))
+    if path is None:
+        return Response(status_code=404)
+    headers = {"Cache-Control": _FOREVER, "ETag": f'"{path.stem}"', "Vary": "Accept-Encoding",
+               "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    packed = path.with_name(path.name + ".gz")
+    if "gzip" in request.headers.get("accept-encoding", "") and packed.is_file():
+        return Response(packed.read_bytes(), media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(path.read_bytes(), media_type="application/json", headers=headers)
+
+
 def routes() -> list[Route]:
     """The routes the st.App in dashboard.py adds to Streamlit's own."""
-    return [Route(session_url(), session_route, methods=["POST", "DELETE"])]
+    return [Route(session_url(), session_route, methods=["POST", "DELETE"]),
+            Route(base_path() + GEOMETRY_PATH + "/{name}", geometry_route, methods=["GET"])]

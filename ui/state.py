@@ -7,7 +7,8 @@ import streamlit as st
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, t
 from risk.contracts.dataset import Dataset
 from risk.ingest.folder import DataError
-from risk.outputs.mapview import DisplayLayer, display_layer
+from risk.outputs.geometry_file import PreparedDisplay, prepare_display
+from risk.outputs.mapview import DisplayLayer
 from risk.access.privacy import DEFAULT_ROLE, Role
 from risk.access.settings import Settings, load_settings
 from risk.store.versions import Store, StoreError
@@ -87,8 +88,8 @@ def load_by_key(key: DatasetKey) -> Dataset:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _display(key: DatasetKey) -> DisplayLayer:
-    return display_layer(load_by_key(key).boundaries)
+def _display(key: DatasetKey) -> PreparedDisplay:
+    return prepare_display(load_by_key(key).boundaries, settings().map_cache_dir)
 
 
 def dataset() -> Dataset:
@@ -109,8 +110,16 @@ def dataset() -> Dataset:
 
 
 def display(ds: Dataset) -> DisplayLayer:
-    """Simplified commune geometry of the open dataset, for drawing (cached per dataset)."""
-    return _display(dataset_key())
+    """Simplified commune geometry of the open dataset, for drawing (prepared once per boundaries
+    content and kept on disk, so a restart does not pay it again)."""
+    return _display(dataset_key()).layer
+
+
+def geometry_url() -> str:
+    """Where the browser fetches the open dataset's commune geometry (sent once, then cached)."""
+    from ui.server import geometry_url as url
+
+    return url(_display(dataset_key()).geometry.name)
 
 
 def audit(action: str, user: str, details: dict | None = None, rows: int | None = None) -> None:

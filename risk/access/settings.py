@@ -52,6 +52,8 @@ class Settings:
     small_cell_k: int = 3
     brief_issuer: str | None = None
     brief_place: str | None = None
+    # Prepared commune geometry: public/ is served without sign-in (boundaries only), prepared/ is not.
+    map_cache_dir: Path = VAR_DIR / "maps"
 
     @property
     def is_embedded_demo(self) -> bool:
@@ -104,4 +106,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         small_cell_k=_int(env, "RISK_SMALL_CELL_K", 3),
         brief_issuer=(env.get("RISK_BRIEF_ISSUER") or "").strip() or None,
         brief_place=(env.get("RISK_BRIEF_PLACE") or "").strip() or None,
+        map_cache_dir=_path(env, "RISK_MAP_CACHE", VAR_DIR / "maps"),
     )

@@ -16,7 +16,6 @@ from typing import Any, Mapping
 import folium
 from branca.element import MacroElement
 from folium.template import Template
-from folium.utilities import JsCode
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -28,20 +27,18 @@ CANVAS_THRESHOLD = 2000  # features above which a map should draw on a canvas
 COORD_DECIMALS = 5  # about 1 m: plenty for a commune map, and a much smaller page
 
 
-# Leaflet's resetStyle, run when the mouse leaves a commune, restores the layer's `style` option.
-# Without this option it resets to Leaflet's default blue, which on the hotspot map read as a
-# cold spot; folium's style_function would instead copy every style into the page a second time.
-OWN_STYLE = JsCode("function(feature) { return feature.properties.style; }")
 # Leaflet's tooltips never wrap, so a long Vietnamese label ran past the map's edge and was cut
 # (seen at 1366×768); this lets the text wrap within a width, and "auto" opens the tooltip on the
 # side of the cursor with more room.
 TOOLTIP_STYLE = "white-space: normal !important; width: max-content; max-width: 24em;"
+MISSING = "#d9d9d9"  # a commune with no value
 
 
 def leaflet_assets(static_url: str = "/app/static") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(js, css) lists for a map: only files served by the app."""
     base = f"{static_url.rstrip('/')}/vendor/leaflet"
-    return [("leaflet", f"{base}/leaflet.js")], [("leaflet_css", f"{base}/leaflet.css")]
+    topo = f"{static_url.rstrip('/')}/vendor/topojson-client/topojson-client.min.js"
+    return [("leaflet", f"{base}/leaflet.js"), ("topojson", topo)], [("leaflet_css", f"{base}/leaflet.css")]
 
 
 def plugin_assets(static_url: str, plugin: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -234,47 +231,29 @@ def view_key(page: str, bounds: tuple[float, float, float, float]) -> str:
 
 
 def add_choropleth(
-    fmap: folium.Map, layer: DisplayLayer, values: Mapping[str, float], classification: Classification,
-    value_texts: Mapping[str, str], labels: Mapping[str, str], name: str,
+    group: folium.FeatureGroup, geometry_url: str, layer: DisplayLayer, values: Mapping[str, float],
+    classification: Classification, value_texts: Mapping[str, str], labels: Mapping[str, str],
     selected_id: str | None = None, selected_ids: set[str] | frozenset[str] = frozenset(),
-) -> folium.GeoJson:
+) -> "CommuneLayer":
     """Communes filled by class, with an escaped tooltip: name, former district, value.
 
+    The geometry is the file at `geometry_url` (risk.outputs.geometry_file); only colours and the
+    value text go into `group`, which the page hands to st_folium as the part a rerun replaces.
     `classification.classes` is aligned with `layer.features` order.
     `labels` gives the tooltip aliases for keys name, former_district, value.
     """
     highlighted = set(selected_ids) | ({selected_id} if selected_id else set())
-    features = []
-    for i, feat in enumerate(layer.features):
-        props = feat["properties"]
-        cid = str(props.get("commune_id"))
-        style = {
-            "fillColor": classification.colour_of(int(classification.classes[i])) if len(classification.classes) else "#d9d9d9",
+    ids = [str(feat["properties"].get("commune_id")) for feat in layer.features]
+    styles = []
+    for i, cid in enumerate(ids):
+        styles.append({
+            "fillColor": classification.colour_of(int(classification.classes[i])) if len(classification.classes) else MISSING,
             "color": "#1f1f1f" if cid in highlighted else "#555555",
             "weight": 3 if cid in highlighted else 0.6,
             "fillOpacity": 0.8,
-        }
-        features.append({
-            "type": "Feature", "geometry": feat["geometry"],
-            "properties": {
-                "commune_id": cid,  # data for the click, never shown: JSON-encoded, not escaped
-                "name": safe_html(props.get("name")),
-                "former_district": safe_html(props.get("former_district")),
-                "value": safe_html(value_texts.get(cid, "")),
-                "style": style,
-            },
         })
-    tooltip = folium.GeoJsonTooltip(
-        fields=["name", "former_district", "value"],
-        aliases=[safe_html(labels["name"]), safe_html(labels["former_district"]), safe_html(labels["value"])],
-        sticky=True, style=TOOLTIP_STYLE, direction="auto",
-    )
-    layer_obj = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=safe_html(name), tooltip=tooltip,
-        style=OWN_STYLE, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
-    )
-    layer_obj.add_to(fmap)
-    return layer_obj
+    return CommuneLayer(geometry_url, styles, {"value": [safe_html(value_texts.get(c, "")) for c in ids]},
+                        {k: safe_html(v) for k, v in labels.items()}).add_to(group)
 
 
 def add_outline(fmap: folium.Map, outline: dict, name: str) -> None:
@@ -345,38 +324,108 @@ def add_coverage(fmap: folium.Map, bases, radius_km: float) -> None:
 
 
 def add_class_layer(
-    fmap: folium.Map, layer: DisplayLayer, colours: Mapping[str, str], texts: Mapping[str, Mapping[str, str]],
-    aliases: Mapping[str, str], name: str, faded: set[str] | frozenset[str] = frozenset(),
-) -> folium.GeoJson:
+    group: folium.FeatureGroup, geometry_url: str, layer: DisplayLayer, colours: Mapping[str, str],
+    texts: Mapping[str, Mapping[str, str]], aliases: Mapping[str, str],
+    faded: set[str] | frozenset[str] = frozenset(),
+) -> "CommuneLayer":
     """Communes filled with a colour per commune (hotspot classes), with an escaped tooltip.
 
     `texts[field][commune_id]` are the tooltip cells, `aliases[field]` their labels, in tooltip
     order after name and former district; communes in `faded` are drawn pale (outside a belt).
     """
-    features = []
-    for feat in layer.features:
-        props = feat["properties"]
-        cid = str(props.get("commune_id"))
-        pale = cid in faded
-        features.append({
-            "type": "Feature", "geometry": feat["geometry"],
-            "properties": {
-                "commune_id": cid, "name": safe_html(props.get("name")),
-                "former_district": safe_html(props.get("former_district")),
-                **{f: safe_html(cells.get(cid, "")) for f, cells in texts.items()},
-                "style": {"fillColor": colours.get(cid, "#d9d9d9"), "color": "#aaaaaa" if pale else "#555555",
-                          "weight": 0.6, "fillOpacity": 0.3 if pale else 0.85},
-            },
-        })
-    fields = ["name", "former_district", *texts]
-    layer_obj = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features}, name=safe_html(name),
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=[safe_html(aliases[f]) for f in fields], sticky=True,
-                                      style=TOOLTIP_STYLE, direction="auto"),
-        style=OWN_STYLE, highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
-    )
-    layer_obj.add_to(fmap)
-    return layer_obj
+    ids = [str(feat["properties"].get("commune_id")) for feat in layer.features]
+    styles = [{"fillColor": colours.get(cid, MISSING), "color": "#aaaaaa" if cid in faded else "#555555",
+               "weight": 0.6, "fillOpacity": 0.3 if cid in faded else 0.85} for cid in ids]
+    cells = {f: [safe_html(column.get(cid, "")) for cid in ids] for f, column in texts.items()}
+    return CommuneLayer(geometry_url, styles, cells, {k: safe_html(v) for k, v in aliases.items()}).add_to(group)
+
+
+class CommuneLayer(MacroElement):
+    """The communes of a map page, drawn from the dataset's published geometry and restyled in place.
+
+    Why. The geometry file (risk.outputs.geometry_file) is fetched once per map frame and decoded
+    once; the Leaflet layer built from it is kept in the frame, and each rerun only hands it new
+    colours and tooltip cells (a few bytes per commune). st_folium swaps this element's feature
+    group without re-mounting the map, so zoom and centre stay and nothing large is resent.
+
+    Styles go as a short palette plus one index per commune, and tooltip cells as lists, both in the
+    order of the layer's features, which is the order of the geometry file. Every text is already escaped
+    (safe_html); the tooltip is built from those cells, never from raw data. Hover thickens the
+    outline and restores the commune's own style on leave (resetStyle reads `options.style`).
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var url = {{ this.url|tojson }};
+            var view = {palette: {{ this.palette|tojson }}, style: {{ this.style_index|tojson }},
+                        cells: {{ this.cells|tojson }}, fields: {{ this.fields|tojson }},
+                        aliases: {{ this.aliases|tojson }}};
+            var kept = window.__riskCommunes = window.__riskCommunes || {};
+            var entry = kept[url];
+            if (!entry) {
+                entry = kept[url] = {view: view};
+                var ownStyle = function (feature) {
+                    var v = entry.view, i = v.style[feature.properties._i];
+                    return v.palette[i === undefined ? 0 : i];
+                };
+                entry.layer = L.geoJson(null, {style: ownStyle, onEachFeature: function (feature, shape) {
+                    shape.bindTooltip(function (s) {
+                        var v = entry.view, p = s.feature.properties, rows = '';
+                        var cell = function (alias, text) {
+                            return '<tr><th>' + alias + '</th><td>' + (text || '') + '</td></tr>';
+                        };
+                        rows += cell(v.aliases.name, p.name) + cell(v.aliases.former_district, p.former_district);
+                        for (var k = 0; k < v.fields.length; k++) {
+                            var column = v.cells[v.fields[k]] || [];
+                            rows += cell(v.aliases[v.fields[k]], column[p._i]);
+                        }
+                        return '<div style="{{ this.tooltip_style }}"><table>' + rows + '</table></div>';
+                    }, {sticky: true, direction: 'auto', className: 'foliumtooltip'});
+                    shape.on('mouseover', function (e) { e.target.setStyle({weight: 2.5, color: '#000000'}); });
+                    shape.on('mouseout', function (e) { entry.layer.resetStyle(e.target); });
+                }});
+                fetch(url, {credentials: 'same-origin'})
+                    .then(function (r) { if (!r.ok) { throw new Error('geometry ' + r.status); } return r.json(); })
+                    .then(function (topo) {
+                        var communes = topojson.feature(topo, topo.objects[{{ this.object|tojson }}]);
+                        communes.features.forEach(function (f, i) { f.properties._i = i; });
+                        entry.layer.addData(communes);
+                        if (entry.layer._map) { entry.layer.bringToBack(); }
+                    })
+                    .catch(function (err) { console.error('commune geometry', err); });
+            }
+            entry.view = view;
+            entry.layer.setStyle(entry.layer.options.style);
+            entry.layer.eachLayer(function (shape) { if (shape.isTooltipOpen()) { shape.closeTooltip().openTooltip(); } });
+            if (entry.group) { entry.group.removeLayer(entry.layer); }
+            entry.group = group;
+            group.addLayer(entry.layer);
+            group.on('add', function () { entry.layer.bringToBack(); });  // under the border, gates and cases
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str, styles: list[Mapping[str, Any]], cells: Mapping[str, list[str]],
+                 aliases: Mapping[str, str]) -> None:
+        super().__init__()
+        self._name = "CommuneLayer"
+        self.url = url
+        self.object = "communes"
+        palette: list[dict] = []
+        seen: dict[str, int] = {}
+        self.style_index: list[int] = []
+        for style in styles:
+            key = json.dumps(style, sort_keys=True)
+            self.style_index.append(seen.setdefault(key, len(palette)))
+            if self.style_index[-1] == len(palette):
+                palette.append(dict(style))
+        self.palette = palette or [{"fillColor": MISSING, "color": "#555555", "weight": 0.6, "fillOpacity": 0.8}]
+        self.cells = {f: list(column) for f, column in cells.items()}
+        self.fields = list(cells)
+        self.aliases = dict(aliases)
+        self.tooltip_style = TOOLTIP_STYLE.replace('"', "")
 
 
 def add_case_points(fmap: folium.Map, points, tooltips: list[str], static_url: str, names: Mapping[str, str]) -> None:
@@ -410,11 +459,6 @@ def add_preview(fmap: folium.Map, layer: DisplayLayer, outline_name: str) -> Non
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
     ).add_to(fmap)
     add_outline(fmap, layer.outline, outline_name)
-
-
-def add_layer_control(fmap: folium.Map) -> None:
-    """The layer switcher (collapsed), for maps with optional layers such as the heat map."""
-    folium.LayerControl(collapsed=True).add_to(fmap)
 
 
 def map_scripts(fmap: folium.Map) -> list[str]:

@@ -119,23 +119,30 @@ def _hostile_layer():
 
 
 def test_every_map_layer_draws_data_text_inert_and_keeps_codes_selectable():
+    import folium
+
+    from risk.outputs.geometry_file import OBJECT, topology
+
     frame, gates = _hostile_layer()
     layer = display_layer(frame)
     values = {"X&1<2>\"'": 1.0, "16681": 2.0, "c`3": 3.0}
     fmap = base_map(layer.bounds)
-    add_choropleth(fmap, layer, values, classify(list(values.values()), "quantiles", 3, True),
-                   {k: f"{v}" for k, v in values.items()},
-                   labels={"name": "Tên ${n}", "former_district": "`", "value": "v"}, name="layer ${x}")
+    group = folium.FeatureGroup(name="layer ${x}").add_to(fmap)
+    add_choropleth(group, "/g.topojson", layer, values, classify(list(values.values()), "quantiles", 3, True),
+                   {k: f"{v} ${{y}}" for k, v in values.items()},
+                   labels={"name": "Tên ${n}", "former_district": "`", "value": "v"})
     add_gates(fmap, gates, "gates `")
     html = fmap.get_root().render()
-    for payload in ("${window.__pwned", "a`b", "G${", "</script><b>z", "${x}", "Tên ${n}"):
+    for payload in ("${window.__pwned", "a`b", "G${", "</script><b>z", "${x}", "Tên ${n}", "${y}"):
         assert payload not in html
-    # Still shown, as text: in the GeoJSON data (where tojson writes & as \u0026) and in the gate tooltip.
-    assert "\\u0026#36;\\u0026#123;window.__pwned=1\\u0026#125;" in html
-    assert "G&#36;&#123;window.__pwned=2&#125;" in html
+    assert "G&#36;&#123;window.__pwned=2&#125;" in html  # still shown, as text, in the gate tooltip
+    # The names go to the browser in the geometry file, escaped the same way.
+    published = topology(layer).decode("utf-8")
+    for payload in ("${window.__pwned", "a`b", "</script>", "${x}"):
+        assert payload not in published
+    assert "&#36;&#123;window.__pwned=1&#125;" in published
     # The click handler gets the code itself back (JSON data, never shown), so it matches the table.
-    collection = next(c for c in fmap._children.values() if hasattr(c, "data") and "features" in c.data)
-    codes = [f["properties"]["commune_id"] for f in collection.data["features"]]
+    codes = [g["properties"]["commune_id"] for g in json.loads(published)["objects"][OBJECT]["geometries"]]
     assert codes == ["X&1<2>\"'", "16681", "c`3"]
 
 

@@ -26,8 +26,20 @@ def grid(n: int = 4) -> gpd.GeoDataFrame:
     )
 
 
+GEOMETRY = "/_risk/geometry/" + "0" * 64 + ".topojson"
+
+
 def render(fmap) -> str:
     return fmap.get_root().render()
+
+
+def communes_on(fmap):
+    """The feature group a page fills with its communes, on `fmap`."""
+    import folium
+
+    group = folium.FeatureGroup(name="communes")
+    group.add_to(fmap)
+    return group
 
 
 def test_classes_follow_scheme_and_missing_is_grey():
@@ -58,7 +70,7 @@ def test_map_loads_only_local_scripts_and_has_no_tiles_by_default():
     layer = display_layer(gdf)
     fmap = base_map(layer.bounds)
     c = classify(np.arange(16, dtype=float), "quantiles", 4)
-    add_choropleth(fmap, layer, {}, c, {}, {"name": "n", "former_district": "d", "value": "v"}, "communes")
+    add_choropleth(communes_on(fmap), GEOMETRY, layer, {}, c, {}, {"name": "n", "former_district": "d", "value": "v"})
     add_outline(fmap, layer.outline, "outline")
     add_border(fmap, gpd.GeoDataFrame(geometry=[LineString([(104, 19), (104.4, 19.4)])], crs="EPSG:4326"), "border")
     add_gates(fmap, gpd.GeoDataFrame({"name": ["G"]}, geometry=[Point(104.2, 19.2)], crs="EPSG:4326"), "gates")
@@ -66,6 +78,7 @@ def test_map_loads_only_local_scripts_and_has_no_tiles_by_default():
     assert scripts and not any(URL.match(u) for u in scripts)
     html = render(fmap)
     assert "tile.openstreetmap" not in html and "/app/static/vendor/leaflet/leaflet.js" in html
+    assert "/app/static/vendor/topojson-client/topojson-client.min.js" in html
     assert not re.search(r'<script[^>]+src="https?://', html)
     assert not re.search(r'<link[^>]+href="https?://', html)
 
@@ -84,18 +97,31 @@ def test_tile_url_is_a_setting():
     assert "tiles.intranet" in render(fmap)
 
 
-def test_names_from_data_files_are_escaped():
+def test_names_and_values_from_data_files_are_escaped():
+    """Names reach the browser in the geometry file (tests/outputs/test_geometry_file.py); what a
+    rerun sends, the value texts and labels, is escaped here."""
     gdf = grid(2)
-    gdf.loc[0, "name"] = '<img src=x onerror="alert(1)">'
-    gdf.loc[1, "former_district"] = "<script>alert(2)</script>"
     layer = display_layer(gdf)
     fmap = base_map(layer.bounds)
-    obj = add_choropleth(fmap, layer, {}, classify(np.arange(4.0)), {}, {"name": "<b>", "former_district": "d", "value": "v"}, "x")
+    obj = add_choropleth(communes_on(fmap), GEOMETRY, layer, {}, classify(np.arange(4.0)),
+                         {"00000": '<img src=x onerror="alert(1)">'},
+                         {"name": "<b>", "former_district": "d", "value": "<script>alert(2)</script>"})
     html = render(fmap)
     assert "<img src=x" not in html and "<script>alert(2)" not in html
-    props = [f["properties"] for f in obj.data["features"]]
-    assert props[0]["name"] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
-    assert props[1]["former_district"] == "&lt;script&gt;alert(2)&lt;/script&gt;"
+    assert obj.cells["value"][0] == "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    assert obj.aliases["value"] == "&lt;script&gt;alert(2)&lt;/script&gt;"
+
+
+def test_a_rerun_sends_a_palette_and_an_index_per_commune_not_geometry():
+    layer = display_layer(grid())
+    fmap = base_map(layer.bounds)
+    obj = add_choropleth(communes_on(fmap), GEOMETRY, layer, {}, classify(np.arange(16, dtype=float), "quantiles", 4),
+                         {}, {"name": "n", "former_district": "d", "value": "v"}, selected_id="00003")
+    assert len(obj.palette) == 5  # four classes, one of them also drawn as the selected commune
+    assert obj.palette[obj.style_index[3]]["weight"] == 3  # in the order of the layer (and the geometry file)
+    assert set(obj.style_index[:3]) == {0}
+    html = render(fmap)
+    assert '"coordinates"' not in html and GEOMETRY in html
 
 
 def test_display_layer_keeps_a_valid_coverage_and_only_tooltip_fields():
@@ -142,7 +168,8 @@ def rendered_class_layer() -> str:
     layer = type("L", (), {"features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [105, 19]},
                                          "properties": {"commune_id": "a", "name": "A", "former_district": ""}}]})()
     fmap = folium.Map(tiles=None)
-    add_class_layer(fmap, layer, {"a": "#b2182b"}, {}, {"name": "Name", "former_district": "District"}, "Classes")
+    add_class_layer(communes_on(fmap), GEOMETRY, layer, {"a": "#b2182b"}, {},
+                    {"name": "Name", "former_district": "District"})
     return fmap.get_root().render()
 
 
@@ -150,8 +177,8 @@ def test_commune_layers_restore_their_own_colour_after_hover():
     """Leaflet's resetStyle (on mouseout) falls back to the layer's `style` option; without it a
     hovered commune turned Leaflet's default blue, which on the hotspot map meant "cold spot"."""
     html = rendered_class_layer()
-    assert '"style": function(feature) { return feature.properties.style; }' in html
-    assert "resetStyle(e.target)" in html
+    assert "L.geoJson(null, {style: ownStyle" in html
+    assert "entry.layer.resetStyle(e.target)" in html
     assert '"fillColor": "#b2182b"' in html
 
 
@@ -177,12 +204,12 @@ def test_commune_tooltips_wrap_and_open_on_the_roomier_side():
 
     html = rendered_class_layer()
     assert "white-space: normal !important; width: max-content; max-width: 24em" in html
-    assert '"direction": "auto"' in html
+    assert "direction: 'auto'" in html
     choropleth = folium.Map(tiles=None)
-    add_choropleth(choropleth, display_layer(grid()), {}, classify(np.arange(16, dtype=float), "quantiles", 4), {},
-                   {"name": "n", "former_district": "d", "value": "v"}, "communes")
+    add_choropleth(communes_on(choropleth), GEOMETRY, display_layer(grid()), {},
+                   classify(np.arange(16, dtype=float), "quantiles", 4), {}, {"name": "n", "former_district": "d", "value": "v"})
     rendered = choropleth.get_root().render()
-    assert '"direction": "auto"' in rendered and "white-space: normal !important" in rendered
+    assert "direction: 'auto'" in rendered and "white-space: normal !important" in rendered
 
 
 def test_a_press_on_the_map_does_not_focus_it():

@@ -42,7 +42,7 @@ def test_risk_map_runs_in_both_languages(lang):
     assert args["js_links"] and args["css_links"]
     for link in args["js_links"] + args["css_links"]:
         assert not URL.match(link), f"map loads {link} from the internet"
-    for part in ("header", "html", "script"):
+    for part in ("header", "html", "script", "feature_group"):
         assert not re.search(r'(src|href)\s*=\s*["\']https?://', args[part]), part
     assert "tile.openstreetmap" not in args["script"] and "tileLayer" not in args["script"]
     assert args["returned_objects"] == ["last_active_drawing"]
@@ -99,9 +99,15 @@ def test_names_with_markup_reach_the_map_escaped(tmp_path, monkeypatch):
     path.write_text(text.replace("<img src=x onerror=alert(1)>", "<img src=x onerror=alert(2)>"), encoding="utf-8")
     at = run_app("vi")
     assert not at.exception
-    script = map_args(at)["script"]
-    assert "<img src=x" not in script
-    assert "\\u0026lt;img src=x onerror=alert(2)\\u0026gt;" in script or "&lt;img src=x" in script
+    args = map_args(at)
+    assert "<img src=x" not in args["script"] and "<img src=x" not in args["feature_group"]
+    # Names reach the browser in the published geometry file, escaped.
+    from risk.access.settings import load_settings
+    from risk.outputs.geometry_file import published
+
+    name = re.search(r"/_risk/geometry/([0-9a-f]{64}\.topojson)", args["feature_group"]).group(1)
+    geometry = published(load_settings().map_cache_dir, name).read_text(encoding="utf-8")
+    assert "<img src=x" not in geometry and "&lt;img src=x onerror=alert(2)&gt;" in geometry
 
 
 def test_broken_dataset_shows_every_problem_and_no_traceback(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import map_args, signed_in_session
+from tests.apptest_helpers import map_args, map_text, published_geometry, signed_in_session
 
 from risk.i18n import t
 from risk.access.privacy import Role
@@ -73,7 +73,7 @@ def test_commander_sees_classes_case_clusters_and_heat_map(lang):
         assert link.startswith("/app/static/vendor/")
     assert any("leaflet.markercluster.js" in link for link in args["js_links"])
     assert any("leaflet-heat.js" in link for link in args["js_links"])
-    script = args["script"]
+    script = map_text(args)
     assert "L.markerClusterGroup" in script and "L.heatLayer" in script
     assert re.search(r'"maxZoom":\s*18', script), "markercluster needs the map's maxZoom"
     assert len(leaked_pairs(script)) > 100, "the case points should be in the commander's map"
@@ -92,7 +92,7 @@ def test_planner_and_official_get_no_case_coordinates_anywhere(role, lang):
     assert at.title[0].value == t("page.hotspots", lang)
     raw = [e for e in at.main if getattr(e, "type", None) == "component_instance"][0].proto.json_args
     args = json.loads(raw)
-    assert "markerClusterGroup" not in args["script"] and "heatLayer" not in args["script"]
+    assert "markerClusterGroup" not in map_text(args) and "heatLayer" not in map_text(args)
     assert not any("markercluster" in link or "heat" in link for link in args["js_links"])
     assert leaked_pairs(raw) == [], "case coordinates reached a planner's map"
     assert leaked_pairs(session_text(at)) == [], "case coordinates reached a planner's session state"
@@ -142,9 +142,10 @@ def test_names_with_markup_reach_the_hotspot_map_escaped(tmp_path, monkeypatch):
     monkeypatch.setattr("risk.ingest.folder.check_text", lambda *args, **kwargs: None)  # as if built in code
     at = run_page(Role.COMMANDER, "en")
     assert not at.exception, at.exception
-    script = map_args(at)["script"]
-    assert "<img src=x" not in script
-    assert "&lt;img src=x" in script or "\\u0026lt;img src=x" in script
+    args = map_args(at)
+    assert "<img src=x" not in map_text(args)
+    geometry = published_geometry(args)  # names reach the browser in the geometry file
+    assert "<img src=x" not in geometry and "&lt;img src=x onerror=alert(1)&gt;" in geometry
 
 
 def test_the_csv_export_is_written_to_the_audit_log():

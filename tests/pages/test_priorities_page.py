@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from risk.i18n import t
 from risk.access.privacy import Role
 from risk.access.settings import PROJECT_ROOT
-from tests.apptest_helpers import signed_in_session
+from tests.apptest_helpers import commune_styles, signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -72,8 +72,8 @@ def test_map_clicks_select_rows():
     assert selected[t("col.commune_id", "en")].tolist() == ["16819"]
     import json
 
-    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-    assert script.count('"weight": 3}') == 1  # the one selected commune is outlined on the map
+    styles = commune_styles(json.loads(at.get("component_instance")[0].proto.json_args))
+    assert sum(s["weight"] == 3 for s in styles) == 1  # the one selected commune is outlined on the map
 
 
 def test_composite_ranking_without_the_model():
@@ -102,8 +102,8 @@ def test_allocation_beats_the_ranking_and_shows_on_the_map():
     assert at.radio(key="pr_show").value == "allocation"
     import json
 
-    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-    assert script.count('"weight": 3}') == 10
+    styles = commune_styles(json.loads(at.get("component_instance")[0].proto.json_args))
+    assert sum(s["weight"] == 3 for s in styles) == 10
 
 
 def test_allocation_error_is_explained():

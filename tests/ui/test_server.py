@@ -146,3 +146,37 @@ def test_delete_forgets_the_browsers_session_and_clears_the_cookie(granted):
     assert response.status_code == 204
     assert re.search(rf'{COOKIE_NAME}=(""|);', cookie_header(response)) and "Max-Age=0" in cookie_header(response)
     assert tokens.resume(token) is None
+
+
+def get_geometry(name: str, accept: str = "gzip, deflate", etag: str | None = None):
+    """The geometry route called as a browser would, with no cookie at all (it is served without sign-in)."""
+    headers = [(b"host", HOST.encode()), (b"accept-encoding", accept.encode())]
+    if etag:
+        headers.append((b"if-none-match", etag.encode()))
+    scope = {"type": "http", "method": "GET", "path": f"/_risk/geometry/{name}", "headers": headers,
+             "query_string": b"", "scheme": "http", "server": ("127.0.0.1", 8621), "client": ("127.0.0.1", 5000),
+             "path_params": {"name": name}}
+    return asyncio.run(server.geometry_route(Request(scope)))
+
+
+def test_the_geometry_route_serves_published_files_only_cached_and_gzipped(tmp_path, monkeypatch):
+    import gzip
+
+    from risk.ingest.folder import load_dataset
+    from risk.access.settings import DEFAULT_DATA_DIR
+    from risk.outputs.geometry_file import prepare_display
+
+    monkeypatch.setenv("RISK_MAP_CACHE", str(tmp_path))
+    prepared = prepare_display(load_dataset(DEFAULT_DATA_DIR).boundaries, tmp_path)
+    name = prepared.geometry.name
+    assert server.geometry_url(name) == f"/_risk/geometry/{name}"
+    packed = get_geometry(name)
+    assert packed.status_code == 200 and packed.headers["content-encoding"] == "gzip"
+    assert "immutable" in packed.headers["cache-control"] and packed.headers["content-type"].startswith("application/json")
+    assert gzip.decompress(packed.body) == prepared.geometry.path.read_bytes()
+    plain = get_geometry(name, accept="identity")
+    assert plain.body == prepared.geometry.path.read_bytes() and "content-encoding" not in plain.headers
+    assert get_geometry(name, etag=packed.headers["etag"]).status_code == 304
+    pickles = [p.name for p in (tmp_path / "prepared").iterdir()]
+    for bad in (*pickles, f"../prepared/{pickles[0]}", "0" * 64 + ".topojson", name + ".gz"):
+        assert get_geometry(bad).status_code == 404
