@@ -77,11 +77,6 @@ add_choropleth(
 )
 if show == "coverage" and coverage:
     add_coverage(communes, coverage.bases, coverage.radius_km)
-result = maps.show(fmap, communes, key="pr_map", height=520, clicks=True)
-clicked_id = maps.clicked_commune(result, feature_ids)
-if clicked_id and clicked_id != slots.PR_LAST_CLICK.get():
-    slots.PR_LAST_CLICK.set(clicked_id)
-    slots.PR_MAP_SELECTED.set(sorted(map_selected ^ {clicked_id}))  # a click toggles
-    st.rerun()
+maps.show(fmap, communes, key="pr_map", height=520, on_click=priorities.toggle_on_map, ids=feature_ids)
 
 exports.export(ds, plist, shown, filters, run, lang)

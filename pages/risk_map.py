@@ -86,7 +86,7 @@ add_choropleth(
 
 map_col, side_col = st.columns([3, 1])
 with map_col:
-    result = maps.show(fmap, communes, key="risk_map", height=620, clicks=True)
+    maps.show(fmap, communes, key="risk_map", height=620, on_click=slots.SELECTED_COMMUNE.set, ids=ids)
 with side_col:
     widgets.legend(f"{ind.label(lang)} ({year})", classification, ind.unit, lang, int(values.isna().sum()))
     st.caption(t(view.DIRECTION_KEYS[ind.higher_is_riskier], lang))
@@ -112,11 +112,6 @@ with side_col:
     if len(present):
         st.caption(t("map.summary", lang, n=len(present), year=year,
                      median=format_value(present.median(), ind.unit, lang)))
-
-clicked_id = maps.clicked_commune(result, ids)
-if clicked_id and clicked_id != selected:
-    slots.SELECTED_COMMUNE.set(clicked_id)
-    st.rerun()
 
 if selected and selected in ids:
     sensitivity = (analysis.composite_sensitivity(year, composite_config).per_commune.set_index("commune_id")

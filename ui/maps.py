@@ -7,11 +7,14 @@ group. st_folium then keeps the map mounted and swaps only that group: the zoom 
 change sends colours, not geometry (issue "Fast at every scale")."""
 from __future__ import annotations
 
+from typing import Callable
+
 import folium
 from streamlit_folium import st_folium
 
 from risk.i18n import t
 from risk.outputs.mapview import CANVAS_THRESHOLD, GATE_KIND_KEYS, DisplayLayer, add_context, base_map
+from ui import session as slots
 from ui import state
 
 
@@ -30,13 +33,23 @@ def changing_part(name: str) -> folium.FeatureGroup:
     return folium.FeatureGroup(name=safe_html(name))
 
 
-def show(fmap: folium.Map, part: folium.FeatureGroup, key: str, height: int, clicks: bool = False,
-         layer_list: bool = False) -> dict | None:
-    """Draw the map with its changing part; with `clicks` return st_folium's last clicked commune.
-    `layer_list` adds the (collapsed) layer switcher, which must list the changing part too."""
+def show(fmap: folium.Map, part: folium.FeatureGroup, key: str, height: int,
+         on_click: Callable[[str], None] | None = None, ids: list[str] | None = None,
+         layer_list: bool = False) -> None:
+    """Draw the map with its changing part. `on_click(commune_id)` runs when a commune of `ids` is
+    clicked, as a callback before the next script run, so a click costs one rerun, not two (the
+    component's value, then an st.rerun()). `layer_list` adds the (collapsed) layer switcher, which
+    must list the changing part too."""
     control = folium.LayerControl(collapsed=True) if layer_list else None
-    return st_folium(fmap, key=key, height=height, use_container_width=True, feature_group_to_add=part,
-                     layer_control=control, returned_objects=["last_active_drawing"] if clicks else [])
+
+    def clicked() -> None:
+        commune = clicked_commune(slots.widget_value(key), ids or [])
+        if commune and on_click is not None:
+            on_click(commune)
+
+    st_folium(fmap, key=key, height=height, use_container_width=True, feature_group_to_add=part,
+              layer_control=control, returned_objects=["last_active_drawing"] if on_click else [],
+              on_change=clicked if on_click else None)
 
 
 def draw_context(fmap: folium.Map, layer: DisplayLayer, ds, lang: str) -> None:

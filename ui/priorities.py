@@ -21,6 +21,12 @@ SITE_KEYS = {"communes": "pr.sites.communes", "gates": "pr.sites.gates", "upload
 SHOW_KEYS = {"selection": "pr.show.selection", "allocation": "pr.show.allocation", "coverage": "pr.show.coverage"}
 
 
+def toggle_on_map(commune_id: str) -> None:
+    """A click on the priorities map adds the commune to the selection, or takes it out."""
+    chosen = set(slots.PR_MAP_SELECTED.get([]))
+    slots.PR_MAP_SELECTED.set(sorted(chosen ^ {commune_id}))
+
+
 def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityList:
     """The list by the model (when it can score this year) or by the composite index."""
     ranking, config = None, None

@@ -53,6 +53,11 @@ def shown(slot: Slot, key: str, allowed: Collection) -> str:
     return key
 
 
+def widget_value(key: str) -> Any:
+    """The value a widget or component with `key` reported (read in its on_change callback)."""
+    return st.session_state.get(key)
+
+
 def forget(keys: Iterable[str], prefixes: Iterable[str] = ()) -> None:
     """Drop widget keys (and keys starting with one of `prefixes`), so the next `preset` applies:
     used when a link brings a view the widgets on screen do not show."""
@@ -110,7 +115,6 @@ SELECTED_COMMUNE: Slot[str] = Slot("selected_commune", "commune id whose panel i
 
 # --- priorities page ------------------------------------------------------------
 PR_MAP_SELECTED: Slot[list] = Slot("pr_map_selected", "commune ids toggled on the priorities map")
-PR_LAST_CLICK: Slot[str] = Slot("pr_last_click", "the last commune clicked on the priorities map (a click toggles once)")
 PR_TABLE: Slot[Any] = Slot("pr_table", "the priority table editor's state")
 PR_ALLOCATION: Slot[Any] = Slot("pr_allocation", "the last budget allocation run")
 PR_COVERAGE: Slot[Any] = Slot("pr_coverage", "the last patrol-base coverage run")
