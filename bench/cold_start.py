@@ -5,8 +5,8 @@ their module tops did before the imports moved into the functions that compute).
 Rows: `python -m risk --help`; importing risk.outputs.classify and risk.access.accounts;
 everything dashboard.py imports; that plus everything pages/risk_map.py imports; a fresh
 server's first page (the sign-in form, demo off) run through AppTest. Each figure is the
-median of --runs fresh interpreters (interpreter start included); one more run under
-`-X importtime` lists which heavy libraries the entry point pulled in. Prints figures only,
+median of --runs fresh interpreters (interpreter start included); one more run lists which
+heavy libraries are in sys.modules when the entry point's interpreter exits. Prints figures only,
 never asserts on time (tests/test_import_cost.py checks what is imported).
 """
 from __future__ import annotations
@@ -60,14 +60,13 @@ def entry_points() -> tuple[list[tuple[str, list[str]]], str]:
     ], help_code
 
 
-def _naive(args: list[str], help_code: str) -> list[str]:
-    code = help_code if args[0] == "-m" else args[1]
-    return ["-c", f"{EAGER}\n{code}"]
+def _code(args: list[str], help_code: str) -> str:
+    """The row as `-c` code (`-m risk --help` through runpy)."""
+    return help_code if args[0] == "-m" else args[1]
 
 
-def _run(args: list[str], env: dict[str, str], importtime: bool = False) -> subprocess.CompletedProcess:
-    command = [sys.executable, *(["-X", "importtime"] if importtime else []), *args]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         raise RuntimeError(f"{args[:2]} failed: {done.stderr[-2000:]}")
     return done
@@ -83,13 +82,13 @@ def seconds(args: list[str], env: dict[str, str], runs: int) -> float:
     return statistics.median(times)
 
 
-def heavy_loaded(args: list[str], env: dict[str, str]) -> list[str]:
-    """Which of HEAVY the entry point imports, read from `-X importtime`."""
-    names = set()
-    for line in _run(args, env, importtime=True).stderr.splitlines():
-        if line.startswith("import time:") and line.count("|") == 2:
-            names.add(line.rsplit("|", 1)[1].strip())
-    return [h for h in HEAVY if h in names]
+def heavy_loaded(code: str, env: dict[str, str]) -> list[str]:
+    """Which of HEAVY are in sys.modules when the code's interpreter exits."""
+    report = (f"import atexit, sys\natexit.register(lambda: print('HEAVY=' + ','.join("
+              f"m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr))\n")
+    stderr = _run(["-c", report + code], env).stderr
+    line = next(line for line in stderr.splitlines() if line.startswith("HEAVY="))
+    return [name for name in line[len("HEAVY="):].split(",") if name]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -108,9 +107,10 @@ def main(argv: list[str] | None = None) -> None:
         for number, (label, args) in enumerate(rows, start=1):
             if opts.only and number not in opts.only:
                 continue
+            code = _code(args, help_code)
             ours = seconds(args, env, opts.runs)
-            naive = seconds(_naive(args, help_code), env, opts.runs)
-            heavy = heavy_loaded(args, env)
+            naive = seconds(["-c", f"{EAGER}\n{code}"], env, opts.runs)
+            heavy = heavy_loaded(code, env)
             print(f"{label:34s} {ours:6.2f} {naive:6.2f}  {', '.join(heavy) or 'none'}", flush=True)
 
 
