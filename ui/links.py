@@ -36,7 +36,7 @@ import streamlit as st
 from risk.analysis.composite import METHODS, CompositeConfig
 from risk.analysis.model import KINDS, ModelConfig
 from risk.i18n import LANGUAGES, t
-from risk.ingest.folder import FORMS
+from risk.contracts.cases import FORMS
 from risk.outputs.classify import SCHEMES
 from risk.views.hotspots import LAYERS
 from risk.views.priorities import RANKING_LABEL_KEYS, PriorityFilters

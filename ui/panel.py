@@ -1,13 +1,17 @@
 """The commune panel under the Risk map: drawn from risk.views.risk_map.CommunePanel."""
 from __future__ import annotations
 
-import altair as alt
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from risk.i18n import format_number, format_percent, t
 from risk.views.risk_map import CommunePanel
 from risk.views.vintage import panel_lines
 from ui import widgets
+
+if TYPE_CHECKING:  # altair loads when a panel draws its chart, not with the Risk map page (0.3 s idle)
+    import altair as alt
 
 
 def draw(panel: CommunePanel, year: int, small_cell_k: int, lang: str) -> None:
@@ -55,6 +59,8 @@ def draw(panel: CommunePanel, year: int, small_cell_k: int, lang: str) -> None:
 def case_chart(chart, x_name: str, y_name: str) -> alt.LayerChart:
     """Bars from `low` to `high` per year (a hidden year is a grey band over the range its count lies
     in), each labelled with the count as shown ("0", "<3", "12"); whole-number ticks from 0."""
+    import altair as alt
+
     recorded, hidden = chart.kinds
     base = alt.Chart(chart.rows).encode(x=alt.X("year:O", title=x_name, axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(size=22).encode(

@@ -40,6 +40,7 @@ import os
 import secrets
 import sqlite3
 import stat
+import threading
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -57,9 +58,25 @@ MAX_PASSWORD = 1024
 _MAX_CLIENT = 64
 
 _HASHER = PasswordHasher()
-# A hash of a random password, verified against when the user does not exist,
-# so a wrong user name costs as much time as a wrong password.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+_DUMMY_LOCK = threading.Lock()
+_dummy_hash_value: str | None = None
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password, verified against when the user does not exist, so a wrong
+    user name costs as much time as a wrong password.
+
+    Made once per process on first use, not at import: an Argon2 hash takes about as long as a
+    sign-in, and the command line's parser and the first page import this module. `sign_in` asks
+    for it first on every path, so the one sign-in that pays for making it pays whichever case
+    applies. The lock makes sign-ins that arrive together wait for one hash, not make several."""
+    global _dummy_hash_value
+    if _dummy_hash_value is None:
+        with _DUMMY_LOCK:
+            if _dummy_hash_value is None:
+                _dummy_hash_value = _HASHER.hash(secrets.token_urlsafe(16))
+    return _dummy_hash_value
+
 
 # users.failed_attempts and users.locked_until are no longer used (the lock-out
 # lives in sign_in_failures, per client); they stay so old and new files have one shape.
@@ -342,16 +359,17 @@ class Accounts:
 
         Exactly one Argon2 verification runs on every path (see the module docstring).
         """
+        dummy = _dummy_hash()  # before any branch: the first sign-in pays for it on every path
         now = now or _now()
         name = (username or "").strip()
         password = password or ""
         if len(name) > MAX_USERNAME or len(password) > MAX_PASSWORD:
-            _verify(_DUMMY_HASH, password[:MAX_PASSWORD])  # no such account can exist; same cost anyway
+            _verify(dummy, password[:MAX_PASSWORD])  # no such account can exist; same cost anyway
             return SignInResult(False, None, "invalid")
         key = (client or "")[:_MAX_CLIENT]
         with closing(self._connect()) as con, con:
             row = self._row(con, name)
-            matches = _verify(row["password_hash"] if row is not None else _DUMMY_HASH, password)
+            matches = _verify(row["password_hash"] if row is not None else dummy, password)
             if row is None:
                 return SignInResult(False, None, "invalid")
             bucket = con.execute(

@@ -23,8 +23,10 @@ or a test, are rounded (whole per cent) and are what the product exists to show.
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads where a table is made: the roles alone (the command line's parser) need none
+    import pandas as pd
 
 DEFAULT_SMALL_CELL_K = 3
 
@@ -77,6 +79,8 @@ def case_counts_by_year(
     or "<k" for a suppressed small cell; suppression applies to non-zero
     counts below k for roles that may not see case rows).
     """
+    import pandas as pd
+
     rows = cases[cases["commune_id"] == commune_id]
     counts = rows.groupby(rows["date"].dt.year).size().reindex(years, fill_value=0)
     suppress = not can_see_case_points(role)
@@ -98,6 +102,8 @@ def commune_case_counts(
     includes a hidden cell is shown as "≥m" (m = the visible cells plus 1 per
     hidden cell), so the total cannot be used to work the hidden cells out.
     """
+    import pandas as pd
+
     from risk.analysis.cases import case_matrix
 
     counts = case_matrix(cases, commune_ids, years, form)

@@ -37,12 +37,12 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from risk.analysis.objectives import OBJECTIVES
 from risk.i18n import LocalisedError
 
 __all__ = ["OBJECTIVES", "Allocation", "AllocationError", "allocate", "risk_weights"]
 
 Objective = Literal["expected_cases", "score_x_population", "score"]
-OBJECTIVES: tuple[str, ...] = ("expected_cases", "score_x_population", "score")
 # Budget slack for floating-point sums (a set costing exactly the budget must fit).
 _REL_TOL = 1e-9
 _MILP_STATUS = {0: "optimal", 1: "time_limit", 2: "infeasible", 3: "unbounded", 4: "error"}

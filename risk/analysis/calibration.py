@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
 from risk.analysis.margins import Interval
 
@@ -65,6 +64,8 @@ def fit_recalibration(prob: np.ndarray, target: np.ndarray, weight: np.ndarray,
                       years: np.ndarray) -> Recalibration | None:
     """Platt scaling on out-of-time predictions; None without both classes or when the fitted slope
     is not positive (it would reverse the ranking)."""
+    from sklearn.linear_model import LogisticRegression  # here: importing this module must not load sklearn
+
     y = np.asarray(target, dtype=int)
     if len(y) == 0 or len(np.unique(y)) < 2:
         return None

@@ -27,6 +27,7 @@ from risk.analysis.allocate import (  # the rules and messages both integer prog
     risk_weights,
 )
 from risk.analysis.geography import metric_crs
+from risk.analysis.objectives import COVER_OBJECTIVES
 
 __all__ = ["Coverage", "Site", "commune_points", "cover", "patrol_sites"]
 
@@ -169,11 +170,6 @@ def _greedy_cover(reach: sparse.csr_array, weight: np.ndarray, k: int, fixed: li
         chosen.append(j)
         uncovered[reach[[j], :].indices] = 0.0
     return chosen
-
-
-# Patrol coverage may also weigh where cases were recorded (a `recorded_cases` column): who may use
-# exact counts so is risk.access.privacy's call (can_weigh_by_recorded_cases).
-COVER_OBJECTIVES: tuple[str, ...] = (*OBJECTIVES, "recorded_cases")
 
 
 def cover_weights(communes: pd.DataFrame, objective: str) -> np.ndarray:

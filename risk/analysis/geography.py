@@ -25,19 +25,24 @@ Weights are binary (1 for a neighbour), as Getis-Ord Gi* expects.
 `commune_distances_km` is the one source of `dist_border_km` / `dist_gate_km`
 (from the commune's polygon, 0 km on the border): the model's features, the
 hotspot table, the priority list and the border-belt filter all use it.
+
+libpysal and scipy.spatial are imported where a graph or a tree is built, not with this
+module: libpysal loads scipy.stats (seconds on a loaded machine), and pages import this
+module for distances before anything is weighed.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal.graph import Graph
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from libpysal.graph import Graph
 
 __all__ = [
     "SpatialWeights", "commune_distances_km", "contiguity_weights", "default_band_km", "distance_band_weights",
@@ -87,6 +92,8 @@ def _ids(boundaries: gpd.GeoDataFrame) -> np.ndarray:
 
 def _graph(ids: np.ndarray, focal: np.ndarray, neighbor: np.ndarray) -> Graph:
     """A binary Graph from index pairs; a commune with no pair gets libpysal's (i, i, 0) island row."""
+    from libpysal.graph import Graph
+
     pairs = pd.DataFrame({"focal": focal, "neighbor": neighbor}).drop_duplicates()
     pairs = pairs[pairs["focal"] != pairs["neighbor"]]
     missing = np.setdiff1d(np.arange(len(ids)), pairs["focal"].to_numpy())
@@ -113,6 +120,8 @@ def _link_islands(
         raise ValueError(f"unknown island policy {policy!r}")
     if policy == "keep" or len(islands) == 0 or len(ids) < 2:
         return focal, neighbor, tuple(ids[islands])
+    from scipy.spatial import cKDTree
+
     points = xy()  # only computed when there is an island to link
     _, nearest = cKDTree(points).query(points[islands], k=2)
     partner = nearest[:, 1]
@@ -144,6 +153,8 @@ def default_band_km(boundaries: gpd.GeoDataFrame) -> float:
     xy = _centroids_m(boundaries, metric_crs(boundaries))
     if len(xy) < 2:
         return 0.0
+    from scipy.spatial import cKDTree
+
     dist, _ = cKDTree(xy).query(xy, k=2)
     return math.ceil(float(dist[:, 1].max()) / 100.0) / 10.0
 
@@ -157,6 +168,8 @@ def distance_band_weights(
     band = default_band_km(boundaries) if band_km is None else float(band_km)
     if not band > 0:
         raise ValueError("the distance band must be a positive number of kilometres")
+    from scipy.spatial import cKDTree
+
     pairs = cKDTree(xy).query_pairs(band * 1000.0, output_type="ndarray")
     focal = np.concatenate([pairs[:, 0], pairs[:, 1]]) if len(pairs) else np.array([], dtype=int)
     neighbor = np.concatenate([pairs[:, 1], pairs[:, 0]]) if len(pairs) else np.array([], dtype=int)

@@ -10,6 +10,10 @@ Dataset and a ModelConfig, deterministic for a seed.
 Awkward data is a `ModelError` (a code and parameters rendered by risk.i18n in
 Vietnamese or English), never a traceback. Softer problems (a constant
 indicator dropped, a test year without cases) become `Note`s on the result.
+
+scikit-learn is imported by the functions that fit, not with this module: it takes seconds
+on a loaded machine, and the configuration, labels and result types here are read by pages
+and links that fit nothing.
 """
 from __future__ import annotations
 
@@ -17,16 +21,10 @@ import functools
 import math
 import numbers
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.inspection import permutation_importance
-from sklearn.linear_model import LogisticRegression, PoissonRegressor
-from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from risk.analysis.calibration import CalibrationCheck, Recalibration, calibration_check, fit_recalibration, \
@@ -37,6 +35,9 @@ from risk.analysis.rank_intervals import expected_counts, extra_variance, predic
 from risk.analysis.ranking_metrics import METRICS, Metrics, rank_by as _rank, ranking_metrics as _metrics
 from risk.i18n import DEFAULT_LANGUAGE, Message
 from risk.contracts.dataset import Dataset
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 __all__ = [
     "BacktestResult", "Comparison", "Driver", "Fold", "ImportanceResult", "KINDS", "METHODS", "METHOD_KEYS",
@@ -343,6 +344,12 @@ def _log1p_columns(X: np.ndarray, columns: tuple[int, ...] = ()) -> np.ndarray:
 
 def _pipeline(kind: str, features: list[str], seed: int) -> Pipeline:
     """A fresh, unfitted pipeline for the chosen kind."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
     if kind == "gbm":
         # Small and regularised: a few hundred positives at province scale.
         return Pipeline([("fit", HistGradientBoostingClassifier(
@@ -363,6 +370,11 @@ POISSON_ALPHA = 0.01  # light L2 on standardised features, chosen a priori as LO
 def _fit_poisson(rows: pd.DataFrame, features: list[str]) -> Pipeline:
     """An expected-count model: next year's case count, Poisson, on the logistic model's features
     and transforms (the honest second model the backtest holds the default against)."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import PoissonRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
     logs = tuple(j for j, name in enumerate(features) if name in LOG_FEATURES)
     pipe = Pipeline([
         ("log", FunctionTransformer(_log1p_columns, kw_args={"columns": logs})),
@@ -426,6 +438,10 @@ def _calibrate(train: pd.DataFrame, x_train: np.ndarray, x_test: np.ndarray) -> 
     Used for the baselines' Brier only (their ranking is the score itself). A
     constant training score gets the training rate.
     """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     y = train["target"].to_numpy(dtype=int)
     w = train["weight"].to_numpy(dtype=float)
     if np.nanstd(x_train) == 0:
@@ -538,6 +554,8 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
                 perm = np.random.default_rng([config.seed, test_year, k]).permutation(len(train))
                 control = _fit(config.kind, train, features, config.seed, y_train[perm], w_train[perm])
                 c_prob = _predict(control, test, features)
+                from sklearn.metrics import roc_auc_score
+
                 shuffled.append(float(roc_auc_score(test["target"].to_numpy(int), c_prob,
                                                     sample_weight=test["weight"].to_numpy(float))))
         train_years = tuple(sorted(int(y) for y in train["target_year"].unique()))
@@ -771,6 +789,8 @@ def importance(ds: Dataset, config: ModelConfig = ModelConfig(),
     if config.kind == "logistic":
         values, spread = pipe[-1].coef_[0], np.zeros(len(features))
     else:
+        from sklearn.inspection import permutation_importance
+
         perm = permutation_importance(pipe, train[features].to_numpy(dtype=float), train["target"].to_numpy(int),
                                       scoring="roc_auc", n_repeats=5, random_state=config.seed,
                                       sample_weight=train["weight"].to_numpy(float))

@@ -67,9 +67,9 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def _add_hotspot_parser(sub) -> None:
-    from risk.analysis.hotspots import DEFAULT_REPLICATES, DEFAULT_SEED, SLICES, WEIGHTS
+    from risk.analysis.hotspots.vocabulary import DEFAULT_REPLICATES, DEFAULT_SEED, SLICES, WEIGHTS
+    from risk.contracts.cases import FORMS
     from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
-    from risk.ingest.folder import FORMS
 
     hot = sub.add_parser("hotspots", help="clusters of cases against population (spatial scan), smoothed risk "
                                           "and space-time trends per commune, as on the Hotspots page")
@@ -294,7 +294,7 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def _add_allocate_parser(sub) -> None:
-    from risk.analysis.allocate import OBJECTIVES
+    from risk.analysis.objectives import OBJECTIVES
 
     alloc = _add_planning_parser(sub, "allocate", "budgeted programme allocation (exact integer program) vs. the ranking",
                                  _cmd_allocate)
@@ -376,7 +376,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
 
 
 def _add_cover_parser(sub) -> None:
-    from risk.analysis.coverage import COVER_OBJECTIVES
+    from risk.analysis.objectives import COVER_OBJECTIVES
 
     parser = _add_planning_parser(sub, "cover", "patrol coverage: K bases covering the most risk within R km (exact)",
                                   _cmd_cover)
@@ -502,7 +502,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _add_export_parser(sub) -> None:
-    from risk.outputs.export import FORMATS
+    from risk.outputs.formats import FORMATS
     from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
     from risk.access.privacy import Role
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from risk.access.settings import load_settings
-from risk.i18n import t
-from risk.contracts.dataset import Dataset
-from risk.ingest.folder import DataError
-from risk.store.versions import StoreError
-from risk.views.source import DatasetSource, load_source, resolve_source
+
+if TYPE_CHECKING:  # loaded when a command reads data, not when the parser is built (`--help`)
+    from risk.contracts.dataset import Dataset
+    from risk.views.source import DatasetSource
 
 
 class SourceUnavailable(Exception):
@@ -34,11 +34,18 @@ def add_source_arguments(parser: argparse.ArgumentParser, exclusive: bool = True
 
 
 def source_from_args(args: argparse.Namespace) -> DatasetSource:
+    from risk.views.source import resolve_source
+
     return resolve_source(load_settings(), data=args.data, store=args.store)
 
 
 def load_from_args(args: argparse.Namespace) -> Dataset:
     """The dataset the options name; on bad data, prints every problem in --lang and raises SourceUnavailable."""
+    from risk.i18n import t
+    from risk.ingest.folder import DataError
+    from risk.store.versions import StoreError
+    from risk.views.source import load_source
+
     lang = getattr(args, "lang", "vi")
     try:
         source = source_from_args(args)

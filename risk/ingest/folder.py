@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.contracts.cases import DETECTED_BY, FORMS
 from risk.contracts.dataset import (
     BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, PARTS, PATROL_COLUMNS, REQUIRED_PARTS, WGS84, Dataset, empty_cases,
 )
@@ -37,8 +38,6 @@ __all__ = [
 ]
 
 YEAR_MIN, YEAR_MAX = 1990, 2100
-FORMS = ("sexual_exploitation", "forced_marriage", "forced_labour", "child_trafficking", "other")
-DETECTED_BY = ("patrol", "victim_or_family_report", "returnee_screening", "other")
 _CHOICE_ALIASES = {"forced_labor": "forced_labour", "victim_report": "victim_or_family_report",
                    "family_report": "victim_or_family_report"}
 INDICATOR_TEXT_COLUMNS = frozenset({"name", "former_district", "province", "type"})

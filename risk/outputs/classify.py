@@ -3,6 +3,10 @@
 Red always means "more risk": for an indicator where higher values mean less
 risk (mobile coverage), the palette is reversed so readers never have to
 re-learn the map per indicator.
+
+mapclassify is imported when breaks are computed, not with this module: it pulls in
+scipy.stats and sklearn.cluster (seconds on a loaded machine), and the schemes, palettes
+and legends are needed by pages and links that classify nothing.
 """
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ import math
 import warnings
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -69,6 +72,8 @@ def palette(k: int, higher_is_riskier: bool | None) -> list[str]:
 
 
 def _breaks(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
+    import mapclassify  # here, not at the top: see the module docstring
+
     if scheme == "quantiles":
         return mapclassify.Quantiles(values, k=k).bins
     if scheme == "equal_interval":

@@ -45,6 +45,7 @@ import shapely
 
 from risk.i18n import DEFAULT_LANGUAGE, VIETNAM_TIME, t
 from risk.contracts.text import FORMULA_PREFIXES, starts_like_formula  # the one formula rule
+from risk.outputs.formats import FORMATS, MIME_TYPES
 
 __all__ = [
     "FORMATS", "FORMULA_PREFIXES", "METHOD_SHEET", "MIME_TYPES", "ExportMeta", "audit_details",
@@ -52,14 +53,6 @@ __all__ = [
     "write_gpkg", "write_pdf", "write_xlsx",
 ]
 
-FORMATS: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg", "pdf")
-MIME_TYPES: dict[str, str] = {
-    "csv": "text/csv",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "geojson": "application/geo+json",
-    "gpkg": "application/geopackage+sqlite3",
-    "pdf": "application/pdf",
-}
 # Excel forbids "/" in sheet names, so the brief's "Phương pháp / Method" is written with a dash.
 METHOD_SHEET = "Phương pháp - Method"
 FONT_DIR = Path(__file__).resolve().parents[2] / "static" / "fonts"

@@ -9,17 +9,19 @@ rests on, and every method that cannot answer says so (`notes`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from risk.access.privacy import (
     Role, can_see_case_points, can_see_case_statistics, commune_case_counts, visible_case_points,
 )
-from risk.analysis.hotspots import CLASS_COLOURS, CLASSES, TRENDS, HotspotOptions, HotspotResult, hot_commune_table
-from risk.analysis.hotspots.gi import GI_CLASSES
-from risk.analysis.hotspots.smoothing import EXCEEDANCE_BANDS
-from risk.analysis.hotspots.trends import GATED
+# The names only: the links in the URL import LAYERS from here, and must not load the statistics.
+from risk.analysis.hotspots.vocabulary import CLASS_COLOURS, CLASSES, EXCEEDANCE_BANDS, GATED, GI_CLASSES, TRENDS
 from risk.analysis.progress import Progress
+
+if TYPE_CHECKING:
+    from risk.analysis.hotspots import HotspotOptions, HotspotResult
 from risk.i18n import Message, format_number, t
 from risk.outputs.mapview import safe_html
 
@@ -218,6 +220,8 @@ def _cluster_rows(ds, result: HotspotResult, distances: pd.DataFrame, stats: boo
 
 def _table(ds, result: HotspotResult, distances: pd.DataFrame, shown: pd.DataFrame, in_belt: frozenset[str],
            n_ids: int, stats: bool, years: tuple[int, ...], lang: str) -> pd.DataFrame:
+    from risk.analysis.hotspots import hot_commune_table
+
     names = ds.boundaries[[c for c in ("commune_id", "name", "former_district") if c in ds.boundaries.columns]]
     hot = hot_commune_table(result, pd.DataFrame(names), distances, shown,
                             communes=sorted(in_belt) if len(in_belt) < n_ids else None)

@@ -94,6 +94,50 @@ def test_every_sign_in_path_runs_exactly_one_argon2_verification(accounts, monke
     assert counts == {path: 1 for path in paths}, counts
 
 
+def test_the_first_sign_in_makes_the_dummy_hash_on_every_path(accounts, monkeypatch):
+    """The dummy hash is made on first use (not at import); whichever path the first sign-in
+    takes, it is that sign-in that pays for making it, so its timing tells nothing either."""
+    import risk.access.accounts as module
+
+    accounts.add("p", Role.PLANNER, "password-1")
+    for user, password in [("ghost", "whatever"), ("x" * 100_000, "whatever"), ("p", "whatever"),
+                           ("p", "password-1")]:
+        monkeypatch.setattr(module, "_dummy_hash_value", None)
+        accounts.sign_in(user, password)
+        assert module._dummy_hash_value is not None, user[:10]
+
+
+def test_the_dummy_hash_is_made_once_when_first_sign_ins_race(monkeypatch):
+    import threading
+    import time
+
+    import risk.access.accounts as module
+
+    made = []
+
+    class SlowHasher:
+        def hash(self, password):
+            made.append(password)
+            time.sleep(0.05)  # wide enough a window for every thread to arrive while it runs
+            return f"dummy-{len(made)}"
+
+    monkeypatch.setattr(module, "_HASHER", SlowHasher())
+    monkeypatch.setattr(module, "_dummy_hash_value", None)
+    start = threading.Barrier(8)
+    seen = []
+
+    def first_use():
+        start.wait()
+        seen.append(module._dummy_hash())
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1 and seen == ["dummy-1"] * 8
+
+
 def test_over_long_user_names_and_passwords_are_refused_without_a_lookup(accounts):
     name = "a" * 64
     accounts.add(name, Role.PLANNER, "password-1")

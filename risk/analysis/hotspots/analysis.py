@@ -25,12 +25,15 @@ import pandas as pd
 
 from risk.analysis.cases import case_matrix
 from risk.analysis.geography import SpatialWeights, contiguity_weights, distance_band_weights, metric_crs
-from risk.analysis.hotspots.cube import SLICES, space_time_cube
+from risk.analysis.hotspots.cube import space_time_cube
 from risk.analysis.hotspots.gi import gi_star
 from risk.analysis.hotspots.inputs import expected_counts, population_matrix
-from risk.analysis.hotspots.scan import DEFAULT_REPLICATES, DEFAULT_SEED, ScanOptions, ScanResult, scan_clusters
+from risk.analysis.hotspots.scan import ScanOptions, ScanResult, scan_clusters
 from risk.analysis.hotspots.smoothing import DEFAULT_THRESHOLD, SmoothedRisk, exceedance_band, smooth_relative_risk
 from risk.analysis.hotspots.trends import TrendResult, emerging_hotspots, min_trend_slices
+from risk.analysis.hotspots.vocabulary import (
+    CLASS_COLOURS, CLASSES, DEFAULT_REPLICATES, DEFAULT_SEED, NOT_IN_CLUSTER, SLICES, WEIGHTS,
+)
 from risk.analysis.progress import Progress, Report, silent
 from risk.i18n import LocalisedError
 from risk.ingest.folder import FORMS
@@ -40,14 +43,6 @@ __all__ = [
     "HotspotResult", "SLICES", "WEIGHTS", "build_weights", "case_matrix", "class_rank", "hot_commune_table",
     "hotspot_analysis",
 ]
-
-WEIGHTS = ("contiguity", "distance")
-CLASSES: tuple[str, ...] = ("cluster_99", "cluster_95", "not_in_cluster", "not_analysed")
-# Red for clusters, light grey for the rest: nothing on this map is blue, so nothing reads as a cold spot.
-CLASS_COLOURS: dict[str, str] = {
-    "cluster_99": "#b2182b", "cluster_95": "#ef8a62", "not_in_cluster": "#eeeeee", "not_analysed": "#ffffff",
-}
-NOT_IN_CLUSTER = "not_in_cluster"
 
 
 class HotspotError(LocalisedError):

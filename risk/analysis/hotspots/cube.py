@@ -23,9 +23,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from risk.analysis.hotspots.vocabulary import SLICES
+
 __all__ = ["SLICES", "SpaceTimeCube", "space_time_cube", "slice_labels"]
 
-SLICES: tuple[str, ...] = ("year", "quarter", "month")
 _PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
 
 

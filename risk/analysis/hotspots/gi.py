@@ -28,10 +28,9 @@ from libpysal.graph import Graph
 from scipy import stats
 
 from risk.analysis.geography import SpatialWeights
+from risk.analysis.hotspots.vocabulary import GI_CLASSES, NOT_SIGNIFICANT
 
 CONFIDENCE_LEVELS: tuple[tuple[str, float], ...] = (("90", 0.10), ("95", 0.05), ("99", 0.01))
-GI_CLASSES: tuple[str, ...] = ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99")
-NOT_SIGNIFICANT = "not_significant"
 DEFAULT_SEED = 20250701
 
 def _graph_and_ids(weights: SpatialWeights | Graph) -> tuple[Graph, list[str]]:

@@ -78,14 +78,13 @@ from scipy.spatial import cKDTree
 
 from risk.analysis.hotspots.dispersion import MAX_DISPERSION, estimate_dispersion, estimate_ratios
 from risk.analysis.progress import Progress, Report, silent
+from risk.analysis.hotspots.vocabulary import DEFAULT_REPLICATES, DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_REPLICATES", "DEFAULT_SEED", "LEVELS", "Cluster", "ScanOptions", "ScanResult", "scan_clusters",
     "zone_statistic",
 ]
 
-DEFAULT_REPLICATES = 999
-DEFAULT_SEED = 20250701
 # (label, alpha), strongest first.
 LEVELS: tuple[tuple[str, float], ...] = (("99", 0.01), ("95", 0.05))
 REPORT_ALPHA = 0.05

@@ -27,13 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from risk.analysis.hotspots.vocabulary import EXCEEDANCE_BANDS
+
 __all__ = ["DEFAULT_THRESHOLD", "EXCEEDANCE_BANDS", "SmoothedRisk", "exceedance_band", "smooth_relative_risk"]
 
 DEFAULT_THRESHOLD = 1.5
-# Exceedance probability bands, highest first: (name, lower bound).
-EXCEEDANCE_BANDS: tuple[tuple[str, float], ...] = (
-    ("very_likely", 0.95), ("likely", 0.80), ("possible", 0.50), ("unlikely", 0.0),
-)
 
 
 @dataclass(frozen=True)

@@ -94,19 +94,10 @@ from scipy import sparse, stats
 from risk.analysis.geography import SpatialWeights
 from risk.analysis.hotspots.cube import SpaceTimeCube
 from risk.analysis.hotspots.gi import DEFAULT_SEED, _graph_and_ids, classify_gi, gi_star
+from risk.analysis.hotspots.vocabulary import GATED, NO_PATTERN, PATTERNS, TOO_FEW_CASES, TOO_FEW_SLICES, TRENDS
 
 MIN_TREND_YEARS = 3
 PERSISTENT_SHARE = 0.9  # "90 percent of the time-step intervals"
-PATTERNS: tuple[str, ...] = (
-    "new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating", "historical",
-)
-TRENDS: tuple[str, ...] = (
-    *(f"{p}_hot" for p in PATTERNS), *(f"{p}_cold" for p in PATTERNS), "no_pattern",
-)
-NO_PATTERN = "no_pattern"
-TOO_FEW_CASES = "too_few_cases"
-TOO_FEW_SLICES = "too_few_slices"
-GATED: tuple[str, ...] = (TOO_FEW_CASES, TOO_FEW_SLICES)  # not patterns: the gate's labels
 DEFAULT_MIN_EXPECTED = 5.0
 TABLE_COLUMNS: tuple[str, ...] = (
     "commune_id", "trend", "mk_s", "mk_tau", "mk_z", "mk_p", "trend_direction", "slices_hot", "slices_cold",
