@@ -139,3 +139,14 @@ def wait_for_text(page, text: str, timeout_ms: int = 30000) -> bool:
         page.wait_for_timeout(250)
         waited += 250
     return False
+
+
+def poll(page, condition, timeout_ms: int = 60000, step_ms: int = 200) -> bool:
+    """Until `condition()` holds (True) or the time is up (its last answer)."""
+    waited = 0
+    while waited < timeout_ms:
+        if condition():
+            return True
+        page.wait_for_timeout(step_ms)
+        waited += step_ms
+    return bool(condition())

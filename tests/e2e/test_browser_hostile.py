@@ -35,7 +35,8 @@ from risk.ingest.folder import DataError, load_dataset, load_sites_upload
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.browser import (
-    CHROMIUM, browser_page, chromium_available, count_in_map, map_frame, streamlit_server, wait_for_paths, wait_for_text,
+    CHROMIUM, browser_page, chromium_available, count_in_map, map_frame, poll, streamlit_server, wait_for_paths,
+    wait_for_text,
 )
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"  # screenshots only when this folder exists
@@ -287,16 +288,6 @@ def assert_no_payload_ran(page, where: str) -> None:
         if seen is None:
             continue
         assert seen == ["undefined", "undefined"], f"{where}: a payload ran in {frame.url}: window.__pwned is {seen}"
-
-
-def poll(page, condition, timeout_ms: int = 60000, step_ms: int = 200) -> bool:
-    waited = 0
-    while waited < timeout_ms:
-        if condition():
-            return True
-        page.wait_for_timeout(step_ms)
-        waited += step_ms
-    return bool(condition())
 
 
 def wait_idle(page, timeout_ms: int = 120000) -> None:

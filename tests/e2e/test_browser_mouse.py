@@ -15,7 +15,7 @@ import os
 import pytest
 
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
-from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
+from tests.browser import browser_page, chromium_available, map_frame, poll, streamlit_server, wait_for_paths, wait_for_text
 
 pytestmark = pytest.mark.skipif(
     not chromium_available() and not os.environ.get("CI"),
@@ -62,19 +62,31 @@ def sweep(page) -> int:
     return map_frame(page).locator(f'path.leaflet-interactive[fill="{LEAFLET_BLUE}"]').count()
 
 
-def low_commune(page) -> tuple[float, float]:
-    """The centre of a commune in the lowest visible strip of the map (the map runs below the fold)."""
+def low_commune(page, timeout_ms: int = 30000) -> tuple[float, float]:
+    """The centre of a commune in the lowest visible strip of the map (the map runs below the fold).
+    Waits for the communes: the map fetches their geometry file once, after the frame mounts."""
     height = page.viewport_size["height"]
-    paths = map_frame(page).locator('path.leaflet-interactive[stroke="#555555"]')  # communes, not gates
     best = None
-    for i in range(paths.count()):
-        b = paths.nth(i).bounding_box()
-        if not b or b["width"] < 10 or b["height"] < 10:
-            continue
-        y = b["y"] + b["height"] / 2
-        if y < height - 15 and (best is None or y > best[1]):
-            best = (b["x"] + b["width"] / 2, y)
-    assert best is not None
+
+    def found() -> bool:
+        nonlocal best
+        frame = map_frame(page)
+        if frame is None:
+            return False
+        paths = frame.locator('path.leaflet-interactive[stroke="#555555"]')  # communes, not gates
+        try:
+            for i in range(paths.count()):
+                b = paths.nth(i).bounding_box()
+                if not b or b["width"] < 10 or b["height"] < 10:
+                    continue
+                y = b["y"] + b["height"] / 2
+                if y < height - 15 and (best is None or y > best[1]):
+                    best = (b["x"] + b["width"] / 2, y)
+        except Exception:  # the frame was replaced meanwhile: look again
+            return False
+        return best is not None
+
+    assert poll(page, found, timeout_ms), "no commune drawn in the visible part of the map"
     return best
 
 
