@@ -27,7 +27,7 @@ import streamlit as st
 from risk.analysis.progress import Cancelled, Progress, Report
 from ui import session as slots
 
-__all__ = ["Job", "Registry", "run", "wait"]
+__all__ = ["Job", "Registry", "run", "run_in_background", "wait"]
 
 WORKERS = 2  # the machine this is sized for has two cores
 KEEP = 16  # finished runs kept for the next visitor
@@ -124,6 +124,15 @@ def _watcher() -> str:
 def run(kind: str, key: Hashable, fn: Callable[[Report], Any]) -> Job:
     """This session's run of `fn` (called with a `Report`) for `key`; see the module docstring."""
     return _registry().submit(kind, key, fn, _watcher())
+
+
+SERVER = "server"  # the watcher of runs no session asked for (a dataset's default analyses)
+
+
+def run_in_background(kind: str, key: Hashable, fn: Callable[[Report], Any]) -> Job:
+    """A run the server itself wants (no session waits for it). It goes on when sessions end; a newer
+    run of the same `kind` (the next dataset's defaults) stops it, unless a session watches it."""
+    return _registry().submit(kind, key, fn, SERVER)
 
 
 def wait(job: Job, describe: Callable[[Progress], str]) -> Any:
