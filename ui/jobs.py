@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Hashable
 
@@ -32,6 +33,7 @@ __all__ = ["Job", "Registry", "run", "run_in_background", "wait"]
 WORKERS = 2  # the machine this is sized for has two cores
 KEEP = 16  # finished runs kept for the next visitor
 POLL_SECONDS = 0.3
+QUICK_SECONDS = 0.25  # waited before a progress bar is drawn
 
 
 class Job:
@@ -140,6 +142,8 @@ def wait(job: Job, describe: Callable[[Progress], str]) -> Any:
 
     Each redraw is a Streamlit call, so a widget change or a page switch interrupts the wait
     at once; the run goes on in its worker."""
+    if not job.done:
+        futures.wait([job.future], timeout=QUICK_SECONDS)  # a quick run (one year's scores) shows no bar
     if not job.done:
         bar = st.progress(0.0, text=describe(job.latest))
         while not job.done:

@@ -443,12 +443,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 # --- export: the ranked priority list as a file, audited ---------------------------
 
 
-def _priority_list(ds, year: int, config, role, k: int, lang: str, analyses):
+def _priority_list(ds, year: int, config, role, k: int, lang: str, analyses=None):
     """The Priorities page's list for `year`, built by the same view (risk.views.priorities) from the same
-    kept analyses (risk.views.analyses)."""
+    kept analyses (risk.views.analyses; None: computed, kept nowhere)."""
     from risk.analysis.hotspots import HotspotError, HotspotOptions
+    from risk.views.analyses import Analyses
     from risk.views.priorities import build_priority_list, case_years, hotspot_class_column
 
+    analyses = analyses or Analyses(ds, None)
     years = case_years(year)
     hotspot = None
     if len(ds.cases):
