@@ -649,6 +649,7 @@ def _bootstrap_probs(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFram
     groups = [idx for _, idx in sorted(train.groupby("commune_id").indices.items())]
     n_groups = len(groups)
     probs, attempt = [], 0
+    report(Progress("rank_intervals", 0, config.n_bootstrap))
     while len(probs) < config.n_bootstrap and attempt < 5 * config.n_bootstrap + 10:
         rng = np.random.default_rng([config.seed, 7919, attempt])
         attempt += 1

@@ -189,7 +189,7 @@ class Analyses:
                 self._running.pop(run, None)
 
         def waiting() -> None:
-            report(self._running.get(run, Progress("waiting", 0, 0)))
+            report(self._running.get(run, Progress("waiting", 0, 1)))
 
         value, computed = self.results.get_or_compute(run.key(self.checksum), compute, waiting)
         if computed:
