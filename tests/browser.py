@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -41,6 +42,11 @@ def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 9
     """
     port = free_port()
     env = {**os.environ, **(env_extra or {})}
+    # A server a module fixture starts before the per-test settings (tests/conftest.py) would keep its
+    # analyses in the checkout's var/results: it gets a folder of its own.
+    results = None if "RISK_RESULTS_DIR" in env else tempfile.TemporaryDirectory(prefix="risk-results-")
+    if results is not None:
+        env["RISK_RESULTS_DIR"] = results.name
     log = open(ROOT / "tests" / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "tests" / "artifacts").is_dir() else subprocess.DEVNULL
     command = [sys.executable, str(launcher)] if launcher else [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
     proc = subprocess.Popen(
@@ -68,6 +74,8 @@ def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 9
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if results is not None:
+            results.cleanup()
 
 
 def chromium_available() -> bool:
