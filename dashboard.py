@@ -22,7 +22,7 @@ def main() -> None:
     opening = st.empty()
     opening.info(t("app.opening", slots.LANG.get(DEFAULT_LANGUAGE)), icon=":material/hourglass_top:")
     from risk.access.privacy import dataset_case_total, page_allowed
-    from ui import auth, links, navigation, state, widgets
+    from ui import auth, links, navigation, results, state, widgets
 
     links.read_url()  # a link or a reload brings its view (and language) before anything is drawn
     menu = st.sidebar.container()  # filled once the role is known: the menu comes first
@@ -43,6 +43,9 @@ def main() -> None:
             year_min=min(years) if years else "–", year_max=max(years) if years else "–",
             cases=dataset_case_total(ds.cases, state.role(), conf.small_cell_k),
         ))
+        preparing = results.background_status(lang)  # the dataset's default analyses, computed once
+        if preparing:
+            st.caption(preparing)
         link_button = st.empty()  # filled once the page has drawn: the link is the view it shows
 
     opening.empty()
@@ -58,6 +61,7 @@ def main() -> None:
     try:
         chosen.run()
     finally:  # also when the page stops or reruns: the next run resolves its dataset afresh
+        results.start_defaults()  # after the page: its own first draw does not wait for them
         state.end_run()
         links.write_url(page)
         with link_button.container():

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -41,6 +42,11 @@ def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 9
     """
     port = free_port()
     env = {**os.environ, **(env_extra or {})}
+    # A server a module fixture starts before the per-test settings (tests/conftest.py) would keep its
+    # analyses and prepared maps in the checkout's var/: it gets folders of its own.
+    results = tempfile.TemporaryDirectory(prefix="risk-server-")
+    env.setdefault("RISK_RESULTS_DIR", os.path.join(results.name, "results"))
+    env.setdefault("RISK_MAP_CACHE", os.path.join(results.name, "maps"))
     log = open(ROOT / "tests" / "artifacts" / f"streamlit-{port}.log", "w") if (ROOT / "tests" / "artifacts").is_dir() else subprocess.DEVNULL
     command = [sys.executable, str(launcher)] if launcher else [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
     proc = subprocess.Popen(
@@ -68,6 +74,7 @@ def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 9
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        results.cleanup()
 
 
 def chromium_available() -> bool:

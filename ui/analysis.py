@@ -1,21 +1,26 @@
-"""Cached analysis runs for the pages, keyed on the dataset identity (DatasetKey) and the settings.
+"""The analyses the pages show, keyed on the dataset identity (DatasetKey) and the settings.
 
-The model settings chosen on the Model page are kept in session state as a
-ModelConfig (`model_settings`), so the risk map scores with the same model the
-card shows. The feature table does not depend on the year or the model kind, so
-it is built once per dataset and patrol weight and handed to every model run.
+Scores, the backtest, hotspots and distances come through ui/results.py: from memory, from the
+result store (kept on disk per dataset content, so a restart loses nothing), or computed in the
+background while the page says how far it is. The cheaper ones (importance, the composite index,
+the leakage check) are cached in memory here.
+
+The model settings chosen on the Model page are kept in session state as a ModelConfig
+(`model_settings`), so the risk map scores with the same model the card shows. The feature table is
+built once per dataset and patrol weight (risk.views.analyses.Analyses.features).
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from dataclasses import replace
-
-from risk.analysis import features
 from risk.analysis.features import ModelError
-from risk.analysis.model import BacktestResult, Comparison, ModelConfig, backtest, compare_without, importance, score
-from ui import jobs, state
+from risk.analysis.model import BacktestResult, Comparison, ModelConfig, compare_without, importance
+from risk.views.analyses import Run
+from ui import state
+from ui.results import analyses_of, kept, result
 from ui import session as slots
 
 ETHNIC = "ethnic_minority_share"
@@ -34,19 +39,11 @@ def set_model_config(kind: str, drop_ethnic: bool, patrol_weight: float, recalib
     return config
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+# --- what the pages call -----------------------------------------------------------------------------
+
+
 def _features(key: state.DatasetKey, patrol_weight: float) -> pd.DataFrame:
-    return features.feature_table(state.load_by_key(key), patrol_weight)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _backtest(key: state.DatasetKey, config: ModelConfig) -> BacktestResult:
-    return backtest(state.load_by_key(key), config, _features(key, config.patrol_weight))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _score(key: state.DatasetKey, year: int, config: ModelConfig) -> pd.DataFrame:
-    return score(state.load_by_key(key), year, config, _features(key, config.patrol_weight)).table
+    return analyses_of(key).features(patrol_weight)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -64,7 +61,7 @@ def _time_travel(key: state.DatasetKey, config: ModelConfig):
     from risk.analysis.leakage import time_travel
 
     try:
-        return time_travel(state.load_by_key(key), config)
+        return time_travel(state.load_by_key(key), config, table=_features(key, config.patrol_weight))
     except ModelError:
         return None
 
@@ -78,11 +75,12 @@ def backtest_result(config: ModelConfig) -> BacktestResult:
     """The backtest, its composite row at the weights last set on the risk map or priorities page."""
     weights = slots.COMPOSITE_SETTINGS.get()
     equal = weights is None or (weights.method == "arithmetic" and len(set(weights.weights.values())) <= 1)
-    return _backtest(state.dataset_key(), replace(config, composite=None if equal else weights))
+    return result(Run("backtest", (replace(config, composite=None if equal else weights),)))
 
 
 def scores(year: int, config: ModelConfig) -> pd.DataFrame:
-    return _score(state.dataset_key(), int(year), config)
+    """The model's scores for `year` (risk.analysis.model.ScoreResult.table); raises ModelError."""
+    return result(Run("score", (int(year), config))).table
 
 
 def feature_importance(config: ModelConfig) -> pd.DataFrame:
@@ -97,7 +95,7 @@ def with_and_without_ethnic_share(config: ModelConfig) -> Comparison:
 def _curve(key: state.DatasetKey, config: ModelConfig) -> pd.DataFrame:
     from risk.analysis.model import capture_curve
 
-    return capture_curve(_backtest(key, config))
+    return capture_curve(kept(key, Run("backtest", (config,))))
 
 
 def capture_curve_table(result: BacktestResult) -> pd.DataFrame:
@@ -138,30 +136,16 @@ def hotspot_classes(year_from: int, year_to: int, lang: str) -> pd.Series | None
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _distances(key: state.DatasetKey) -> pd.DataFrame:
-    from risk.analysis.geography import commune_distances_km
-
-    ds = state.load_by_key(key)
-    return commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")
-
-
 def distances() -> pd.DataFrame:
     """dist_border_km and dist_gate_km per commune (NaN without a border or gates)."""
-    return _distances(state.dataset_key())
+    return result(Run("distances"))
 
 
 def hotspots(options, lang: str, kind: str = "hotspots"):
-    """The hotspot analysis for `options` on the open dataset, run in the background while a progress
-    bar is drawn (ui/jobs.py); raises HotspotError. `kind` names the page asking (ui.jobs.run)."""
-    from risk.analysis.hotspots import hotspot_analysis
-    from risk.views.hotspots import progress_text
-
-    key = state.dataset_key()
-    ds = state.load_by_key(key)
-    job = jobs.run(kind, ("hotspots", key, options),
-                   lambda report: hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options, report))
-    return jobs.wait(job, lambda progress: progress_text(progress, lang))
+    """The hotspot analysis for `options` on the open dataset, kept or run in the background while a
+    progress bar is drawn in `lang` (ui/jobs.py); raises HotspotError. `kind` names the page asking
+    (ui.jobs.run)."""
+    return result(Run("hotspots", (options,)), kind, lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Hashable
 
@@ -27,11 +28,12 @@ import streamlit as st
 from risk.analysis.progress import Cancelled, Progress, Report
 from ui import session as slots
 
-__all__ = ["Job", "Registry", "run", "wait"]
+__all__ = ["Job", "Registry", "run", "run_in_background", "wait"]
 
 WORKERS = 2  # the machine this is sized for has two cores
 KEEP = 16  # finished runs kept for the next visitor
 POLL_SECONDS = 0.3
+QUICK_SECONDS = 0.25  # waited before a progress bar is drawn
 
 
 class Job:
@@ -126,11 +128,22 @@ def run(kind: str, key: Hashable, fn: Callable[[Report], Any]) -> Job:
     return _registry().submit(kind, key, fn, _watcher())
 
 
+SERVER = "server"  # the watcher of runs no session asked for (a dataset's default analyses)
+
+
+def run_in_background(kind: str, key: Hashable, fn: Callable[[Report], Any]) -> Job:
+    """A run the server itself wants (no session waits for it). It goes on when sessions end; a newer
+    run of the same `kind` (the next dataset's defaults) stops it, unless a session watches it."""
+    return _registry().submit(kind, key, fn, SERVER)
+
+
 def wait(job: Job, describe: Callable[[Progress], str]) -> Any:
     """Draw the run's progress until it ends, then return its value (or raise what it raised).
 
     Each redraw is a Streamlit call, so a widget change or a page switch interrupts the wait
     at once; the run goes on in its worker."""
+    if not job.done:
+        futures.wait([job.future], timeout=QUICK_SECONDS)  # a quick run (one year's scores) shows no bar
     if not job.done:
         bar = st.progress(0.0, text=describe(job.latest))
         while not job.done:

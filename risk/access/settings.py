@@ -7,6 +7,8 @@
 | RISK_TILE_ATTRIBUTION | (none) | attribution shown for that basemap (required by Leaflet when a URL is set) |
 | RISK_STATIC_URL | /app/static | where the app serves its own scripts (Streamlit static serving) |
 | RISK_STORE | var/store.gpkg | the embedded store (GeoPackage/SQLite): dataset versions, model runs, audit log |
+| RISK_RESULTS_DIR | var/results | finished analyses kept per dataset content (risk/store/results.py); private, never under static/ |
+| RISK_PRECOMPUTE | on | `on`: when a dataset is opened, its default analyses are computed in the background; `off`: only when a page asks |
 | RISK_MAX_UPLOAD_MB | 50 | largest accepted upload, and largest total size a zip may expand to ×4 |
 | RISK_ACCOUNTS_DB | var/accounts.sqlite | user accounts (hashed passwords) |
 | RISK_DEMO_MODE | auto | `on`, `off`, or `auto` (on only when the embedded demo dataset is open): sign in as a read-only planner without a password |
@@ -32,6 +34,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "demo"
 VAR_DIR = PROJECT_ROOT / "var"
+STATIC_DIR = PROJECT_ROOT / "static"  # served by the web server to anyone, signed in or not
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Settings:
     brief_place: str | None = None
     # Prepared commune geometry: public/ is served without sign-in (boundaries only), prepared/ is not.
     map_cache_dir: Path = VAR_DIR / "maps"
+    results_dir: Path = VAR_DIR / "results"
+    precompute: bool = True
 
     @property
     def is_embedded_demo(self) -> bool:
@@ -107,4 +112,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         brief_issuer=(env.get("RISK_BRIEF_ISSUER") or "").strip() or None,
         brief_place=(env.get("RISK_BRIEF_PLACE") or "").strip() or None,
         map_cache_dir=_path(env, "RISK_MAP_CACHE", VAR_DIR / "maps"),
+        results_dir=_path(env, "RISK_RESULTS_DIR", VAR_DIR / "results"),
+        precompute=(env.get("RISK_PRECOMPUTE") or "on").strip().lower() not in ("off", "0", "no", "false"),
     )

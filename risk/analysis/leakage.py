@@ -46,10 +46,11 @@ def truncated_after(ds: Dataset, year: int) -> Dataset:
                                cases=ds.cases[~(dates.dt.year > year)].copy())
 
 
-def time_travel(ds: Dataset, config, year: int | None = None) -> TimeTravel | None:
+def time_travel(ds: Dataset, config, year: int | None = None, table=None) -> TimeTravel | None:
     """Score `year` (default: the last year with a later year to remove) on the full and on the
     truncated dataset; None when the dataset has no later year to remove. Raises ModelError
-    when the year cannot be scored."""
+    when the year cannot be scored. `table`: the full dataset's feature table, when the caller
+    has it (the truncated dataset's is always built here)."""
     from risk.analysis.model import score
 
     years = ds.years
@@ -62,7 +63,7 @@ def time_travel(ds: Dataset, config, year: int | None = None) -> TimeTravel | No
     if removed_cases == 0 and removed_rows == 0:
         return None
     quick = dataclasses.replace(config, n_bootstrap=0, margin_draws=0)
-    full = score(ds, year, quick).table.set_index("commune_id")["score"]
+    full = score(ds, year, quick, table).table.set_index("commune_id")["score"]
     short = score(cut, year, quick).table.set_index("commune_id")["score"].reindex(full.index)
     difference = np.abs(full.to_numpy(float) - short.to_numpy(float))
     return TimeTravel(int(year), len(full), float(np.nanmax(difference)) if len(difference) else 0.0,

@@ -32,6 +32,7 @@ from risk.analysis.calibration import CalibrationCheck, Recalibration, calibrati
 from risk.analysis.features import CASE_FEATURES, EFFORT_FEATURES, ModelError, at_reference_effort, feature_keys, feature_table
 from risk.analysis.margins import DRAWS as MARGIN_DRAWS, MarginTable, bootstrap_margins
 from risk.analysis.rank_intervals import expected_counts, extra_variance, predictive_ranks
+from risk.analysis.progress import Progress, Report, silent
 from risk.analysis.ranking_metrics import METRICS, Metrics, rank_by as _rank, ranking_metrics as _metrics
 from risk.i18n import DEFAULT_LANGUAGE, Message
 from risk.contracts.dataset import Dataset
@@ -507,7 +508,8 @@ def _out_of_time(prep: _Prepared, config: ModelConfig, year: int) -> pd.DataFram
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
-def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) -> BacktestResult:
+def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES,
+              report: Report = silent) -> BacktestResult:
     notes = _Notes()
     table = prep.table
     labelled = table[table["target"].notna()]
@@ -522,7 +524,8 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
                                   config.composite)
     if composite is None:
         notes.add("model.note.no_composite")
-    for test_year in target_years[1:]:
+    for step, test_year in enumerate(target_years[1:]):
+        report(Progress("backtest_folds", step, len(target_years) - 1))
         train = labelled[labelled["target_year"] < test_year]
         # Judged as the page scores: at the province's mean patrol effort, not the effort that came.
         test = at_reference_effort(labelled[labelled["target_year"] == test_year])
@@ -572,6 +575,7 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
     mean = {m: {k: _mean([f.metrics[m][k] for f in folds]) for k in METRICS} for m in METHODS}
     all_features = _usable(labelled, prep.candidates, _Notes(), target_years[-1] + 1)
     rows = pd.concat(predictions, ignore_index=True)
+    report(Progress("backtest_margins", len(target_years) - 1, len(target_years) - 1))
     margins = bootstrap_margins(rows, METHODS, config.margin_draws, config.seed) if config.margin_draws > 0 else None
     check = calibration_check(rows, config.recalibrate, config.margin_draws, config.seed)
     return BacktestResult(config, tuple(all_features), tuple(folds), mean, _mean(shuffled), tuple(notes.items),
@@ -579,7 +583,8 @@ def _backtest(prep: _Prepared, config: ModelConfig, shuffles: int = N_SHUFFLES) 
 
 
 @_single_threaded
-def backtest(ds: Dataset, config: ModelConfig = ModelConfig(), table: pd.DataFrame | None = None) -> BacktestResult:
+def backtest(ds: Dataset, config: ModelConfig = ModelConfig(), table: pd.DataFrame | None = None,
+             report: Report = silent) -> BacktestResult:
     """Rolling-origin backtest: for each target year T after the first, train on
     rows whose target year is before T (so nothing from T leaks into training)
     and test on rows whose target year is T.
@@ -593,9 +598,9 @@ def backtest(ds: Dataset, config: ModelConfig = ModelConfig(), table: pd.DataFra
     their score; their probabilities (for Brier only) come from a one-variable
     logistic calibration fitted on the fold's training rows. A test year with
     no positive commune has AUC and capture None, with a note; means skip None.
-    Raises ModelError when no fold can be formed.
+    Raises ModelError when no fold can be formed. `report` hears each fold ("backtest_folds").
     """
-    return _backtest(_prepare(ds, config, table), config)
+    return _backtest(_prepare(ds, config, table), config, report=report)
 
 
 # --- scoring -----------------------------------------------------------------------------
@@ -653,7 +658,7 @@ def _drivers(contrib: np.ndarray, features: list[str], top: int = 3,
 
 
 def _bootstrap_probs(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFrame,
-                     features: list[str]) -> np.ndarray:
+                     features: list[str], report: Report = silent) -> np.ndarray:
     """(n_bootstrap, rows) probabilities from refits on communes resampled with replacement.
 
     Whole communes are resampled (cluster bootstrap) because a commune's years
@@ -662,6 +667,7 @@ def _bootstrap_probs(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFram
     groups = [idx for _, idx in sorted(train.groupby("commune_id").indices.items())]
     n_groups = len(groups)
     probs, attempt = [], 0
+    report(Progress("rank_intervals", 0, config.n_bootstrap))
     while len(probs) < config.n_bootstrap and attempt < 5 * config.n_bootstrap + 10:
         rng = np.random.default_rng([config.seed, 7919, attempt])
         attempt += 1
@@ -670,18 +676,20 @@ def _bootstrap_probs(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFram
         if not _has_both_classes(sample):
             continue
         probs.append(_predict(_fit(config.kind, sample, features, config.seed), rows, features))
+        report(Progress("rank_intervals", len(probs), config.n_bootstrap))
     return np.array(probs).reshape(len(probs), len(rows))
 
 
 def _rank_intervals(config: ModelConfig, pipe: Pipeline, train: pd.DataFrame, rows: pd.DataFrame,
-                    features: list[str], rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+                    features: list[str], rank: np.ndarray,
+                    report: Report = silent) -> tuple[np.ndarray, np.ndarray, float]:
     """90 % rank intervals from refits and the risk no feature carries (risk/analysis/rank_intervals.py),
     widened to contain `rank`, and the estimated extra variance φ."""
     fitted = expected_counts(_predict(pipe, train, features))
     phi = extra_variance(train["cases_next"].to_numpy(dtype=float), fitted) if config.rank_noise else 0.0
     totals = train.assign(expected=fitted).groupby("commune_id")[["cases_next", "expected"]].sum()
     totals = totals.reindex(rows["commune_id"]).fillna(0.0)
-    boot = _bootstrap_probs(config, train, rows, features)
+    boot = _bootstrap_probs(config, train, rows, features, report)
     if not len(boot):
         return rank.copy(), rank.copy(), phi
     ranks = predictive_ranks(boot, phi, totals["cases_next"].to_numpy(), totals["expected"].to_numpy(), config.seed)
@@ -692,7 +700,7 @@ def _rank_intervals(config: ModelConfig, pipe: Pipeline, train: pd.DataFrame, ro
 
 
 def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
-           notes: _Notes, intervals: bool = True) -> ScoreResult:
+           notes: _Notes, intervals: bool = True, report: Report = silent) -> ScoreResult:
     train = _training_rows(prep, ds, year)
     features = _usable(train, prep.candidates, notes, year)
     pipe = _fit(config.kind, train, features, config.seed)
@@ -707,7 +715,7 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
     rank = _rank(rows, [prob])
     low, high, phi = rank.copy(), rank.copy(), None
     if intervals and config.n_bootstrap > 0:
-        low, high, phi = _rank_intervals(config, pipe, train, rows, features, rank)
+        low, high, phi = _rank_intervals(config, pipe, train, rows, features, rank, report)
     contrib = _contributions(pipe, config.kind, train, rows, features)
     out = pd.DataFrame({
         "commune_id": rows["commune_id"].to_numpy(), "name": rows["name"].to_numpy(), "score": prob,
@@ -722,7 +730,7 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
 
 @_single_threaded
 def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig(),
-          table: pd.DataFrame | None = None) -> ScoreResult:
+          table: pd.DataFrame | None = None, report: Report = silent) -> ScoreResult:
     """Risk scores for feature year `year`, fitted on all labelled history (rows whose target year ≤ year).
 
     Columns: commune_id, name, score (probability of at least one recorded case
@@ -730,10 +738,11 @@ def score(ds: Dataset, year: int, config: ModelConfig = ModelConfig(),
     rank_high (90 % interval of the rank over `config.n_bootstrap` cluster-
     bootstrap refits, each with draws of the risk no feature carries:
     risk/analysis/rank_intervals.py; widened to contain `rank`), drivers (the top 3 Drivers
-    by absolute contribution to the log-odds). Sorted by rank.
+    by absolute contribution to the log-odds). Sorted by rank. `report` hears each refit
+    (Progress step "rank_intervals"), so a page can say how far the intervals are.
     """
     notes = _Notes()
-    return _score(_prepare(ds, config, table), ds, int(year), config, notes)
+    return _score(_prepare(ds, config, table), ds, int(year), config, notes, report=report)
 
 
 # --- model card ------------------------------------------------------------------------------

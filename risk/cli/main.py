@@ -28,7 +28,7 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
     """Clusters (spatial scan), smoothed risk and trends per commune, with the page's defaults;
     exit code 2 on bad data or options. --json also carries the clusters and every note."""
     from risk.access.privacy import Role
-    from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
+    from risk.analysis.hotspots import HotspotError, HotspotOptions
     from risk.cli.source import SourceUnavailable, load_from_args
     from risk.i18n import t
     from risk.views.hotspots import CLASS_KEYS, TREND_KEYS, cli_notes
@@ -38,7 +38,7 @@ def _cmd_hotspots(args: argparse.Namespace) -> int:
         ds = load_from_args(args)
         options = HotspotOptions(args.year_from, args.year_to, form=args.form, weights=args.weights,
                                  band_km=args.band_km, replicates=args.replicates, seed=args.seed, slice=args.slice)
-        result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, options)
+        result = _analyses(args, ds).hotspots(options)  # kept: the page's run, or the last command's
     except SourceUnavailable:
         return 2
     except HotspotError as err:
@@ -109,6 +109,15 @@ def _run_model(args: argparse.Namespace, work) -> int:
     return 2
 
 
+def _analyses(args: argparse.Namespace, ds):
+    """The dataset's analyses (risk.views.analyses): read from the result store when the pages or an
+    earlier command computed them with the same settings, else computed here and kept."""
+    from risk.access.settings import load_settings
+    from risk.views.analyses import Analyses
+
+    return Analyses.for_dataset(ds, load_settings(), user=_cli_user(args))
+
+
 def _model_config(args: argparse.Namespace):
     from risk.analysis.model import ModelConfig
 
@@ -141,10 +150,10 @@ def _metric_rows(metrics: dict, lang: str, indent: str = "") -> list[str]:
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from risk.i18n import t
-    from risk.analysis.model import MODEL_KIND_KEYS, backtest
+    from risk.analysis.model import MODEL_KIND_KEYS
 
     def work(ds) -> int:
-        result = backtest(ds, _model_config(args))
+        result = _analyses(args, ds).backtest(_model_config(args))
         if args.json:
             print(json.dumps(_json_safe(result.to_dict(args.lang)), ensure_ascii=False))
             return 0
@@ -196,10 +205,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from risk.analysis.features import feature_label
     from risk.i18n import t
-    from risk.analysis.model import MODEL_KIND_KEYS, score
+    from risk.analysis.model import MODEL_KIND_KEYS
 
     def work(ds) -> int:
-        result = score(ds, args.year, _model_config(args))
+        result = _analyses(args, ds).score(args.year, _model_config(args))
         table = result.table
         columns = ["commune_id", "name", "score", "rank", "rank_low", "rank_high", "drivers"]
         if args.json:
@@ -223,12 +232,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return _run_model(args, work)
 
 
-def allocation_candidates(ds, year: int, config, cost_column: str | None = None):
-    """The Priorities page's allocation candidates (risk.views.priorities) from the model's scores."""
+def allocation_candidates(ds, year: int, config, cost_column: str | None = None, analyses=None):
+    """The Priorities page's allocation candidates (risk.views.priorities) from the model's scores (the
+    kept ones when `analyses`, risk.views.analyses.Analyses, is given)."""
     from risk.analysis.model import score
     from risk.views.priorities import allocation_candidates as candidates
 
-    return candidates(ds, year, score(ds, year, config).table, cost_column)
+    table = (analyses.score(year, config) if analyses is not None else score(ds, year, config)).table
+    return candidates(ds, year, table, cost_column)
 
 
 @contextlib.contextmanager
@@ -258,7 +269,8 @@ def _cmd_allocate(args: argparse.Namespace) -> int:
 
     def work(ds) -> int:
         try:
-            candidates = allocation_candidates(ds, args.year, _model_config(args), args.cost_column)
+            candidates = allocation_candidates(ds, args.year, _model_config(args), args.cost_column,
+                                               _analyses(args, ds))
             with _stdout_to_stderr():  # HiGHS may print progress lines from C++, which would break --json
                 result = allocate(candidates, args.budget, cost=args.cost_column or args.cost,
                                   objective=args.objective, min_per_district=args.min_per_district,
@@ -346,7 +358,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
             if unknown:
                 print(t("cover.cli.unknown_fixed", lang, names=", ".join(unknown)), file=sys.stderr)
                 return 2
-            candidates = allocation_candidates(ds, args.year, _model_config(args))
+            candidates = allocation_candidates(ds, args.year, _model_config(args), analyses=_analyses(args, ds))
             communes = commune_points(ds.boundaries).drop(columns=["name"]).merge(
                 candidates[["commune_id", "score", "population"]], on="commune_id")
             if args.objective == "recorded_cases":  # the CLI reads the case file itself: no role applies
@@ -431,16 +443,24 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 # --- export: the ranked priority list as a file, audited ---------------------------
 
 
-def _priority_list(ds, year: int, config, role, k: int, lang: str):
-    """The Priorities page's list for `year`, built by the same view (risk.views.priorities)."""
-    from risk.analysis.geography import commune_distances_km
-    from risk.analysis.model import score
-    from risk.views.priorities import build_priority_list, case_years, hotspot_classes
+def _priority_list(ds, year: int, config, role, k: int, lang: str, analyses=None):
+    """The Priorities page's list for `year`, built by the same view (risk.views.priorities) from the same
+    kept analyses (risk.views.analyses; None: computed, kept nowhere)."""
+    from risk.analysis.hotspots import HotspotError, HotspotOptions
+    from risk.views.analyses import Analyses
+    from risk.views.priorities import build_priority_list, case_years, hotspot_class_column
 
+    analyses = analyses or Analyses(ds, None)
     years = case_years(year)
-    hotspot = hotspot_classes(ds, years[0], year) if len(ds.cases) else None
-    distances = commune_distances_km(ds.boundaries, ds.border, ds.gates).set_index("commune_id")["dist_border_km"]
-    return build_priority_list(ds, year, "model", score(ds, year, config).table, role, k, lang, hotspot, distances)
+    hotspot = None
+    if len(ds.cases):
+        try:
+            hotspot = hotspot_class_column(analyses.hotspots(HotspotOptions(years[0], year)))
+        except HotspotError:
+            pass
+    distances = analyses.distances()["dist_border_km"]
+    return build_priority_list(ds, year, "model", analyses.score(year, config).table, role, k, lang, hotspot,
+                               distances)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -465,7 +485,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         conf = load_settings()
         role = Role(args.role)
         config = ModelConfig()  # the same model and 100 bootstrap refits as the pages
-        plist = _priority_list(ds, args.year, config, role, conf.small_cell_k, lang)
+        plist = _priority_list(ds, args.year, config, role, conf.small_cell_k, lang, _analyses(args, ds))
         method = method_text(plist, lang, model_kind=config.kind, n_bootstrap=config.n_bootstrap,
                              small_cell_k=conf.small_cell_k, role=role)
         prepared = prepare_export(ds, plist, plist.table, args.format, lang, method=method, user=_cli_user(args),
@@ -526,7 +546,7 @@ def _cli_user(args: argparse.Namespace) -> str:
     """Who is recorded in the store: --user, else the operating-system account."""
     import getpass
 
-    if args.user:
+    if getattr(args, "user", None):  # commands without --user: the login name
         return args.user
     try:
         return getpass.getuser()

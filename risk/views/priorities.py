@@ -143,18 +143,6 @@ def composite_ranking(composite: pd.DataFrame) -> pd.DataFrame:
     return composite.rename(columns={"index": "score"})[["commune_id", "score", "rank"]].dropna(subset=["rank"])
 
 
-def hotspot_classes(ds, year_from: int, year_to: int) -> pd.Series | None:
-    """Cluster class per commune over the period, with the Hotspots page's defaults; None when it
-    cannot run."""
-    from risk.analysis.hotspots import HotspotError, HotspotOptions, hotspot_analysis
-
-    try:
-        result = hotspot_analysis(ds.boundaries, ds.cases, ds.indicators, HotspotOptions(year_from, year_to))
-    except HotspotError:
-        return None
-    return hotspot_class_column(result)
-
-
 def hotspot_class_column(result) -> pd.Series:
     """The cluster class per commune id of a HotspotResult, as the priority list shows it."""
     return result.table.set_index("commune_id")["class"]

@@ -1,0 +1,69 @@
+"""ui/results.py: finished analyses survive a server restart (memory lost, disk kept), and a dataset's
+default analyses are computed in the background once it is opened."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+import risk.analysis.features as features
+import risk.analysis.geography as geography
+import risk.analysis.hotspots as hotspots
+import risk.analysis.model as model
+from risk.access.privacy import Role
+from risk.access.settings import load_settings
+from risk.ingest.folder import load_dataset
+from risk.views.analyses import Analyses, default_runs
+from tests.apptest_helpers import open_page
+
+
+def _restart() -> None:
+    """What a server restart loses: every in-memory cache and the job pool's finished runs."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _engine_refuses(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed again after the restart")
+
+    for module, name in ((model, "score"), (model, "backtest"), (hotspots, "hotspot_analysis"),
+                         (geography, "commune_distances_km"), (features, "feature_table")):
+        monkeypatch.setattr(module, name, refuse)
+
+
+def _priority_table(at):
+    assert not at.exception, at.exception
+    return at.dataframe[0].value
+
+
+def test_the_priority_list_survives_a_restart_without_computing_again(monkeypatch) -> None:
+    _restart()
+    before = _priority_table(open_page("pages/priorities.py", Role.PLANNER, "u-planner"))
+    _restart()
+    _engine_refuses(monkeypatch)
+    after = _priority_table(open_page("pages/priorities.py", Role.PLANNER, "u-planner"))
+    assert after.equals(before)  # scores, rank intervals, hotspot classes and distances read back
+
+
+def test_the_defaults_are_computed_in_the_background_once_a_dataset_is_opened(monkeypatch) -> None:
+    monkeypatch.setenv("RISK_PRECOMPUTE", "on")
+    _restart()
+    ds = load_dataset(load_settings().data_dir)
+    quick = default_runs(ds)[:3]  # distances, the latest year's scores, the priority list's hotspots
+    monkeypatch.setattr(Analyses, "defaults", quick)
+    at = open_page("pages/hotspots.py", Role.PLANNER, "u-planner")
+    assert not at.exception, at.exception
+    from ui import results
+
+    jobs = list(results._background().values())
+    assert len(jobs) == 1
+    deadline = time.monotonic() + 240
+    while not jobs[0].done and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs[0].result() >= 2  # at least the scores and the priority list's hotspots, which no page here asked for
+    fresh = Analyses.for_dataset(ds, load_settings())
+    assert fresh.missing_defaults() == ()
+    at.run()  # a later run starts nothing new
+    assert list(results._background().values()) == jobs
+
