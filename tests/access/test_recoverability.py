@@ -104,7 +104,7 @@ def pinned(twin_datasets, monkeypatch):
     first = load_dataset(twin_datasets[0])
     real_score, real_hotspots = risk.analysis.model.score, risk.analysis.hotspots.hotspot_analysis
 
-    def score(ds, year, config=risk.analysis.model.ModelConfig(), table=None):
+    def score(ds, year, config=risk.analysis.model.ModelConfig(), table=None, report=None):
         result = real_score(ds, year, config, table)
         out = result.table.set_index("commune_id")
         base = real_score(first, year, config).table.set_index("commune_id")
@@ -120,7 +120,7 @@ def pinned(twin_datasets, monkeypatch):
         base_result = real_hotspots(first.boundaries, first.cases, first.indicators, options)
         return replace(out, table=table.reset_index(), scan=base_result.scan, smoothing=base_result.smoothing)
 
-    monkeypatch.setattr("ui.analysis.score", score)
+    monkeypatch.setattr("risk.analysis.model.score", score)  # every page's scores come through it
     monkeypatch.setattr("risk.analysis.hotspots.hotspot_analysis", hotspot_analysis)
     return twin_datasets
 
