@@ -32,9 +32,9 @@ def test_neighbours_share_their_edges_exactly(coverage):
     polygons = np.asarray(coverage.polygons, dtype=object)
     assert len(polygons) == N
     assert shapely.is_valid(polygons).all()
-    # No overlaps, shared edges vertex for vertex, and no gap narrower than ~100 m between communes
+    # No overlaps, shared edges vertex for vertex, and no gap narrower than ~10 m between communes
     # (a vertex moved by a centimetre on one side only fails this).
-    assert shapely.coverage_is_valid(polygons, gap_width=1e-3)
+    assert shapely.coverage_is_valid(polygons, gap_width=1e-4)
     assert shapely.coverage_union_all(polygons).geom_type == "Polygon", "the country falls apart"
     # Shared edges, not touching corners: most communes meet several neighbours along a line.
     tree = shapely.STRtree(polygons)
