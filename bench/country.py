@@ -34,7 +34,7 @@ from typing import Callable, Iterator
 
 from bench import probe
 from bench.country_data import CACHE_DIR, country_folder, folder_facts
-from bench.country_report import print_facts, print_side_by_side, print_targets
+from bench.country_report import print_facts, print_side_by_side, print_targets, size
 from bench.wire import CountingProxy, Received, server_pid, tree_rss_bytes
 from risk.i18n import t
 from tests.browser import ROOT, chromium_available, streamlit_server
@@ -71,7 +71,11 @@ class Run:
     external: list[str] = field(default_factory=list)
 
     def add(self, name: str, figure: Figure) -> Figure:
+        """Keep a figure and print it at once, so a long run shows where it is."""
         self.figures.setdefault(name, []).append(figure)
+        took = "not done" if figure.seconds is None else f"{figure.seconds:.2f} s"
+        print(f"  {self.site}, {name}: {took}, data {size(figure.data_bytes)}, code {size(figure.code_bytes)}"
+              + (f" ({figure.note})" if figure.note else ""), flush=True)
         return figure
 
     def seconds(self, name: str) -> float | None:
@@ -251,7 +255,7 @@ def hotspot_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: 
     for i in range(repeats):
         tab = probe.Tab.open(browser, base)
         try:
-            name = "hotspots: first visit" + (" (analysis computed)" if i == 0 else "")
+            name = "hotspots: first visit" + (" (first on this server)" if i == 0 else "")
             if run.add(name, visit(tab, proxy, run.n, f"{base}/hotspots")).seconds is None:
                 continue
             run.add("hotspots: layer change", change_radio(tab, proxy, run.n, t("hotspots.layer", LANG)))
@@ -287,6 +291,8 @@ def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:
                 run.memory["one session"] = tree_rss_bytes(pid)
         tabs[-1].page.wait_for_timeout(2000)
         run.memory["per extra session"] = (tree_rss_bytes(pid) - run.memory["one session"]) / extra
+        print(f"  {run.site}, server memory: {size(run.memory['one session'])} with one session, "
+              f"{size(run.memory['per extra session'])} per extra session", flush=True)
     finally:
         for tab in tabs:
             run.external += tab.external

@@ -20,7 +20,7 @@ __all__ = ["print_facts", "print_side_by_side", "print_targets"]
 ROWS = (
     "fresh server: first map (first open)", "fresh server: first map (restart)",
     "risk map: first visit", "risk map: return visit", "risk map: year change", "risk map: indicator change",
-    "risk map: commune click", "hotspots: first visit (analysis computed)", "hotspots: first visit",
+    "risk map: commune click", "hotspots: first visit (first on this server)", "hotspots: first visit",
     "hotspots: layer change", "priorities: first visit", "priorities: year change", "priorities: allocate",
 )
 # The naive page keeps nothing across a restart: its first open stands for both app rows.

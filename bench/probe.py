@@ -72,6 +72,7 @@ PROBE_JS = r"""
     return false;
   };
   // A point (in this frame's viewport) on a commune near the middle of the map, where it is on top.
+  // At national scale a commune is a few pixels wide on the whole map; a person clicks it there.
   window.__benchCommunePoint = () => {
     let best = null;
     for (const m of live()) {
@@ -83,7 +84,7 @@ PROBE_JS = r"""
         const b = l.getBounds();
         const sw = m.latLngToContainerPoint(b.getSouthWest()), ne = m.latLngToContainerPoint(b.getNorthEast());
         const w = Math.abs(ne.x - sw.x), hgt = Math.abs(sw.y - ne.y);
-        if (w > size.x / 3 || hgt > size.y / 3 || w < 8 || hgt < 8) continue;  // the outline, or too small
+        if (w > size.x / 3 || hgt > size.y / 3 || w < 4 || hgt < 4) continue;  // the outline, or too small
         const p = m.latLngToContainerPoint(c);
         if (p.x < 40 || p.y < 40 || p.x > size.x - 40 || p.y > size.y - 40) continue;
         if (!l._containsPoint(m.latLngToLayerPoint(c))) continue;
