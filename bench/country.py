@@ -60,14 +60,23 @@ class Figure:
         return max(self.received.total - self.code_bytes, 0)
 
 
+@dataclass(frozen=True)
+class Memory:
+    """Resident memory of the server and its children, in bytes."""
+
+    one_session: int
+    per_extra_session: float
+
+
 @dataclass
 class Run:
-    """Every figure of one site (app or naive) at one scale, by name; memory in bytes."""
+    """Every figure of one site (app or naive) at one scale, filled in as it is measured."""
 
     site: str
     n: int
     figures: dict[str, list[Figure]] = field(default_factory=dict)
-    memory: dict[str, float] = field(default_factory=dict)
+    server_start_s: float | None = None
+    memory: Memory | None = None
     external: list[str] = field(default_factory=list)
 
     def add(self, name: str, figure: Figure) -> Figure:
@@ -279,7 +288,7 @@ def priority_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats:
 
 def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:
     """Server memory with one session open, then with `extra` more, each showing the risk map."""
-    tabs = []
+    tabs, one = [], 0
     try:
         for k in range(extra + 1):
             tab = probe.Tab.open(browser, base)
@@ -288,11 +297,11 @@ def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:
             probe.wait_idle(tab.page, run.n, timeout_for(run.n))
             if k == 0:
                 tab.page.wait_for_timeout(2000)
-                run.memory["one session"] = tree_rss_bytes(pid)
+                one = tree_rss_bytes(pid)
         tabs[-1].page.wait_for_timeout(2000)
-        run.memory["per extra session"] = (tree_rss_bytes(pid) - run.memory["one session"]) / extra
-        print(f"  {run.site}, server memory: {size(run.memory['one session'])} with one session, "
-              f"{size(run.memory['per extra session'])} per extra session", flush=True)
+        run.memory = Memory(one, (tree_rss_bytes(pid) - one) / extra)
+        print(f"  {run.site}, server memory: {size(run.memory.one_session)} with one session, "
+              f"{size(run.memory.per_extra_session)} per extra session", flush=True)
     finally:
         for tab in tabs:
             run.external += tab.external
@@ -306,7 +315,7 @@ def measure_app(pw, folder: Path, n: int, repeats: int, extra: int, var: Path) -
     browser = probe.launch(pw)
     try:
         with served(env) as (base, proxy, pid, up):
-            run.memory["server start s"] = up
+            run.server_start_s = up
             first_map(browser, run, "fresh server: first map (first open)", base, proxy)
             risk_map_rounds(browser, run, base, proxy, repeats)
             hotspot_rounds(browser, run, base, proxy, repeats)
@@ -325,7 +334,7 @@ def measure_naive(pw, folder: Path, n: int, repeats: int, extra: int, var: Path)
     browser = probe.launch(pw)
     try:
         with served({"RISK_DATA_DIR": str(folder)}, launcher) as (base, proxy, pid, up):
-            run.memory["server start s"] = up
+            run.server_start_s = up
             first_map(browser, run, "fresh server: first map (first open)", base, proxy)
             risk_map_rounds(browser, run, base, proxy, repeats)
             memory(browser, run, base, pid, extra)
@@ -336,7 +345,10 @@ def measure_naive(pw, folder: Path, n: int, repeats: int, extra: int, var: Path)
 
 def write_json(path: Path, runs: dict[int, tuple[Run, Run]]) -> None:
     """Every round's figures, for a closer look than the printed medians."""
-    out = [{"site": run.site, "communes": run.n, "memory": run.memory, "external": run.external,
+    out = [{"site": run.site, "communes": run.n, "server_start_s": run.server_start_s,
+            "memory": run.memory and {"one_session": run.memory.one_session,
+                                      "per_extra_session": run.memory.per_extra_session},
+            "external": run.external,
             "figures": {name: [{"seconds": f.seconds, "websocket_bytes": f.received.websocket,
                                 "http_bytes": f.received.http, "code_bytes": f.code_bytes, "note": f.note}
                                for f in figures] for name, figures in run.figures.items()}}
