@@ -78,6 +78,7 @@ class Run:
     server_start_s: float | None = None
     memory: Memory | None = None
     external: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
     def add(self, name: str, figure: Figure) -> Figure:
         """Keep a figure and print it at once, so a long run shows where it is."""
@@ -235,55 +236,55 @@ def naive_launcher(folder: Path) -> Path:
     return launcher
 
 
-def first_map(browser, run: Run, name: str, base: str, proxy: CountingProxy) -> None:
+@contextmanager
+def session(browser, run: Run, base: str, what: str) -> Iterator[probe.Tab]:
+    """A new browser context on `base`. An error inside (a control not found, a frame gone) is noted
+    on the run and the run goes on: one lost round must not lose an hour of figures."""
     tab = probe.Tab.open(browser, base)
     try:
-        run.add(name, visit(tab, proxy, run.n, base))
+        yield tab
+    except Exception as err:  # noqa: BLE001 - noted and printed, never hidden
+        line = f"{what}: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:160]}"
+        run.failures.append(line)
+        print(f"  {run.site}, {line}", flush=True)
     finally:
         run.external += tab.external
         tab.close()
 
 
+def first_map(browser, run: Run, name: str, base: str, proxy: CountingProxy) -> None:
+    with session(browser, run, base, name) as tab:
+        run.add(name, visit(tab, proxy, run.n, base))
+
+
 def risk_map_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: int) -> None:
     n = run.n
     for _ in range(repeats):
-        tab = probe.Tab.open(browser, base)
-        try:
+        with session(browser, run, base, "risk map round") as tab:
             if run.add("risk map: first visit", visit(tab, proxy, n, base)).seconds is None:
                 continue
             run.add("risk map: year change", change_select(tab, proxy, n, t("map.year", LANG)))
             run.add("risk map: indicator change", change_select(tab, proxy, n, t("map.indicator", LANG)))
             run.add("risk map: commune click", click_commune(tab, proxy, n))
             run.add("risk map: return visit", visit(tab, proxy, n, base))
-        finally:
-            run.external += tab.external
-            tab.close()
 
 
 def hotspot_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: int) -> None:
     for i in range(repeats):
-        tab = probe.Tab.open(browser, base)
-        try:
+        with session(browser, run, base, "hotspots round") as tab:
             name = "hotspots: first visit" + (" (first on this server)" if i == 0 else "")
             if run.add(name, visit(tab, proxy, run.n, f"{base}/hotspots")).seconds is None:
                 continue
             run.add("hotspots: layer change", change_radio(tab, proxy, run.n, t("hotspots.layer", LANG)))
-        finally:
-            run.external += tab.external
-            tab.close()
 
 
 def priority_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: int) -> None:
     for _ in range(repeats):
-        tab = probe.Tab.open(browser, base)
-        try:
+        with session(browser, run, base, "priorities round") as tab:
             if run.add("priorities: first visit", visit(tab, proxy, run.n, f"{base}/priorities")).seconds is None:
                 continue
             run.add("priorities: year change", change_select(tab, proxy, run.n, t("map.year", LANG)))
             run.add("priorities: allocate", allocate(tab, proxy, run.n))
-        finally:
-            run.external += tab.external
-            tab.close()
 
 
 def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:
@@ -302,6 +303,9 @@ def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:
         run.memory = Memory(one, (tree_rss_bytes(pid) - one) / extra)
         print(f"  {run.site}, server memory: {size(run.memory.one_session)} with one session, "
               f"{size(run.memory.per_extra_session)} per extra session", flush=True)
+    except Exception as err:  # noqa: BLE001 - noted and printed, never hidden
+        run.failures.append(f"memory: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:160]}")
+        print(f"  {run.site}, {run.failures[-1]}", flush=True)
     finally:
         for tab in tabs:
             run.external += tab.external
@@ -348,7 +352,7 @@ def write_json(path: Path, runs: dict[int, tuple[Run, Run]]) -> None:
     out = [{"site": run.site, "communes": run.n, "server_start_s": run.server_start_s,
             "memory": run.memory and {"one_session": run.memory.one_session,
                                       "per_extra_session": run.memory.per_extra_session},
-            "external": run.external,
+            "external": run.external, "failures": run.failures,
             "figures": {name: [{"seconds": f.seconds, "websocket_bytes": f.received.websocket,
                                 "http_bytes": f.received.http, "code_bytes": f.code_bytes, "note": f.note}
                                for f in figures] for name, figures in run.figures.items()}}

@@ -103,9 +103,10 @@ def print_side_by_side(app: "Run", naive: "Run", repeats: int) -> None:
             size(naive.memory and naive.memory.per_extra_session)],
            ["requests to other hosts", str(len(app.external)), str(len(naive.external))]]
     _table(["", "app", "naive"], mem)
-    notes = sorted({f"{name}: {f.note}" for name, figures in app.figures.items() for f in figures if f.note})
-    for note in notes:
-        print(f"note: {note}")
+    for run in (app, naive):
+        notes = {f"{name}: {f.note}" for name, figures in run.figures.items() for f in figures if f.note}
+        for note in sorted(notes) + run.failures:
+            print(f"note ({run.site}): {note}")
     print(flush=True)
 
 
