@@ -186,12 +186,22 @@ def change_radio(tab: probe.Tab, proxy: CountingProxy, n: int, label: str) -> Fi
 
 def click_commune(tab: probe.Tab, proxy: CountingProxy, n: int) -> Figure:
     page = tab.page
-    point = probe.commune_point(page)
+    point = probe.commune_point(page)  # zooms in first when communes are too small to click
     if point is None:
         return Figure(None, note="no commune to click")
+    probe.wait_idle(page, n, timeout_for(n))  # in case the zoom made the app rerun
     panel = page.get_by_text(t("map.selected", LANG))
-    return measure(tab, proxy, n, lambda: page.mouse.click(*point),
-                   lambda: panel.count() > 0 and bool(probe.drawn(page, n)))
+
+    def heading() -> str:  # "Xã đang chọn: <name>", or "" while no panel is open
+        try:
+            return panel.first.inner_text(timeout=500) if panel.count() else ""
+        except Exception:  # redrawn between the count and the read
+            return ""
+
+    before = heading()
+    opened = lambda: heading() not in ("", before)  # noqa: E731
+    return measure(tab, proxy, n, lambda: page.mouse.click(*point), lambda: opened() and bool(probe.drawn(page, n)),
+                   did_not_hold(page, opened, "the click opened no panel", quiet_s=15.0))
 
 
 def allocate(tab: probe.Tab, proxy: CountingProxy, n: int) -> Figure:

@@ -71,12 +71,18 @@ PROBE_JS = r"""
     for (const m of live()) { m._container.scrollIntoView({block: "center"}); return true; }
     return false;
   };
-  // A point (in this frame's viewport) on a commune near the middle of the map, where it is on top.
-  // At national scale a commune is a few pixels wide on the whole map; a person clicks it there.
-  window.__benchCommunePoint = () => {
+  // A point (in this frame's viewport) on a commune at least `minSide` pixels across, where nothing
+  // else is on top: the largest such commune on screen, away from markers. With `minSide` 0, the
+  // commune nearest the middle of the map (where to zoom in when every commune is too small).
+  window.__benchCommunePoint = (minSide) => {
     let best = null;
     for (const m of live()) {
       const size = m.getSize(), rect = m._container.getBoundingClientRect();
+      const markers = [];
+      for (const id in m._layers) {
+        const l = m._layers[id];
+        if (l && l.getLatLng && l._map) markers.push([m.latLngToContainerPoint(l.getLatLng()), (l._radius || 12) + 4]);
+      }
       for (const l of shapes(m)) {
         if (l.options.interactive === false || !l.getCenter || !l._containsPoint || !l.getBounds) continue;
         let c;
@@ -84,14 +90,15 @@ PROBE_JS = r"""
         const b = l.getBounds();
         const sw = m.latLngToContainerPoint(b.getSouthWest()), ne = m.latLngToContainerPoint(b.getNorthEast());
         const w = Math.abs(ne.x - sw.x), hgt = Math.abs(sw.y - ne.y);
-        if (w > size.x / 3 || hgt > size.y / 3 || w < 4 || hgt < 4) continue;  // the outline, or too small
+        if (w > size.x / 3 || hgt > size.y / 3 || Math.min(w, hgt) < minSide) continue;  // the outline, or small
         const p = m.latLngToContainerPoint(c);
         if (p.x < 40 || p.y < 40 || p.x > size.x - 40 || p.y > size.y - 40) continue;
         if (!l._containsPoint(m.latLngToLayerPoint(c))) continue;
+        if (markers.some(([q, r]) => (q.x - p.x) ** 2 + (q.y - p.y) ** 2 < r * r)) continue;
         const x = rect.left + p.x, y = rect.top + p.y;
         if (l._path && document.elementFromPoint(x, y) !== l._path) continue;
-        const d = (p.x - size.x / 2) ** 2 + (p.y - size.y / 2) ** 2;
-        if (!best || d < best.d) best = {d, x, y};
+        const score = minSide ? Math.min(w, hgt) : -((p.x - size.x / 2) ** 2 + (p.y - size.y / 2) ** 2);
+        if (!best || score > best.score) best = {score, x, y};
       }
     }
     return best && [best.x, best.y];
@@ -237,18 +244,34 @@ def other_radio(page, label: str):
     raise LookupError(f"radio group {label!r} has no other option")
 
 
-def commune_point(page) -> tuple[float, float] | None:
-    """A point of the window on a commune near the middle of the map, the map scrolled into view."""
+def commune_point(page, min_side: float = 10, zoom_steps: int = 5) -> tuple[float, float] | None:
+    """A point of the window on a commune at least `min_side` pixels across, the map scrolled into
+    view. When every commune is smaller (a national map at its first zoom), zoom in with the mouse
+    wheel over the middle of the country first, as a person would (this is not timed)."""
+    for _ in range(zoom_steps + 1):
+        point = _point(page, min_side)
+        if point:
+            return point
+        middle = _point(page, 0)
+        if not middle:
+            return None
+        page.mouse.move(*middle)
+        page.mouse.wheel(0, -120)
+        page.wait_for_timeout(1500)  # Leaflet's zoom animation and the redraw at the new zoom
+    return None
+
+
+def _point(page, min_side: float) -> tuple[float, float] | None:
     for state in map_states(page):
         frame = state.frame
         try:
             frame.evaluate("() => window.__benchShowMap()")
             page.wait_for_timeout(300)
-            point = frame.evaluate("() => window.__benchCommunePoint()")
+            point = frame.evaluate("(side) => window.__benchCommunePoint(side)", min_side)
             if not point:
                 continue
             offset = {"x": 0.0, "y": 0.0} if frame == page.main_frame else frame.frame_element().bounding_box()
-        except Exception:
+        except Exception:  # the frame went away: look again next time
             continue
         x, y = offset["x"] + point[0], offset["y"] + point[1]
         if 0 < y < page.viewport_size["height"] and 0 < x < page.viewport_size["width"]:
