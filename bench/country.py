@@ -8,7 +8,8 @@ real mouse (bench.probe). Measured, each as seconds and bytes the server sent:
   that keeps the store;
 - per page (risk map, hotspots, priorities): a first visit from a new browser on a warm server,
   and on the risk map a return visit from the same browser (its cache warm);
-- click to redrawn: year and indicator change and a commune click (until its panel shows) on
+- click to redrawn: year and indicator change and a commune click (until its panel shows; at
+  national scale the map is first zoomed in with the wheel, untimed, until communes are 10 px) on
   the risk map, the layer choice on hotspots, year change and "allocate" on priorities;
 - server memory (the process and its children) with one session, and per extra session.
 Bytes come from a counting proxy between browser and server (bench.wire): what the wire carries,
@@ -16,7 +17,8 @@ websocket and HTTP; "data" leaves out code files (scripts, styles, fonts, images
 
 The naive page (bench/naive_page.py) gets the same risk-map measurements in the same run.
 Times are printed, never asserted. Usage:
-    python -m bench.country [--scales 130,3321,10600] [--quick] [--repeats N]
+    python -m bench.country [--scales 130,3321,10600] [--quick] [--repeats N] [--cache DIR] [--json FILE]
+(10,600 communes takes about an hour on 2 cores; the folders are generated once into var/bench/.)
 """
 from __future__ import annotations
 
