@@ -196,8 +196,13 @@ def styles(page, n: int) -> set[int]:
 
 
 def running(page) -> bool:
-    """Streamlit's 'running' indicator is up."""
-    return page.locator('[data-testid="stStatusWidget"]').count() > 0
+    """The script is running (or a rerun is asked for): Streamlit writes its state on the app's root
+    element; its status widget only shows after a delay, and not at all in this app's toolbar mode."""
+    try:
+        state = page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state", timeout=1000)
+    except Exception:  # the page is navigating
+        return True
+    return state in ("running", "rerunRequested") or page.locator('[data-testid="stStatusWidget"]').count() > 0
 
 
 def wait_idle(page, n: int, timeout_s: float, quiet_s: float = 1.0) -> bool:
