@@ -13,10 +13,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
-from bench.synthetic import synthetic_communes
+from bench.synthetic import synthetic_communes, synthetic_panel
 from risk.analysis.features import feature_table
 from risk.contracts.dataset import Dataset
 from risk.analysis.model import ModelConfig, backtest, score
@@ -37,30 +36,7 @@ def synthetic_dataset(n: int, seed: int = 0) -> Dataset:
     gate_lat = np.linspace(miny, maxy, 6)[1:-1]
     gates = gpd.GeoDataFrame({"name": [f"Gate {i}" for i in range(4)], "kind": "", "lon": minx, "lat": gate_lat},
                              geometry=shapely.points(np.full(4, minx), gate_lat), crs=4326)
-    commune_effect = rng.normal(0, 1, n)
-    population = rng.uniform(3000, 40000, n)
-    rows, case_rows, prev = [], [], np.zeros(n)
-    for k, year in enumerate(YEARS):
-        poverty = np.clip(5 + 40 * west + 4 * commune_effect + rng.normal(0, 2, n), 0.1, 99)
-        outmigration = np.clip(8 + 15 * west + 3 * commune_effect + rng.normal(0, 2, n), 0.1, 99)
-        mobile = np.clip(98 - 20 * west + rng.normal(0, 2, n), 0, 100)
-        pop = population * 1.01 ** k
-        eta = -2.6 + 0.1 * (outmigration - 15) + 1.0 * west + 0.4 * np.log(pop / 10_000) + 0.3 * np.log1p(prev)
-        prev = rng.poisson(np.exp(eta))
-        rows.append(pd.DataFrame({"commune_id": communes["commune_id"], "year": year, "poverty_rate": poverty,
-                                  "outmigration_rate": outmigration, "mobile_coverage": mobile,
-                                  "population": pop.round()}))
-        for i in np.flatnonzero(prev):
-            for _ in range(int(prev[i])):
-                case_rows.append((communes["commune_id"].iloc[i], f"{year}-06-15",
-                                  "patrol" if rng.random() < 0.3 * west[i] else "victim_or_family_report"))
-    cases = pd.DataFrame({
-        "case_id": [f"c{i}" for i in range(len(case_rows))],
-        "date": pd.to_datetime([d for _, d, _ in case_rows]).astype("datetime64[ns]"),
-        "lon": np.nan, "lat": np.nan, "commune_id": [c for c, _, _ in case_rows], "form": "other",
-        "victims": 1, "destination": "", "detected_by": [b for _, _, b in case_rows],
-    })
-    indicators = pd.concat(rows, ignore_index=True)
+    indicators, cases = synthetic_panel(communes["commune_id"], west, rng, YEARS)
     return Dataset(Path(f"synthetic-{n}"), communes, indicators, cases, border, gates, {"generated": True})
 
 
