@@ -268,7 +268,9 @@ def encode(page: str, values: Mapping[slots.Slot, Any]) -> dict[str, list[str]]:
     for param in (LANG, *PAGE_PARAMS.get(page, ())):
         if param.slot in values and values[param.slot] is not None:
             for name, value in param.write(values[param.slot]).items():
-                out[name] = list(value) if isinstance(value, list) else [value]
+                written = list(value) if isinstance(value, list) else [value]
+                if written:  # st.query_params cannot hold an empty list: the URL would never match
+                    out[name] = written  # what was written, and read_url would put its view back
     return out
 
 

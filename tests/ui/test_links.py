@@ -137,3 +137,17 @@ def test_the_copy_link_button_is_drawn_with_our_escaped_label_only(lang):
     buttons = [e.proto.body for e in at.sidebar if type(e).__name__ == "Html" and "risk-copy-link" in e.proto.body]
     assert len(buttons) == 1 and f">{t('link.copy', lang)}</button>" in buttons[0]
     assert "evil" not in buttons[0] and "window.location.href" in buttons[0]
+
+
+def test_an_empty_choice_is_left_out_of_the_url_so_the_url_matches_what_was_written():
+    """`d: []` (no district filter) cannot live in st.query_params; written, the URL never equalled
+    what the session wrote, and every rerun put the URL's year back (the Priorities year select
+    snapped back in the browser)."""
+    from risk.views.priorities import PriorityFilters
+    from ui import links
+    from ui import session as slots
+
+    query = links.encode("priorities", {slots.VIEW_YEAR: 2024, slots.VIEW_FILTERS: PriorityFilters(),
+                                        slots.PR_MAP_SELECTED: []})
+    assert query and all(values for values in query.values())
+    assert "d" not in query and "sel" not in query and query["year"] == ["2024"]
