@@ -2,6 +2,8 @@
 data and settings reads them instead of computing, and a store version's default runs are recorded."""
 from __future__ import annotations
 
+from tests.kept_analyses import engine_refuses
+
 import json
 from pathlib import Path
 
@@ -20,12 +22,7 @@ DEMO = ROOT / "data" / "demo"
 
 
 def _engine_refuses(monkeypatch) -> None:
-    def refuse(*args, **kwargs):
-        raise AssertionError("computed again")
-
-    for module, name in ((model, "score"), (model, "backtest"), (hotspots, "hotspot_analysis"),
-                         (geography, "commune_distances_km"), (features, "feature_table")):
-        monkeypatch.setattr(module, name, refuse)
+    engine_refuses(monkeypatch)
 
 
 def test_a_second_export_does_not_compute_again(tmp_path, monkeypatch, capsys) -> None:

@@ -2,6 +2,8 @@
 default analyses are computed in the background once it is opened."""
 from __future__ import annotations
 
+from tests.kept_analyses import engine_refuses
+
 import time
 
 import streamlit as st
@@ -24,12 +26,7 @@ def _restart() -> None:
 
 
 def _engine_refuses(monkeypatch) -> None:
-    def refuse(*args, **kwargs):
-        raise AssertionError("computed again after the restart")
-
-    for module, name in ((model, "score"), (model, "backtest"), (hotspots, "hotspot_analysis"),
-                         (geography, "commune_distances_km"), (features, "feature_table")):
-        monkeypatch.setattr(module, name, refuse)
+    engine_refuses(monkeypatch, 'computed again after the restart')
 
 
 def _priority_table(at):

@@ -2,6 +2,8 @@
 new process without computing, the default runs recorded in the store's model_runs."""
 from __future__ import annotations
 
+from tests.kept_analyses import engine_refuses
+
 from dataclasses import replace
 
 import pytest
@@ -28,13 +30,7 @@ def demo():
 
 
 def _engine_refuses(monkeypatch) -> None:
-    """Every engine function behind the kept analyses raises: what still arrives was read back."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("computed again")
-
-    for module, name in ((model, "score"), (model, "backtest"), (hotspots, "hotspot_analysis"),
-                         (geography, "commune_distances_km"), (features, "feature_table")):
-        monkeypatch.setattr(module, name, refuse)
+    engine_refuses(monkeypatch)
 
 
 def test_the_default_runs_are_what_the_pages_ask_for_first(demo) -> None:
