@@ -180,3 +180,15 @@ def test_the_geometry_route_serves_published_files_only_cached_and_gzipped(tmp_p
     pickles = [p.name for p in (tmp_path / "prepared").iterdir()]
     for bad in (*pickles, f"../prepared/{pickles[0]}", "0" * 64 + ".topojson", name + ".gz"):
         assert get_geometry(bad).status_code == 404
+
+
+def test_the_served_app_watches_no_source_files():
+    """File watching is for editing: after each run it resolved every loaded module's path on the
+    loop that sends the page (issue 17, profiled at half the server's busy time on a return visit)."""
+    import tomllib
+
+    from risk.access.settings import PROJECT_ROOT
+
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["server"]["enableWebsocketCompression"] is True
