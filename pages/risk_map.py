@@ -121,6 +121,7 @@ if selected and selected in ids:
 else:
     st.caption(t("map.click_hint", lang))
 
-with st.expander(t("map.table", lang)):
-    st.dataframe(view.value_table(ds, ids, values, classification.classes, ind.label(lang), lang),
+table = st.expander(t("map.table", lang), key="map_table", on_change="rerun")
+if table.open:
+    table.dataframe(view.value_table(ds, ids, values, classification.classes, ind.label(lang), lang),
                  hide_index=True, width="stretch")

@@ -74,6 +74,21 @@ def test_english_switch_in_browser(server):
         assert blocked == []
 
 
+def test_the_value_table_loads_when_opened(server):
+    """The table under the map is drawn only when opened: its grid code (1.4 MB) stays off the first
+    visit (issue 17), and opening it with the mouse shows every commune."""
+    n_communes = len(load_dataset(DEFAULT_DATA_DIR).boundaries)
+    with browser_page(server) as (page, blocked):
+        page.goto(server, wait_until="domcontentloaded")
+        assert wait_for_paths(page, n_communes) >= n_communes
+        page.wait_for_timeout(500)
+        assert page.get_by_test_id("stDataFrame").count() == 0
+        _mouse_click(page, page.get_by_test_id("stExpander").filter(has_text=t("map.table", "vi")).locator("summary"))
+        page.get_by_test_id("stDataFrame").first.wait_for(timeout=60000)
+        assert page.get_by_test_id("stDataFrame").count() == 1
+        assert blocked == []
+
+
 def _mouse_click(page, locator) -> None:
     locator.scroll_into_view_if_needed()
     box = locator.bounding_box()
