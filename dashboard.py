@@ -69,7 +69,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # a browser session's script run (Streamlit, AppTest)
-    main()
+    from risk.access.settings import load_settings
+    from ui.run_log import timed_run
+
+    with timed_run(load_settings().run_log, lambda: st.context.url.rsplit("/", 1)[-1].split("?")[0] or "risk-map"):
+        main()
 else:  # `streamlit run dashboard.py` imports this module once, and serves this app
     from ui import navigation, server
 

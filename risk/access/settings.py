@@ -20,6 +20,7 @@
 | RISK_SMALL_CELL_K | 3 | case counts below k are shown as "<k" to roles that may not see case rows |
 | RISK_BRIEF_ISSUER | (from the data) | the issuing unit printed at the top of the PDF brief, e.g. `Sở Nội vụ tỉnh Nghệ An`; unset: the province of the open dataset ("Tỉnh Nghệ An" / "Nghệ An Province") |
 | RISK_BRIEF_PLACE | (from the data) | the place in the brief's place-and-date line, e.g. `Vinh`; unset: the dataset's province |
+| RISK_RUN_LOG | (none) | a file to which every script run appends its process, page, wall and CPU seconds (for load tests and operations; no user, no data) |
 
 The brief's issuer and place are deployment facts the data does not hold (dataset.json names the
 province, not who issues the brief), so the administrator sets them here; until then the brief
@@ -59,6 +60,7 @@ class Settings:
     map_cache_dir: Path = VAR_DIR / "maps"
     results_dir: Path = VAR_DIR / "results"
     precompute: bool = True
+    run_log: Path | None = None
 
     @property
     def is_embedded_demo(self) -> bool:
@@ -114,4 +116,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         map_cache_dir=_path(env, "RISK_MAP_CACHE", VAR_DIR / "maps"),
         results_dir=_path(env, "RISK_RESULTS_DIR", VAR_DIR / "results"),
         precompute=(env.get("RISK_PRECOMPUTE") or "on").strip().lower() not in ("off", "0", "no", "false"),
+        run_log=Path(env["RISK_RUN_LOG"]) if env.get("RISK_RUN_LOG") else None,
     )
