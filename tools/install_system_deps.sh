@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for the real-browser tests,
-# poppler-utils (pdftotext) and fonts with Vietnamese glyphs for screenshots.
+# poppler-utils (pdftotext) and fonts with Vietnamese glyphs for screenshots, nginx for the
+# several-process tests and bench/load.py (deploy/nginx-risk-dashboard.conf).
 # Installs only what is missing; needs root or sudo.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages: ${need[*]}"
 SUDO=""

@@ -1,0 +1,375 @@
+"""Many users at once (issue 15): N browser sessions against one app process, or against several
+processes behind nginx with sticky sessions (deploy/nginx-risk-dashboard.conf, started on loopback
+with only its ports replaced).
+
+Each session is a person at 1366×768 with the real mouse (bench.probe): sign in with an account of
+its own, wait for the map's communes, change the year (until the map is redrawn), open a commune
+(until its panel shows), open the Priorities page from the menu and download the list as CSV. All
+sessions start together. Reported, from the same run:
+- successes and errors (the step and what went wrong);
+- p50 and p95 seconds: sign-in to map drawn, year change to redrawn, commune click to panel,
+  download click to file;
+- the servers' own seconds per script run under load (wall and CPU of the run's thread, from
+  RISK_RUN_LOG), apart from the browsers', which share the same cores;
+- server memory (all processes and their children, the peak during the run).
+
+A single-session run first gives the reference the ratio is taken against (the issue's target:
+p95 map drawn with N sessions at most 6× one session's). Each session runs in a thread with its
+own Playwright and Chromium (the sync probe of bench.probe is reused as is; Playwright's sync API
+is one instance per thread). Times are printed, never asserted.
+
+Usage:
+    python -m bench.load [--sessions 20] [--processes 2] [--scale 130|3321] [--store URL] [--json FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from bench import probe
+from bench.country_data import country_folder
+from bench.wire import server_pid, tree_rss_bytes
+from risk.i18n import t
+from tests.browser import ROOT, free_port, streamlit_server
+from ui.run_log import read_run_log
+
+__all__ = ["NGINX_SITE", "Outcome", "nginx_site", "percentile"]
+
+NGINX_SITE = ROOT / "deploy" / "nginx-risk-dashboard.conf"
+LANG = "vi"
+STEPS = ("map drawn", "year change redrawn", "commune panel", "CSV downloaded")
+PASSWORD = "load-test-password-1"
+TIMEOUT_S = 600.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One session: seconds per step reached, and the step that failed with why (empty: success)."""
+
+    user: str
+    seconds: dict[str, float] = field(default_factory=dict)
+    failed_step: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_step
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation; None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+# --- the servers --------------------------------------------------------------------------------
+
+
+def nginx_site(ports: list[int], listen: int) -> str:
+    """The shipped site file with the upstream servers and the listening port replaced: the load
+    test runs the configuration a deployment uses, not a copy of it."""
+    lines, upstream_done = [], False
+    for line in NGINX_SITE.read_text(encoding="utf-8").splitlines():
+        if line.rstrip().endswith("# RISK-UPSTREAM"):
+            if not upstream_done:
+                indent = line[: len(line) - len(line.lstrip())]
+                lines += [f"{indent}server 127.0.0.1:{port};" for port in ports]
+                upstream_done = True
+            continue
+        if line.rstrip().endswith("# RISK-LISTEN"):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = f"{indent}listen 127.0.0.1:{listen};"
+        lines.append(line)
+    if not upstream_done:
+        raise ValueError(f"{NGINX_SITE} has no '# RISK-UPSTREAM' server line")
+    return "\n".join(lines) + "\n"
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not found:
+        raise SystemExit("nginx is not installed: `make install-test` installs Debian's nginx")
+    return found
+
+
+@contextmanager
+def nginx(ports: list[int], folder: Path) -> Iterator[str]:
+    """nginx in the foreground on a free loopback port, in front of `ports`; yields its base URL."""
+    listen = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "site.conf").write_text(nginx_site(ports, listen), encoding="utf-8")
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers may write the temp folders below
+    (folder / "nginx.conf").write_text(
+        f"{user}worker_processes 1;\ndaemon off;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{\n  access_log off;\n  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
+        f"  fastcgi_temp_path {folder}/fastcgi;\n  uwsgi_temp_path {folder}/uwsgi;\n  scgi_temp_path {folder}/scgi;\n"
+        f"  include {folder}/site.conf;\n}}\n", encoding="utf-8")
+    proc = subprocess.Popen([nginx_binary(), "-p", str(folder), "-c", str(folder / "nginx.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{listen}"
+    try:
+        deadline = time.monotonic() + 30
+        import urllib.request
+
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                    raise RuntimeError(f"nginx did not start: {err.strip()[:400]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def app_servers(env: dict[str, str], processes: int, var: Path) -> Iterator[tuple[str, list[str], list[int]]]:
+    """`processes` app processes on one store; with more than one, nginx in front. Yields the URL
+    browsers use, each process's own URL and the server pids."""
+    with ExitStack() as stack:
+        urls = [stack.enter_context(streamlit_server(env, timeout=600)) for _ in range(processes)]
+        ports = [int(u.rsplit(":", 1)[1]) for u in urls]
+        pids = [server_pid(port) for port in ports]
+        base = urls[0] if processes == 1 else stack.enter_context(nginx(ports, var / "nginx"))
+        yield base, urls, pids
+
+
+def prepare(var: Path, scale: int, sessions: int, store: str | None) -> tuple[dict[str, str], list[str], int]:
+    """The dataset, one planner account per session, and the servers' environment."""
+    from risk.access.accounts import Accounts
+    from risk.access.privacy import Role
+
+    folder = ROOT / "data" / "demo" if scale == 130 else country_folder(scale)
+    accounts = Accounts(var / "accounts.sqlite")
+    users = [f"load{i:02d}" for i in range(1, sessions + 1)]
+    for user in users:
+        accounts.add(user, Role.PLANNER, PASSWORD)
+    env = {
+        "RISK_DATA_DIR": str(folder), "RISK_DEMO_MODE": "off",
+        "RISK_STORE": store or str(var / "store.gpkg"), "RISK_ACCOUNTS_DB": str(var / "accounts.sqlite"),
+        "RISK_RESULTS_DIR": str(var / "results"), "RISK_MAP_CACHE": str(var / "maps"),
+        "RISK_RUN_LOG": str(var / "runs.tsv"),
+        # Every browser here comes from 127.0.0.1: the per-address sign-in limit (10 a minute) is
+        # for people, not for a load test's 20 simultaneous sign-ins.
+        "RISK_SIGN_IN_PER_MINUTE": "10000",
+    }
+    return env, users, scale
+
+
+# --- one person ---------------------------------------------------------------------------------
+
+
+def session(base: str, user: str, n: int, start: threading.Barrier) -> Outcome:
+    """One person's visit, each step timed; the first step that fails ends the visit."""
+    from playwright.sync_api import sync_playwright
+
+    seconds: dict[str, float] = {}
+    step = "start"
+    try:
+        with sync_playwright() as pw:
+            browser = probe.launch(pw)
+            try:
+                tab = probe.Tab.open(browser, base, width=1366, height=768)
+                page = tab.page
+                page.goto(base, wait_until="domcontentloaded")
+                page.get_by_label(t("auth.username", LANG)).wait_for(timeout=TIMEOUT_S * 1000)
+                page.get_by_label(t("auth.username", LANG)).fill(user)
+                page.get_by_label(t("auth.password", LANG)).fill(PASSWORD)
+                start.wait(timeout=TIMEOUT_S)  # every session signs in at the same moment
+
+                step = STEPS[0]
+                t0 = time.perf_counter()
+                probe.mouse_click(page, page.get_by_role("button", name=t("auth.submit", LANG)))
+                seconds[step] = _timed(page, t0, lambda: bool(probe.drawn(page, n)), step)
+                probe.wait_idle(page, n, TIMEOUT_S)
+
+                step = STEPS[1]
+                before = probe.styles(page, n)
+                option = probe.open_select(page, t("map.year", LANG))[0]
+                t0 = time.perf_counter()
+                probe.mouse_click(page, option)
+                seconds[step] = _timed(page, t0, lambda: bool(probe.styles(page, n) - before), step)
+                probe.wait_idle(page, n, TIMEOUT_S)
+
+                step = STEPS[2]
+                point = probe.commune_point(page)
+                if point is None:
+                    raise RuntimeError("no commune large enough to click on screen")
+                heading = page.get_by_text(t("map.selected", LANG), exact=False)
+                t0 = time.perf_counter()
+                page.mouse.move(*point, steps=3)
+                page.mouse.click(*point)
+                seconds[step] = _timed(page, t0, lambda: heading.count() > 0, step)
+                probe.wait_idle(page, n, TIMEOUT_S)
+
+                step = STEPS[3]
+                link = page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]',
+                                    has_text=t("page.priorities", LANG))
+                probe.mouse_click(page, link)
+                button = page.get_by_test_id("stDownloadButton").get_by_role("button")
+                button.wait_for(timeout=TIMEOUT_S * 1000)
+                probe.wait_idle(page, n, TIMEOUT_S)
+                with page.expect_download(timeout=TIMEOUT_S * 1000) as download:
+                    t0 = time.perf_counter()
+                    probe.mouse_click(page, button)
+                data = Path(download.value.path()).read_bytes()
+                seconds[step] = time.perf_counter() - t0
+                if not download.value.suggested_filename.endswith(".csv") or len(data.splitlines()) < 2:
+                    raise RuntimeError(f"the download is not a CSV list: {download.value.suggested_filename}")
+                if tab.external:
+                    raise RuntimeError(f"requests left the machine: {tab.external[:3]}")
+                tab.close()
+            finally:
+                browser.close()
+    except Exception as err:  # noqa: BLE001 - reported per session, never hidden
+        if step == "start":
+            start.abort()  # the others are not left waiting for a session that will not come
+        return Outcome(user, seconds, step, f"{type(err).__name__}: {(str(err).splitlines() or [''])[0][:200]}")
+    return Outcome(user, seconds)
+
+
+def _timed(page, t0: float, done, what: str) -> float:
+    seconds = probe.wait_for(page, done, TIMEOUT_S, since=t0)
+    if seconds is None:
+        raise TimeoutError(f"{what}: not within {TIMEOUT_S:.0f} s")
+    return seconds
+
+
+# --- a run --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Every figure of one run (one configuration and number of sessions)."""
+
+    label: str
+    sessions: int
+    processes: int
+    outcomes: list[Outcome]
+    server_runs: int
+    server_wall_p50: float | None
+    server_wall_p95: float | None
+    server_cpu_per_run: float | None
+    peak_memory_bytes: int
+    seconds: float
+    runs_per_process: dict[int, int] = field(default_factory=dict)
+
+    def step(self, name: str) -> list[float]:
+        return [o.seconds[name] for o in self.outcomes if name in o.seconds]
+
+
+def run(base: str, pids: list[int], users: list[str], n: int, log: Path, label: str, processes: int) -> RunReport:
+    """All sessions at once; the server log and memory are read around them."""
+    before = len(read_run_log(log))
+    peak = [sum(tree_rss_bytes(p) for p in pids)]
+    done = threading.Event()
+
+    def watch_memory() -> None:
+        while not done.wait(0.5):
+            peak[0] = max(peak[0], sum(tree_rss_bytes(p) for p in pids))
+
+    watcher = threading.Thread(target=watch_memory, daemon=True)
+    watcher.start()
+    barrier = threading.Barrier(len(users))
+    outcomes: list[Outcome | None] = [None] * len(users)
+
+    def one(i: int) -> None:
+        outcomes[i] = session(base, users[i], n, barrier)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(users))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - t0
+    done.set()
+    watcher.join()
+    runs = read_run_log(log)[before:]
+    walls = [r.wall_s for r in runs]
+    return RunReport(label, len(users), processes, [o for o in outcomes if o is not None], len(runs),
+                     percentile(walls, 50), percentile(walls, 95),
+                     (sum(r.cpu_s for r in runs) / len(runs)) if runs else None, peak[0], elapsed,
+                     {pid: sum(r.pid == pid for r in runs) for pid in sorted({r.pid for r in runs})})
+
+
+def print_report(report: RunReport, reference: RunReport | None) -> None:
+    ok = sum(o.ok for o in report.outcomes)
+    print(f"\n{report.label}: {report.sessions} session(s), {report.processes} process(es), "
+          f"{report.seconds:.0f} s in all")
+    print(f"  successes {ok}, errors {report.sessions - ok}")
+    for o in report.outcomes:
+        if not o.ok:
+            print(f"    {o.user}: {o.failed_step}: {o.error}")
+    for name in STEPS:
+        values = report.step(name)
+        p50, p95 = percentile(values, 50), percentile(values, 95)
+        line = f"  {name:<22} p50 {_s(p50)}  p95 {_s(p95)}  (n={len(values)})"
+        ref = percentile(reference.step(name), 95) if reference else None
+        if ref and p95:
+            line += f"  p95 = {p95 / ref:.1f}× one session's"
+        print(line)
+    print(f"  server, per script run: wall p50 {_s(report.server_wall_p50)}, p95 {_s(report.server_wall_p95)}; "
+          f"CPU {_s(report.server_cpu_per_run)} ({report.server_runs} runs)")
+    print(f"  server memory, peak: {report.peak_memory_bytes / 2**20:.0f} MB; runs per process: "
+          + ", ".join(f"{count}" for count in report.runs_per_process.values()))
+
+
+def _s(value: float | None) -> str:
+    return "  –  " if value is None else f"{value:5.2f} s"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--processes", type=int, default=2, help="app processes; more than one: behind nginx")
+    parser.add_argument("--scale", type=int, default=130, help="communes: 130 (the demo) or a generated country")
+    parser.add_argument("--store", default=None, help="store location (default: a new GeoPackage)")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="risk-load-") as tmp:
+        var = Path(tmp)
+        env, users, n = prepare(var, args.scale, args.sessions, args.store)
+        log = Path(env["RISK_RUN_LOG"])
+        print(f"{n} communes; {args.sessions} planner accounts; store {env['RISK_STORE']}", flush=True)
+        with app_servers(env, args.processes, var) as (base, urls, pids):
+            # Warm every process (its dataset opened, its map prepared): the figures are for a
+            # server in use, not one that has just started (bench.country measures that).
+            for url in urls:
+                warm = run(url, pids, users[:1], n, log, "warm-up", args.processes)
+                if not all(o.ok for o in warm.outcomes):
+                    print_report(warm, None)
+                    raise SystemExit("a single session failed on a warm server: see above")
+            single = run(base, pids, users[:1], n, log, "one session", args.processes)
+            print_report(single, None)
+            many = run(base, pids, users, n, log, f"{args.sessions} sessions at once", args.processes)
+            print_report(many, single)
+        if args.json:
+            args.json.write_text(json.dumps([asdict(single), asdict(many)], default=str, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The load bench on two processes behind the shipped nginx site, with two people: both finish
+every step (sign in, map, year, commune, CSV), and both processes served script runs."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from bench.load import main, percentile
+from tests.browser import chromium_available
+
+pytestmark = pytest.mark.skipif(
+    not chromium_available() and not os.environ.get("CI"),
+    reason="Chromium is not installed (make test installs it); CI never skips this",
+)
+
+
+def test_two_people_through_nginx_to_two_processes_finish_every_step(tmp_path, capsys):
+    out = tmp_path / "load.json"
+    main(["--sessions", "2", "--processes", "2", "--json", str(out)])
+    single, many = json.loads(out.read_text())
+    assert [o["failed_step"] for o in many["outcomes"]] == ["", ""], many["outcomes"]
+    assert all(len(o["seconds"]) == 4 for o in single["outcomes"] + many["outcomes"])
+    assert many["server_runs"] > 0 and many["server_cpu_per_run"] is not None
+    printed = capsys.readouterr().out
+    assert "successes 2, errors 0" in printed and "× one session's" in printed
+
+
+def test_percentiles_interpolate():
+    assert percentile([], 95) is None
+    assert percentile([3.0], 95) == 3.0
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert percentile(list(map(float, range(1, 21))), 95) == pytest.approx(19.05)
