@@ -107,7 +107,8 @@ class PostgisStore(StoreBase):
             if version != migrations.latest():
                 migrations.migrate(con, self.url)
             row = con.execute("SELECT value FROM store_info WHERE key = 'application'").fetchone()
-        except psycopg.errors.DuplicateObject as err:  # a database holding tables of another program
+        except (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject,
+                psycopg.errors.DuplicateFunction) as err:  # a database holding tables of another program
             con.close()
             raise StoreError("store.not_a_store_db", location=redacted(self.url), reason=str(err).splitlines()[0]) \
                 from err
