@@ -161,11 +161,11 @@ def default_band_km() -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _version_comparison(store_path: str, checksums: tuple, v1: int, v2: int, lang: str):
-    from risk.store.versions import Store
+def _version_comparison(location: str, checksums: tuple, v1: int, v2: int, lang: str):
+    from risk.store import open_store
     from risk.views.versions import compare_versions
 
-    return compare_versions(Store(store_path), v1, v2, lang)
+    return compare_versions(open_store(location), v1, v2, lang)
 
 
 def version_comparison(store, v1: int, v2: int, lang: str):
@@ -173,4 +173,4 @@ def version_comparison(store, v1: int, v2: int, lang: str):
     version's content never changes, and its checksum is part of the key)."""
     versions = store.versions().set_index("id")
     checksums = tuple(str(versions.loc[v, "checksum"]) if "checksum" in versions.columns else "" for v in (v1, v2))
-    return _version_comparison(str(store.path), checksums, int(v1), int(v2), lang)
+    return _version_comparison(store.location, checksums, int(v1), int(v2), lang)

@@ -11,7 +11,8 @@ from risk.outputs.geometry_file import PreparedDisplay, prepare_display
 from risk.outputs.mapview import DisplayLayer
 from risk.access.privacy import DEFAULT_ROLE, Role
 from risk.access.settings import Settings, load_settings
-from risk.store.versions import Store, StoreError
+from risk.store import open_store
+from risk.store.shared import StoreBase, StoreError
 from risk.views.source import DatasetSource, embedded_demo_open, load_source, resolve_source
 from ui import session as slots
 from ui import widgets
@@ -40,8 +41,9 @@ def lang() -> str:
 DatasetKey = DatasetSource
 
 
-def store() -> Store:
-    return Store(settings().store_path)
+def store() -> StoreBase:
+    """The configured store (RISK_STORE: a GeoPackage file or a PostgreSQL database)."""
+    return open_store(settings().store)
 
 
 def begin_run() -> DatasetKey:

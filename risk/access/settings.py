@@ -6,7 +6,7 @@
 | RISK_TILE_URL | (none) | optional basemap tile URL, e.g. an intranet tile server `https://tiles.example/{z}/{x}/{y}.png` |
 | RISK_TILE_ATTRIBUTION | (none) | attribution shown for that basemap (required by Leaflet when a URL is set) |
 | RISK_STATIC_URL | /app/static | where the app serves its own scripts (Streamlit static serving) |
-| RISK_STORE | var/store.gpkg | the embedded store (GeoPackage/SQLite): dataset versions, model runs, audit log |
+| RISK_STORE | var/store.gpkg | the store: dataset versions, model runs, audit log. A file path: the embedded GeoPackage (SQLite); a `postgresql://user:password@host:port/db` URL: PostgreSQL/PostGIS (risk.store.open_store) |
 | RISK_RESULTS_DIR | var/results | finished analyses kept per dataset content (risk/store/results.py); private, never under static/ |
 | RISK_PRECOMPUTE | on | `on`: when a dataset is opened, its default analyses are computed in the background; `off`: only when a page asks |
 | RISK_MAX_UPLOAD_MB | 50 | largest accepted upload, and largest total size a zip may expand to ×4 |
@@ -32,6 +32,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from risk.store import is_server_store
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data" / "demo"
 VAR_DIR = PROJECT_ROOT / "var"
@@ -44,7 +46,7 @@ class Settings:
     tile_url: str | None = None
     tile_attribution: str | None = None
     static_url: str = "/app/static"
-    store_path: Path = VAR_DIR / "store.gpkg"
+    store: str = str(VAR_DIR / "store.gpkg")  # a GeoPackage path or a postgresql:// URL (risk.store.open_store)
     max_upload_mb: float = 50.0
     accounts_db: Path = VAR_DIR / "accounts.sqlite"
     demo_mode: str = "auto"
@@ -63,6 +65,13 @@ class Settings:
     run_log: Path | None = None
 
     @property
+    def store_path(self) -> Path:
+        """The GeoPackage file of a file store (a PostgreSQL store has none: ValueError)."""
+        if is_server_store(self.store):
+            raise ValueError("RISK_STORE is a database URL, not a file; open it with risk.store.open_store")
+        return Path(self.store)
+
+    @property
     def is_embedded_demo(self) -> bool:
         return self.data_dir.resolve() == DEFAULT_DATA_DIR.resolve()
 
@@ -79,6 +88,12 @@ class Settings:
 def _path(env: dict[str, str], name: str, default: Path) -> Path:
     path = Path(env.get(name) or default)
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _store(env: dict[str, str]) -> str:
+    """RISK_STORE: a database URL kept as written, else a file path made absolute (as other paths)."""
+    value = (env.get("RISK_STORE") or "").strip()
+    return value if is_server_store(value) else str(_path(env, "RISK_STORE", VAR_DIR / "store.gpkg"))
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -101,7 +116,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         tile_url=env.get("RISK_TILE_URL") or None,
         tile_attribution=env.get("RISK_TILE_ATTRIBUTION") or None,
         static_url=(env.get("RISK_STATIC_URL") or "/app/static").rstrip("/"),
-        store_path=_path(env, "RISK_STORE", VAR_DIR / "store.gpkg"),
+        store=_store(env),
         max_upload_mb=max_upload,
         accounts_db=_path(env, "RISK_ACCOUNTS_DB", VAR_DIR / "accounts.sqlite"),
         demo_mode=demo_mode if demo_mode in ("on", "off", "auto") else "auto",

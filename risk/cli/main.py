@@ -474,7 +474,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from risk.views.source import data_version_label
     from risk.access.privacy import Role
     from risk.access.settings import load_settings
-    from risk.store.versions import StoreError, append_audit
+    from risk.store import open_store
+    from risk.store.shared import StoreError
 
     lang = args.lang
 
@@ -498,13 +499,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
         except OSError as err:
             print(t("export.cli.write_error", lang, path=out, error=err.strerror or err), file=sys.stderr)
             return 2
-        store_path = args.store or str(conf.store_path)
+        store = open_store(args.store or conf.store)
         try:  # no file leaves without its audit entry
-            append_audit(store_path, _cli_user(args), "export", dict(prepared.audit), prepared.rows)
+            store.append_audit(_cli_user(args), "export", dict(prepared.audit), prepared.rows)
         except Exception as err:  # noqa: BLE001 (whatever failed, the file must not stay)
             tmp.unlink(missing_ok=True)
             text = err.message(lang) if isinstance(err, StoreError) else str(err)
-            print(t("export.cli.audit_error", lang, path=store_path, error=text), file=sys.stderr)
+            print(t("export.cli.audit_error", lang, path=str(store), error=text), file=sys.stderr)
             return 2
         try:
             os.replace(tmp, out)
@@ -559,7 +560,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from risk.i18n import t
     from risk.contracts.dataset import PARTS
     from risk.ingest.upload import ImportRejected, import_files, parse_mapping
-    from risk.store.versions import Store, StoreError
+    from risk.store import open_store
+    from risk.store.shared import StoreError
 
     try:
         mapping = parse_mapping(args.map)
@@ -572,7 +574,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         source: object = Path(args.data)
     else:
         source = {part: getattr(args, part) for part in PARTS if getattr(args, part)}
-    store = Store(args.store)
+    store = open_store(args.store)
     try:
         report = import_files(store, source, user=_cli_user(args), label=args.label, mapping=mapping)
     except ImportRejected as err:
@@ -607,15 +609,16 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_versions(args: argparse.Namespace) -> int:
     """List the store's versions, newest first, the active one marked with *."""
     from risk.i18n import t
-    from risk.store.versions import PART_NAMES, Store
+    from risk.store import open_store
+    from risk.store.schema import PART_NAMES
 
-    store = Store(args.store)
+    store = open_store(args.store)
     table = store.versions()
     if args.json:
         print(json.dumps(_json_safe(table.to_dict(orient="records")), ensure_ascii=False))
         return 0
     if table.empty:
-        print(t("store.cli.no_versions", args.lang, path=store.path))
+        print(t("store.cli.no_versions", args.lang, path=str(store)))
         return 0
     print(f"{'':1} {'id':>4}  {'created_at (UTC)':24}  {'user':12}  " + "  ".join(f"{p:>10}" for p in PART_NAMES)
           + "  label")
@@ -628,10 +631,11 @@ def _cmd_versions(args: argparse.Namespace) -> int:
 def _cmd_activate(args: argparse.Namespace) -> int:
     """Make a stored version the active one (audited)."""
     from risk.i18n import t
-    from risk.store.versions import Store, StoreError
+    from risk.store import open_store
+    from risk.store.shared import StoreError
 
     try:
-        Store(args.store).activate(args.version, _cli_user(args))
+        open_store(args.store).activate(args.version, _cli_user(args))
     except StoreError as err:
         print(err.message(args.lang), file=sys.stderr)
         return 2
@@ -642,10 +646,11 @@ def _cmd_activate(args: argparse.Namespace) -> int:
 def _cmd_audit_verify(args: argparse.Namespace) -> int:
     """Walk the audit log's hash chain: exit 0 when intact, 1 when broken, 2 when there is no store."""
     from risk.i18n import t
-    from risk.store.versions import Store, StoreError
+    from risk.store import open_store
+    from risk.store.shared import StoreError
 
     try:
-        check = Store(args.store).verify_audit()
+        check = open_store(args.store).verify_audit()
     except StoreError as err:
         print(err.message(args.lang), file=sys.stderr)
         return 2
@@ -664,7 +669,7 @@ def _add_store_commands(sub) -> None:
     from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--store", default=None, help="store file (default: RISK_STORE, var/store.gpkg)")
+        parser.add_argument("--store", default=None, help="store: a GeoPackage file or a postgresql:// URL (default: RISK_STORE, var/store.gpkg)")
         parser.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of messages")
 
     imp = sub.add_parser("import", help="validate files and store them as a new active dataset version")

@@ -29,7 +29,7 @@ def add_source_arguments(parser: argparse.ArgumentParser, exclusive: bool = True
                        help="dataset folder (default: what the dashboard opens: the store's active version, "
                             "else RISK_DATA_DIR)")
     group.add_argument("--store", metavar="PATH", default=None,
-                       help="read the active version of this store file (default: RISK_STORE, var/store.gpkg); "
+                       help="read the active version of this store, a file or a postgresql:// URL (default: RISK_STORE, var/store.gpkg); "
                             "exports are also audited there")
 
 

@@ -79,6 +79,7 @@ class StoredVersion:
     id: int
     label: str
     created_at: str
+    location: str = ""  # the store it was read from (risk.store.open_store opens it again)
 
     def describe(self) -> str:
         return f"#{self.id} {self.label} ({self.created_at})"

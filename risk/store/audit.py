@@ -25,7 +25,7 @@ from risk.store.codec import _filters, _json, _now
 from risk.store.schema import _AUDIT_NO_UPDATE, SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from risk.store.versions import Store
+    from risk.store.shared import StoreBase
 
 __all__ = ["COLUMNS", "append_audit", "entries", "verify", "write_entry"]
 
@@ -33,12 +33,13 @@ COLUMNS = ["id", "at", "user", "action", "details", "rows"]  # of `entries`, new
 _AUDIT_ROW = 'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log ORDER BY id'
 
 
-def append_audit(store: Store | str | Path, user: str, action: str, details: Mapping | None = None,
+def append_audit(store: StoreBase | str | Path, user: str, action: str, details: Mapping | None = None,
                  rows: int | None = None) -> int:
-    """Append one audit entry to a store (by object or path); see Store.append_audit."""
-    from risk.store.versions import Store  # versions imports this module
+    """Append one audit entry to a store (by object, path or URL); see Store.append_audit."""
+    from risk.store import open_store
+    from risk.store.shared import StoreBase
 
-    target = store if isinstance(store, Store) else Store(store)
+    target = store if isinstance(store, StoreBase) else open_store(store)
     return target.append_audit(user, action, details, rows)
 
 

@@ -27,7 +27,8 @@ Writes are atomic (a temporary file in the same directory, then os.replace), so 
 the whole previous file or the whole new one. Two processes (the dashboard and a CLI export)
 asking for the same missing result do not both compute it: `get_or_compute` holds a lock file
 (fcntl.flock) for that key while computing, and the second, once it gets the lock, reads what
-the first wrote.
+the first wrote. With a PostgreSQL store the claim is the server's instead (`claims`, see
+risk/store/postgis/claims.py), so app processes on several machines claim each result once.
 """
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from risk.i18n import LocalisedError
+from risk.store.shared import StoreError
 
 try:  # POSIX; elsewhere writes stay atomic and a second process may compute the same result once more
     import fcntl
@@ -150,9 +152,13 @@ def _inside(path: Path, folder: Path) -> bool:
 class ResultStore:
     """The result directory. Cheap to construct; safe to share between threads and processes."""
 
-    def __init__(self, root: str | Path, served: str | Path | None = None) -> None:
+    def __init__(self, root: str | Path, served: str | Path | None = None,
+                 claims: Callable[[str, Callable[[], None] | None], Any] | None = None) -> None:
+        """`claims`: how a result is claimed while it is computed (a context-manager factory taking
+        the key's name and the waiting callback); None: a lock file in the result directory."""
         from risk.access.settings import STATIC_DIR
 
+        self.claims = claims
         self.root = Path(root)
         if _inside(self.root, Path(served) if served is not None else STATIC_DIR):
             raise ResultStoreError("results.served_folder", path=str(self.root))
@@ -215,6 +221,10 @@ class ResultStore:
     def _locked(self, key: ResultKey, waiting: Callable[[], None] | None) -> Iterator[None]:
         """Hold `key`'s lock file; other threads and processes wait for it, calling `waiting` about
         four times a second (it may raise, to stop waiting)."""
+        if self.claims is not None:
+            with self.claims(f"{key.folder}/{key.name}", waiting):
+                yield
+            return
         if fcntl is None:  # pragma: no cover
             yield
             return
@@ -246,7 +256,7 @@ class ResultStore:
         try:
             lock = self._locked(key, waiting)
             lock.__enter__()
-        except OSError:
+        except (OSError, StoreError):  # no lock file, or no claim server: compute without the claim
             return compute(), True
         try:
             value = self.get(key, missing)  # another thread or process may have finished it meanwhile

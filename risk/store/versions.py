@@ -19,55 +19,29 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from risk.store import audit as audit_log
 from risk.store.audit import _seal_audit_log, append_audit  # by name: tests patch versions._seal_audit_log
 from risk.store.audit_chain import AuditCheck
-from risk.store.codec import _filters, _json, _multi, _now, _register_functions, _single, _value, \
-    decode_geometries, encode_geometries
+from risk.store.codec import _filters, _json, _now, _register_functions, decode_geometries, encode_geometries
 from risk.store.schema import _COUNT_COLUMNS, PART_NAMES, STORE_LAYERS, _create_file, _restrict_mode, \
     _update_extents, ensure_crosswalk_tables, ensure_patrols_table
-from risk.i18n import LocalisedError
+from risk.store import shared
+from risk.store.shared import CHANGE_ROWS, MAX_LABEL_CHARS, StoreBase, StoreError
 from risk.contracts.report import ImportReport
-from risk.contracts import text as text_rule
-from risk.contracts.dataset import (
-    BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, CROSSWALK_COLUMNS, PATROL_COLUMNS, VINTAGE_COLUMNS, WGS84, Dataset,
-    StoredVersion, dataset_checksum, empty_cases,
-)
-from risk.contracts.problems import Problem
+from risk.contracts.dataset import BOUNDARY_TEXT_COLUMNS, CASE_COLUMNS, CROSSWALK_COLUMNS, Dataset, StoredVersion
 
-__all__ = ["CHANGE_ROWS", "PART_NAMES", "STORE_LAYERS", "Store", "StoreError", "append_audit"]
+__all__ = ["CHANGE_ROWS", "MAX_LABEL_CHARS", "PART_NAMES", "STORE_LAYERS", "Store", "StoreError", "append_audit"]
 
 BUSY_TIMEOUT_S = 30.0
 # Page cache of a write transaction: large, so an import rarely spills pages into the file
 # before its commit (a spill takes the exclusive lock and blocks readers until the commit).
 WRITE_CACHE_KIB = 65536
-
-
-class StoreError(LocalisedError):
-    """A store operation that cannot be done; `message(lang)` says why."""
-
-
-
-MAX_LABEL_CHARS = 200
-
-
-def _check_label(label: str) -> None:
-    """A version label is shown on pages and in exports: the loaders' text rule applies."""
-    text = str(label or "").strip()
-    if len(text) > MAX_LABEL_CHARS:
-        raise StoreError("store.label_too_long", limit=MAX_LABEL_CHARS)
-    reason = text_rule.unsafe_reason(text)
-    if reason:
-        raise StoreError("store.label_unsafe", label=text[:60])
 
 
 def _checkpoint(stage: str) -> None:
@@ -78,17 +52,8 @@ def _checkpoint(stage: str) -> None:
 # --- the store ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Counts:
-    boundaries: int
-    indicators: int
-    cases: int
-    border: int
-    gates: int
-
-
-class Store:
-    """One store file. Cheap to construct; every call opens its own short
+class Store(StoreBase):
+    """One store file (the GeoPackage backend). Cheap to construct; every call opens its own short
     connection, so one Store can be shared by threads and processes."""
 
     def __init__(self, path: str | Path | None = None):
@@ -98,8 +63,23 @@ class Store:
             path = load_settings().store_path
         self.path = Path(path)
 
+    @property
+    def location(self) -> str:
+        """What RISK_STORE or --store names: the file's path."""
+        return str(self.path)
+
+    def stamp(self) -> float:
+        """Changes whenever the store does (the file's modification time); 0.0 without a file."""
+        try:
+            return self.path.stat().st_mtime
+        except OSError:
+            return 0.0
+
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
+
+    def __str__(self) -> str:
+        return str(self.path)
 
     # -- connections --
 
@@ -161,36 +141,6 @@ class Store:
 
     # -- versions --
 
-    def add_checked(self, dataset: Dataset | None, report: ImportReport, *, user: str, label: str | None = None,
-                    activate: bool = True) -> ImportReport:
-        """Store an upload `risk.ingest.upload.check_upload` already accepted, as a new version;
-        returns the report with `version_id` set (`risk.ingest.upload.import_files` checks and
-        saves in one call).
-
-        The Data page keeps the checked Dataset in memory and saves it with this,
-        so the uploaded files need not stay on disk between the check and the
-        save (see risk/ingest/uploads.py); what is saved is exactly what was previewed: the
-        dataset's content checksum must still be the one the check recorded, else StoreError
-        store.dataset_changed and nothing is stored.
-        Default label: the dataset's name, else the boundaries file's name.
-        """
-        if dataset is None or not report.ok:
-            raise StoreError("store.report_rejected", errors=len(report.problems))
-        if not report.content_checksum or dataset_checksum(dataset) != report.content_checksum:
-            raise StoreError("store.dataset_changed")  # changed since its check: what was previewed is not this
-        if self.exists():
-            same = self._version_with_checksum(report.checksum)
-            note = _note("import.note.same_as_version", version=same)
-            if same is not None and note not in report.notes:  # a retried save adds it once
-                report.notes.append(note)
-        sources = {part: info.file for part, info in report.parts.items()}
-        if not label:
-            boundaries = report.parts.get("boundaries")
-            label = str(dataset.meta.get("name") or (boundaries.file if boundaries else Path(dataset.folder).name))
-        report.version_id = self.add_version(dataset, label=label, user=user, source=sources,
-                                             checksum=report.checksum, report=report, activate=activate)
-        return report
-
     def _version_with_checksum(self, checksum: str) -> int | None:
         with self._read() as con:
             row = con.execute("SELECT max(id) FROM versions WHERE checksum = ?", (checksum,)).fetchone()
@@ -199,37 +149,15 @@ class Store:
     def add_version(self, dataset: Dataset, *, label: str, user: str, source: Mapping[str, str] | None = None,
                     checksum: str = "", report: ImportReport | None = None, activate: bool = True) -> int:
         """Store a validated Dataset as a new version, in one transaction; returns its id."""
-        _check_label(label)
-        schema = {
-            "boundaries": [c for c in BOUNDARY_TEXT_COLUMNS if c in dataset.boundaries.columns],
-            "indicators": [c for c in dataset.indicators.columns if c not in ("commune_id", "year")],
-            "border": None if dataset.border is None else [c for c in dataset.border.columns
-                                                           if c != dataset.border.geometry.name],
-            "gates": dataset.gates is not None,
-            "patrols": None if dataset.patrols is None else len(dataset.patrols),
-            "crosswalk": None if dataset.crosswalk is None else len(dataset.crosswalk),
-            "vintage": None if dataset.vintage is None else len(dataset.vintage),
-        }
-        counts = _Counts(len(dataset.boundaries), len(dataset.indicators), len(dataset.cases),
-                         0 if dataset.border is None else len(dataset.border),
-                         0 if dataset.gates is None else len(dataset.gates))
-        years = sorted(int(y) for y in dataset.indicators["year"].unique())
-        meta = dict(dataset.meta)
-        meta.setdefault("name", label)
-        stored_report = {} if report is None else {
-            "parts": {k: v.to_dict() for k, v in report.parts.items()},
-            "notes": [{"file": n.file, "row": n.row, "column": n.column, "code": n.code, "params": n.params}
-                      for n in report.notes],
-        }
+        plan = shared.plan_version(dataset, label=label, source=source, checksum=checksum, report=report)
         with self._write() as con:
             now = _now()
             cur = con.execute(
                 f'INSERT INTO versions (created_at, label, source, "user", checksum, '
                 f'{", ".join(_COUNT_COLUMNS.values())}, years, active, meta, schema, report) '
                 f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-                (now, label, _json(dict(source or {})), user, checksum, counts.boundaries, counts.indicators,
-                 counts.cases, counts.border, counts.gates, f"{years[0]}–{years[-1]}" if years else "",
-                 _json(meta), _json(schema), _json(stored_report)))
+                (now, plan.label, _json(plan.source), user, plan.checksum, *plan.counts, plan.years,
+                 _json(plan.meta), _json(plan.schema), _json(plan.report)))
             version = int(cur.lastrowid)
             _checkpoint("version")
             self._insert_boundaries(con, version, dataset.boundaries)
@@ -239,14 +167,13 @@ class Store:
             self._insert_cases(con, version, dataset.cases)
             _checkpoint("cases")
             if dataset.border is not None:
-                self._insert_border(con, version, dataset.border, schema["border"])
+                self._insert_border(con, version, dataset.border, plan.schema["border"])
             if dataset.gates is not None:
                 self._insert_gates(con, version, dataset.gates)
             if dataset.patrols is not None:
                 ensure_patrols_table(con)
                 con.executemany("INSERT INTO patrols (version_id, commune_id, year, effort, unit) VALUES (?, ?, ?, ?, ?)",
-                                ((version, str(c), int(y), float(e), str(u)) for c, y, e, u in
-                                 dataset.patrols[list(PATROL_COLUMNS)].itertuples(index=False)))
+                                ((version, *row) for row in shared.patrol_rows(dataset.patrols)))
             if dataset.crosswalk is not None or dataset.vintage is not None:
                 ensure_crosswalk_tables(con)
                 self._insert_reform(con, version, dataset)
@@ -254,49 +181,33 @@ class Store:
             if activate:
                 con.execute("UPDATE versions SET active = 0 WHERE active = 1")
                 con.execute("UPDATE versions SET active = 1 WHERE id = ?", (version,))
-            audit_log.write_entry(con, user, "import",
-                                  {"version": version, "label": label, "source": dict(source or {}),
-                                   "active": activate, "checksum": checksum},
-                                  counts.boundaries + counts.indicators + counts.cases + counts.border + counts.gates)
+            audit_log.write_entry(con, user, "import", shared.import_audit_details(version, plan, activate),
+                                  plan.total_rows)
             _checkpoint("commit")
         return version
 
     @staticmethod
     def _insert_boundaries(con: sqlite3.Connection, version: int, frame: gpd.GeoDataFrame) -> None:
-        columns = list(BOUNDARY_TEXT_COLUMNS)
-        blobs = encode_geometries([_multi(g) for g in frame.geometry.array])
-        values = [frame[c].tolist() if c in frame else [None] * len(frame) for c in columns]
+        rows = list(shared.boundary_rows(frame))
+        blobs = encode_geometries([row[0] for row in rows])
+        columns = ", ".join(BOUNDARY_TEXT_COLUMNS)
         con.executemany(
-            f'INSERT INTO boundaries (geom, version_id, {", ".join(columns)}) VALUES (?, ?{", ?" * len(columns)})',
-            ((blob, version, *(_value(v) for v in row)) for blob, *row in zip(blobs, *values)))
+            f'INSERT INTO boundaries (geom, version_id, {columns}) VALUES (?, ?{", ?" * len(BOUNDARY_TEXT_COLUMNS)})',
+            ((blob, version, *row[1:]) for blob, row in zip(blobs, rows)))
 
     @staticmethod
     def _insert_indicators(con: sqlite3.Connection, version: int, frame: pd.DataFrame) -> None:
-        keys = [c for c in frame.columns if c not in ("commune_id", "year")]
-        ids, years = frame["commune_id"].tolist(), frame["year"].astype("int64").tolist()
-        if not keys:  # a row per table row still records which communes and years exist
-            rows = ((version, i, ids[i], years[i], None, None) for i in range(len(frame)))
-        else:
-            columns = [frame[k].to_numpy(dtype="float64") for k in keys]
-            rows = ((version, i, ids[i], years[i], key, None if np.isnan(col[i]) else float(col[i]))
-                    for i in range(len(frame)) for key, col in zip(keys, columns))
         con.executemany("INSERT INTO indicators (version_id, position, commune_id, year, indicator, value)"
-                        " VALUES (?, ?, ?, ?, ?, ?)", rows)
+                        " VALUES (?, ?, ?, ?, ?, ?)", ((version, *row) for row in shared.indicator_rows(frame)))
 
     @staticmethod
     def _insert_cases(con: sqlite3.Connection, version: int, frame: pd.DataFrame) -> None:
-        lon, lat = frame["lon"].to_numpy(dtype="float64"), frame["lat"].to_numpy(dtype="float64")
-        located = ~(np.isnan(lon) | np.isnan(lat))
-        points = np.full(len(frame), None, dtype=object)
-        points[located] = shapely.points(lon[located], lat[located])
-        blobs = encode_geometries(points)
-        dates = [None if pd.isna(d) else pd.Timestamp(d).date().isoformat() for d in frame["date"]]
-        columns = ["case_id", "lon", "lat", "commune_id", "form", "victims", "destination", "detected_by"]
-        values = [frame[c].tolist() for c in columns]
+        rows = list(shared.case_rows(frame))
+        blobs = encode_geometries([row[0] for row in rows])
         con.executemany(
-            f'INSERT INTO cases (geom, version_id, "date", {", ".join(columns)}) '
-            f'VALUES (?, ?, ?{", ?" * len(columns)})',
-            ((blob, version, day, *(_value(v) for v in row)) for blob, day, *row in zip(blobs, dates, *values)))
+            f'INSERT INTO cases (geom, version_id, "date", {", ".join(shared.CASE_FIELDS)}) '
+            f'VALUES (?, ?, ?{", ?" * len(shared.CASE_FIELDS)})',
+            ((blob, version, *row[1:]) for blob, row in zip(blobs, rows)))
 
     @staticmethod
     def _insert_reform(con: sqlite3.Connection, version: int, dataset: Dataset) -> None:
@@ -304,44 +215,36 @@ class Store:
         if dataset.crosswalk is not None:
             con.executemany("INSERT INTO crosswalk (version_id, old_commune_id, old_name, old_district, new_commune_id,"
                             " weight) VALUES (?, ?, ?, ?, ?, ?)",
-                            ((version, str(o), str(n), str(d), str(c), float(w)) for o, n, d, c, w in
-                             dataset.crosswalk[list(CROSSWALK_COLUMNS)].itertuples(index=False)))
+                            ((version, *row) for row in shared.crosswalk_rows(dataset.crosswalk)))
         if dataset.vintage is not None:
             con.executemany('INSERT INTO vintage (version_id, part, commune_id, year, old_units, "rows", unweighted)'
                             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            ((version, str(p), str(c), int(y), int(u), int(r), int(bool(w))) for p, c, y, u, r, w in
-                             dataset.vintage[list(VINTAGE_COLUMNS)].itertuples(index=False)))
+                            ((version, *row[:5], int(row[5])) for row in shared.vintage_rows(dataset.vintage)))
 
     @staticmethod
     def _insert_border(con: sqlite3.Connection, version: int, frame: gpd.GeoDataFrame, columns: list[str]) -> None:
-        blobs = encode_geometries([_multi(g) for g in frame.geometry.array])
-        records = frame[columns].to_dict("records") if columns else [{}] * len(frame)
+        rows = list(shared.border_rows(frame, columns))
+        blobs = encode_geometries([row[0] for row in rows])
         con.executemany("INSERT INTO border (geom, version_id, properties) VALUES (?, ?, ?)",
-                        ((blob, version, _json({k: _value(v) for k, v in rec.items()}))
-                         for blob, rec in zip(blobs, records)))
+                        ((blob, version, _json(row[1])) for blob, row in zip(blobs, rows)))
 
     @staticmethod
     def _insert_gates(con: sqlite3.Connection, version: int, frame: gpd.GeoDataFrame) -> None:
-        blobs = encode_geometries(frame.geometry.array)
-        columns = ["name", "kind", "lon", "lat"]
-        values = [frame[c].tolist() for c in columns]
-        con.executemany(f"INSERT INTO gates (geom, version_id, {', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?)",
-                        ((blob, version, *(_value(v) for v in row)) for blob, *row in zip(blobs, *values)))
+        rows = list(shared.gate_rows(frame))
+        blobs = encode_geometries([row[0] for row in rows])
+        con.executemany(f"INSERT INTO gates (geom, version_id, {', '.join(shared.GATE_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                        ((blob, version, *row[1:]) for blob, row in zip(blobs, rows)))
 
     def versions(self) -> pd.DataFrame:
         """Every version, newest first: id, created_at (UTC), label, user, active,
         rows per part, years, checksum, source files."""
-        columns = ["id", "created_at", "label", "user", "active", *PART_NAMES, "years", "checksum", "source"]
         if not self.exists():
-            return pd.DataFrame({c: [] for c in columns})
+            return shared.empty_frame(shared.VERSION_COLUMNS)
         with self._read() as con:
             rows = con.execute(
                 f'SELECT id, created_at, label, "user", active, {", ".join(_COUNT_COLUMNS.values())}, '
                 f"years, checksum, source FROM versions ORDER BY id DESC").fetchall()
-        frame = pd.DataFrame(rows, columns=columns)
-        frame["active"] = frame["active"].astype(bool)
-        frame["source"] = frame["source"].map(json.loads)
-        return frame
+        return shared.versions_frame(rows)
 
     def active_version(self) -> int | None:
         """The id of the active version, or None (no store yet, or nothing imported)."""
@@ -387,7 +290,7 @@ class Store:
             patrols = _read_patrols(con, version_id) if schema.get("patrols") is not None else None
             crosswalk = _read_crosswalk(con, version_id) if schema.get("crosswalk") is not None else None
             vintage = _read_vintage(con, version_id) if schema.get("vintage") is not None else None
-        stored = StoredVersion(int(version_id), str(label), str(created_at))
+        stored = StoredVersion(int(version_id), str(label), str(created_at), self.location)
         return Dataset(self.path, boundaries, indicators, cases, border, gates, meta, stored, patrols, crosswalk, vintage)
 
     def compare(self, v1: int, v2: int) -> pd.DataFrame:
@@ -405,14 +308,7 @@ class Store:
             ids = {v: {r[0] for r in con.execute("SELECT commune_id FROM boundaries WHERE version_id = ?", (int(v),))}
                    for v in (v1, v2)}
             changed = _changed_rows(con, int(v1), int(v2))
-        index = [*PART_NAMES, "communes_added", "communes_removed", *CHANGE_ROWS]
-        extra = [len(ids[v2] - ids[v1]), len(ids[v1] - ids[v2]), *(changed[k] for k in CHANGE_ROWS)]
-        first = counts[v1] + [0] * len(extra)
-        second = counts[v2] + extra
-        frame = pd.DataFrame({f"v{v1}": first, f"v{v2}": second}, index=index)
-        frame["change"] = [b - a for a, b in zip(first[:5], second[:5])] + second[5:]
-        frame.index.name = "part"
-        return frame
+        return shared.compare_frame(v1, v2, counts, ids, changed)
 
     # -- model runs --
 
@@ -429,17 +325,13 @@ class Store:
 
     def model_runs(self, version_id: int | None = None, kind: str | None = None) -> pd.DataFrame:
         """Model runs, newest first; config and metrics as dicts."""
-        columns = ["id", "version_id", "created_at", "kind", "user", "config", "metrics"]
         if not self.exists():
-            return pd.DataFrame({c: [] for c in columns})
+            return shared.empty_frame(shared.MODEL_RUN_COLUMNS)
         where, params = _filters({"version_id": version_id, "kind": kind})
         with self._read() as con:
             rows = con.execute(f'SELECT id, version_id, created_at, kind, "user", config, metrics FROM model_runs'
                                f"{where} ORDER BY id DESC", params).fetchall()
-        frame = pd.DataFrame(rows, columns=columns)
-        for column in ("config", "metrics"):
-            frame[column] = frame[column].map(json.loads)
-        return frame
+        return shared.model_runs_frame(rows)
 
     # -- audit log (risk/store/audit.py) --
 
@@ -470,8 +362,6 @@ class Store:
             broken = con.execute("PRAGMA foreign_key_check").fetchall()
         return result + [f"foreign key: {row}" for row in broken]
 
-# Rows of Store.compare that count what differs between two versions, not rows.
-CHANGE_ROWS = ("indicator_values_changed", "cases_changed", "communes_changed")
 _COMPARED = {
     "indicator_values_changed": ("indicators", "commune_id || '|' || year || '|' || coalesce(indicator, '')",
                                  "value"),
@@ -486,14 +376,8 @@ def _changed_rows(con: sqlite3.Connection, v1: int, v2: int) -> dict[str, int]:
     for row, (table, key, fields) in _COMPARED.items():
         rows = {v: dict(con.execute(f"SELECT {key}, json_array({fields}) FROM {table} WHERE version_id = ?",
                                     (v,)).fetchall()) for v in (v1, v2)}
-        a, b = rows[v1], rows[v2]
-        out[row] = sum(1 for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+        out[row] = shared.differing(rows[v1], rows[v2])
     return out
-
-
-def _note(code: str, **params: object) -> Problem:
-    return Problem("store", None, None, code, params)
-
 
 
 # --- reading parts back --------------------------------------------------------------------------------
@@ -503,70 +387,42 @@ def _read_boundaries(con: sqlite3.Connection, version: int, columns: list[str]) 
     names = ", ".join(f'"{c}"' for c in columns)
     rows = con.execute(f"SELECT geom, {names} FROM boundaries WHERE version_id = ? ORDER BY fid",
                        (version,)).fetchall()
-    geoms = [_single(g) for g in decode_geometries([r[0] for r in rows])]
-    data = {c: pd.Series([r[i + 1] for r in rows], dtype=object).astype(str) for i, c in enumerate(columns)}
-    return gpd.GeoDataFrame(data, geometry=geoms, crs=WGS84)
+    return shared.boundaries_frame(decode_geometries([r[0] for r in rows]), [r[1:] for r in rows], columns)
 
 
 def _read_indicators(con: sqlite3.Connection, version: int, keys: list[str]) -> pd.DataFrame:
     rows = con.execute("SELECT position, commune_id, year, indicator, value FROM indicators "
                        "WHERE version_id = ? ORDER BY position, fid", (version,)).fetchall()
-    long = pd.DataFrame(rows, columns=["position", "commune_id", "year", "indicator", "value"])
-    base = long.drop_duplicates("position").set_index("position")
-    out = pd.DataFrame({"commune_id": base["commune_id"].astype(object).astype(str),
-                        "year": base["year"].astype("int64")})
-    values = long.dropna(subset=["indicator"])
-    wide = values.pivot(index="position", columns="indicator", values="value") if len(values) else pd.DataFrame()
-    for key in keys:
-        out[key] = wide[key].reindex(out.index).astype("float64") if key in wide else np.nan
-    return out.reset_index(drop=True)
+    return shared.indicators_frame(rows, keys)
 
 
 def _read_cases(con: sqlite3.Connection, version: int) -> pd.DataFrame:
     names = ", ".join(f'"{c}"' for c in CASE_COLUMNS)
-    rows = con.execute(f"SELECT {names} FROM cases WHERE version_id = ? ORDER BY fid", (version,)).fetchall()
-    if not rows:
-        return empty_cases()
-    frame = pd.DataFrame(rows, columns=list(CASE_COLUMNS))
-    frame["date"] = pd.to_datetime(frame["date"])
-    frame["commune_id"] = frame["commune_id"].astype(object).where(frame["commune_id"].notna(), None)
-    return frame.astype(empty_cases().dtypes.to_dict())
+    return shared.cases_frame(con.execute(f"SELECT {names} FROM cases WHERE version_id = ? ORDER BY fid",
+                                          (version,)).fetchall())
 
 
 def _read_border(con: sqlite3.Connection, version: int, columns: list[str]) -> gpd.GeoDataFrame:
     rows = con.execute("SELECT geom, properties FROM border WHERE version_id = ? ORDER BY fid", (version,)).fetchall()
-    geoms = [_single(g) for g in decode_geometries([r[0] for r in rows])]
-    records = [json.loads(r[1]) for r in rows]
-    data = pd.DataFrame(records, columns=columns) if records else pd.DataFrame({c: [] for c in columns})
-    return gpd.GeoDataFrame(data, geometry=geoms, crs=WGS84)
+    return shared.border_frame(decode_geometries([r[0] for r in rows]), [json.loads(r[1]) for r in rows], columns)
 
 
 def _read_patrols(con: sqlite3.Connection, version: int) -> pd.DataFrame:
-    rows = con.execute("SELECT commune_id, year, effort, unit FROM patrols WHERE version_id = ? ORDER BY fid",
-                       (version,)).fetchall()
-    frame = pd.DataFrame(rows, columns=list(PATROL_COLUMNS))
-    return frame.astype({"commune_id": str, "year": "int64", "effort": "float64", "unit": str})
+    return shared.patrols_frame(con.execute("SELECT commune_id, year, effort, unit FROM patrols WHERE version_id = ?"
+                                            " ORDER BY fid", (version,)).fetchall())
 
 
 def _read_crosswalk(con: sqlite3.Connection, version: int) -> pd.DataFrame:
     names = ", ".join(CROSSWALK_COLUMNS)
-    rows = con.execute(f"SELECT {names} FROM crosswalk WHERE version_id = ? ORDER BY fid", (version,)).fetchall()
-    frame = pd.DataFrame(rows, columns=list(CROSSWALK_COLUMNS))
-    return frame.astype({c: str for c in CROSSWALK_COLUMNS if c != "weight"} | {"weight": "float64"})
+    return shared.crosswalk_frame(con.execute(f"SELECT {names} FROM crosswalk WHERE version_id = ? ORDER BY fid",
+                                              (version,)).fetchall())
 
 
 def _read_vintage(con: sqlite3.Connection, version: int) -> pd.DataFrame:
-    rows = con.execute('SELECT part, commune_id, year, old_units, "rows", unweighted FROM vintage WHERE version_id = ?'
-                       " ORDER BY fid", (version,)).fetchall()
-    frame = pd.DataFrame(rows, columns=list(VINTAGE_COLUMNS))
-    return frame.astype({"part": str, "commune_id": str, "year": "int64", "old_units": "int64", "rows": "int64",
-                         "unweighted": bool})
+    return shared.vintage_frame(con.execute('SELECT part, commune_id, year, old_units, "rows", unweighted FROM vintage'
+                                            " WHERE version_id = ? ORDER BY fid", (version,)).fetchall())
 
 
 def _read_gates(con: sqlite3.Connection, version: int) -> gpd.GeoDataFrame:
-    rows = con.execute("SELECT name, kind, lon, lat FROM gates WHERE version_id = ? ORDER BY fid",
-                       (version,)).fetchall()
-    frame = pd.DataFrame(rows, columns=["name", "kind", "lon", "lat"])
-    lon, lat = frame["lon"].to_numpy(dtype="float64"), frame["lat"].to_numpy(dtype="float64")
-    text = {c: frame[c].astype(object).astype(str).to_numpy() for c in ("name", "kind")}
-    return gpd.GeoDataFrame({**text, "lon": lon, "lat": lat}, geometry=shapely.points(lon, lat), crs=WGS84)
+    return shared.gates_frame(con.execute("SELECT name, kind, lon, lat FROM gates WHERE version_id = ? ORDER BY fid",
+                                          (version,)).fetchall())

@@ -123,10 +123,16 @@ class Analyses:
     def for_dataset(cls, ds: Dataset, conf, user: str = "") -> "Analyses":
         """The analyses of `ds`, kept in the settings' (risk.access.settings.Settings) result directory;
         a dataset read from the store records its default runs in that store's model_runs."""
-        from risk.store.versions import Store
+        from risk.store import is_server_store, open_store
 
         stored = ds.stored is not None
-        return cls(ds, ResultStore(conf.results_dir), Store(ds.folder) if stored else None,
+        store = open_store(ds.stored.location or ds.folder) if stored else None
+        claims = None  # a lock file per result; on a PostgreSQL store the server's claim (one worker at a time)
+        if is_server_store(conf.store):
+            from risk.store.postgis.claims import claims_for
+
+            claims = claims_for(conf.store)
+        return cls(ds, ResultStore(conf.results_dir, claims=claims), store,
                    ds.stored.id if stored else None, user)
 
     @cached_property

@@ -13,7 +13,8 @@ from pathlib import Path
 from risk.access.settings import Settings
 from risk.contracts.dataset import Dataset
 from risk.ingest.folder import load_dataset
-from risk.store.versions import Store, StoreError
+from risk.store import open_store
+from risk.store.shared import StoreError
 
 FOLDER, STORE = "folder", "store"
 
@@ -23,8 +24,10 @@ class DatasetSource:
     """The identity of an open dataset; cached analyses are keyed on it.
 
     `stamp` changes when the data behind the same path changes (the folder's
-    latest file time, or the store file's time), so an edit is never served from
-    a stale cache; `version` is the store version (None for a folder).
+    latest file time, or the store's: its file's time, or on PostgreSQL its latest
+    import or activation), so an edit is never served from a stale cache; `path` is the
+    folder or the store's location (a file or a postgresql:// URL); `version` is the store
+    version (None for a folder).
     """
 
     kind: str
@@ -47,9 +50,9 @@ def folder_source(folder: str | Path) -> DatasetSource:
     return DatasetSource(FOLDER, str(folder), None, _folder_stamp(folder))
 
 
-def store_source(path: str | Path, require: bool = True) -> DatasetSource | None:
+def store_source(location: str | Path, require: bool = True) -> DatasetSource | None:
     """The store's active version; None (or StoreError when `require`) if it has none."""
-    store = Store(path)
+    store = open_store(location)
     try:
         version = store.active_version()
     except StoreError:
@@ -58,9 +61,9 @@ def store_source(path: str | Path, require: bool = True) -> DatasetSource | None
         return None
     if version is None:
         if require:
-            raise StoreError("store.no_active_version", path=str(path))
+            raise StoreError("store.no_active_version", path=str(store))
         return None
-    return DatasetSource(STORE, str(path), int(version), Path(path).stat().st_mtime)
+    return DatasetSource(STORE, store.location, int(version), store.stamp())
 
 
 def resolve_source(conf: Settings, data: str | Path | None = None, store: str | Path | None = None) -> DatasetSource:
@@ -70,13 +73,13 @@ def resolve_source(conf: Settings, data: str | Path | None = None, store: str | 
         return folder_source(data)
     if store is not None:
         return store_source(store)
-    return store_source(conf.store_path, require=False) or folder_source(conf.data_dir)
+    return store_source(conf.store, require=False) or folder_source(conf.data_dir)
 
 
 def load_source(source: DatasetSource) -> Dataset:
     """The dataset behind a source (raises DataError or StoreError on bad data)."""
     if source.from_store:
-        return Store(source.path).load(source.version)
+        return open_store(source.path).load(source.version)
     return load_dataset(Path(source.path))
 
 

@@ -1,7 +1,6 @@
-"""Store.add_checked saves a dataset only while it is the one its check saw (risk/store/versions.py)."""
+"""Store.add_checked saves a dataset only while it is the one its check saw (risk/store/shared.py),
+on both backends."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -9,7 +8,7 @@ from risk.access.settings import DEFAULT_DATA_DIR
 from risk.contracts.dataset import dataset_checksum
 from risk.i18n import LANGUAGES
 from risk.ingest.upload import check_upload
-from risk.store.versions import Store, StoreError
+from risk.store.shared import StoreBase as Store, StoreError
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +23,9 @@ def _versions(store: Store) -> int:
 
 
 @pytest.mark.parametrize("alter", ["indicator value", "commune name", "case removed", "geometry", "meta"])
-def test_a_dataset_altered_after_its_check_is_refused_and_nothing_is_stored(tmp_path: Path, checked, alter) -> None:
+def test_a_dataset_altered_after_its_check_is_refused_and_nothing_is_stored(new_store: Store, checked, alter) -> None:
     dataset, report = check_upload(DEFAULT_DATA_DIR)
-    store = Store(tmp_path / "store.gpkg")
+    store = new_store
     store.add_checked(*checked, user="admin", label="first")  # a store with one version already
     before = _versions(store)
     if alter == "indicator value":
@@ -51,17 +50,17 @@ def test_a_dataset_altered_after_its_check_is_refused_and_nothing_is_stored(tmp_
     assert store.audit(action="import")["details"].map(lambda d: d["label"]).tolist() == ["first"]
 
 
-def test_a_report_without_a_content_checksum_is_refused(tmp_path: Path, checked) -> None:
+def test_a_report_without_a_content_checksum_is_refused(new_store: Store, checked) -> None:
     dataset, report = check_upload(DEFAULT_DATA_DIR)
     report.content_checksum = ""
     with pytest.raises(StoreError) as caught:
-        Store(tmp_path / "store.gpkg").add_checked(dataset, report, user="admin")
-    assert caught.value.code == "store.dataset_changed" and not (tmp_path / "store.gpkg").exists()
+        new_store.add_checked(dataset, report, user="admin")
+    assert caught.value.code == "store.dataset_changed" and not new_store.exists()
 
 
-def test_an_unaltered_dataset_saves(tmp_path: Path, checked) -> None:
+def test_an_unaltered_dataset_saves(new_store: Store, checked) -> None:
     dataset, report = check_upload(DEFAULT_DATA_DIR)
-    store = Store(tmp_path / "store.gpkg")
+    store = new_store
     saved = store.add_checked(dataset, report, user="admin", label="as checked")
     assert saved.version_id == 1 and _versions(store) == 1 and store.active_version() == 1
     loaded = store.load()

@@ -1,5 +1,5 @@
 """The audit log records sign-ins (failed and successful), imports, activations and exports,
-in order, with the user."""
+in order, with the user, on both store backends (RISK_STORE a file or a postgresql:// URL)."""
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
@@ -7,14 +7,14 @@ from streamlit.testing.v1 import AppTest
 from risk.access.accounts import Accounts
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
-from risk.store.versions import Store
+from risk.store import open_store
 from risk.ingest.upload import import_files
 from tests.apptest_helpers import download
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
 
-def test_every_audited_action_in_order_with_its_user(monkeypatch):
+def test_every_audited_action_in_order_with_its_user(monkeypatch, configured_store):
     monkeypatch.setenv("RISK_DEMO_MODE", "off")
     conf = load_settings()
     Accounts(conf.accounts_db).add("boss", Role.ADMIN, "admin-password")
@@ -28,7 +28,8 @@ def test_every_audited_action_in_order_with_its_user(monkeypatch):
         at.run()
     assert not at.exception
 
-    store = Store(conf.store_path)  # the same calls the Data page makes
+    store = open_store(conf.store)  # the same calls the Data page makes
+    assert store.location == configured_store.location
     import_files(store, DEFAULT_DATA_DIR, user="boss", label="first")
     import_files(store, DEFAULT_DATA_DIR, user="boss", label="second")
     store.activate(1, "boss")

@@ -1,5 +1,6 @@
 """risk/store/results.py: results kept per dataset content, analysis and settings; atomic, private,
-format-versioned, never in the served folder, computed once when two processes ask together."""
+format-versioned, never in the served folder, computed once when two processes ask together (claimed
+by a lock file with the GeoPackage store, by the server with a PostgreSQL store)."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ from risk.analysis.hotspots import HotspotOptions
 from risk.analysis.model import ModelConfig
 from risk.store import results as results_module
 from risk.store.results import ResultKey, ResultStore, ResultStoreError, settings_digest
+from tests.store.backends import GEOPACKAGE
 
 CHECKSUM = "sha256:" + "ab" * 32
 
@@ -111,21 +113,32 @@ def test_an_unwritable_result_directory_costs_the_keeping_not_the_result(tmp_pat
     assert (value, computed) == (7, True)
 
 
-def _compute_in_process(root: str, log: str) -> None:
+@pytest.fixture
+def claims(backend, request):
+    """How a result is claimed on the test's backend: None (a lock file) or the PostgreSQL server's claim."""
+    if backend == GEOPACKAGE:
+        return None
+    from risk.store.postgis.claims import claims_for
+
+    return claims_for(request.getfixturevalue("postgis_url"))
+
+
+def _compute_in_process(root: str, log: str, claims) -> None:
     def slow():
         with open(log, "a") as handle:
             handle.write("computed\n")
         time.sleep(0.5)
         return "shared"
 
-    value, _ = ResultStore(root).get_or_compute(ResultKey.of(CHECKSUM, "hotspots", 1), slow)
+    value, _ = ResultStore(root, claims=claims).get_or_compute(ResultKey.of(CHECKSUM, "hotspots", 1), slow)
     assert value == "shared"
 
 
-def test_two_processes_asking_together_compute_once(tmp_path) -> None:
+def test_two_processes_asking_together_compute_once(tmp_path, claims) -> None:
     log = tmp_path / "log.txt"
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_compute_in_process, args=(str(tmp_path / "r"), str(log))) for _ in range(2)]
+    workers = [context.Process(target=_compute_in_process, args=(str(tmp_path / "r"), str(log), claims))
+               for _ in range(2)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -134,13 +147,19 @@ def test_two_processes_asking_together_compute_once(tmp_path) -> None:
     assert log.read_text().count("computed") == 1
 
 
-def test_a_waiting_caller_hears_about_it_and_may_stop_waiting(tmp_path) -> None:
-    store = ResultStore(tmp_path)
+def test_a_waiting_caller_hears_about_it_and_may_stop_waiting(tmp_path, claims) -> None:
+    store = ResultStore(tmp_path, claims=claims)
     key = ResultKey.of(CHECKSUM, "score", 1)
-    fd = os.open(store._folder(key) / f".{key.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    import fcntl
+    if claims is None:
+        fd = os.open(store._folder(key) / f".{key.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        import fcntl
 
-    fcntl.flock(fd, fcntl.LOCK_EX)  # someone else is computing it
+        fcntl.flock(fd, fcntl.LOCK_EX)  # someone else is computing it
+        release = lambda: os.close(fd)  # noqa: E731
+    else:  # another worker holds the server's claim (in its own session)
+        held = claims(f"{key.folder}/{key.name}")
+        held.__enter__()
+        release = lambda: held.__exit__(None, None, None)  # noqa: E731
     heard = []
 
     def waiting():
@@ -152,8 +171,9 @@ def test_a_waiting_caller_hears_about_it_and_may_stop_waiting(tmp_path) -> None:
         with pytest.raises(KeyboardInterrupt):
             store.get_or_compute(key, lambda: "never", waiting)
     finally:
-        os.close(fd)
+        release()
     assert len(heard) == 2 and not store.has(key)
+    assert store.get_or_compute(key, lambda: "now", waiting) == ("now", True)  # released: computed here
 
 
 def test_results_of_different_datasets_live_apart(tmp_path: Path) -> None:

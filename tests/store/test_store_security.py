@@ -1,5 +1,5 @@
-"""The store protects what it holds: owner-only file modes (the file holds case records)
-and a tamper-evident audit log (a SHA-256 hash chain, risk/store/audit_chain.py)."""
+"""The store protects what it holds: owner-only file modes (the GeoPackage file holds case records)
+and a tamper-evident audit log (a SHA-256 hash chain, risk/store/audit_chain.py), on both backends."""
 from __future__ import annotations
 
 import json
@@ -20,8 +20,11 @@ from risk.cli.main import main as cli_main
 from risk.i18n import LANGUAGES, t
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
+from risk.store import open_store
+from risk.store.shared import StoreBase
 from risk.store.versions import Store
 from tests.apptest_helpers import open_page
+from tests.store.backends import GEOPACKAGE, POSTGIS, backend_of, drop_trigger, query, tamper
 
 posix = pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX file modes")
 
@@ -76,34 +79,28 @@ def test_an_older_world_readable_store_is_made_owner_only_when_opened(tmp_path: 
 
 
 @pytest.fixture
-def logged(tmp_path: Path) -> Store:
-    """A store whose audit log holds five entries written by the application."""
-    store = Store(tmp_path / "store.gpkg")
+def logged(new_store: StoreBase) -> StoreBase:
+    """A store (either backend) whose audit log holds five entries written by the application."""
     for i, action in enumerate(("sign_in", "import", "activate", "export", "sign_out"), start=1):
-        store.append_audit("boss", action, {"n": i, "text": "Mường Xén"}, rows=i * 10)
-    return store
+        new_store.append_audit("boss", action, {"n": i, "text": "Mường Xén"}, rows=i * 10)
+    return new_store
 
 
-def tamper(store: Store, *sql: str) -> None:
-    """What anyone who can open the file can do, behind the application's back."""
-    con = sqlite3.connect(store.path, isolation_level=None)
-    try:
-        for statement in sql:
-            con.execute(statement)
-    finally:
-        con.close()
-
-
-def verify_cli(store: Store, capsys, *extra: str) -> tuple[int, str]:
-    code = cli_main(["audit", "verify", "--store", str(store.path), *extra])
+def verify_cli(store: StoreBase, capsys, *extra: str) -> tuple[int, str]:
+    code = cli_main(["audit", "verify", "--store", store.location, *extra])
     return code, capsys.readouterr().out
 
 
-def test_an_intact_chain_verifies(logged: Store, capsys) -> None:
+def forged_insert(entry: int, at: str, prev: str | None = None, digest: str | None = None) -> str:
+    hashes = "NULL, NULL" if prev is None else f"'{prev}', '{digest}'"
+    return ('INSERT INTO audit_log (id, at, "user", action, details, "rows", prev_hash, row_hash) '
+            f"VALUES ({entry}, '{at}', 'boss', 'export', '{{}}', 130, {hashes})")
+
+
+def test_an_intact_chain_verifies(logged: StoreBase, capsys, tmp_path: Path) -> None:
     check = logged.verify_audit()
     assert (check.ok, check.rows, check.broken, check.warnings) == (True, 5, None, [])
-    rows = sqlite3.connect(logged.path).execute(
-        'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log ORDER BY id').fetchall()
+    rows = query(logged, 'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log ORDER BY id')
     assert rows[0][6] == GENESIS and all(b[6] == a[7] for a, b in zip(rows, rows[1:]))  # each chains to the last
     assert all(row_hash(*r[:7]) == r[7] for r in rows) and check.head == rows[-1][7]
     code, out = verify_cli(logged, capsys, "--lang", "en")
@@ -111,11 +108,11 @@ def test_an_intact_chain_verifies(logged: Store, capsys) -> None:
     assert check.head in out
     code, out = verify_cli(logged, capsys, "--json")
     assert code == 0 and json.loads(out)["ok"] is True and json.loads(out)["rows"] == 5
-    assert cli_main(["audit", "verify", "--store", str(logged.path.with_name("none.gpkg"))]) == 2
+    assert cli_main(["audit", "verify", "--store", str(tmp_path / "none.gpkg")]) == 2
 
 
-def test_an_update_after_drop_trigger_is_detected(logged: Store, capsys) -> None:
-    tamper(logged, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET \"rows\" = 1 WHERE id = 3")
+def test_an_update_after_drop_trigger_is_detected(logged: StoreBase, capsys) -> None:
+    tamper(logged, drop_trigger(logged, "audit_log_no_update"), "UPDATE audit_log SET \"rows\" = 1 WHERE id = 3")
     check = logged.verify_audit()
     assert not check.ok and (check.broken.code, check.broken.entry) == ("store.audit.changed", 3)
     assert [w.code for w in check.warnings] == ["store.audit.warn_triggers"]
@@ -127,26 +124,21 @@ def test_an_update_after_drop_trigger_is_detected(logged: Store, capsys) -> None
     assert code == 1 and doc["ok"] is False and doc["broken"]["id"] == 3 and "changed" in doc["broken"]["message"]
 
 
-def test_a_forged_back_dated_insert_is_detected(logged: Store) -> None:
-    forged = ("INSERT INTO audit_log (at, \"user\", action, details, \"rows\") "
-              "VALUES ('2020-01-01T00:00:00.000Z', 'boss', 'export', '{}', 130)")
-    tamper(logged, forged)
+def test_a_forged_back_dated_insert_is_detected(logged: StoreBase) -> None:
+    tamper(logged, forged_insert(6, "2020-01-01T00:00:00.000Z"))
     check = logged.verify_audit()
     assert (check.broken.code, check.broken.entry, check.rows) == ("store.audit.unsealed", 6, 6)
 
 
-def test_a_forged_insert_with_copied_hashes_is_detected(logged: Store) -> None:
+def test_a_forged_insert_with_copied_hashes_is_detected(logged: StoreBase) -> None:
     """A forger who copies the last row's hashes onto a new row (without knowing how they are made)."""
-    con = sqlite3.connect(logged.path)
-    prev, digest = con.execute("SELECT prev_hash, row_hash FROM audit_log WHERE id = 5").fetchone()
-    con.close()
-    tamper(logged, "INSERT INTO audit_log (at, \"user\", action, details, \"rows\", prev_hash, row_hash) "
-                   f"VALUES ('2020-01-01T00:00:00.000Z', 'boss', 'export', '{{}}', 130, '{digest}', '{prev}')")
+    prev, digest = query(logged, "SELECT prev_hash, row_hash FROM audit_log WHERE id = 5")[0]
+    tamper(logged, forged_insert(6, "2020-01-01T00:00:00.000Z", digest, prev))
     check = logged.verify_audit()
     assert (check.broken.code, check.broken.entry) == ("store.audit.changed", 6)
 
 
-def test_a_correctly_rehashed_back_dated_forgery_is_still_flagged(logged: Store) -> None:
+def test_a_correctly_rehashed_back_dated_forgery_is_still_flagged(logged: StoreBase) -> None:
     """Someone who knows the scheme can recompute a hash; the back-dated time still shows, as a warning."""
     head = logged.verify_audit().head
     values = (6, "2020-01-01T00:00:00.000Z", "boss", "export", "{}", 130)
@@ -158,26 +150,27 @@ def test_a_correctly_rehashed_back_dated_forgery_is_still_flagged(logged: Store)
 
 
 @pytest.mark.parametrize("deleted, broken_at, missing", [(2, 3, "2"), (1, 2, "1")])
-def test_a_deleted_row_is_detected(logged: Store, deleted: int, broken_at: int, missing: str) -> None:
-    tamper(logged, "DROP TRIGGER audit_log_no_delete", f"DELETE FROM audit_log WHERE id = {deleted}")
+def test_a_deleted_row_is_detected(logged: StoreBase, deleted: int, broken_at: int, missing: str) -> None:
+    tamper(logged, drop_trigger(logged, "audit_log_no_delete"), f"DELETE FROM audit_log WHERE id = {deleted}")
     check = logged.verify_audit()
     assert (check.broken.code, check.broken.entry, check.broken.params) == ("store.audit.deleted", broken_at,
                                                                            {"missing": missing})
     assert f"{missing} " in check.broken.message("en")
 
 
-def test_rows_cut_from_the_end_leave_a_gap_once_the_log_goes_on(logged: Store) -> None:
-    tamper(logged, "DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE id >= 4")
-    assert logged.verify_audit().ok  # no trace yet: the head hash written down elsewhere is what shows it
+def test_rows_cut_from_the_end_leave_a_gap_once_the_log_goes_on(logged: StoreBase) -> None:
+    tamper(logged, drop_trigger(logged, "audit_log_no_delete"), "DELETE FROM audit_log WHERE id >= 4")
+    check = logged.verify_audit()  # no trace yet but the missing trigger: the head hash written down elsewhere shows it
+    assert check.ok and [w.code for w in check.warnings] == ["store.audit.warn_triggers"]
     logged.append_audit("boss", "sign_in")
     check = logged.verify_audit()
     assert (check.broken.code, check.broken.entry, check.broken.params) == ("store.audit.deleted", 6,
                                                                            {"missing": "4–5"})
 
 
-def test_two_rows_swapped_are_detected(logged: Store) -> None:
+def test_two_rows_swapped_are_detected(logged: StoreBase) -> None:
     """Ids are part of each row's hash, so exchanging two rows' places breaks the first of them."""
-    tamper(logged, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET id = 100 WHERE id = 2",
+    tamper(logged, drop_trigger(logged, "audit_log_no_update"), "UPDATE audit_log SET id = 100 WHERE id = 2",
            "UPDATE audit_log SET id = 2 WHERE id = 3", "UPDATE audit_log SET id = 3 WHERE id = 100")
     assert logged.verify_audit().broken.entry == 2
 
@@ -204,16 +197,16 @@ def test_a_row_replaced_by_a_self_consistent_forgery_breaks_the_next_link() -> N
 
 _APPENDER = """
 import sys
-from risk.store.versions import Store
+from risk.store import open_store
 store, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
-    Store(store).append_audit(who, "export", {"i": i}, rows=i)
+    open_store(store).append_audit(who, "export", {"i": i}, rows=i)
 """
 
 
-def test_concurrent_appends_keep_one_chain(logged: Store) -> None:
+def test_concurrent_appends_keep_one_chain(logged: StoreBase) -> None:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    writers = [subprocess.Popen([sys.executable, "-c", _APPENDER, str(logged.path), who, "40"], env=env,
+    writers = [subprocess.Popen([sys.executable, "-c", _APPENDER, logged.location, who, "40"], env=env,
                                 stderr=subprocess.PIPE) for who in ("proc-a", "proc-b")]
     threads = [threading.Thread(target=lambda who=who: [logged.append_audit(who, "export", {"i": i}) for i in range(20)])
                for who in ("thread-a", "thread-b")]
@@ -243,6 +236,10 @@ def _old_store(store: Store, entries: int) -> None:
            "UPDATE store_info SET value = '1' WHERE key = 'schema'",
            *(f"INSERT INTO audit_log (at, \"user\", action, details, \"rows\") "
              f"VALUES ('2025-01-0{i}T08:00:00.000Z', 'boss', 'sign_in', '{{}}', NULL)" for i in range(1, entries + 1)))
+
+
+# An older store's log is sealed once: only GeoPackage stores predate the chain (the PostgreSQL schema
+# has it from its first migration).
 
 
 def test_an_older_store_is_sealed_once_and_says_so(tmp_path: Path) -> None:
@@ -292,14 +289,15 @@ def test_two_openers_of_an_older_store_seal_it_once(tmp_path: Path) -> None:
     assert store.audit(action=START_ACTION).shape[0] == 1 and store.verify_audit().ok
 
 
-def test_the_audit_page_says_whether_the_chain_verifies() -> None:
-    store = Store(load_settings().store_path)
+def test_the_audit_page_says_whether_the_chain_verifies(configured_store: StoreBase) -> None:
+    store = open_store(load_settings().store)
+    assert store.location == configured_store.location
     for action in ("sign_in", "export", "sign_out"):
         store.append_audit("boss", action)
     at = open_page("pages/audit.py", Role.ADMIN, "boss", timeout=120)
     assert not at.exception, at.exception
     assert t("store.audit.ok", "en", rows=3) in [c.value for c in at.caption] and not at.error
-    tamper(store, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET \"user\" = 'nobody' WHERE id = 2")
+    tamper(store, drop_trigger(store, "audit_log_no_update"), "UPDATE audit_log SET \"user\" = 'nobody' WHERE id = 2")
     at.run()
     assert [e.value for e in at.error] == [store.verify_audit().summary("en")]
     assert "2" in at.error[0].value

@@ -137,3 +137,23 @@ def test_progress_is_said_in_words_and_the_languages_numbers() -> None:
     assert progress_text(Progress("rank_intervals", 40, 100), "vi") == "Đang tính khoảng tin cậy của hạng… 40\u00a0%"
     assert "3" in progress_text(Progress("defaults", 3, 10), "en")
     assert progress_text(Progress("null_maps", 5, 999), "en").startswith("Scan 1")  # the hotspot steps' own words
+
+
+def test_with_a_postgresql_store_the_server_claims_each_result_and_runs_are_recorded_there(
+        postgis_url, monkeypatch, demo) -> None:
+    from risk.ingest.upload import import_files
+    from risk.store import open_store
+
+    monkeypatch.setenv("RISK_STORE", postgis_url)
+    store = open_store(postgis_url)
+    import_files(store, DEFAULT_DATA_DIR, user="admin")
+    ds = store.load()
+    assert ds.stored.location == postgis_url
+    analyses = Analyses.for_dataset(ds, load_settings(), user="admin")
+    assert analyses.results.claims is not None and analyses.store.location == postgis_url
+    assert Analyses.for_dataset(demo, load_settings({})).results.claims is None  # a GeoPackage store: lock files
+    year = demo.years[-1]
+    monkeypatch.setattr(Analyses, "defaults", (Run("score", (year, ModelConfig(n_bootstrap=3))),))
+    analyses.score(year, ModelConfig(n_bootstrap=3))
+    runs = store.model_runs(version_id=1)
+    assert runs["kind"].tolist() == ["score"] and runs.iloc[0]["config"]["checksum"] == analyses.checksum
