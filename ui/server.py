@@ -6,6 +6,7 @@ ASGI mode), so the server gets two things a script cannot give it:
 * `lifespan`: at start, before any request, the accounts database is opened and a new one
   gets its first admin, whose password is printed once in Vietnamese and English (the same
   lines as `python -m risk users init`). Expired session rows are purged.
+  A download's file made on a click is kept for a grace period (ui/downloads.py).
 * `routes`: the session route of risk/access/sessions.py. POST trades a one-time handoff code
   for an HttpOnly, SameSite=Strict cookie holding the session token; DELETE forgets this
   browser's session and clears the cookie. Both answer only a request from the app's own
@@ -78,6 +79,9 @@ def announce_first_admin(conf: Settings | None = None, out: Callable[[str], Any]
 @asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """The server's start: runs before uvicorn accepts the first request."""
+    from ui.downloads import keep_downloads
+
+    keep_downloads()  # a file made on a click survives other sessions' runs (ui/downloads.py)
     announce_first_admin(out=lambda line: print(line, flush=True))
     yield
 
