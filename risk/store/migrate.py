@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from risk.contracts.dataset import dataset_checksum
-from risk.i18n import DEFAULT_LANGUAGE
+from risk.i18n import DEFAULT_LANGUAGE, t
 from risk.store import is_server_store, open_store
 from risk.store.audit_chain import verify_chain
 from risk.store.shared import StoreBase, StoreError
@@ -111,7 +111,8 @@ class MigrationResult:
     def to_dict(self, lang: str = DEFAULT_LANGUAGE) -> dict:
         """JSON-ready form (the CLI's --json output)."""
         return {
-            "ok": self.ok, "source": self.source, "destination": self.destination,
+            "ok": self.ok, "message": t("store.migrate.verified" if self.ok else "store.migrate.not_verified", lang),
+            "source": self.source, "destination": self.destination,
             "versions": [{"id": v.version, "label": v.label, "checksum": v.checksum,
                           "checksum_copied": v.checksum_copied, "content_source": v.content_source,
                           "content_destination": v.content_destination, "equal": v.equal} for v in self.versions],

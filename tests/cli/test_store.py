@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from risk.cli.main import main
+from risk.i18n import t
 from risk.ingest.upload import import_files
 from risk.store import open_store
 from risk.store.migrate import MIGRATE_ACTION
@@ -61,6 +62,7 @@ def test_json_output_and_a_postgresql_store_back_to_a_file(gpkg_store, postgis_u
     code, out, _ = _run(capsys, "--from", gpkg_store, "--to", postgis_url, "--json")
     first = json.loads(out)
     assert code == 0 and first["ok"] and first["checksums_equal"] and first["audit"]["ok"]
+    assert first["message"] == t("store.migrate.verified", "vi")
     back = tmp_path / "back.gpkg"
     code, out, _ = _run(capsys, "--from", _with_password(postgis_url), "--to", str(back), "--json")
     second = json.loads(out)

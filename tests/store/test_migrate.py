@@ -197,3 +197,25 @@ def test_moving_a_store_onto_itself_or_from_nowhere_is_refused(source, tmp_path)
     with pytest.raises(StoreError) as missing:
         migrate_store(tmp_path / "none.gpkg", tmp_path / "copy.gpkg", "mover")
     assert missing.value.code == "store.missing" and not (tmp_path / "copy.gpkg").exists()
+
+
+def test_copying_audit_rows_needs_an_empty_log_and_an_intact_chain(new_store, tmp_path) -> None:
+    """The one way to insert historical audit rows (copy_entries, each backend) fills an empty log only."""
+    from risk.store import audit as gpkg_audit
+    from risk.store.postgis import audit as postgis_audit
+    from tests.store.backends import POSTGIS, backend_of
+
+    new_store.append_audit("a", "first")
+    rows = query(new_store, 'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log')
+    module = postgis_audit if backend_of(new_store) == POSTGIS else gpkg_audit
+    with pytest.raises(RuntimeError, match="empty audit log"), new_store._write() as con:
+        module.copy_entries(con, rows, 1)
+    assert query(new_store, "SELECT count(*) FROM audit_log") == [(1,)]
+    from risk.store.schema import _create_file
+
+    empty = tmp_path / "empty.gpkg"
+    _create_file(empty)
+    forged = [(*rows[0][:2], "someone else", *rows[0][3:])]  # content no longer matches its hash
+    with pytest.raises(RuntimeError, match="intact chain"), open_store(empty)._write() as con:
+        gpkg_audit.copy_entries(con, forged, 1)
+    assert open_store(empty).audit().empty
