@@ -219,3 +219,20 @@ def test_copying_audit_rows_needs_an_empty_log_and_an_intact_chain(new_store, tm
     with pytest.raises(RuntimeError, match="intact chain"), open_store(empty)._write() as con:
         gpkg_audit.copy_entries(con, forged, 1)
     assert open_store(empty).audit().empty
+
+
+def test_patrol_effort_goes_to_postgis_and_back(tmp_path, postgis_url) -> None:
+    """A version with patrol effort (the table the GeoPackage makes on first use) survives both moves."""
+    folder = tmp_path / "province"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("pre2025"))
+    communes = pd.read_csv(folder / "indicators.csv", dtype={"commune_id": str})[["commune_id", "year"]]
+    communes.assign(patrol_days=2.5).to_csv(folder / "patrols.csv", index=False)
+    original = open_store(tmp_path / "patrols.gpkg")
+    version = import_files(original, folder, user="boss", label="with patrols").version_id
+    assert len(original.load(version).patrols) == len(communes)
+
+    assert migrate_store(original.location, postgis_url, "mover").ok
+    back = tmp_path / "back.gpkg"
+    result = migrate_store(postgis_url, back, "mover")
+    assert result.ok and {p.part: p.destination for p in result.parts}["patrols"] == len(communes)
+    _assert_same_versions(original, open_store(back))
