@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+
+if TYPE_CHECKING:
+    from risk.store.migrate import MigrationResult
 
 __all__ = ["register", "run_migrate", "summary_lines"]
 
@@ -32,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    """Move the store; exit 0 moved and verified, 1 moved but different, 2 refused or failed."""
     import sqlite3
 
     import psycopg
@@ -58,8 +63,8 @@ def run_migrate(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def summary_lines(result, lang: str) -> list[str]:
-    """The short report of a move (risk.store.migrate.MigrationResult) in `lang`."""
+def summary_lines(result: "MigrationResult", lang: str) -> list[str]:
+    """The short report of a move in `lang`: what matched, version by version and part by part."""
     def verdict(equal: bool) -> str:
         return t("store.migrate.same_value" if equal else "store.migrate.different", lang)
 
