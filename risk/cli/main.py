@@ -737,8 +737,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_commands(sub)
     _add_export_parser(sub)
 
+    from risk.cli import store as cli_store
     from risk.cli import users as cli_users
 
+    cli_store.register(sub)
     cli_users.register(sub)
     return parser
 

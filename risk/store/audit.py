@@ -6,7 +6,9 @@ or deleted behind the triggers' back shows in `Store.verify_audit()` and
 `python -m risk audit verify`. An older store's log is sealed once, in id
 order, when the store is first opened (recorded as "audit_chain_started").
 
-`write_entry` holds the only INSERT INTO audit_log. The functions here take an
+`write_entry` holds the only INSERT of a new entry into audit_log; `copy_entries` the only
+other INSERT, for moving a whole store's log verbatim into an empty one (risk/store/migrate.py).
+The functions here take an
 open sqlite3 connection (a write transaction for writing and sealing, a read
 transaction for reading and verifying); `Store.append_audit`, `Store.audit` and
 `Store.verify_audit` (risk/store/versions.py) open it and call them.
@@ -27,7 +29,7 @@ from risk.store.schema import _AUDIT_NO_UPDATE, SCHEMA_VERSION
 if TYPE_CHECKING:
     from risk.store.shared import StoreBase
 
-__all__ = ["COLUMNS", "append_audit", "entries", "verify", "write_entry"]
+__all__ = ["COLUMNS", "append_audit", "copy_entries", "entries", "verify", "write_entry"]
 
 COLUMNS = ["id", "at", "user", "action", "details", "rows"]  # of `entries`, newest first
 _AUDIT_ROW = 'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log ORDER BY id'
@@ -62,6 +64,28 @@ def write_entry(con: sqlite3.Connection, user: str, action: str, details: Mappin
     con.execute('INSERT INTO audit_log (id, at, "user", action, details, "rows", prev_hash, row_hash) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, prev, row_hash(*values, prev)))
     return entry
+
+
+def copy_entries(con: sqlite3.Connection, rows: list[tuple], counter: int) -> None:
+    """For moving a store only (risk/store/migrate.py): another store's audit rows, verbatim
+    (id, at, user, action, details, rows, prev_hash, row_hash), into this store's EMPTY log, so the
+    chain, its hashes and its head stay what they were; `counter` is the source's highest id ever
+    given (kept, so entries once deleted from its end still leave their gap).
+
+    Not a way to write entries (that is `write_entry`): it refuses a log holding any row and rows
+    whose chain does not verify, inside the caller's write transaction."""
+    if not con.in_transaction:
+        raise RuntimeError("audit entries are written inside a write transaction")
+    if con.execute("SELECT 1 FROM audit_log LIMIT 1").fetchone() is not None:
+        raise RuntimeError("copy_entries fills an empty audit log only")
+    if not verify_chain(rows).ok:
+        raise RuntimeError("copy_entries copies an intact chain only")
+    con.executemany('INSERT INTO audit_log (id, at, "user", action, details, "rows", prev_hash, row_hash) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [tuple(row) for row in rows])
+    last = max([int(counter), *(int(row[0]) for row in rows)])
+    if last and not con.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'audit_log'",
+                                (last,)).rowcount:
+        con.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('audit_log', ?)", (last,))
 
 
 def verify(con: sqlite3.Connection) -> AuditCheck:

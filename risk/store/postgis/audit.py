@@ -2,7 +2,8 @@
 SHA-256 hash chain as the GeoPackage's (risk/store/audit_chain.py: row_hash and verify_chain
 are that module's, not copies).
 
-`write_entry` holds this backend's only INSERT INTO audit_log. It runs inside the caller's
+`write_entry` holds this backend's only INSERT of a new entry into audit_log (`copy_entries` the
+only other, for moving a whole store's log verbatim into an empty one, risk/store/migrate.py). It runs inside the caller's
 transaction and first takes the transaction-level advisory lock (LOCK_CLASS, Lock.AUDIT), so two
 writers in two processes cannot both read the same last row and fork the chain; the lock is
 released at commit or rollback, together with the entry. The id is chosen here (it is hashed):
@@ -22,7 +23,7 @@ from risk.store.audit_chain import GENESIS, AuditCheck, row_hash, verify_chain
 from risk.store.codec import _json, _now
 from risk.store.postgis.connection import LOCK_CLASS, Lock
 
-__all__ = ["entries", "verify", "write_entry"]
+__all__ = ["copy_entries", "entries", "verify", "write_entry"]
 
 _AUDIT_ROW = 'SELECT id, at, "user", action, details, "rows", prev_hash, row_hash FROM audit_log ORDER BY id'
 
@@ -41,6 +42,28 @@ def write_entry(con: psycopg.Connection, user: str, action: str, details: Mappin
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", (*values, prev, row_hash(*values, prev)))
     con.execute("UPDATE audit_counter SET last_id = %s", (entry,))
     return entry
+
+
+def copy_entries(con: psycopg.Connection, rows: list[tuple], counter: int) -> None:
+    """For moving a store only (risk/store/migrate.py): another store's audit rows, verbatim
+    (id, at, user, action, details, rows, prev_hash, row_hash), into this store's EMPTY log, so the
+    chain, its hashes and its head stay what they were; `audit_counter` becomes the source's highest
+    id ever given (`counter`), so entries once deleted from its end still leave their gap.
+
+    Not a way to write entries (that is `write_entry`): it refuses a log holding any row and rows
+    whose chain does not verify, inside the caller's transaction and under the audit lock."""
+    if con.autocommit:
+        raise RuntimeError("audit entries are written inside a write transaction")
+    con.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, Lock.AUDIT))
+    if con.execute("SELECT 1 FROM audit_log LIMIT 1").fetchone() is not None:
+        raise RuntimeError("copy_entries fills an empty audit log only")
+    if not verify_chain(rows).ok:
+        raise RuntimeError("copy_entries copies an intact chain only")
+    with con.cursor() as cur:
+        cur.executemany('INSERT INTO audit_log (id, at, "user", action, details, "rows", prev_hash, row_hash) '
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", [tuple(row) for row in rows])
+    last = max([int(counter), *(int(row[0]) for row in rows)])
+    con.execute("UPDATE audit_counter SET last_id = greatest(last_id, %s)", (last,))
 
 
 def protecting_triggers(con: psycopg.Connection) -> list[str]:
