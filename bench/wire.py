@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Received", "CountingProxy", "tree_rss_bytes", "server_pid"]
+__all__ = ["Received", "CountingProxy", "machine_busy_seconds", "tree_cpu_seconds", "tree_rss_bytes", "server_pid"]
 
 WEBSOCKET_PATH = b"/_stcore/stream"
 
@@ -165,3 +165,26 @@ def tree_rss_bytes(pid: int) -> int:
         except OSError:
             continue
     return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system, its finished children's included) of `pid` and every process
+    under it, from /proc."""
+    tree = _children()
+    tick = os.sysconf("SC_CLK_TCK")
+    total, stack = 0.0, [pid]
+    while stack:
+        p = stack.pop()
+        stack.extend(tree.get(p, []))
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy since boot (/proc/stat, all but idle and iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
