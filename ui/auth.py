@@ -32,7 +32,7 @@ from typing import Callable
 
 import streamlit as st
 
-from risk.access.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, session_expired
+from risk.access.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, accounts_location, session_expired
 from risk.i18n import t
 from risk.access.privacy import ROLE_KEYS, Role
 from risk.access.sessions import COOKIE_NAME
@@ -99,7 +99,7 @@ def _accounts(path: str, max_failures: int, lockout_minutes: int) -> Accounts:
 
 
 def accounts(conf: Settings) -> Accounts:
-    return _accounts(str(conf.accounts_db), conf.max_failures, conf.lockout_minutes)
+    return _accounts(accounts_location(conf), conf.max_failures, conf.lockout_minutes)
 
 
 @st.cache_resource(show_spinner=False)

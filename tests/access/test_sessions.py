@@ -8,13 +8,14 @@ import pytest
 from risk.access.accounts import Accounts
 from risk.access.privacy import Role
 from risk.access.sessions import HANDOFF_SECONDS, SessionTokens, digest, well_formed
+from tests.access.backends import raw_contents
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def accounts(tmp_path):
-    acc = Accounts(tmp_path / "accounts.sqlite")
+def accounts(accounts_location):
+    acc = Accounts(accounts_location)
     acc.add("cmd", Role.COMMANDER, "commander-pass")
     acc.add("boss", Role.ADMIN, "admin-password")
     return acc
@@ -45,7 +46,7 @@ def test_a_redeemed_code_gives_a_token_that_resumes_the_session(accounts, tokens
 
 def test_the_database_holds_hashes_only(accounts, tokens):
     grant, token = signed_in(accounts, tokens)
-    raw = accounts.path.read_bytes()
+    raw = raw_contents(accounts)
     assert token.encode() not in raw and grant.code.encode() not in raw
     assert digest(token).encode() in raw
 
