@@ -37,7 +37,8 @@ from risk.i18n import t
 from risk.access.privacy import ROLE_KEYS, Role
 from risk.access.sessions import COOKIE_NAME
 from risk.access.settings import Settings
-from risk.access.throttle import AuditGate, SlidingWindowLimiter, Verdict
+from risk.access.database import accounts_database
+from risk.access.throttle import AuditGate, Limiter, SharedWindowLimiter, SlidingWindowLimiter, Verdict
 from ui import server
 from ui import session as slots
 
@@ -74,10 +75,10 @@ def session_for(user: User, now: datetime | None = None, session_id: int | None 
 
 @dataclass(frozen=True)
 class _Limits:
-    """Per-process counters for one accounts database (mutable objects inside, shared by all sessions)."""
+    """The counters of one accounts database (shared by all sessions; by all processes on PostgreSQL)."""
 
-    attempts: SlidingWindowLimiter
-    attempts_without_address: SlidingWindowLimiter
+    attempts: Limiter
+    attempts_without_address: Limiter
     failed_audit: AuditGate
     demo_audit: AuditGate
 
@@ -103,17 +104,29 @@ def accounts(conf: Settings) -> Accounts:
 
 
 @st.cache_resource(show_spinner=False)
-def _limits_for(accounts_db: str, per_minute: int) -> _Limits:
+def _limits_for(location: str, per_minute: int) -> _Limits:
+    """In this process's memory for an SQLite accounts file; in the accounts' PostgreSQL database
+    (counted across every app process) when the accounts live there."""
+    db = accounts_database(location)
+    if not db.is_server:
+        return _Limits(
+            attempts=SlidingWindowLimiter(per_minute, 60),
+            attempts_without_address=SlidingWindowLimiter(per_minute * 10, 60),
+            failed_audit=AuditGate(FAILED_AUDIT_PER_MINUTE, 60),
+            demo_audit=AuditGate(DEMO_AUDIT_PER_MINUTE, 60),
+        )
     return _Limits(
-        attempts=SlidingWindowLimiter(per_minute, 60),
-        attempts_without_address=SlidingWindowLimiter(per_minute * 10, 60),
-        failed_audit=AuditGate(FAILED_AUDIT_PER_MINUTE, 60),
-        demo_audit=AuditGate(DEMO_AUDIT_PER_MINUTE, 60),
+        attempts=SharedWindowLimiter(db, "sign-in", per_minute, 60),
+        attempts_without_address=SharedWindowLimiter(db, "sign-in-no-address", per_minute * 10, 60),
+        failed_audit=AuditGate(FAILED_AUDIT_PER_MINUTE, 60,
+                               limiter=SharedWindowLimiter(db, "audit-failed", FAILED_AUDIT_PER_MINUTE, 60)),
+        demo_audit=AuditGate(DEMO_AUDIT_PER_MINUTE, 60,
+                             limiter=SharedWindowLimiter(db, "audit-demo", DEMO_AUDIT_PER_MINUTE, 60)),
     )
 
 
 def limits(conf: Settings) -> _Limits:
-    return _limits_for(str(conf.accounts_db), conf.sign_in_per_minute)
+    return _limits_for(accounts_location(conf), conf.sign_in_per_minute)
 
 
 def client_address() -> str | None:

@@ -332,3 +332,34 @@ def test_a_demo_visit_is_audited_once_per_browser_session_and_bounded_per_client
     app()
     rows = audit_rows("sign_in_demo")
     assert len(rows) == 2 and rows[-1]["details"] == {"suppressed": 1}
+
+
+def test_with_a_postgresql_store_sign_in_lock_out_and_throttle_live_in_its_database(
+        postgis_url, monkeypatch, address):
+    """Accounts made in the store's database sign in on the page; the page's lock-out is seen by
+    another Accounts object (another process) and its throttle by another limiter on the database."""
+    from risk.access.accounts import open_accounts
+    from risk.access.database import accounts_database
+    from risk.access.throttle import SharedWindowLimiter
+
+    monkeypatch.setenv("RISK_STORE", postgis_url)
+    monkeypatch.setenv("RISK_DEMO_MODE", "off")
+    monkeypatch.setenv("RISK_MAX_FAILURES", "3")
+    monkeypatch.setenv("RISK_SIGN_IN_PER_MINUTE", "4")
+    accounts = open_accounts(load_settings())
+    accounts.add("planner1", Role.PLANNER, "planner-pass")
+    address["value"] = "198.51.100.7"
+    at = app()
+    for _ in range(3):
+        sign_in(at, "planner1", "wrong")
+        assert at.error[0].value == t("auth.invalid", "en")
+    assert open_accounts(load_settings()).get("planner1").locked_until is not None  # another process sees it
+    sign_in(at, "planner1", "planner-pass")  # the fourth attempt this minute: locked, not yet throttled
+    assert at.error[0].value == t("auth.invalid", "en") and "auth" not in at.session_state
+    sign_in(at, "planner1", "planner-pass")  # the fifth: throttled before any password is checked
+    assert at.error[0].value in {t("auth.throttled", "en", seconds=s) for s in range(1, 61)}
+    other_process = SharedWindowLimiter(accounts_database(postgis_url), "sign-in", 4, 60)
+    assert not other_process.hit("198.51.100.7").allowed
+    address["value"] = "10.0.0.5"  # another address: its own lock-out bucket and window
+    elsewhere = sign_in(app(), "planner1", "planner-pass")
+    assert elsewhere.title[0].value == t("page.risk_map", "en")

@@ -18,7 +18,8 @@ the audit log and DELETE and TRUNCATE on versions.
 Later migrations bring what the embedded case keeps in files beside the store, so that every app
 process on the database shares it: 2, the accounts, per-client sign-in failures and sign-in
 sessions (risk/access/accounts.py, sessions.py; the same tables as the SQLite accounts file);
-3, the finished analyses (risk/store/postgis/results.py, what RISK_RESULTS_DIR holds otherwise).
+3, the finished analyses (risk/store/postgis/results.py, what RISK_RESULTS_DIR holds otherwise);
+4, the sign-in throttle's windows (risk/access/throttle.py, in one process's memory otherwise).
 """
 from __future__ import annotations
 
@@ -221,11 +222,20 @@ CREATE TABLE analysis_results (
 );
 """
 
+# The sign-in throttle's sliding windows (risk/access/throttle.py SharedWindowLimiter): one row per
+# allowed hit, `at` in seconds of the server's clock.
+_THROTTLE = """
+CREATE TABLE throttle_hits (scope text NOT NULL, key text NOT NULL, at double precision NOT NULL);
+CREATE INDEX throttle_hits_key ON throttle_hits (scope, key, at);
+CREATE INDEX throttle_hits_at ON throttle_hits (scope, at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial layout: versions, parts with PostGIS geometry, model runs, hash-chained audit log",
               _INITIAL),
     Migration(2, "accounts: users, per-client sign-in failures, sign-in sessions", _ACCOUNTS),
     Migration(3, "finished analyses: header and pickle per (dataset checksum, kind, settings digest)", _RESULTS),
+    Migration(4, "sign-in throttle: allowed hits per scope and client, shared by every app process", _THROTTLE),
 )
 
 
