@@ -51,9 +51,9 @@ def session_url() -> str:
 
 
 @lru_cache(maxsize=4)
-def _tokens(accounts_db: str, idle_minutes: int, max_hours: int, max_failures: int,
+def _tokens(location: str, idle_minutes: int, max_hours: int, max_failures: int,
             lockout_minutes: int) -> SessionTokens:
-    return SessionTokens(Accounts(accounts_db, max_failures, lockout_minutes), idle_minutes, max_hours)
+    return SessionTokens(Accounts(location, max_failures, lockout_minutes), idle_minutes, max_hours)
 
 
 def tokens(conf: Settings) -> SessionTokens:
