@@ -38,6 +38,7 @@ from risk.access.privacy import ROLE_KEYS, Role
 from risk.access.sessions import COOKIE_NAME
 from risk.access.settings import Settings
 from risk.access.database import accounts_database
+from risk.store.shared import StoreError
 from risk.access.throttle import AuditGate, Limiter, SharedWindowLimiter, SlidingWindowLimiter, Verdict
 from ui import server
 from ui import session as slots
@@ -224,7 +225,18 @@ def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit 
 
     `demo_allowed` comes from `Settings.demo_mode_allowed` (the one demo-mode rule). `before_form`
     runs before the form is drawn (dashboard.py registers its pages there, hidden, so that the
-    page a link names is still the page shown after the sign-in)."""
+    page a link names is still the page shown after the sign-in). Accounts in a PostgreSQL database
+    that cannot be reached: the page says so (naming the server without its password) and stops."""
+    try:
+        return _require_session(conf, lang, demo_allowed, audit, before_form)
+    except StoreError as err:
+        st.error(err.message(lang))
+        st.stop()
+        raise
+
+
+def _require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit | None,
+                     before_form: Callable[[], object] | None) -> Session:
     session = current() or _resume_from_cookie(conf, lang, audit)
     now = _now()
     if session is not None:

@@ -288,6 +288,7 @@ class Accounts:
         password = _valid_password(password or generate_password())
         now = _iso_precise(_now())
         with closing(self._connect()) as con, con:
+            self.db.lock(con, "accounts")  # two processes adding one name: the second is told it exists
             if self._row(con, name) is not None:
                 raise AccountError("accounts.exists", username=name)
             con.execute(

@@ -154,3 +154,17 @@ def test_purge_removes_only_dead_rows(accounts, tokens):
     assert tokens.resume(token, now=T0 + timedelta(minutes=2)) is not None
     assert tokens.purge(now=T0 + timedelta(hours=13)) == 1
     assert tokens.count() == 0
+
+
+def test_a_cookie_made_by_one_process_resumes_in_another(accounts, tokens):
+    """Two app processes: each its own Accounts and SessionTokens objects on the same database.
+    A code granted by one is redeemed by the other, and a sign-out in one ends it in both."""
+    other = SessionTokens(Accounts(accounts.location), idle_minutes=30, max_hours=12)
+    result = accounts.sign_in("cmd", "commander-pass", now=T0)
+    grant = tokens.grant(result.user, now=T0)
+    token = other.redeem(grant.code, now=T0 + timedelta(seconds=1))
+    assert token is not None and tokens.bound(grant.session_id)
+    assert tokens.resume(token, now=T0 + timedelta(minutes=1)).session_id == grant.session_id
+    assert other.redeem(grant.code, now=T0 + timedelta(seconds=2)) is None  # spent, in every process
+    assert other.end_all("cmd") == 1
+    assert tokens.resume(token, now=T0 + timedelta(minutes=2)) is None

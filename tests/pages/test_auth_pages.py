@@ -363,3 +363,17 @@ def test_with_a_postgresql_store_sign_in_lock_out_and_throttle_live_in_its_datab
     address["value"] = "10.0.0.5"  # another address: its own lock-out bucket and window
     elsewhere = sign_in(app(), "planner1", "planner-pass")
     assert elsewhere.title[0].value == t("page.risk_map", "en")
+
+
+def test_accounts_in_a_postgresql_database_that_cannot_be_reached_are_named_not_a_traceback(monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("RISK_STORE", f"postgresql://app:secret-pw@127.0.0.1:{port}/risk")
+    monkeypatch.setenv("RISK_DEMO_MODE", "off")
+    at = sign_in(app(), "admin", "whatever-1")
+    assert not at.exception and "auth" not in at.session_state
+    message = at.error[0].value
+    assert f"127.0.0.1:{port}/risk" in message and "secret-pw" not in message
