@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import risk.access.throttle
 import ui.auth
-from risk.access.accounts import Accounts
+from risk.access.accounts import open_accounts
 from risk.i18n import t
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
@@ -23,7 +23,7 @@ def accounts(monkeypatch):
     monkeypatch.setenv("RISK_DEMO_MODE", "off")
     monkeypatch.setenv("RISK_MAX_FAILURES", "3")
     conf = load_settings()
-    acc = Accounts(conf.accounts_db, max_failures=3)
+    acc = open_accounts(conf)
     acc.add("planner1", Role.PLANNER, "planner-pass")
     acc.add("cmd1", Role.COMMANDER, "commander-pass")
     return acc
@@ -338,7 +338,6 @@ def test_with_a_postgresql_store_sign_in_lock_out_and_throttle_live_in_its_datab
         postgis_url, monkeypatch, address):
     """Accounts made in the store's database sign in on the page; the page's lock-out is seen by
     another Accounts object (another process) and its throttle by another limiter on the database."""
-    from risk.access.accounts import open_accounts
     from risk.access.database import accounts_database
     from risk.access.throttle import SharedWindowLimiter
 
