@@ -166,14 +166,19 @@ def app_servers(env: dict[str, str], processes: int, var: Path) -> Iterator[tupl
 
 def prepare(var: Path, scale: int, sessions: int, store: str | None) -> tuple[dict[str, str], list[str], int]:
     """The dataset, one planner account per session, and the servers' environment."""
-    from risk.access.accounts import Accounts
+    from risk.access.accounts import AccountError, Accounts
     from risk.access.privacy import Role
+    from risk.store import is_server_store
 
     folder = ROOT / "data" / "demo" if scale == 130 else country_folder(scale)
-    accounts = Accounts(var / "accounts.sqlite")
+    # Where the servers will look for them: a PostgreSQL store keeps the accounts in its database.
+    accounts = Accounts(store if is_server_store(store) else var / "accounts.sqlite")
     users = [f"load{i:02d}" for i in range(1, sessions + 1)]
     for user in users:
-        accounts.add(user, Role.PLANNER, PASSWORD)
+        try:
+            accounts.add(user, Role.PLANNER, PASSWORD)
+        except AccountError:  # a database kept from an earlier run
+            accounts.reset(user, PASSWORD)
     env = {
         "RISK_DATA_DIR": str(folder), "RISK_DEMO_MODE": "off",
         "RISK_STORE": store or str(var / "store.gpkg"), "RISK_ACCOUNTS_DB": str(var / "accounts.sqlite"),

@@ -16,11 +16,11 @@ def map_args(at: AppTest) -> dict:
 def signed_in_session(role, username: str | None = None):
     """A ui.auth.Session as a real sign-in opens it, for an account created (if missing) in this
     test's accounts database: sessions are re-checked against their account on every rerun."""
-    from risk.access.accounts import Accounts, generate_password
+    from risk.access.accounts import generate_password, open_accounts
     from risk.access.settings import load_settings
     from ui.auth import session_for
 
-    accounts = Accounts(load_settings().accounts_db)
+    accounts = open_accounts(load_settings())
     name = username or f"user-{role.value}"
     if accounts.get(name) is None:
         accounts.add(name, role, generate_password())

@@ -32,12 +32,14 @@ from typing import Callable
 
 import streamlit as st
 
-from risk.access.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, session_expired
+from risk.access.accounts import MAX_PASSWORD, MAX_USERNAME, Accounts, User, accounts_location, session_expired
 from risk.i18n import t
 from risk.access.privacy import ROLE_KEYS, Role
 from risk.access.sessions import COOKIE_NAME
 from risk.access.settings import Settings
-from risk.access.throttle import AuditGate, SlidingWindowLimiter, Verdict
+from risk.access.database import accounts_database
+from risk.store.shared import StoreError
+from risk.access.throttle import AuditGate, Limiter, SharedWindowLimiter, SlidingWindowLimiter, Verdict
 from ui import server
 from ui import session as slots
 
@@ -74,10 +76,10 @@ def session_for(user: User, now: datetime | None = None, session_id: int | None 
 
 @dataclass(frozen=True)
 class _Limits:
-    """Per-process counters for one accounts database (mutable objects inside, shared by all sessions)."""
+    """The counters of one accounts database (shared by all sessions; by all processes on PostgreSQL)."""
 
-    attempts: SlidingWindowLimiter
-    attempts_without_address: SlidingWindowLimiter
+    attempts: Limiter
+    attempts_without_address: Limiter
     failed_audit: AuditGate
     demo_audit: AuditGate
 
@@ -99,21 +101,33 @@ def _accounts(path: str, max_failures: int, lockout_minutes: int) -> Accounts:
 
 
 def accounts(conf: Settings) -> Accounts:
-    return _accounts(str(conf.accounts_db), conf.max_failures, conf.lockout_minutes)
+    return _accounts(accounts_location(conf), conf.max_failures, conf.lockout_minutes)
 
 
 @st.cache_resource(show_spinner=False)
-def _limits_for(accounts_db: str, per_minute: int) -> _Limits:
+def _limits_for(location: str, per_minute: int) -> _Limits:
+    """In this process's memory for an SQLite accounts file; in the accounts' PostgreSQL database
+    (counted across every app process) when the accounts live there."""
+    db = accounts_database(location)
+    if not db.is_server:
+        return _Limits(
+            attempts=SlidingWindowLimiter(per_minute, 60),
+            attempts_without_address=SlidingWindowLimiter(per_minute * 10, 60),
+            failed_audit=AuditGate(FAILED_AUDIT_PER_MINUTE, 60),
+            demo_audit=AuditGate(DEMO_AUDIT_PER_MINUTE, 60),
+        )
     return _Limits(
-        attempts=SlidingWindowLimiter(per_minute, 60),
-        attempts_without_address=SlidingWindowLimiter(per_minute * 10, 60),
-        failed_audit=AuditGate(FAILED_AUDIT_PER_MINUTE, 60),
-        demo_audit=AuditGate(DEMO_AUDIT_PER_MINUTE, 60),
+        attempts=SharedWindowLimiter(db, "sign-in", per_minute, 60),
+        attempts_without_address=SharedWindowLimiter(db, "sign-in-no-address", per_minute * 10, 60),
+        failed_audit=AuditGate(FAILED_AUDIT_PER_MINUTE, 60,
+                               limiter=SharedWindowLimiter(db, "audit-failed", FAILED_AUDIT_PER_MINUTE, 60)),
+        demo_audit=AuditGate(DEMO_AUDIT_PER_MINUTE, 60,
+                             limiter=SharedWindowLimiter(db, "audit-demo", DEMO_AUDIT_PER_MINUTE, 60)),
     )
 
 
 def limits(conf: Settings) -> _Limits:
-    return _limits_for(str(conf.accounts_db), conf.sign_in_per_minute)
+    return _limits_for(accounts_location(conf), conf.sign_in_per_minute)
 
 
 def client_address() -> str | None:
@@ -211,7 +225,18 @@ def require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit 
 
     `demo_allowed` comes from `Settings.demo_mode_allowed` (the one demo-mode rule). `before_form`
     runs before the form is drawn (dashboard.py registers its pages there, hidden, so that the
-    page a link names is still the page shown after the sign-in)."""
+    page a link names is still the page shown after the sign-in). Accounts in a PostgreSQL database
+    that cannot be reached: the page says so (naming the server without its password) and stops."""
+    try:
+        return _require_session(conf, lang, demo_allowed, audit, before_form)
+    except StoreError as err:
+        st.error(err.message(lang))
+        st.stop()
+        raise
+
+
+def _require_session(conf: Settings, lang: str, demo_allowed: bool, audit: Audit | None,
+                     before_form: Callable[[], object] | None) -> Session:
     session = current() or _resume_from_cookie(conf, lang, audit)
     now = _now()
     if session is not None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import streamlit as st
 
+from risk.store.results import results_location
 from risk.views.analyses import Analyses, Run, progress_text
 from ui import jobs, state
 
@@ -29,7 +30,8 @@ __all__ = ["analyses_of", "background_status", "kept", "result", "start_defaults
 
 
 def _results_dir() -> str:
-    return str(state.settings().results_dir)
+    """Where results are kept (a directory, or the PostgreSQL store's URL): part of the caches' keys."""
+    return results_location(state.settings())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

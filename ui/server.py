@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from risk.access.accounts import Accounts
+from risk.access.accounts import Accounts, accounts_location, open_accounts
 from risk.access.sessions import COOKIE_NAME, SessionTokens
 from risk.access.settings import Settings, load_settings
 from risk.i18n import t
@@ -52,14 +52,14 @@ def session_url() -> str:
 
 
 @lru_cache(maxsize=4)
-def _tokens(accounts_db: str, idle_minutes: int, max_hours: int, max_failures: int,
+def _tokens(location: str, idle_minutes: int, max_hours: int, max_failures: int,
             lockout_minutes: int) -> SessionTokens:
-    return SessionTokens(Accounts(accounts_db, max_failures, lockout_minutes), idle_minutes, max_hours)
+    return SessionTokens(Accounts(location, max_failures, lockout_minutes), idle_minutes, max_hours)
 
 
 def tokens(conf: Settings) -> SessionTokens:
     """The session rows of the configured accounts database (one object per database)."""
-    return _tokens(str(conf.accounts_db), conf.session_minutes, conf.session_max_hours, conf.max_failures,
+    return _tokens(accounts_location(conf), conf.session_minutes, conf.session_max_hours, conf.max_failures,
                    conf.lockout_minutes)
 
 
@@ -67,7 +67,7 @@ def announce_first_admin(conf: Settings | None = None, out: Callable[[str], Any]
     """Create the accounts database if needed; on a new one print the first admin's password
     (once, both languages) and return it. Also forget session rows that can never be used."""
     conf = conf or load_settings()
-    accounts = Accounts(conf.accounts_db, conf.max_failures, conf.lockout_minutes)
+    accounts = open_accounts(conf)
     password = accounts.ensure_admin()
     if password:
         for lang in ("vi", "en"):

@@ -31,7 +31,14 @@ session whose account is gone, recreated, disabled, has another role, or has a
 newer generation. A counter rather than `password_changed_at`, which has
 seconds precision and could not order two events within one second.
 
-The database file is created with mode 0600 before SQLite opens it; SQLite
+Where: an SQLite file (RISK_ACCOUNTS_DB, the embedded case), or, with a PostgreSQL store, that
+database (risk/access/database.py chooses from the location; `accounts_location` is the rule), so
+that several app processes share the accounts, the sessions and the lock-out: a failure counted
+by one process counts in every other. Writes that read before they write (the lock-out count, the
+last-admin check, the first admin) hold the database's write lock for the account (SQLite: the
+file's; PostgreSQL: an advisory lock), so two processes cannot both count from the same number.
+
+The SQLite file is created with mode 0600 before SQLite opens it; SQLite
 gives its -journal and -wal companions the database file's mode.
 """
 from __future__ import annotations
@@ -45,12 +52,17 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from risk.access.database import AccountsDatabase, Connection, SqliteDatabase, accounts_database
 from risk.access.privacy import Role
 from risk.i18n import LocalisedError
+
+if TYPE_CHECKING:
+    from risk.access.settings import Settings
 
 MAX_USERNAME = 64
 MAX_PASSWORD = 1024
@@ -189,29 +201,58 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def accounts_location(conf: "Settings") -> str:
+    """Where the configured accounts live: the store's database when RISK_STORE is a postgresql://
+    URL (shared by every app process), else the SQLite file RISK_ACCOUNTS_DB."""
+    from risk.store import is_server_store
+
+    return conf.store if is_server_store(conf.store) else str(conf.accounts_db)
+
+
+def open_accounts(conf: "Settings") -> "Accounts":
+    """The configured accounts (the one place that applies `accounts_location`)."""
+    return Accounts(accounts_location(conf), conf.max_failures, conf.lockout_minutes)
+
+
 class Accounts:
-    """Accounts kept in one SQLite file (by default beside the store)."""
+    """Accounts kept in one SQLite file (by default beside the store) or in the PostgreSQL store's database."""
 
     def __init__(self, path: str | Path, max_failures: int = 5, lockout_minutes: int = 15) -> None:
-        self.path = Path(path)
+        """`path`: an SQLite file, or a postgresql:// URL (its tables come with the store's migrations)."""
+        self.db: AccountsDatabase = accounts_database(path)
         self.max_failures = max_failures
         self.lockout = timedelta(minutes=lockout_minutes)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _create_private(self.path)
-        with closing(self._connect()) as con, con:
-            con.executescript(_SCHEMA)
-            _migrate(con)
+        if isinstance(self.db, SqliteDatabase):
+            self.path = self.db.path
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
+            with closing(self._connect()) as con, con:
+                con.executescript(_SCHEMA)
+                _migrate(con)
+        else:
+            self.db.migrate()
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
-        con.row_factory = sqlite3.Row
-        return con
+    @property
+    def location(self) -> str:
+        return self.db.location
 
-    def _row(self, con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
+    @property
+    def shown_location(self) -> str:
+        """Where the accounts are, as shown to people: the file, or the URL without its password."""
+        if self.db.is_server:
+            from risk.store.postgis.connection import redacted
+
+            return redacted(self.db.location)
+        return self.db.location
+
+    def _connect(self) -> Connection:
+        return self.db.connect()
+
+    def _row(self, con: Connection, username: str):
         return con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
 
     @staticmethod
-    def _user(row: sqlite3.Row, locked_until: str | None = None) -> User:
+    def _user(row, locked_until: str | None = None) -> User:
         return User(row["username"], Role(row["role"]), bool(row["disabled"]), _parse(locked_until),
                     _parse(row["created_at"]), int(row["session_generation"]))
 
@@ -231,7 +272,7 @@ class Accounts:
         password_hash = _HASHER.hash(password)
         now = _iso_precise(_now())
         with closing(self._connect()) as con, con:
-            con.execute("BEGIN IMMEDIATE")
+            self.db.lock(con, "accounts")
             if con.execute("SELECT COUNT(*) FROM users").fetchone()[0]:
                 return None
             con.execute(
@@ -247,6 +288,7 @@ class Accounts:
         password = _valid_password(password or generate_password())
         now = _iso_precise(_now())
         with closing(self._connect()) as con, con:
+            self.db.lock(con, "accounts")  # two processes adding one name: the second is told it exists
             if self._row(con, name) is not None:
                 raise AccountError("accounts.exists", username=name)
             con.execute(
@@ -271,7 +313,7 @@ class Accounts:
         Refused for `actor`'s own account, and for the last enabled admin (nobody could manage
         accounts any more)."""
         with closing(self._connect()) as con, con:
-            con.execute("BEGIN IMMEDIATE")  # the last-admin count and the change in one write lock
+            self.db.lock(con, "accounts")  # the last-admin count and the change in one write lock
             if disabled:
                 _refuse_lock_out(con, username, actor)
             updated = con.execute(
@@ -287,7 +329,7 @@ class Accounts:
         Demoting `actor`'s own account or the last enabled admin is refused."""
         role = Role(role)
         with closing(self._connect()) as con, con:
-            con.execute("BEGIN IMMEDIATE")
+            self.db.lock(con, "accounts")
             row = self._row(con, username)
             if row is None:
                 raise AccountError("accounts.unknown", username=username)
@@ -337,7 +379,7 @@ class Accounts:
     def delete(self, username: str, actor: str | None = None) -> None:
         """Remove an account; its open sessions end at their next rerun. Not `actor`'s own, nor the last admin."""
         with closing(self._connect()) as con, con:
-            con.execute("BEGIN IMMEDIATE")
+            self.db.lock(con, "accounts")
             _refuse_lock_out(con, username, actor)
             if con.execute("DELETE FROM users WHERE username = ?", (username,)).rowcount == 0:
                 raise AccountError("accounts.unknown", username=username)
@@ -372,6 +414,9 @@ class Accounts:
             matches = _verify(row["password_hash"] if row is not None else dummy, password)
             if row is None:
                 return SignInResult(False, None, "invalid")
+            # From here to the commit this account's lock-out bookkeeping is ours alone (in every
+            # process): two wrong passwords arriving together count twice, not once.
+            self.db.lock(con, f"sign-in:{name}")
             bucket = con.execute(
                 "SELECT failed_attempts, locked_until FROM sign_in_failures WHERE username = ? AND client = ?",
                 (name, key),
@@ -403,7 +448,7 @@ class Accounts:
             return SignInResult(True, self._user(row), "ok")
 
 
-def _refuse_lock_out(con: sqlite3.Connection, username: str, actor: str | None) -> None:
+def _refuse_lock_out(con: Connection, username: str, actor: str | None) -> None:
     """Raise when taking `username` out of the enabled admins would lock someone out: it is the
     acting admin's own account, or the last enabled admin. Call inside the write transaction."""
     if actor is not None and username == actor:

@@ -29,12 +29,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from risk.access.accounts import Accounts, User
+from risk.access.database import Connection
 
 COOKIE_NAME = "risk_session"
 HANDOFF_SECONDS = 60
@@ -100,19 +100,19 @@ def well_formed(secret: object) -> bool:
 
 
 class SessionTokens:
-    """The session rows of one accounts database (the same SQLite file as the accounts)."""
+    """The session rows of one accounts database (the accounts' SQLite file, or their PostgreSQL
+    database, where every app process finds the rows another one wrote)."""
 
     def __init__(self, accounts: Accounts, idle_minutes: int = 30, max_hours: int = 12) -> None:
         self.accounts = accounts
         self.idle = timedelta(minutes=idle_minutes)
         self.lifetime = timedelta(hours=max_hours)
-        with closing(self._connect()) as con, con:
-            con.executescript(_SCHEMA)
+        if not accounts.db.is_server:  # on PostgreSQL the table comes with the migrations
+            with closing(self._connect()) as con, con:
+                con.executescript(_SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.accounts.path, timeout=10)
-        con.row_factory = sqlite3.Row
-        return con
+    def _connect(self) -> Connection:
+        return self.accounts.db.connect()
 
     def grant(self, user: User, now: datetime | None = None) -> Grant:
         """A new session row for `user` as a sign-in just read it; returns its handoff code."""
@@ -121,11 +121,11 @@ class SessionTokens:
         with closing(self._connect()) as con, con:
             cursor = con.execute(
                 "INSERT INTO sessions (username, generation, account_created_at, created_at, last_seen, expires_at, "
-                "handoff_hash, handoff_expires) VALUES (?,?,?,?,?,?,?,?)",
+                "handoff_hash, handoff_expires) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                 (user.username, user.generation, _iso(user.created_at), _iso(now), _iso(now),
                  _iso(now + self.lifetime), digest(code), _iso(now + timedelta(seconds=HANDOFF_SECONDS))),
             )
-            return Grant(int(cursor.lastrowid), code)
+            return Grant(int(cursor.fetchall()[0][0]), code)
 
     def redeem(self, code: object, now: datetime | None = None) -> str | None:
         """Spend a handoff code: the new token for the cookie, or None (unknown, used, expired,
@@ -135,7 +135,7 @@ class SessionTokens:
         now = now or _now()
         token = secrets.token_urlsafe(_SECRET_BYTES)
         with closing(self._connect()) as con, con:
-            con.execute("BEGIN IMMEDIATE")  # one redemption per code, even when two arrive together
+            self.accounts.db.lock(con, "sessions")  # one redemption per code, even when two arrive together
             row = con.execute("SELECT * FROM sessions WHERE handoff_hash = ? AND token_hash IS NULL",
                               (digest(code),)).fetchone()
             if row is None:
@@ -163,7 +163,7 @@ class SessionTokens:
             con.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", (_iso(now), row["id"]))
         return Resumed(int(row["id"]), user)
 
-    def _alive(self, row: sqlite3.Row, now: datetime) -> User | None:
+    def _alive(self, row, now: datetime) -> User | None:
         """The row's account if the row may still be used at `now`, else None."""
         if _parse(row["expires_at"]) <= now or now - _parse(row["last_seen"]) > self.idle:
             return None

@@ -7,10 +7,10 @@
 | RISK_TILE_ATTRIBUTION | (none) | attribution shown for that basemap (required by Leaflet when a URL is set) |
 | RISK_STATIC_URL | /app/static | where the app serves its own scripts (Streamlit static serving) |
 | RISK_STORE | var/store.gpkg | the store: dataset versions, model runs, audit log. A file path: the embedded GeoPackage (SQLite); a `postgresql://user:password@host:port/db` URL: PostgreSQL/PostGIS (risk.store.open_store) |
-| RISK_RESULTS_DIR | var/results | finished analyses kept per dataset content (risk/store/results.py); private, never under static/ |
+| RISK_RESULTS_DIR | var/results | finished analyses kept per dataset content (risk/store/results.py); private, never under static/; ignored when RISK_STORE is a postgresql:// URL: they then live in that database (risk.store.results.open_results) |
 | RISK_PRECOMPUTE | on | `on`: when a dataset is opened, its default analyses are computed in the background; `off`: only when a page asks |
 | RISK_MAX_UPLOAD_MB | 50 | largest accepted upload, and largest total size a zip may expand to ×4 |
-| RISK_ACCOUNTS_DB | var/accounts.sqlite | user accounts (hashed passwords) |
+| RISK_ACCOUNTS_DB | var/accounts.sqlite | user accounts (Argon2id password hashes), sign-in sessions and lock-outs, in this SQLite file; ignored when RISK_STORE is a postgresql:// URL: they then live in that database, shared by every app process (risk.access.accounts.accounts_location) |
 | RISK_DEMO_MODE | auto | `on`, `off`, or `auto` (on only when the embedded demo dataset is open): sign in as a read-only planner without a password |
 | RISK_SESSION_MINUTES | 30 | a signed-in session ends after this many idle minutes |
 | RISK_SESSION_MAX_HOURS | 12 | a sign-in kept across reloads (its cookie) ends this many hours after it was made, however active |

@@ -8,9 +8,19 @@ Two uses, both in ui/auth.py:
   demo visits) may write per client and window. Suppressed events are not lost:
   their number is handed to the next row that is written for the same key.
 
-State lives in memory of one server process: a restart forgets it, which is
-acceptable for limits of a minute. The number of keys kept is capped so that a
-flood of distinct client keys cannot grow memory without bound.
+Embedded (an SQLite accounts file, one server process), the state lives in that process's
+memory: a restart forgets it, which is acceptable for limits of a minute, and the number of keys
+kept is capped so that a flood of distinct client keys cannot grow memory without bound.
+
+With a PostgreSQL store several app processes serve the same users, and a per-process window
+would give a client `limit` attempts per process (behind a load balancer, per process it reaches).
+`SharedWindowLimiter` keeps the allowed hits in that database instead (table throttle_hits,
+risk/store/postgis/migrations.py): each hit is one transaction holding an advisory lock for its
+(scope, key), so concurrent hits from any process are counted one after another, and the time is
+the server's clock, the same for every process. Expired rows are swept by one hit at a time
+(a try-lock), so sweeping never waits or deadlocks. An `AuditGate` over a shared limiter admits
+rows across processes; the count of rows it suppressed stays with the process that suppressed
+them and goes into that process's next admitted row (none is lost, a total may be split).
 """
 from __future__ import annotations
 
@@ -19,7 +29,11 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Callable
+from contextlib import closing
+from typing import TYPE_CHECKING, Callable, Protocol
+
+if TYPE_CHECKING:
+    from risk.access.database import PostgresDatabase
 
 Clock = Callable[[], float]
 
@@ -42,6 +56,10 @@ class Verdict:
         if self.allowed:
             return 0
         return max(1, math.ceil(self.retry_after))
+
+
+class Limiter(Protocol):
+    def hit(self, key: str) -> Verdict: ...
 
 
 class SlidingWindowLimiter:
@@ -87,6 +105,46 @@ class SlidingWindowLimiter:
             self._hits.popitem(last=False)
 
 
+class SharedWindowLimiter:
+    """SlidingWindowLimiter's rule for every app process on one PostgreSQL database.
+
+    `scope` tells apart the limits kept in the one table (sign-in attempts, audit rows, ...).
+    `clock`: seconds, for tests; None is the server's clock."""
+
+    def __init__(self, db: "PostgresDatabase", scope: str, limit: int, window: float = 60.0,
+                 clock: Clock | None = None) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("limit must be >= 1 and window > 0")
+        self.db = db
+        self.scope = scope
+        self.limit = limit
+        self.window = float(window)
+        self._clock = clock
+        db.migrate()  # the table comes with the store's migrations (cheap when they are applied)
+
+    def hit(self, key: str) -> Verdict:
+        """Record an attempt for `key` if the window has room in every process; otherwise refuse it."""
+        with closing(self.db.connect()) as con, con:
+            self.db.lock(con, f"throttle:{self.scope}:{key}")  # this key's hits, one after another
+            now = self._clock() if self._clock else float(
+                con.execute("SELECT extract(epoch FROM clock_timestamp())::float8").fetchone()[0])
+            if con.execute("SELECT pg_try_advisory_xact_lock(?, ?)", _sweep_lock()).fetchone()[0]:
+                con.execute("DELETE FROM throttle_hits WHERE scope = ? AND at <= ?", (self.scope, now - self.window))
+            hits = [float(r[0]) for r in con.execute(
+                "SELECT at FROM throttle_hits WHERE scope = ? AND key = ? AND at > ? ORDER BY at LIMIT ?",
+                (self.scope, key, now - self.window, self.limit))]
+            if len(hits) >= self.limit:
+                return Verdict(False, hits[0] + self.window - now)
+            con.execute("INSERT INTO throttle_hits (scope, key, at) VALUES (?, ?, ?)", (self.scope, key, now))
+            return Verdict(True)
+
+
+def _sweep_lock() -> tuple[int, int]:
+    from risk.access.database import ACCOUNTS_LOCK_CLASS, lock_key
+
+    return ACCOUNTS_LOCK_CLASS, lock_key("throttle-sweep")
+
+
 class AuditGate:
     """Lets through at most `limit` audit rows per key and window, counting the rest.
 
@@ -97,8 +155,10 @@ class AuditGate:
     """
 
     def __init__(self, limit: int, window: float = 60.0, clock: Clock | None = None,
-                 max_keys: int = 10_000) -> None:
-        self._limiter = SlidingWindowLimiter(limit, window, clock, max_keys)
+                 max_keys: int = 10_000, limiter: Limiter | None = None) -> None:
+        """`limiter`: where admitted rows are counted (a SharedWindowLimiter to count them in every
+        process); None: this process's memory, `limit` per `window`."""
+        self._limiter = limiter or SlidingWindowLimiter(limit, window, clock, max_keys)
         self._max_keys = max_keys
         self._suppressed: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()

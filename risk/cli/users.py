@@ -11,15 +11,16 @@ import argparse
 import json
 import sys
 
-from risk.access.accounts import AccountError, Accounts
-from risk.i18n import t
+from risk.access.accounts import Accounts, accounts_location
+from risk.i18n import LocalisedError, t
 from risk.access.privacy import Role
 from risk.access.settings import load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     users = sub.add_parser("users", help="manage accounts (init, add, list, disable, enable, reset, delete)")
-    users.add_argument("--db", default=None, help="accounts database (default: RISK_ACCOUNTS_DB)")
+    users.add_argument("--db", default=None, help="accounts database: an SQLite file or a postgresql:// URL (default: "
+                       "the PostgreSQL store's database when RISK_STORE is one, else RISK_ACCOUNTS_DB)")
     users.add_argument("--lang", choices=("vi", "en"), default="vi")
     users.add_argument("--json", action="store_true")
     verbs = users.add_subparsers(dest="verb", required=True)
@@ -36,8 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     conf = load_settings()
-    accounts = Accounts(args.db or conf.accounts_db, conf.max_failures, conf.lockout_minutes)
     try:
+        accounts = Accounts(args.db or accounts_location(conf), conf.max_failures, conf.lockout_minutes)
         if args.verb == "init":
             _init(args, accounts)
         elif args.verb == "add":
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.verb == "delete":
             accounts.delete(args.username)
             _print(args, {"username": args.username, "deleted": True}, f"{args.username}: deleted")
-    except AccountError as err:
+    except LocalisedError as err:  # a refused change (AccountError), or an unreachable database (StoreError)
         print(t(err.code, args.lang, **err.params), file=sys.stderr)
         return 2
     return 0
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace, accounts: Accounts) -> None:
     """The database exists (mode 0600) after this; a new one gets `admin`, whose password is shown once."""
     password = accounts.ensure_admin()
-    path = str(accounts.path)
+    path = accounts.shown_location
     if password is None:
         _print(args, {"path": path, "created": False}, t("accounts.init_exists", args.lang, path=path))
         return

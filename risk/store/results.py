@@ -29,6 +29,10 @@ asking for the same missing result do not both compute it: `get_or_compute` hold
 (fcntl.flock) for that key while computing, and the second, once it gets the lock, reads what
 the first wrote. With a PostgreSQL store the claim is the server's instead (`claims`, see
 risk/store/postgis/claims.py), so app processes on several machines claim each result once.
+
+With a PostgreSQL store the results themselves live in its database too (`open_results` gives a
+risk/store/postgis/results.py ServerResultStore: the same header and pickle in a bytea row), so
+every app process shares them and RISK_RESULTS_DIR is not used.
 """
 from __future__ import annotations
 
@@ -55,7 +59,8 @@ try:  # POSIX; elsewhere writes stay atomic and a second process may compute the
 except ImportError:  # pragma: no cover
     fcntl = None
 
-__all__ = ["FORMAT_VERSION", "ResultKey", "ResultStore", "ResultStoreError", "canonical_settings", "engine_digest", "settings_digest"]
+__all__ = ["FORMAT_VERSION", "ResultKey", "ResultStore", "ResultStoreError", "canonical_settings", "engine_digest",
+           "open_results", "results_location", "settings_digest"]
 
 FORMAT_VERSION = 1
 ENGINE_ROOT = Path(__file__).resolve().parents[1]
@@ -265,8 +270,28 @@ class ResultStore:
             value = compute()
             try:
                 self.put(key, value)
-            except OSError:
+            except (OSError, StoreError):  # a full disk, a database that refuses the row
                 pass
             return value, True
         finally:
             lock.__exit__(None, None, None)
+
+
+def results_location(conf: Any) -> str:
+    """Where the configured results live: the store's database when RISK_STORE is a postgresql://
+    URL, else the directory RISK_RESULTS_DIR."""
+    from risk.store import is_server_store
+
+    return conf.store if is_server_store(conf.store) else str(conf.results_dir)
+
+
+def open_results(conf: Any) -> ResultStore:
+    """The configured result store (risk.access.settings.Settings): a table of the PostgreSQL
+    store's database, claimed by its advisory locks; else the private result directory."""
+    from risk.store import is_server_store
+
+    if is_server_store(conf.store):
+        from risk.store.postgis.results import ServerResultStore
+
+        return ServerResultStore(conf.store)
+    return ResultStore(conf.results_dir)

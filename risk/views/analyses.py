@@ -27,7 +27,7 @@ import pandas as pd
 from risk.analysis.progress import Progress, Report, silent
 from risk.contracts.dataset import Dataset, dataset_checksum
 from risk.i18n import LocalisedError, format_number, format_percent, t
-from risk.store.results import ResultKey, ResultStore, canonical_settings
+from risk.store.results import ResultKey, ResultStore, canonical_settings, open_results
 
 __all__ = ["Analyses", "KINDS", "Run", "default_hotspot_options", "default_runs", "progress_text"]
 
@@ -121,18 +121,15 @@ class Analyses:
 
     @classmethod
     def for_dataset(cls, ds: Dataset, conf, user: str = "") -> "Analyses":
-        """The analyses of `ds`, kept in the settings' (risk.access.settings.Settings) result directory;
-        a dataset read from the store records its default runs in that store's model_runs."""
-        from risk.store import is_server_store, open_store
+        """The analyses of `ds`, kept where the settings (risk.access.settings.Settings) keep results
+        (risk.store.results.open_results); a dataset read from the store records its default runs in that store's model_runs."""
+        from risk.store import open_store
 
         stored = ds.stored is not None
         store = open_store(ds.stored.location or ds.folder) if stored else None
-        claims = None  # a lock file per result; on a PostgreSQL store the server's claim (one worker at a time)
-        if is_server_store(conf.store):
-            from risk.store.postgis.claims import claims_for
-
-            claims = claims_for(conf.store)
-        return cls(ds, ResultStore(conf.results_dir, claims=claims), store,
+        # A result directory with a lock file per result; on a PostgreSQL store a table of its
+        # database, claimed by the server (one worker at a time, shared by every app process).
+        return cls(ds, open_results(conf), store,
                    ds.stored.id if stored else None, user)
 
     @cached_property

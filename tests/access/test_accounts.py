@@ -7,25 +7,26 @@ import pytest
 
 from risk.access.accounts import AccountError, Accounts, session_expired
 from risk.access.privacy import Role
+from tests.access.backends import raw_contents
 
 
 @pytest.fixture
-def accounts(tmp_path):
-    return Accounts(tmp_path / "accounts.sqlite", max_failures=3, lockout_minutes=10)
+def accounts(accounts_location):
+    return Accounts(accounts_location, max_failures=3, lockout_minutes=10)
 
 
-def test_first_start_creates_admin_with_a_random_password_once(accounts):
+def test_first_start_creates_admin_with_a_random_password_once(accounts, tmp_path):
     first = accounts.ensure_admin()
     assert first and len(first) >= 12
     assert accounts.ensure_admin() is None
     assert accounts.sign_in("admin", first).ok
-    other = Accounts(accounts.path.parent / "other.sqlite").ensure_admin()
+    other = Accounts(tmp_path / "other.sqlite").ensure_admin()
     assert other != first
 
 
 def test_no_plaintext_in_the_database(accounts):
     password = accounts.add("planner1", Role.PLANNER, "correct horse battery")
-    raw = accounts.path.read_bytes()
+    raw = raw_contents(accounts)
     assert password.encode() not in raw
     assert b"$argon2id$" in raw
 
@@ -194,6 +195,64 @@ def test_sessions_are_valid_until_the_account_changes(accounts):
     assert accounts.session_valid(accounts.sign_in("o", "password-2").user)
 
 
+def test_a_lock_out_counted_by_one_accounts_object_holds_in_another(accounts_location):
+    """Two app processes each have their own Accounts object on the same database."""
+    first = Accounts(accounts_location, max_failures=3, lockout_minutes=10)
+    second = Accounts(accounts_location, max_failures=3, lockout_minutes=10)
+    first.add("cmd", Role.COMMANDER, "right-password")
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert first.sign_in("cmd", "nope", t0, client="203.0.113.9").reason == "invalid"
+    assert second.sign_in("cmd", "nope", t0, client="203.0.113.9").reason == "invalid"
+    assert first.sign_in("cmd", "nope", t0, client="203.0.113.9").reason == "locked"
+    assert second.sign_in("cmd", "right-password", t0, client="203.0.113.9").reason == "locked"
+    assert second.get("cmd").locked_until == t0 + timedelta(minutes=10)
+
+
+def _fail_once(location: str, barrier, t0: datetime) -> None:
+    barrier.wait(30)
+    Accounts(location, max_failures=4, lockout_minutes=10).sign_in("cmd", "nope", t0, client="203.0.113.9")
+
+
+def test_wrong_passwords_from_processes_at_once_all_count(accounts_location):
+    """Four processes each fail once at the same moment: the count reaches four, none is lost
+    (the lock-out's read-then-write holds the database's write lock for the account)."""
+    import multiprocessing
+
+    accounts = Accounts(accounts_location, max_failures=4, lockout_minutes=10)
+    accounts.add("cmd", Role.COMMANDER, "right-password")
+    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(4)
+    workers = [context.Process(target=_fail_once, args=(accounts_location, barrier, t0)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    assert accounts.sign_in("cmd", "right-password", t0, client="203.0.113.9").reason == "locked"
+
+
+def test_a_postgresql_store_keeps_the_accounts_in_its_database(postgis_url, tmp_path):
+    """With RISK_STORE a postgresql:// URL the accounts live there, whatever RISK_ACCOUNTS_DB says;
+    the tables come with the store's migrations, and passwords are Argon2id hashes as in the file."""
+    import psycopg
+
+    from risk.access.accounts import accounts_location, open_accounts
+    from risk.access.settings import load_settings
+
+    conf = load_settings({"RISK_STORE": postgis_url, "RISK_ACCOUNTS_DB": str(tmp_path / "unused.sqlite")})
+    assert accounts_location(conf) == postgis_url
+    accounts = open_accounts(conf)
+    password = accounts.ensure_admin()
+    assert password and not (tmp_path / "unused.sqlite").exists()
+    with psycopg.connect(postgis_url) as con:
+        assert con.execute("SELECT password_hash FROM users WHERE username = 'admin'").fetchone()[0].startswith(
+            "$argon2id$")
+        assert 2 in [r[0] for r in con.execute("SELECT version FROM schema_version")]
+    embedded = load_settings({"RISK_STORE": str(tmp_path / "s.gpkg"), "RISK_ACCOUNTS_DB": str(tmp_path / "a.sqlite")})
+    assert accounts_location(embedded) == str(tmp_path / "a.sqlite")
+
+
 def test_an_old_database_gets_the_session_generation_column(tmp_path):
     import sqlite3
 
@@ -275,12 +334,12 @@ def test_session_expiry():
     assert session_expired(t0, t0 + timedelta(minutes=31), 30)
 
 
-def test_users_cli(tmp_path):
+def test_users_cli(accounts_location):
     import json
     import subprocess
     import sys
 
-    db = str(tmp_path / "acc.sqlite")
+    db = accounts_location
 
     def cli(*args):
         return subprocess.run([sys.executable, "-m", "risk", "users", "--db", db, "--json", "--lang", "en", *args],

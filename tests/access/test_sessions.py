@@ -8,13 +8,14 @@ import pytest
 from risk.access.accounts import Accounts
 from risk.access.privacy import Role
 from risk.access.sessions import HANDOFF_SECONDS, SessionTokens, digest, well_formed
+from tests.access.backends import raw_contents
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def accounts(tmp_path):
-    acc = Accounts(tmp_path / "accounts.sqlite")
+def accounts(accounts_location):
+    acc = Accounts(accounts_location)
     acc.add("cmd", Role.COMMANDER, "commander-pass")
     acc.add("boss", Role.ADMIN, "admin-password")
     return acc
@@ -45,7 +46,7 @@ def test_a_redeemed_code_gives_a_token_that_resumes_the_session(accounts, tokens
 
 def test_the_database_holds_hashes_only(accounts, tokens):
     grant, token = signed_in(accounts, tokens)
-    raw = accounts.path.read_bytes()
+    raw = raw_contents(accounts)
     assert token.encode() not in raw and grant.code.encode() not in raw
     assert digest(token).encode() in raw
 
@@ -153,3 +154,17 @@ def test_purge_removes_only_dead_rows(accounts, tokens):
     assert tokens.resume(token, now=T0 + timedelta(minutes=2)) is not None
     assert tokens.purge(now=T0 + timedelta(hours=13)) == 1
     assert tokens.count() == 0
+
+
+def test_a_cookie_made_by_one_process_resumes_in_another(accounts, tokens):
+    """Two app processes: each its own Accounts and SessionTokens objects on the same database.
+    A code granted by one is redeemed by the other, and a sign-out in one ends it in both."""
+    other = SessionTokens(Accounts(accounts.location), idle_minutes=30, max_hours=12)
+    result = accounts.sign_in("cmd", "commander-pass", now=T0)
+    grant = tokens.grant(result.user, now=T0)
+    token = other.redeem(grant.code, now=T0 + timedelta(seconds=1))
+    assert token is not None and tokens.bound(grant.session_id)
+    assert tokens.resume(token, now=T0 + timedelta(minutes=1)).session_id == grant.session_id
+    assert other.redeem(grant.code, now=T0 + timedelta(seconds=2)) is None  # spent, in every process
+    assert other.end_all("cmd") == 1
+    assert tokens.resume(token, now=T0 + timedelta(minutes=2)) is None

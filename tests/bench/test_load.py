@@ -34,3 +34,15 @@ def test_percentiles_interpolate():
     assert percentile([3.0], 95) == 3.0
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
     assert percentile(list(map(float, range(1, 21))), 95) == pytest.approx(19.05)
+
+
+def test_with_a_postgresql_store_the_load_accounts_are_made_in_its_database(tmp_path, postgis_url):
+    """The servers read accounts from the PostgreSQL store's database, so that is where the bench
+    makes them (twice on one database: the second run resets their passwords)."""
+    from bench.load import PASSWORD, prepare
+    from risk.access.accounts import Accounts
+
+    for _ in range(2):
+        env, users, _ = prepare(tmp_path, 130, 2, postgis_url)
+    assert env["RISK_STORE"] == postgis_url and not (tmp_path / "accounts.sqlite").exists()
+    assert all(Accounts(postgis_url).sign_in(user, PASSWORD).ok for user in users)

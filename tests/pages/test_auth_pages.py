@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import risk.access.throttle
 import ui.auth
-from risk.access.accounts import Accounts
+from risk.access.accounts import open_accounts
 from risk.i18n import t
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
@@ -23,7 +23,7 @@ def accounts(monkeypatch):
     monkeypatch.setenv("RISK_DEMO_MODE", "off")
     monkeypatch.setenv("RISK_MAX_FAILURES", "3")
     conf = load_settings()
-    acc = Accounts(conf.accounts_db, max_failures=3)
+    acc = open_accounts(conf)
     acc.add("planner1", Role.PLANNER, "planner-pass")
     acc.add("cmd1", Role.COMMANDER, "commander-pass")
     return acc
@@ -332,3 +332,47 @@ def test_a_demo_visit_is_audited_once_per_browser_session_and_bounded_per_client
     app()
     rows = audit_rows("sign_in_demo")
     assert len(rows) == 2 and rows[-1]["details"] == {"suppressed": 1}
+
+
+def test_with_a_postgresql_store_sign_in_lock_out_and_throttle_live_in_its_database(
+        postgis_url, monkeypatch, address):
+    """Accounts made in the store's database sign in on the page; the page's lock-out is seen by
+    another Accounts object (another process) and its throttle by another limiter on the database."""
+    from risk.access.database import accounts_database
+    from risk.access.throttle import SharedWindowLimiter
+
+    monkeypatch.setenv("RISK_STORE", postgis_url)
+    monkeypatch.setenv("RISK_DEMO_MODE", "off")
+    monkeypatch.setenv("RISK_MAX_FAILURES", "3")
+    monkeypatch.setenv("RISK_SIGN_IN_PER_MINUTE", "4")
+    accounts = open_accounts(load_settings())
+    accounts.add("planner1", Role.PLANNER, "planner-pass")
+    address["value"] = "198.51.100.7"
+    at = app()
+    for _ in range(3):
+        sign_in(at, "planner1", "wrong")
+        assert at.error[0].value == t("auth.invalid", "en")
+    assert open_accounts(load_settings()).get("planner1").locked_until is not None  # another process sees it
+    sign_in(at, "planner1", "planner-pass")  # the fourth attempt this minute: locked, not yet throttled
+    assert at.error[0].value == t("auth.invalid", "en") and "auth" not in at.session_state
+    sign_in(at, "planner1", "planner-pass")  # the fifth: throttled before any password is checked
+    assert at.error[0].value in {t("auth.throttled", "en", seconds=s) for s in range(1, 61)}
+    other_process = SharedWindowLimiter(accounts_database(postgis_url), "sign-in", 4, 60)
+    assert not other_process.hit("198.51.100.7").allowed
+    address["value"] = "10.0.0.5"  # another address: its own lock-out bucket and window
+    elsewhere = sign_in(app(), "planner1", "planner-pass")
+    assert elsewhere.title[0].value == t("page.risk_map", "en")
+
+
+def test_accounts_in_a_postgresql_database_that_cannot_be_reached_are_named_not_a_traceback(monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("RISK_STORE", f"postgresql://app:secret-pw@127.0.0.1:{port}/risk")
+    monkeypatch.setenv("RISK_DEMO_MODE", "off")
+    at = sign_in(app(), "admin", "whatever-1")
+    assert not at.exception and "auth" not in at.session_state
+    message = at.error[0].value
+    assert f"127.0.0.1:{port}/risk" in message and "secret-pw" not in message

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.auth
-from risk.access.accounts import Accounts
+from risk.access.accounts import Accounts, open_accounts
 from risk.access.privacy import Role
 from risk.access.settings import PROJECT_ROOT, load_settings
 from risk.i18n import t
@@ -22,7 +22,7 @@ APP = str(PROJECT_ROOT / "dashboard.py")
 @pytest.fixture
 def accounts(monkeypatch):
     monkeypatch.setenv("RISK_DEMO_MODE", "off")
-    acc = Accounts(load_settings().accounts_db)
+    acc = open_accounts(load_settings())
     acc.add("cmd1", Role.COMMANDER, "commander-pass")
     acc.add("boss", Role.ADMIN, "admin-password")
     return acc

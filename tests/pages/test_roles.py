@@ -117,10 +117,10 @@ def test_admin_data_page_shows_upload_and_versions():
 
 
 def test_audit_page_lists_sign_ins_and_cannot_edit(monkeypatch, tmp_path):
-    from risk.access.accounts import Accounts
+    from risk.access.accounts import Accounts, open_accounts
     from risk.access.settings import load_settings
 
-    Accounts(load_settings().accounts_db).add("boss", Role.ADMIN, "admin-password")
+    open_accounts(load_settings()).add("boss", Role.ADMIN, "admin-password")
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["lang"] = "en"
     at.run()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from risk.access.accounts import Accounts
+from risk.access.accounts import Accounts, open_accounts
 from risk.access.privacy import Role
 from risk.access.settings import PROJECT_ROOT, load_settings
 from risk.i18n import t
@@ -22,7 +22,7 @@ def no_demo(monkeypatch):
 
 @pytest.fixture
 def accounts():
-    return Accounts(load_settings().accounts_db)
+    return open_accounts(load_settings())
 
 
 def as_user(role: Role, username: str, page: str, lang: str = "en") -> AppTest:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from risk.access.accounts import Accounts
+from risk.access.accounts import Accounts, open_accounts
 from risk.access.privacy import Role
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, load_settings
 from risk.store import open_store
@@ -17,7 +17,7 @@ APP = str(PROJECT_ROOT / "dashboard.py")
 def test_every_audited_action_in_order_with_its_user(monkeypatch, configured_store):
     monkeypatch.setenv("RISK_DEMO_MODE", "off")
     conf = load_settings()
-    Accounts(conf.accounts_db).add("boss", Role.ADMIN, "admin-password")
+    open_accounts(conf).add("boss", Role.ADMIN, "admin-password")
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["lang"] = "en"
     at.run()

@@ -1,6 +1,8 @@
 """risk/store/results.py: results kept per dataset content, analysis and settings; atomic, private,
 format-versioned, never in the served folder, computed once when two processes ask together (claimed
-by a lock file with the GeoPackage store, by the server with a PostgreSQL store)."""
+by a lock file with the GeoPackage store, by the server with a PostgreSQL store). With a PostgreSQL
+store the results live in its database (risk/store/postgis/results.py): the behaviour tests run on
+both, through the factory the application uses (open_results)."""
 from __future__ import annotations
 
 import json
@@ -8,6 +10,7 @@ import multiprocessing
 import os
 import stat
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,8 @@ from risk.access.settings import PROJECT_ROOT, STATIC_DIR, load_settings
 from risk.analysis.hotspots import HotspotOptions
 from risk.analysis.model import ModelConfig
 from risk.store import results as results_module
-from risk.store.results import ResultKey, ResultStore, ResultStoreError, settings_digest
+from risk.store import is_server_store
+from risk.store.results import ResultKey, ResultStore, ResultStoreError, open_results, results_location, settings_digest
 from tests.store.backends import GEOPACKAGE
 
 CHECKSUM = "sha256:" + "ab" * 32
@@ -51,6 +55,30 @@ def test_settings_without_a_stable_form_are_refused() -> None:
         settings_digest(object())
 
 
+@pytest.fixture
+def location(backend, tmp_path, request) -> str:
+    """Where a test's results live: a directory (GeoPackage store) or a fresh PostgreSQL database."""
+    return str(tmp_path / "results") if backend == GEOPACKAGE else request.getfixturevalue("postgis_url")
+
+
+def results_at(location: str) -> ResultStore:
+    """The result store the application opens for `location` (its RISK_STORE or RISK_RESULTS_DIR)."""
+    if is_server_store(location):
+        conf = replace(load_settings({}), store=location)
+    else:
+        conf = replace(load_settings({}), results_dir=Path(location))
+    assert results_location(conf) == location
+    return open_results(conf)
+
+
+def test_a_result_survives_a_new_store_object_on_either_backend(location) -> None:
+    key = ResultKey.of(CHECKSUM, "score", 2024, ModelConfig())
+    results_at(location).put(key, {"table": [1, 2, 3]})
+    again = results_at(location)
+    assert again.has(key) and again.get(key) == {"table": [1, 2, 3]}
+    assert again.claims is not None if is_server_store(location) else again.claims is None
+
+
 def test_a_result_survives_a_new_store_object_and_is_private(tmp_path) -> None:
     key = ResultKey.of(CHECKSUM, "score", 2024, ModelConfig())
     ResultStore(tmp_path).put(key, {"table": [1, 2, 3]})
@@ -62,8 +90,8 @@ def test_a_result_survives_a_new_store_object_and_is_private(tmp_path) -> None:
     assert not list(path.parent.glob("*.part"))  # no temporary file left behind
 
 
-def test_a_file_of_another_format_or_engine_is_ignored(tmp_path, monkeypatch) -> None:
-    store = ResultStore(tmp_path)
+def test_a_file_of_another_format_or_engine_is_ignored(location, monkeypatch) -> None:
+    store = results_at(location)
     key = ResultKey.of(CHECKSUM, "backtest", ModelConfig())
     store.put(key, "old")
     monkeypatch.setattr(results_module, "FORMAT_VERSION", results_module.FORMAT_VERSION + 1)
@@ -74,8 +102,8 @@ def test_a_file_of_another_format_or_engine_is_ignored(tmp_path, monkeypatch) ->
     assert store.get(key, "missing") == "missing"  # the file now says the newer format
 
 
-def test_a_changed_engine_makes_kept_results_stale(tmp_path, monkeypatch) -> None:
-    store = ResultStore(tmp_path)
+def test_a_changed_engine_makes_kept_results_stale(location, monkeypatch) -> None:
+    store = results_at(location)
     key = ResultKey.of(CHECKSUM, "distances")
     store.put(key, "before")
     monkeypatch.setattr(results_module, "engine_digest", lambda: "another-engine")
@@ -94,8 +122,8 @@ def test_a_foreign_or_truncated_file_is_never_unpickled(tmp_path) -> None:
     assert store.get(key, "missing") == "missing"
 
 
-def test_compute_errors_keep_nothing(tmp_path) -> None:
-    store = ResultStore(tmp_path)
+def test_compute_errors_keep_nothing(location) -> None:
+    store = results_at(location)
     key = ResultKey.of(CHECKSUM, "score", 2024)
 
     def fails():
@@ -113,31 +141,21 @@ def test_an_unwritable_result_directory_costs_the_keeping_not_the_result(tmp_pat
     assert (value, computed) == (7, True)
 
 
-@pytest.fixture
-def claims(backend, request):
-    """How a result is claimed on the test's backend: None (a lock file) or the PostgreSQL server's claim."""
-    if backend == GEOPACKAGE:
-        return None
-    from risk.store.postgis.claims import claims_for
-
-    return claims_for(request.getfixturevalue("postgis_url"))
-
-
-def _compute_in_process(root: str, log: str, claims) -> None:
+def _compute_in_process(location: str, log: str) -> None:
     def slow():
         with open(log, "a") as handle:
             handle.write("computed\n")
         time.sleep(0.5)
         return "shared"
 
-    value, _ = ResultStore(root, claims=claims).get_or_compute(ResultKey.of(CHECKSUM, "hotspots", 1), slow)
+    value, _ = results_at(location).get_or_compute(ResultKey.of(CHECKSUM, "hotspots", 1), slow)
     assert value == "shared"
 
 
-def test_two_processes_asking_together_compute_once(tmp_path, claims) -> None:
+def test_two_processes_asking_together_compute_once(tmp_path, location) -> None:
     log = tmp_path / "log.txt"
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_compute_in_process, args=(str(tmp_path / "r"), str(log), claims))
+    workers = [context.Process(target=_compute_in_process, args=(location, str(log)))
                for _ in range(2)]
     for worker in workers:
         worker.start()
@@ -147,8 +165,9 @@ def test_two_processes_asking_together_compute_once(tmp_path, claims) -> None:
     assert log.read_text().count("computed") == 1
 
 
-def test_a_waiting_caller_hears_about_it_and_may_stop_waiting(tmp_path, claims) -> None:
-    store = ResultStore(tmp_path, claims=claims)
+def test_a_waiting_caller_hears_about_it_and_may_stop_waiting(location) -> None:
+    store = results_at(location)
+    claims = store.claims
     key = ResultKey.of(CHECKSUM, "score", 1)
     if claims is None:
         fd = os.open(store._folder(key) / f".{key.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -174,6 +193,55 @@ def test_a_waiting_caller_hears_about_it_and_may_stop_waiting(tmp_path, claims) 
         release()
     assert len(heard) == 2 and not store.has(key)
     assert store.get_or_compute(key, lambda: "now", waiting) == ("now", True)  # released: computed here
+
+
+def test_results_of_different_datasets_are_kept_apart(location) -> None:
+    store = results_at(location)
+    a, b = ResultKey.of(CHECKSUM, "distances"), ResultKey.of("sha256:" + "cd" * 32, "distances")
+    store.put(a, "a")
+    store.put(b, "b")
+    store.put(a, "a again")  # replaced, not added
+    assert store.get(a) == "a again" and store.get(b) == "b"
+
+
+def _put_in_process(location: str, value: str) -> None:
+    results_at(location).put(ResultKey.of(CHECKSUM, "score", 7), value)
+
+
+def test_a_result_written_by_one_process_is_read_by_another(location) -> None:
+    context = multiprocessing.get_context("fork")
+    worker = context.Process(target=_put_in_process, args=(location, "from the other process"))
+    worker.start()
+    worker.join(30)
+    assert worker.exitcode == 0
+    value, computed = results_at(location).get_or_compute(ResultKey.of(CHECKSUM, "score", 7), lambda: "here")
+    assert (value, computed) == ("from the other process", False)
+
+
+def test_a_foreign_or_truncated_row_is_never_unpickled(postgis_url) -> None:
+    """The database's rows are checked as the files are: a header not ours, or a cut value, is ignored."""
+    import psycopg
+
+    store = results_at(postgis_url)
+    key = ResultKey.of(CHECKSUM, "distances")
+    store.put(key, "kept")
+    with psycopg.connect(postgis_url, autocommit=True) as con:
+        con.execute("UPDATE analysis_results SET header = 'cos', value = %s", (b"system\n(S'echo owned'\ntR.",))
+        assert store.get(key, "missing") == "missing" and not store.has(key)
+        header = json.dumps(key.header(), sort_keys=True)
+        con.execute("UPDATE analysis_results SET header = %s, value = %s", (header, b"\x80\x05"))
+    assert store.has(key) and store.get(key, "missing") == "missing"
+
+
+def test_a_database_that_refuses_the_row_costs_the_keeping_not_the_result(postgis_url) -> None:
+    import psycopg
+
+    store = results_at(postgis_url)
+    store.put(ResultKey.of(CHECKSUM, "first"), 1)  # the schema is in place
+    with psycopg.connect(postgis_url, autocommit=True) as con:
+        con.execute("ALTER TABLE analysis_results ADD CONSTRAINT no_more CHECK (false) NOT VALID")
+    value, computed = store.get_or_compute(ResultKey.of(CHECKSUM, "x"), lambda: 7)
+    assert (value, computed) == (7, True) and not store.has(ResultKey.of(CHECKSUM, "x"))
 
 
 def test_results_of_different_datasets_live_apart(tmp_path: Path) -> None:

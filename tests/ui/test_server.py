@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from starlette.requests import Request
 
-from risk.access.accounts import Accounts
+from risk.access.accounts import Accounts, open_accounts
 from risk.access.privacy import Role
 from risk.access.sessions import COOKIE_NAME, HANDOFF_SECONDS
 from risk.access.settings import PROJECT_ROOT, load_settings
@@ -91,7 +91,7 @@ def call(method: str, body: bytes = b"", origin: str | None = f"http://{HOST}", 
 @pytest.fixture
 def granted():
     conf = load_settings()
-    accounts = Accounts(conf.accounts_db)
+    accounts = open_accounts(conf)
     accounts.add("cmd", Role.COMMANDER, "commander-pass")
     tokens = server.tokens(conf)
     return tokens, tokens.grant(accounts.get("cmd"))

@@ -141,6 +141,8 @@ def test_progress_is_said_in_words_and_the_languages_numbers() -> None:
 
 def test_with_a_postgresql_store_the_server_claims_each_result_and_runs_are_recorded_there(
         postgis_url, monkeypatch, demo) -> None:
+    import psycopg
+
     from risk.ingest.upload import import_files
     from risk.store import open_store
 
@@ -157,3 +159,8 @@ def test_with_a_postgresql_store_the_server_claims_each_result_and_runs_are_reco
     analyses.score(year, ModelConfig(n_bootstrap=3))
     runs = store.model_runs(version_id=1)
     assert runs["kind"].tolist() == ["score"] and runs.iloc[0]["config"]["checksum"] == analyses.checksum
+    # The finished result is kept in the database (tests/store/test_results.py: read by another process),
+    # not in RISK_RESULTS_DIR.
+    assert not load_settings().results_dir.exists()
+    with psycopg.connect(postgis_url) as con:
+        assert con.execute("SELECT kind FROM analysis_results").fetchall() == [("score",)]

@@ -14,6 +14,12 @@ JSON kept as text (the audit hash covers the exact text, and model metrics may h
 json/jsonb refuse), times as ISO 8601 UTC text (the audit hash covers that text too), and
 `*_active` views of the active version for QGIS. Triggers refuse UPDATE, DELETE and TRUNCATE on
 the audit log and DELETE and TRUNCATE on versions.
+
+Later migrations bring what the embedded case keeps in files beside the store, so that every app
+process on the database shares it: 2, the accounts, per-client sign-in failures and sign-in
+sessions (risk/access/accounts.py, sessions.py; the same tables as the SQLite accounts file);
+3, the finished analyses (risk/store/postgis/results.py, what RISK_RESULTS_DIR holds otherwise);
+4, the sign-in throttle's windows (risk/access/throttle.py, in one process's memory otherwise).
 """
 from __future__ import annotations
 
@@ -169,9 +175,67 @@ CREATE TRIGGER versions_kept_truncate BEFORE TRUNCATE ON versions
     FOR EACH STATEMENT EXECUTE FUNCTION risk_refuse_change('dataset versions are kept');
 """
 
+# The accounts database's tables (risk/access/accounts.py, sessions.py), as in the SQLite file
+# but without its two unused legacy columns (users.failed_attempts, users.locked_until).
+_ACCOUNTS = """
+CREATE TABLE users (
+    username text PRIMARY KEY,
+    role text NOT NULL,
+    password_hash text NOT NULL,
+    disabled integer NOT NULL DEFAULT 0,
+    created_at text NOT NULL,
+    password_changed_at text NOT NULL,
+    session_generation integer NOT NULL DEFAULT 0
+);
+CREATE TABLE sign_in_failures (
+    username text NOT NULL,
+    client text NOT NULL,
+    failed_attempts integer NOT NULL DEFAULT 0,
+    locked_until text,
+    PRIMARY KEY (username, client)
+);
+CREATE TABLE sessions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    username text NOT NULL,
+    generation integer NOT NULL,
+    account_created_at text NOT NULL,
+    created_at text NOT NULL,
+    last_seen text NOT NULL,
+    expires_at text NOT NULL,
+    handoff_hash text UNIQUE,
+    handoff_expires text,
+    token_hash text UNIQUE
+);
+CREATE INDEX sessions_by_user ON sessions (username);
+"""
+
+# Finished analyses (risk/store/postgis/results.py): what a result file holds, one row per key.
+_RESULTS = """
+CREATE TABLE analysis_results (
+    checksum text NOT NULL,
+    kind text NOT NULL,
+    digest text NOT NULL,
+    header text NOT NULL,
+    value bytea NOT NULL,
+    written_at text NOT NULL,
+    PRIMARY KEY (checksum, kind, digest)
+);
+"""
+
+# The sign-in throttle's sliding windows (risk/access/throttle.py SharedWindowLimiter): one row per
+# allowed hit, `at` in seconds of the server's clock.
+_THROTTLE = """
+CREATE TABLE throttle_hits (scope text NOT NULL, key text NOT NULL, at double precision NOT NULL);
+CREATE INDEX throttle_hits_key ON throttle_hits (scope, key, at);
+CREATE INDEX throttle_hits_at ON throttle_hits (scope, at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial layout: versions, parts with PostGIS geometry, model runs, hash-chained audit log",
               _INITIAL),
+    Migration(2, "accounts: users, per-client sign-in failures, sign-in sessions", _ACCOUNTS),
+    Migration(3, "finished analyses: header and pickle per (dataset checksum, kind, settings digest)", _RESULTS),
+    Migration(4, "sign-in throttle: allowed hits per scope and client, shared by every app process", _THROTTLE),
 )
 
 
