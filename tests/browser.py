@@ -87,26 +87,39 @@ def chromium_available() -> bool:
 @contextmanager
 def browser_page(base_url: str, width: int = 1500, height: int = 1100):
     """A Playwright page in headless Chromium; yields (page, blocked_requests)."""
+    with browser_pages([base_url], width, height) as pages:
+        yield pages[0]
+
+
+@contextmanager
+def browser_pages(base_urls: list[str], width: int = 1500, height: int = 1100):
+    """One page per URL, each in a context of its own (its own cookies: another person), in one
+    headless Chromium (Playwright's sync API allows one instance per thread); yields a list of
+    (page, blocked_requests). Requests to anything but the page's own server are blocked."""
     from playwright.sync_api import sync_playwright
 
-    blocked: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
-        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        pages, contexts = [], []
+        for base_url in base_urls:
+            blocked: list[str] = []
+            context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
 
-        def guard(route, request):
-            if request.url.startswith(base_url) or request.url.startswith(("data:", "blob:", "about:")):
-                route.continue_()
-            else:
-                blocked.append(request.url)
-                route.abort()
+            def guard(route, request, base_url=base_url, blocked=blocked):
+                if request.url.startswith(base_url) or request.url.startswith(("data:", "blob:", "about:")):
+                    route.continue_()
+                else:
+                    blocked.append(request.url)
+                    route.abort()
 
-        context.route("**/*", guard)
-        page = context.new_page()
+            context.route("**/*", guard)
+            contexts.append(context)
+            pages.append((context.new_page(), blocked))
         try:
-            yield page, blocked
+            yield pages
         finally:
-            context.close()
+            for context in contexts:
+                context.close()
             browser.close()
 
 
