@@ -191,6 +191,12 @@ def prepare(var: Path, scale: int, sessions: int, store: str | None) -> tuple[di
         # for people, not for a load test's 20 simultaneous sign-ins.
         "RISK_SIGN_IN_PER_MINUTE": "10000",
     }
+    # The dataset is imported into the store and active, so every page reads it from there (for a
+    # PostGIS store: from the database server), as in a deployment.
+    from risk.ingest.upload import import_files
+    from risk.store import open_store
+
+    import_files(open_store(env["RISK_STORE"]), folder, user="load-test", label=f"load test, {scale} communes")
     return env, users, scale
 
 
@@ -400,11 +406,11 @@ def _s(value: float | None) -> str:
 def wait_for_defaults(env: dict[str, str], timeout_s: float = 3600) -> float:
     """Seconds until the dataset's default analyses are all kept in the results folder."""
     from risk.access.settings import load_settings
-    from risk.ingest.folder import load_dataset
     from risk.views.analyses import Analyses
+    from risk.views.source import load_source, resolve_source
 
     conf = load_settings({**os.environ, **env})
-    analyses = Analyses.for_dataset(load_dataset(Path(env["RISK_DATA_DIR"])), conf)
+    analyses = Analyses.for_dataset(load_source(resolve_source(conf)), conf)
     t0 = time.perf_counter()
     while True:
         status = analyses.status()
@@ -421,15 +427,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--processes", type=int, default=2, help="app processes; more than one: behind nginx")
     parser.add_argument("--scale", type=int, default=130, help="communes: 130 (the demo) or a generated country")
     parser.add_argument("--store", default=None, help="store location (default: a new GeoPackage)")
+    parser.add_argument("--postgis", action="store_true",
+                        help="start a throwaway PostgreSQL/PostGIS server (tests/postgis_server.py) and use it as the store")
     parser.add_argument("--browser-nice", type=int, default=BROWSER_NICE,
                         help="niceness of the browsers (0: they compete with the servers for the cores)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="risk-load-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="risk-load-") as tmp, ExitStack() as servers:
         var = Path(tmp)
-        env, users, n = prepare(var, args.scale, args.sessions, args.store)
+        store = args.store
+        if args.postgis:
+            from tests.postgis_server import start_server
+
+            database = start_server()
+            servers.callback(database.stop)
+            store = database.fresh_url()
+        env, users, n = prepare(var, args.scale, args.sessions, store)
         log = Path(env["RISK_RUN_LOG"])
-        print(f"{n} communes; {args.sessions} planner accounts; store {env['RISK_STORE']}", flush=True)
+        from risk.store import is_server_store
+        from risk.store.postgis.connection import redacted
+
+        where = redacted(env["RISK_STORE"]) if is_server_store(env["RISK_STORE"]) else env["RISK_STORE"]
+        print(f"{n} communes, imported into the store; {args.sessions} planner accounts; store {where}", flush=True)
         with app_servers(env, args.processes, var) as (base, urls, pids):
             os.nice(args.browser_nice)  # after the servers started: only the browsers inherit it
             print(f"one Chromium, a context per person, at nice {args.browser_nice} (servers at 0); "
