@@ -44,7 +44,7 @@ from bench import probe_async as pa
 from bench.country_data import country_folder
 from bench.wire import machine_busy_seconds, server_pid, tree_cpu_seconds, tree_rss_bytes
 from risk.i18n import t
-from tests.browser import ROOT, free_port, streamlit_server
+from tests.browser import ROOT, free_port, streamlit_server, wait_healthy
 from ui.run_log import read_run_log
 
 __all__ = ["NGINX_SITE", "Outcome", "nginx_site", "percentile"]
@@ -133,19 +133,7 @@ def nginx(ports: list[int], folder: Path) -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{listen}"
     try:
-        deadline = time.monotonic() + 30
-        import urllib.request
-
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                    raise RuntimeError(f"nginx did not start: {err.strip()[:400]}")
-                time.sleep(0.2)
+        wait_healthy(url, proc, 30, "nginx")
         yield url
     finally:
         proc.terminate()

@@ -59,17 +59,7 @@ def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 9
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start (exit code {proc.poll()})")
-            time.sleep(0.3)
+        wait_healthy(url, proc, timeout, "streamlit")
         yield url
     finally:
         proc.terminate()
@@ -78,6 +68,23 @@ def streamlit_server(env_extra: dict[str, str] | None = None, timeout: float = 9
         except subprocess.TimeoutExpired:
             proc.kill()
         results.cleanup()
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float, what: str) -> None:
+    """Until `url` answers Streamlit's health check (through a proxy too); RuntimeError when `proc`
+    exits first or `timeout` passes, with what it wrote to a piped stderr."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            err = proc.stderr.read().decode(errors="replace").strip()[:400] if proc.stderr and proc.poll() is not None else ""
+            raise RuntimeError(f"{what} did not start (exit code {proc.poll()}) {err}".strip())
+        time.sleep(0.3)
 
 
 def chromium_available() -> bool:
