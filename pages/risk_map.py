@@ -123,5 +123,5 @@ else:
 
 table = st.expander(t("map.table", lang), key="map_table", on_change="rerun")
 if table.open:
-    table.dataframe(view.value_table(ds, ids, values, classification.classes, ind.label(lang), lang),
-                 hide_index=True, width="stretch")
+    table.dataframe(widgets.localized(view.value_table(ds, ids, values, classification.classes, ind.label(lang), lang),
+                                      lang, {ind.label(lang): 2}), hide_index=True, width="stretch")
