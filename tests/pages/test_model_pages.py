@@ -128,6 +128,7 @@ def test_commune_panel_for_a_commander_shows_exact_counts():
 def test_risk_map_composite_index_with_editable_weights():
     at = run(None, "en", Role.PLANNER)
     at.selectbox(key="map_indicator").set_value("__composite__")
+    at.session_state["map_table"] = True  # the value table is drawn once its expander is opened
     at.run()
     assert not at.exception
     legend = [m.value for m in at.markdown if "risk-legend" in m.value]
