@@ -9,6 +9,7 @@ the file.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,11 +34,21 @@ def timed_run(log: Path | None, page: Callable[[], str]) -> Iterator[None]:
         except Exception:  # no page known (a run without a browser): still count the run
             name = "?"
         line = f"{os.getpid()}\t{name}\t{time.perf_counter() - wall:.4f}\t{time.thread_time() - cpu:.4f}\n"
+        _append(log, line)
+
+
+def _append(log: Path, line: str) -> None:
+    """One line at the end of the log; a log that cannot be written must not break the page it times
+    (nor swallow the stop or rerun the run ends with), so it is reported on stderr instead."""
+    try:
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
+    except OSError as err:
+        print(f"RISK_RUN_LOG {log}: not written ({err.strerror})", file=sys.stderr, flush=True)
+        return
+    try:
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)

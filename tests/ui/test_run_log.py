@@ -21,6 +21,17 @@ def test_a_run_appends_one_line_with_its_page_and_times(tmp_path):
     assert runs[0].wall_s > 0
 
 
+def test_a_log_that_cannot_be_written_leaves_the_run_alone(tmp_path, capsys):
+    log = tmp_path / "missing-folder" / "runs.tsv"
+    with pytest.raises(RuntimeError):  # the run's own stop still propagates
+        with timed_run(log, lambda: "risk-map"):
+            raise RuntimeError("stopped")
+    with timed_run(log, lambda: "risk-map"):
+        done = True
+    assert done and not log.exists()
+    assert "RISK_RUN_LOG" in capsys.readouterr().err
+
+
 def test_no_log_is_written_unless_asked(tmp_path):
     with timed_run(None, lambda: "risk-map"):
         pass
