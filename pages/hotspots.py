@@ -44,15 +44,15 @@ else:
     year_from = year_to = years[0]
     c1.caption(f"{t('hotspots.period', lang)}: {years[0]}")
 forms = ["", *FORMS]
-form = c2.selectbox(t("hotspots.form", lang), forms, key=slots.shown(slots.VIEW_FORM, "hs_form", forms),
+form = c2.selectbox(t("hotspots.form", lang), forms, key=slots.labelled(slots.shown(slots.VIEW_FORM, "hs_form", forms)),
                     format_func=lambda f: t(view.FORM_KEYS[f], lang))
 slots.VIEW_PERIOD.set((int(year_from), int(year_to)))
 slots.VIEW_FORM.set(form)
 default_step = HotspotOptions(int(year_from), int(year_to)).time_step
-slice_ = c3.selectbox(t("hotspots.slice", lang), list(SLICES), index=list(SLICES).index(default_step), key="hs_slice",
+slice_ = c3.selectbox(t("hotspots.slice", lang), list(SLICES), index=list(SLICES).index(default_step), key=slots.labelled("hs_slice"),
                       format_func=lambda s: t(view.SLICE_KEYS[s], lang))
 shown_layer = c4.radio(t("hotspots.layer", lang), list(view.LAYERS), horizontal=False,
-                       key=slots.shown(slots.VIEW_LAYER, "hs_layer", view.LAYERS),
+                       key=slots.labelled(slots.shown(slots.VIEW_LAYER, "hs_layer", view.LAYERS)),
                        format_func=lambda k: t(view.LAYER_KEYS[k], lang))
 slots.VIEW_LAYER.set(shown_layer)
 
@@ -62,7 +62,7 @@ belt = d1.toggle(t("hotspots.belt", lang), value=False, key="hs_belt", disabled=
 belt_km = d2.slider(t("hotspots.belt_km", lang), 0, 100, 20, step=5, key="hs_belt_km",
                     disabled=not (has_border and belt))
 with d3.expander(t("hotspots.neighbours_options", lang)):
-    weights = st.selectbox(t("hotspots.weights", lang), list(view.WEIGHT_KEYS), key="hs_weights",
+    weights = st.selectbox(t("hotspots.weights", lang), list(view.WEIGHT_KEYS), key=slots.labelled("hs_weights"),
                            format_func=lambda w: t(view.WEIGHT_KEYS[w], lang))
     band_km = None
     if weights == "distance":
@@ -137,6 +137,6 @@ if not hv.trends:
     st.info(t("hotspots.no_trends", lang))
 else:
     st.markdown("\n".join(f"- {widgets.md(g.label)}: {len(g.communes)}" for g in hv.trends))
-    chosen = st.selectbox(t("hotspots.trend_list", lang), [g.code for g in hv.trends], key="hs_trend_list",
+    chosen = st.selectbox(t("hotspots.trend_list", lang), [g.code for g in hv.trends], key=slots.labelled("hs_trend_list"),
                           format_func=lambda c: next(f"{g.label} ({len(g.communes)})" for g in hv.trends if g.code == c))
     st.dataframe(next(g.table for g in hv.trends if g.code == chosen), hide_index=True, width="stretch")

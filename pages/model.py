@@ -13,6 +13,7 @@ from risk.access.privacy import dataset_case_total
 from risk.analysis.model import KINDS, MODEL_KIND_LONG_KEYS
 from risk.views import model_card as card, vintage
 from ui import analysis, state, widgets
+from ui import session as slots
 
 state.require_page("model")
 lang = state.lang()
@@ -26,14 +27,15 @@ chosen = analysis.model_config()
 with st.expander(t("mp.settings", lang), expanded=True):
     c1, c2, c3 = st.columns([2, 2, 2])
     kind = c1.radio(t("mp.kind", lang), KINDS, index=KINDS.index(chosen.kind),
-                    format_func=lambda k: t(MODEL_KIND_LONG_KEYS[k], lang), key="mp_kind")
+                    format_func=lambda k: t(MODEL_KIND_LONG_KEYS[k], lang), key=slots.labelled("mp_kind"))
     drop_ethnic = c2.checkbox(t("mp.drop_ethnic", lang), value=analysis.ETHNIC in chosen.drop_features,
                               key="mp_drop_ethnic")
     recalibrate = c2.checkbox(t("mp.recalibrate", lang), value=chosen.recalibrate, help=t("mp.recalibrate_help", lang),
                               key="mp_recalibrate")
     patrol_weight = c3.select_slider(t("mp.patrol_weight", lang), options=[0.0, 0.25, 0.5, 0.75, 1.0],
                                      format_func=lambda w: format_number(w, 2, lang),
-                                     value=chosen.patrol_weight, help=t("mp.patrol_help", lang), key="mp_patrol")
+                                     value=chosen.patrol_weight, help=t("mp.patrol_help", lang),
+                                     key=slots.labelled("mp_patrol"))
 config = analysis.set_model_config(kind, drop_ethnic, patrol_weight, recalibrate)
 
 try:

@@ -25,7 +25,7 @@ c1, c2 = st.columns([1, 2])
 year = c1.selectbox(t("map.year", lang), sorted(ds.years, reverse=True), key=slots.shown(slots.VIEW_YEAR, "pr_year", ds.years))
 rankings = (["model"] if len(ds.cases) else []) + ["composite"]
 ranking_kind = c2.radio(t("pr.ranking", lang), rankings, horizontal=True,
-                        key=slots.shown(slots.VIEW_RANKING, "pr_ranking", rankings),
+                        key=slots.labelled(slots.shown(slots.VIEW_RANKING, "pr_ranking", rankings)),
                         format_func=lambda k: t(view.RANKING_LABEL_KEYS[k], lang))
 slots.VIEW_YEAR.set(year)
 slots.VIEW_RANKING.set(ranking_kind)
@@ -62,7 +62,7 @@ coverage = priorities.coverage(ds, plist, lang)
 shows = ["selection"] + (["allocation"] if run else []) + (["coverage"] if coverage else [])
 if slots.PR_SHOW.get() not in shows:
     slots.PR_SHOW.set("selection")
-show = st.radio(t("pr.show_on_map", lang), shows, horizontal=True, key="pr_show",
+show = st.radio(t("pr.show_on_map", lang), shows, horizontal=True, key=slots.labelled("pr_show"),
                 format_func=lambda m: t(priorities.SHOW_KEYS[m], lang))
 highlight = {"selection": selected, "allocation": set(run.plan.chosen) if run else set(),
              "coverage": set(coverage.covered) if coverage else set()}[show]

@@ -36,10 +36,10 @@ describe = view.layer_indicator
 
 c1, c2, c3, c4 = st.columns([3, 1, 2, 1])
 # The view is shared by every page and kept in the URL (ui/links.py): widgets start from it.
-key = c1.selectbox(t("map.indicator", lang), options, key=slots.shown(slots.VIEW_INDICATOR, "map_indicator", options),
+key = c1.selectbox(t("map.indicator", lang), options, key=slots.labelled(slots.shown(slots.VIEW_INDICATOR, "map_indicator", options)),
                    format_func=lambda k: describe(k).label(lang))
 year = c2.selectbox(t("map.year", lang), sorted(years, reverse=True), key=slots.shown(slots.VIEW_YEAR, "map_year", years))
-scheme = c3.selectbox(t("map.scheme", lang), SCHEMES, key=slots.shown(slots.VIEW_SCHEME, "map_scheme", SCHEMES),
+scheme = c3.selectbox(t("map.scheme", lang), SCHEMES, key=slots.labelled(slots.shown(slots.VIEW_SCHEME, "map_scheme", SCHEMES)),
                       format_func=lambda s: t(SCHEME_KEYS[s], lang))
 k = c4.slider(t("map.classes", lang), 3, 7, 5, key=slots.shown(slots.VIEW_CLASSES, "map_k", range(3, 8)))
 for slot, value in ((slots.VIEW_INDICATOR, key), (slots.VIEW_YEAR, year), (slots.VIEW_SCHEME, scheme),

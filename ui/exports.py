@@ -11,6 +11,7 @@ from risk.outputs.export import FORMATS, MIME_TYPES
 from risk.views import priorities as view
 from risk.views import priority_export as files
 from ui import analysis, state
+from ui import session as slots
 
 EXPORT_WHAT_KEYS = {"list": "pr.export_what.list", "allocation": "pr.export_what.allocation"}
 
@@ -20,7 +21,7 @@ def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.Prio
     st.header(t("pr.export", lang))
     whats = ["list"] + (["allocation"] if run else [])
     e1, e2, e3 = st.columns([2, 1, 2], vertical_alignment="bottom")
-    what = e1.radio(t("pr.export_what", lang), whats, horizontal=True, key="pr_export_what",
+    what = e1.radio(t("pr.export_what", lang), whats, horizontal=True, key=slots.labelled("pr_export_what"),
                     format_func=lambda w: t(EXPORT_WHAT_KEYS[w], lang))
     fmt = e2.selectbox(t("pr.export_format", lang), FORMATS, key="pr_export_format", format_func=str.upper)
     rows = shown if what == "list" else shown[shown["commune_id"].isin(run.plan.chosen)]

@@ -66,8 +66,8 @@ def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
                                   key=slots.preset("pr_min_pop", int(saved.min_population or 0)))
         threshold_options = [k for k in ds.indicator_keys if k != "population"]
         threshold_keys = st.multiselect(t("pr.thresholds", lang), threshold_options,
-                                        key=slots.preset("pr_threshold_keys",
-                                                         [k for k in saved.thresholds if k in threshold_options]),
+                                        key=slots.labelled(slots.preset("pr_threshold_keys",
+                                                         [k for k in saved.thresholds if k in threshold_options])),
                                         format_func=lambda k: indicator_for(k).label(lang),
                                         placeholder=t("common.choose", lang), select_all=False)
         thresholds = {}
@@ -81,7 +81,7 @@ def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
                 thresholds[key] = cols[i % len(cols)].select_slider(
                     f"{widgets.md(indicator_for(key).label(lang))} ≥", options=steps,
                     format_func=lambda v, unit=unit: format_value(v, unit, lang),
-                    key=slots.preset(f"pr_min_{key}", view.nearest_step(steps, saved.thresholds.get(key, default))))
+                    key=slots.labelled(slots.preset(f"pr_min_{key}", view.nearest_step(steps, saved.thresholds.get(key, default)))))
     chosen = view.PriorityFilters(tuple(districts), border_km or None, float(min_pop) or None, thresholds)
     slots.VIEW_FILTERS.set(chosen)
     return chosen
@@ -96,14 +96,14 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
                        and pd.api.types.is_numeric_dtype(indicators_year[c])]
     a1, a2, a3, a4 = st.columns(4)
     budget = a1.number_input(t("pr.budget", lang), min_value=0, value=1000, step=100, key="pr_budget")
-    cost_mode = a2.radio(t("pr.cost_mode", lang), tuple(COST_MODE_KEYS), horizontal=True, key="pr_cost_mode",
+    cost_mode = a2.radio(t("pr.cost_mode", lang), tuple(COST_MODE_KEYS), horizontal=True, key=slots.labelled("pr_cost_mode"),
                          format_func=lambda m: t(COST_MODE_KEYS[m], lang))
     if cost_mode == "flat":
         cost = a3.number_input(t("pr.cost", lang), min_value=0, value=100, step=10, key="pr_cost")
     else:
-        cost = a3.selectbox(t("pr.cost_column", lang), numeric_columns, key="pr_cost_column",
+        cost = a3.selectbox(t("pr.cost_column", lang), numeric_columns, key=slots.labelled("pr_cost_column"),
                             format_func=lambda k: indicator_for(k).label(lang))
-    objective = a4.radio(t("pr.objective", lang), view.allocation_objectives(plist.ranking), key="pr_objective",
+    objective = a4.radio(t("pr.objective", lang), view.allocation_objectives(plist.ranking), key=slots.labelled("pr_objective"),
                          format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
     b1, b2, b3 = st.columns([1, 2, 2])
     min_per_district = b1.number_input(t("pr.min_per_district", lang), min_value=0, value=0, step=1,
@@ -144,10 +144,10 @@ def coverage(ds, plist: view.PriorityList, lang: str):
     p1, p2, p3, p4 = st.columns(4)
     k_bases = p1.number_input(t("pr.k", lang), min_value=1, max_value=50, value=5, step=1, key="pr_k")
     radius = p2.number_input(t("pr.radius", lang), min_value=1, max_value=200, value=15, step=1, key="pr_radius")
-    site_kind = p3.radio(t("pr.sites", lang), tuple(SITE_KEYS), key="pr_sites",
+    site_kind = p3.radio(t("pr.sites", lang), tuple(SITE_KEYS), key=slots.labelled("pr_sites"),
                          format_func=lambda k: t(SITE_KEYS[k], lang))
     objective = p4.radio(t("pr.cover_objective", lang), view.coverage_objectives(plist.ranking, state.role()),
-                         key="pr_cover_objective", format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
+                         key=slots.labelled("pr_cover_objective"), format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
     uploaded_sites = None
     if site_kind == "upload":
         upload = None

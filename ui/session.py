@@ -53,6 +53,26 @@ def shown(slot: Slot, key: str, allowed: Collection) -> str:
     return key
 
 
+def labelled(key: str) -> str:
+    """Mark `key` as a widget whose option labels are written in the UI language; returns `key`.
+
+    Streamlit's frontend keeps a keyed select box's shown label across reruns, so after a
+    language switch it would keep showing the old language's label. `relabel` re-sets these
+    widgets' values when the language changes, which makes the frontend redraw their labels."""
+    keys = LABELLED_WIDGETS.get() or set()
+    keys.add(key)
+    LABELLED_WIDGETS.set(keys)
+    return key
+
+
+def relabel() -> None:
+    """Language switch callback: re-set every labelled widget's own value (not a new one), so
+    its label is redrawn in the new language."""
+    for key in LABELLED_WIDGETS.get() or ():
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def widget_value(key: str) -> Any:
     """The value a widget or component with `key` reported (read in its on_change callback)."""
     return st.session_state.get(key)
@@ -68,6 +88,7 @@ def forget(keys: Iterable[str], prefixes: Iterable[str] = ()) -> None:
 
 # --- frame ----------------------------------------------------------------------
 LANG: Slot[str] = Slot("lang", "the UI language code (vi or en)")
+LABELLED_WIDGETS: Slot[set] = Slot("_labelled_widgets", "keys of widgets whose option labels follow the language (relabel)")
 
 DATASET_KEY: Slot[Any] = Slot("_dataset_key", "this run's open dataset (ui.state.DatasetKey), resolved once per run")
 RUN_BEGUN: Slot[bool] = Slot("_run_begun", "dashboard.py resolved this run's dataset before the page ran")

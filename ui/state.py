@@ -29,6 +29,7 @@ def language_picker() -> str:
     st.sidebar.selectbox(
         t("app.language_switch"),
         LANGUAGES, key=slots.LANG.name, format_func=lambda code: LANGUAGE_NAMES[code],
+        on_change=slots.relabel,
     )
     return slots.LANG.get(DEFAULT_LANGUAGE)
 

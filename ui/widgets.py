@@ -120,7 +120,7 @@ def composite_weights_editor(ds: Dataset, lang: str, expanded: bool = False):
     directed = [k for k, d in resolve_directions(ds.indicator_keys).items() if d is not None]
     with st.expander(t("map.composite_weights", lang), expanded=expanded):
         method = st.radio(t("map.composite_method", lang), METHODS, horizontal=True,
-                          key=slots.preset("composite_method", saved.method),
+                          key=slots.labelled(slots.preset("composite_method", saved.method)),
                           format_func=lambda m: t(METHOD_KEYS[m], lang))
         columns = st.columns(min(4, max(1, len(directed))))
         weights = {}

@@ -11,6 +11,8 @@ import os
 import pytest
 
 from risk.i18n import t
+from risk.outputs.classify import SCHEME_KEYS
+from risk.views.risk_map import COMPOSITE, SCORE, layer_indicator
 from risk.ingest.folder import load_dataset
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
@@ -63,14 +65,26 @@ def test_risk_map_draws_all_communes_offline_and_a_click_selects_one(server):
         assert blocked == [], f"the page tried to reach the internet: {blocked[:5]}"
 
 
-def test_english_switch_in_browser(server):
+def test_english_switch_in_browser_relabels_the_chosen_options(server):
+    """After a switch to English, the select boxes show their chosen option in English: Streamlit's
+    frontend keeps a keyed box's label, so without ui.session.relabel they kept the Vietnamese one."""
+    ds = load_dataset(DEFAULT_DATA_DIR)
+    indicators = [layer_indicator(k) for k in [SCORE, COMPOSITE, *ds.indicator_keys]]
     with browser_page(server) as (page, blocked):
         page.goto(server, wait_until="domcontentloaded")
         assert wait_for_paths(page, 100) >= 100
-        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-        page.get_by_role("option", name="English").click()
+        page.wait_for_timeout(500)
+        vietnamese = page.get_by_role("combobox", name=t("map.indicator", "vi")).input_value()
+        assert vietnamese in {i.label("vi") for i in indicators}
+        _mouse_click(page, page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first)
+        _mouse_click(page, page.get_by_role("option", name="English"))
         assert wait_for_text(page, "DEMO DATA")
         assert wait_for_paths(page, 100) >= 100
+        page.wait_for_timeout(500)
+        english = page.get_by_role("combobox", name=t("map.indicator", "en")).input_value()
+        assert english in {i.label("en") for i in indicators} and english != vietnamese, english
+        scheme = page.get_by_role("combobox", name=t("map.scheme", "en")).input_value()
+        assert scheme in {t(k, "en") for k in SCHEME_KEYS.values()}, scheme
         assert blocked == []
 
 
