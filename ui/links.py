@@ -37,7 +37,7 @@ from risk.analysis.composite import METHODS, CompositeConfig
 from risk.analysis.model import KINDS, ModelConfig
 from risk.i18n import LANGUAGES, t
 from risk.contracts.cases import FORMS
-from risk.outputs.classify import SCHEMES
+from risk.outputs.classify import CLASS_COUNTS, SCHEMES
 from risk.views.hotspots import LAYERS
 from risk.views.priorities import RANKING_LABEL_KEYS, PriorityFilters
 from ui import session as slots
@@ -46,7 +46,7 @@ Query = Mapping[str, list[str]]
 
 ETHNIC = "ethnic_minority_share"
 PATROL_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-CLASS_RANGE = (3, 7)
+CLASS_RANGE = (min(CLASS_COUNTS), max(CLASS_COUNTS))
 _KEY = re.compile(r"[A-Za-z0-9_]{1,64}")  # indicator keys, and the risk map's __score__ / __composite__
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")  # commune ids
 _MAX_ITEMS = 200

@@ -56,13 +56,13 @@ def streamlit_texts(lang: str, max_upload_mb: float) -> None:
     for them: they are hidden and ours drawn in their place, from the catalogue (CSS content)."""
     upload = _css_text(t("widget.upload", lang))
     limit = _css_text(t("widget.upload_limit", lang, mb=format_number(max_upload_mb, 0, lang)))
-    st.markdown(f"""<style>
+    st.html(f"""<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{display: none;}}
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {{content: {upload};}}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{display: none;}}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content: {limit}; font-size: 0.875rem;
   color: rgba(49, 51, 63, 0.6);}}
-</style>""", unsafe_allow_html=True)
+</style>""")
 
 
 def localized(frame, lang: str, decimals: dict[str, int]):
@@ -92,7 +92,9 @@ def swatch_legend(title: str, rows: list[tuple[str, str, int | None, float]]) ->
         f'{"" if n is None else f"<span style=color:#666>({n})</span>"}</div>'
         for colour, label, n, opacity in rows
     )
-    st.markdown(f'<div class="risk-legend"><b>{html.escape(title)}</b>{items}</div>', unsafe_allow_html=True)
+    # st.html, not st.markdown(unsafe_allow_html): the browser then needs no markdown-to-HTML
+    # parser (rehype-raw, 184 KB of script on every first map view; issue 17).
+    st.html(f'<div class="risk-legend"><b>{html.escape(title)}</b>{items}</div>')
 
 
 def legend(title: str, classification: Classification, unit: str, lang: str, missing: int) -> None:

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 SCHEMES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
+# How many classes a map may have: fewer hides differences, more than 7 the eye cannot tell apart.
+CLASS_COUNTS: tuple[int, ...] = (3, 4, 5, 6, 7)
 # Catalogue keys of the schemes (risk/i18n), owned here so no caller builds a key from a scheme.
 SCHEME_KEYS = {"quantiles": "map.scheme.quantiles", "natural_breaks": "map.scheme.natural_breaks",
                "equal_interval": "map.scheme.equal_interval"}

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest_helpers import map_args
 
 from risk.i18n import t
+from risk.ingest.folder import load_dataset
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "dashboard.py")
@@ -53,10 +54,10 @@ def test_indicator_year_and_scheme_can_be_changed():
     at.selectbox(key="map_indicator").set_value("mobile_coverage")
     at.selectbox(key="map_year").set_value(2019)
     at.selectbox(key="map_scheme").set_value("natural_breaks")
-    at.slider(key="map_k").set_value(7)
+    at.selectbox(key="map_k").set_value(7)
     at.run()
     assert not at.exception
-    legend = [m.value for m in at.markdown if "risk-legend" in m.value]
+    legend = [h.value for h in at.html if "risk-legend" in h.value]
     assert legend and "Mobile and internet coverage (2019)" in legend[0]
     assert t("map.direction.lower_risk", "en") in [c.value for c in at.caption]
     # The table's code (Streamlit's data grid, 1.4 MB) loads only once the table is opened.
@@ -129,3 +130,33 @@ def test_broken_dataset_shows_every_problem_and_no_traceback(tmp_path, monkeypat
     assert at.error and "could not be read" in at.error[0].value
     assert any("indicators.csv" in x.value and "row 4" in x.value for x in at.text)
     assert not [e for e in at.main if getattr(e, "type", None) == "component_instance"]
+
+
+def _map_place(at: AppTest) -> tuple[int, ...]:
+    """Where the map component sits among the page's elements: (index in main, index in its block, ...)."""
+    def walk(node, path):
+        if getattr(node, "type", None) == "component_instance":
+            return path
+        for i, child in getattr(node, "children", {}).items():
+            found = walk(child, (*path, i))
+            if found is not None:
+                return found
+        return None
+    return walk(at.main, ())
+
+
+def test_the_map_keeps_its_place_whatever_is_shown_above_it():
+    """A spinner, a warning or the composite weights coming and going above the map moved it among the
+    page's elements, and the browser then reloaded the whole map instead of restyling it (issue 17)."""
+    at = run_app("en")
+    places = {"score": _map_place(at)}
+    at.selectbox(key="map_indicator").set_value("mobile_coverage").run()
+    places["indicator"] = _map_place(at)
+    at.selectbox(key="map_indicator").set_value("__composite__").run()
+    places["composite"] = _map_place(at)
+    at.selectbox(key="map_indicator").set_value("mobile_coverage")
+    at.session_state["selected_commune"] = str(load_dataset(DEFAULT_DATA_DIR).boundaries["commune_id"].iloc[0])
+    at.run()  # a commune's panel open: scores with intervals, and the weights, both above the map
+    places["selected"] = _map_place(at)
+    assert not at.exception
+    assert len(set(places.values())) == 1 and None not in places.values(), places

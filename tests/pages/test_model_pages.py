@@ -80,7 +80,7 @@ def test_risk_map_colours_by_score():
     at.selectbox(key="map_indicator").set_value("__score__")
     at.run()
     assert not at.exception
-    legend = [m.value for m in at.markdown if "risk-legend" in m.value]
+    legend = [h.value for h in at.html if "risk-legend" in h.value]
     assert legend and t("map.score", "en") in legend[0]
     assert any(t("map.score_caption", "en", year=2025, next_year=2026) == c.value for c in at.caption)
 
@@ -131,7 +131,7 @@ def test_risk_map_composite_index_with_editable_weights():
     at.session_state["map_table"] = True  # the value table is drawn once its expander is opened
     at.run()
     assert not at.exception
-    legend = [m.value for m in at.markdown if "risk-legend" in m.value]
+    legend = [h.value for h in at.html if "risk-legend" in h.value]
     assert legend and t("map.composite", "en") in legend[0]
     sensitivity = [c.value for c in at.caption if c.value.startswith("Sensitivity to ±20% weights")]
     assert sensitivity
