@@ -70,9 +70,10 @@ def main() -> None:
 
 if __name__ == "__main__":  # a browser session's script run (Streamlit, AppTest)
     from risk.access.settings import load_settings
-    from ui.run_log import timed_run
+    from ui.run_log import page_of, timed_run
+    from ui.server import base_path
 
-    with timed_run(load_settings().run_log, lambda: st.context.url.rsplit("/", 1)[-1].split("?")[0] or "risk-map"):
+    with timed_run(load_settings().run_log, lambda: page_of(st.context.url, base_path())):
         main()
 else:  # `streamlit run dashboard.py` imports this module once, and serves this app
     from ui import navigation, server

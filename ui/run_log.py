@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
-__all__ = ["RunTime", "read_run_log", "timed_run"]
+__all__ = ["RunTime", "page_of", "read_run_log", "timed_run"]
 
 
 @contextmanager
@@ -49,6 +50,15 @@ def _append(log: Path, line: str) -> None:
         os.write(fd, line.encode("utf-8"))
     finally:
         os.close(fd)
+
+
+def page_of(url: str, base_path: str = "/") -> str:
+    """The page a script run drew, from the browser's address: "hotspots" for
+    http://host/prefix/hotspots?year=2024, and "risk-map" (the default page) for the bare address."""
+    path = urlsplit(url).path
+    if path.startswith(base_path):
+        path = path[len(base_path):]
+    return path.strip("/").rsplit("/", 1)[-1] or "risk-map"
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,14 @@ MISSING = "#d9d9d9"  # a commune with no value
 def leaflet_assets(static_url: str = "/app/static") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(js, css) lists for a map: only files served by the app."""
     base = f"{static_url.rstrip('/')}/vendor/leaflet"
-    topo = f"{static_url.rstrip('/')}/vendor/topojson-client/topojson-client.min.js"
-    return [("leaflet", f"{base}/leaflet.js"), ("topojson", topo)], [("leaflet_css", f"{base}/leaflet.css")]
+    return [("leaflet", f"{base}/leaflet.js")], [("leaflet_css", f"{base}/leaflet.css")]
+
+
+def topojson_client_url(static_url: str = "/app/static") -> str:
+    """The TopoJSON decoder the commune layer loads itself, while the geometry file downloads:
+    as one more of the map's scripts it was loaded after Leaflet and before the download began,
+    one request after another (about 50 ms of each first map view; issue 17)."""
+    return f"{static_url.rstrip('/')}/vendor/topojson-client/topojson-client.min.js"
 
 
 def plugin_assets(static_url: str, plugin: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -160,6 +166,7 @@ def base_map(
         keyboard=False,
     )
     _MetricScale().add_to(fmap)
+    _DecoderUrl(topojson_client_url(static_url)).add_to(fmap)
     js, css = leaflet_assets(static_url)
     fmap.default_js = js  # instance attributes: never mutate folium's class lists
     fmap.default_css = css
@@ -184,6 +191,22 @@ class _MetricScale(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "MetricScale"
+
+
+class _DecoderUrl(MacroElement):
+    """Where this map's frame finds the TopoJSON decoder (topojson_client_url): the commune layer,
+    sent apart from the map on every rerun, reads it from the frame."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        window.__riskTopojsonClient = {{ this.url|tojson }};
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._name = "DecoderUrl"
+        self.url = url
 
 
 class _RememberedView(MacroElement):
@@ -386,9 +409,20 @@ class CommuneLayer(MacroElement):
                     shape.on('mouseover', function (e) { e.target.setStyle({weight: 2.5, color: '#000000'}); });
                     shape.on('mouseout', function (e) { entry.layer.resetStyle(e.target); });
                 }});
-                fetch(url, {credentials: 'same-origin'})
-                    .then(function (r) { if (!r.ok) { throw new Error('geometry ' + r.status); } return r.json(); })
-                    .then(function (topo) {
+                // The decoder and the geometry download at the same time (topojson_client_url).
+                var decoder = window.topojson ? Promise.resolve() : (window.__riskDecoder = window.__riskDecoder ||
+                    new Promise(function (loaded, failed) {
+                        var tag = document.createElement('script');
+                        tag.src = window.__riskTopojsonClient;
+                        tag.onload = loaded;
+                        tag.onerror = function () { window.__riskDecoder = null; failed(new Error('decoder')); };
+                        document.head.appendChild(tag);
+                    }));
+                var geometry = fetch(url, {credentials: 'same-origin'})
+                    .then(function (r) { if (!r.ok) { throw new Error('geometry ' + r.status); } return r.json(); });
+                Promise.all([geometry, decoder])
+                    .then(function (both) {
+                        var topo = both[0];
                         var communes = topojson.feature(topo, topo.objects[{{ this.object|tojson }}]);
                         communes.features.forEach(function (f, i) { f.properties._i = i; });
                         entry.layer.addData(communes);

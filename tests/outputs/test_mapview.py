@@ -79,6 +79,10 @@ def test_map_loads_only_local_scripts_and_has_no_tiles_by_default():
     html = render(fmap)
     assert "tile.openstreetmap" not in html and "/app/static/vendor/leaflet/leaflet.js" in html
     assert "/app/static/vendor/topojson-client/topojson-client.min.js" in html
+    # The decoder is not one of the scripts loaded one after another before the map script runs:
+    # the commune layer loads it while the geometry downloads (issue 17).
+    assert all("topojson" not in url for url in scripts)
+    assert 'window.__riskTopojsonClient = "/app/static/vendor/topojson-client/topojson-client.min.js"' in html
     assert not re.search(r'<script[^>]+src="https?://', html)
     assert not re.search(r'<link[^>]+href="https?://', html)
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ui.run_log import RunTime, read_run_log, timed_run
+from ui.run_log import RunTime, page_of, read_run_log, timed_run
 
 
 def test_a_run_appends_one_line_with_its_page_and_times(tmp_path):
@@ -68,3 +68,14 @@ def test_every_dashboard_run_is_logged_when_the_setting_names_a_file(tmp_path, m
     assert not at.exception
     assert len(read_run_log(log)) == 2
     assert isinstance(read_run_log(log)[0], RunTime)
+
+
+@pytest.mark.parametrize("url, base, page", [
+    ("http://127.0.0.1:8501", "/", "risk-map"),  # the bare address is the default page, not the host
+    ("http://127.0.0.1:8501/", "/", "risk-map"),
+    ("http://host/hotspots?year=2024", "/", "hotspots"),
+    ("https://host/risk/", "/risk/", "risk-map"),
+    ("https://host/risk/priorities/", "/risk/", "priorities"),
+])
+def test_the_page_is_read_from_the_address_without_host_or_prefix(url, base, page):
+    assert page_of(url, base) == page
