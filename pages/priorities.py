@@ -30,7 +30,9 @@ ranking_kind = c2.radio(t("pr.ranking", lang), rankings, horizontal=True,
 slots.VIEW_YEAR.set(year)
 slots.VIEW_RANKING.set(ranking_kind)
 
-with st.spinner(t("pr.building", lang)):
+# Parts that come and go (a warning, the weights, a button, an allocation's figures) each sit in one
+# container, so the map keeps its place among the page's elements and is restyled, not reloaded.
+with st.container(), st.spinner(t("pr.building", lang)):
     plist = priorities.priority_list(ds, year, ranking_kind, lang)
 st.caption(ranked_text(plist, lang))  # the year the list is for, as the brief's title names it
 filters = priorities.filters(ds, plist, lang)
@@ -50,13 +52,15 @@ event = st.dataframe(
 )
 table_selected = {shown["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
 selected = map_selected | table_selected
-if selected and st.button(t("pr.clear_selection", lang), key="pr_clear"):
+clear_box = st.container()
+if selected and clear_box.button(t("pr.clear_selection", lang), key="pr_clear"):
     slots.PR_MAP_SELECTED.set([])
     slots.PR_TABLE.pop()
     st.rerun()
-
-run = priorities.allocation(ds, plist, shown, lang)
-coverage = priorities.coverage(ds, plist, lang)
+with st.container():
+    run = priorities.allocation(ds, plist, shown, lang)
+with st.container():
+    coverage = priorities.coverage(ds, plist, lang)
 
 # --- the map ----------------------------------------------------------------------------
 shows = ["selection"] + (["allocation"] if run else []) + (["coverage"] if coverage else [])

@@ -13,6 +13,20 @@ def map_args(at: AppTest) -> dict:
     return json.loads(comps[0].proto.json_args)
 
 
+def map_place(at: AppTest) -> tuple[int, ...] | None:
+    """Where the map component sits among the page's elements (index in main, index in its block...).
+    A map that moves is reloaded by the browser instead of restyled (issue 17), so pages keep it still."""
+    def walk(node, path):
+        if getattr(node, "type", None) == "component_instance":
+            return path
+        for i, child in getattr(node, "children", {}).items():
+            found = walk(child, (*path, i))
+            if found is not None:
+                return found
+        return None
+    return walk(at.main, ())
+
+
 def signed_in_session(role, username: str | None = None):
     """A ui.auth.Session as a real sign-in opens it, for an account created (if missing) in this
     test's accounts database: sessions are re-checked against their account on every rerun."""

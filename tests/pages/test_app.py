@@ -7,7 +7,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import map_args
+from tests.apptest_helpers import map_args, map_place
 
 from risk.i18n import t
 from risk.ingest.folder import load_dataset
@@ -132,31 +132,18 @@ def test_broken_dataset_shows_every_problem_and_no_traceback(tmp_path, monkeypat
     assert not [e for e in at.main if getattr(e, "type", None) == "component_instance"]
 
 
-def _map_place(at: AppTest) -> tuple[int, ...]:
-    """Where the map component sits among the page's elements: (index in main, index in its block, ...)."""
-    def walk(node, path):
-        if getattr(node, "type", None) == "component_instance":
-            return path
-        for i, child in getattr(node, "children", {}).items():
-            found = walk(child, (*path, i))
-            if found is not None:
-                return found
-        return None
-    return walk(at.main, ())
-
-
 def test_the_map_keeps_its_place_whatever_is_shown_above_it():
     """A spinner, a warning or the composite weights coming and going above the map moved it among the
     page's elements, and the browser then reloaded the whole map instead of restyling it (issue 17)."""
     at = run_app("en")
-    places = {"score": _map_place(at)}
+    places = {"score": map_place(at)}
     at.selectbox(key="map_indicator").set_value("mobile_coverage").run()
-    places["indicator"] = _map_place(at)
+    places["indicator"] = map_place(at)
     at.selectbox(key="map_indicator").set_value("__composite__").run()
-    places["composite"] = _map_place(at)
+    places["composite"] = map_place(at)
     at.selectbox(key="map_indicator").set_value("mobile_coverage")
     at.session_state["selected_commune"] = str(load_dataset(DEFAULT_DATA_DIR).boundaries["commune_id"].iloc[0])
     at.run()  # a commune's panel open: scores with intervals, and the weights, both above the map
-    places["selected"] = _map_place(at)
+    places["selected"] = map_place(at)
     assert not at.exception
     assert len(set(places.values())) == 1 and None not in places.values(), places

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from risk.i18n import t
 from risk.access.privacy import Role
 from risk.access.settings import PROJECT_ROOT
-from tests.apptest_helpers import commune_styles, signed_in_session
+from tests.apptest_helpers import commune_styles, map_place, signed_in_session
 
 APP = str(PROJECT_ROOT / "dashboard.py")
 
@@ -74,6 +74,25 @@ def test_map_clicks_select_rows():
 
     styles = commune_styles(json.loads(at.get("component_instance")[0].proto.json_args))
     assert sum(s["weight"] == 3 for s in styles) == 1  # the one selected commune is outlined on the map
+
+
+def test_the_map_keeps_its_place_whatever_is_shown_above_it():
+    """A selection's clear button, an allocation's figures or the composite weights coming and going
+    above the map moved it, and the browser then reloaded the map instead of restyling it (issue 17)."""
+    at = open_priorities()
+    places = {"list": map_place(at)}
+    at.session_state["pr_map_selected"] = ["16819"]
+    at.run()
+    places["selection"] = map_place(at)
+    at.number_input(key="pr_budget").set_value(1000)
+    at.button(key="pr_run_alloc").click()
+    at.run()
+    places["allocation"] = map_place(at)
+    at.radio(key="pr_ranking").set_value("composite")
+    at.run()
+    places["composite"] = map_place(at)
+    assert not at.exception
+    assert len(set(places.values())) == 1 and None not in places.values(), places
 
 
 def test_composite_ranking_without_the_model():
