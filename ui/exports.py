@@ -32,7 +32,7 @@ def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.Prio
         method += view.allocation_method(run, lang)
     session = state.current_session()
     user = session.username if session else ""
-    version = state.data_version_label(ds)
+    version = state.data_version_label()
 
     def make_file() -> bytes:
         """Runs when the button is clicked, on Streamlit's download thread: no st.* calls here."""

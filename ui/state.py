@@ -137,11 +137,18 @@ def current_session():
     return auth.current()
 
 
-def data_version_label(ds: Dataset) -> str:
-    """What an export says about its data (risk.views.source.data_version_label)."""
+def data_version_label() -> str:
+    """What an export of the open dataset says about its data (risk.views.source.data_version_label)."""
+    return _version_label(dataset_key())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _version_label(key: DatasetKey) -> str:
+    """Kept per dataset identity: for a folder it hashes every file (17 MB at 3,321 communes), which
+    the Priorities page paid on each rerun (8 % of it; issue 17). The key's stamp changes with the files."""
     from risk.views.source import data_version_label as label
 
-    return label(ds)
+    return label(load_by_key(key))
 
 
 def require_page(page: str) -> None:
@@ -157,6 +164,7 @@ def require_page(page: str) -> None:
 
         links.read_url()  # its link's view still counts
         begin_run()
+        slots.RUN_BEGUN.pop()  # no dashboard.py to end this run: the next run must resolve afresh too
     session = auth.require_session(settings(), lang(), demo_mode_allowed(), audit=audit)
     if not page_allowed(page, session.role):
         st.error(t("auth.forbidden", lang()))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -60,6 +61,40 @@ def test_activating_another_version_is_seen_on_the_next_run() -> None:
     at.run()
     assert not at.exception, at.exception
     assert resolve_source(load_settings()).version == 1
+
+
+def test_a_folder_is_hashed_once_for_its_export_label_not_on_every_rerun(tmp_path, monkeypatch) -> None:
+    """The export label hashes every file of a folder dataset (17 MB at 3,321 communes); the Priorities
+    page paid that on each rerun. It is kept per dataset identity, and a changed file changes it."""
+    import shutil
+
+    import risk.outputs.export as export
+
+    folder = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, folder)
+    monkeypatch.setenv("RISK_DATA_DIR", str(folder))
+    calls = []
+    real = export.folder_version
+    monkeypatch.setattr(export, "folder_version", lambda f: calls.append(f) or real(f))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["auth"] = signed_in_session(Role.PLANNER)
+    at.run()
+    at.switch_page("pages/priorities.py")
+    at.run()
+    at.run()
+    assert not at.exception, at.exception
+    assert len(calls) == 1
+    label = export.folder_version(folder)
+    with open(folder / "cases.csv", "a", encoding="utf-8") as f:
+        f.write("\n")
+    os.utime(folder / "cases.csv", (os.path.getmtime(folder / "cases.csv") + 10,) * 2)
+    for _ in range(120):  # the changed folder's analyses are computed first (the page shows their progress)
+        at.run()
+        assert not at.exception, at.exception
+        if len(calls) > 2:
+            break
+        time.sleep(1)
+    assert len(calls) == 3 and export.folder_version(folder) != label  # hashed again for the changed folder
 
 
 @pytest.mark.parametrize("mode, demo_open, allowed", [
