@@ -114,6 +114,11 @@ CREATE TABLE IF NOT EXISTS sign_in_failures (
 """
 
 
+# What moves with an account to another database (Accounts.copy_from).
+_COPIED = ("username", "role", "password_hash", "disabled", "created_at", "password_changed_at",
+           "session_generation")
+
+
 # An account with the latest lock of any of its clients (ISO strings in UTC compare in time order).
 _SELECT_WITH_LOCK = (
     "SELECT u.*, (SELECT MAX(f.locked_until) FROM sign_in_failures f WHERE f.username = u.username) "
@@ -280,6 +285,27 @@ class Accounts:
                 ("admin", Role.ADMIN.value, password_hash, now, now),
             )
         return password
+
+    def copy_from(self, source: "Accounts") -> int:
+        """Copy every account of `source` here, as it is: name, role, password hash, disabled flag,
+        creation and password-change times and session generation (so no password is reset and
+        nobody's new password is printed). Sign-in sessions, lock-outs and the throttle are not
+        copied: everyone signs in again. For moving accounts with their store (`users migrate`).
+
+        Refused (accounts.migrate_not_empty) when this database has any account, so nothing is
+        merged or overwritten; the copy is one transaction. Returns how many were copied."""
+        with closing(source._connect()) as con:
+            rows = [tuple(r[c] for c in _COPIED) for r in con.execute(
+                f"SELECT {', '.join(_COPIED)} FROM users ORDER BY username")]
+        with closing(self._connect()) as con, con:
+            self.db.lock(con, "accounts")
+            existing = con.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+            if existing:
+                raise AccountError("accounts.migrate_not_empty", location=self.shown_location, n=existing)
+            for row in rows:
+                con.execute(f"INSERT INTO users ({', '.join(_COPIED)}) VALUES ({', '.join('?' * len(_COPIED))})",
+                            row)
+        return len(rows)
 
     def add(self, username: str, role: Role | str, password: str | None = None) -> str:
         """Create an account; returns its password (generated when not given)."""

@@ -32,12 +32,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     verbs.add_parser("list", help="list accounts")
     for verb in ("disable", "enable", "reset", "delete"):
         verbs.add_parser(verb).add_argument("username")
+    move = verbs.add_parser("migrate", help="copy every account, with its password hash and role, into a database with "
+                                            "no account (e.g. from RISK_ACCOUNTS_DB into the PostgreSQL store)")
+    move.add_argument("--from", dest="source", required=True, help="accounts database to copy: an SQLite file or a URL")
+    move.add_argument("--to", dest="destination", required=True, help="accounts database to fill: an SQLite file or a URL")
     users.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     conf = load_settings()
     try:
+        if args.verb == "migrate":  # two databases named on the command line, not the configured one
+            return _migrate(args, conf)
         accounts = Accounts(args.db or accounts_location(conf), conf.max_failures, conf.lockout_minutes)
         if args.verb == "init":
             _init(args, accounts)
@@ -62,6 +68,26 @@ def run(args: argparse.Namespace) -> int:
     except LocalisedError as err:  # a refused change (AccountError), or an unreachable database (StoreError)
         print(t(err.code, args.lang, **err.params), file=sys.stderr)
         return 2
+    return 0
+
+
+def _migrate(args: argparse.Namespace, conf) -> int:
+    """Copy the accounts of --from into --to (Accounts.copy_from); the source is only read."""
+    from pathlib import Path
+
+    from risk.store import is_server_store
+
+    if not is_server_store(args.source) and not Path(args.source).is_file():
+        print(t("accounts.migrate_missing", args.lang, path=args.source), file=sys.stderr)
+        return 2
+    source = Accounts(args.source, conf.max_failures, conf.lockout_minutes)
+    destination = Accounts(args.destination, conf.max_failures, conf.lockout_minutes)
+    if source.location == destination.location:
+        print(t("accounts.migrate_same", args.lang, location=source.shown_location), file=sys.stderr)
+        return 2
+    n = destination.copy_from(source)
+    _print(args, {"from": source.shown_location, "to": destination.shown_location, "copied": n},
+           t("accounts.migrated", args.lang, n=n, source=source.shown_location, destination=destination.shown_location))
     return 0
 
 

@@ -468,3 +468,43 @@ def test_wrong_old_passwords_count_towards_the_lock_out(accounts):
     with pytest.raises(AccountError) as err:  # locked now, even with the right old password
         accounts.change_password("p", "planner-pass", "another-pass", now=t0)
     assert err.value.code == "accounts.wrong_password"
+
+
+def test_users_migrate_moves_accounts_to_postgresql_and_back_with_their_passwords(tmp_path, postgis_url):
+    """`python -m risk users migrate`: accounts kept in RISK_ACCOUNTS_DB move into the PostgreSQL store's
+    database (and back) as they are: every password still signs in, roles and disabled flags stay,
+    nobody's password is reset. A destination with any account is refused and left as it was."""
+    import json
+    import subprocess
+    import sys
+
+    from risk.i18n import t
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "risk", "users", "--json", "--lang", "en", "migrate", *args],
+                              capture_output=True, text=True)
+
+    sqlite = tmp_path / "accounts.sqlite"
+    old = Accounts(sqlite)
+    passwords = {name: old.add(name, role) for name, role in
+                 (("admin.b", Role.ADMIN), ("chi.huy", Role.COMMANDER), ("officer.c", Role.OFFICIAL))}
+    old.set_disabled("officer.c")
+    moved = cli("--from", str(sqlite), "--to", postgis_url)
+    assert moved.returncode == 0, moved.stderr
+    assert json.loads(moved.stdout)["copied"] == 3
+    new = Accounts(postgis_url)
+    assert [(u.username, u.role, u.disabled) for u in new.list()] == [(u.username, u.role, u.disabled) for u in old.list()]
+    assert new.sign_in("admin.b", passwords["admin.b"]).ok and new.sign_in("chi.huy", passwords["chi.huy"]).ok
+    assert new.sign_in("officer.c", passwords["officer.c"]).reason == "disabled"
+
+    again = cli("--from", str(sqlite), "--to", postgis_url)  # the destination has accounts now
+    assert again.returncode == 2
+    assert t("accounts.migrate_not_empty", "en", location=new.shown_location, n=3) in again.stderr
+    assert len(new.list()) == 3
+
+    back = tmp_path / "back.sqlite"
+    assert cli("--from", postgis_url, "--to", str(back)).returncode == 0
+    assert Accounts(back).sign_in("chi.huy", passwords["chi.huy"]).ok
+    missing = cli("--from", str(tmp_path / "none.sqlite"), "--to", str(tmp_path / "x.sqlite"))
+    assert missing.returncode == 2 and t("accounts.migrate_missing", "en", path=str(tmp_path / "none.sqlite")) in missing.stderr
+    assert not (tmp_path / "x.sqlite").exists() and not (tmp_path / "none.sqlite").exists()
