@@ -9,7 +9,7 @@ import streamlit as st
 
 from risk.analysis.features import ModelError
 from risk.i18n import format_number, format_value, t
-from risk.outputs.classify import CLASS_COUNTS, SCHEME_KEYS, SCHEMES, classify
+from risk.outputs.classify import CLASS_COUNTS, DEFAULT_CLASSES, SCHEME_KEYS, SCHEMES, classify
 from risk.outputs.mapview import add_choropleth
 from risk.views import risk_map as view
 from risk.views.risk_map import COMPOSITE, SCORE
@@ -43,7 +43,8 @@ scheme = c3.selectbox(t("map.scheme", lang), SCHEMES, key=slots.labelled(slots.s
                       format_func=lambda s: t(SCHEME_KEYS[s], lang))
 # A select box, not a slider: a slider's script (and its number and date libraries, 125 KB) would
 # load before the map on every first view (issue 17).
-k = c4.selectbox(t("map.classes", lang), CLASS_COUNTS, key=slots.shown(slots.VIEW_CLASSES, "map_k", CLASS_COUNTS))
+k = c4.selectbox(t("map.classes", lang), CLASS_COUNTS, index=CLASS_COUNTS.index(DEFAULT_CLASSES),
+                 key=slots.shown(slots.VIEW_CLASSES, "map_k", CLASS_COUNTS))
 for slot, value in ((slots.VIEW_INDICATOR, key), (slots.VIEW_YEAR, year), (slots.VIEW_SCHEME, scheme),
                     (slots.VIEW_CLASSES, k)):
     slot.set(value)

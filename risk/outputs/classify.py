@@ -20,6 +20,7 @@ import pandas as pd
 SCHEMES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
 # How many classes a map may have: fewer hides differences, more than 7 the eye cannot tell apart.
 CLASS_COUNTS: tuple[int, ...] = (3, 4, 5, 6, 7)
+DEFAULT_CLASSES = 5
 # Catalogue keys of the schemes (risk/i18n), owned here so no caller builds a key from a scheme.
 SCHEME_KEYS = {"quantiles": "map.scheme.quantiles", "natural_breaks": "map.scheme.natural_breaks",
                "equal_interval": "map.scheme.equal_interval"}
@@ -93,7 +94,7 @@ def _breaks(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
 
 
 def classify(
-    values: pd.Series | np.ndarray, scheme: str = "quantiles", k: int = 5,
+    values: pd.Series | np.ndarray, scheme: str = "quantiles", k: int = DEFAULT_CLASSES,
     higher_is_riskier: bool | None = True,
 ) -> Classification:
     """Classify `values` (NaN allowed) into at most k classes with a mapclassify scheme."""

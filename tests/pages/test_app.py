@@ -39,6 +39,9 @@ def test_risk_map_runs_in_both_languages(lang):
     assert any(t("app.demo_notice", lang) == w.value for w in at.warning), "the demo notice is missing"
     labels = [s.label for s in at.selectbox]
     assert t("map.indicator", lang) in labels and t("map.year", lang) in labels
+    assert at.selectbox(key="map_k").value == 5  # five classes unless the user or a link asks otherwise
+    legend = [h.value for h in at.html if "risk-legend" in h.value]
+    assert legend and legend[0].count("<span>") >= 5  # one label per class
     args = map_args(at)
     assert args["js_links"] and args["css_links"]
     for link in args["js_links"] + args["css_links"]:
