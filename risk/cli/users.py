@@ -77,9 +77,13 @@ def _migrate(args: argparse.Namespace, conf) -> int:
 
     from risk.store import is_server_store
 
-    if not is_server_store(args.source) and not Path(args.source).is_file():
-        print(t("accounts.migrate_missing", args.lang, path=args.source), file=sys.stderr)
-        return 2
+    if not is_server_store(args.source):
+        if not Path(args.source).is_file():
+            print(t("accounts.migrate_missing", args.lang, path=args.source), file=sys.stderr)
+            return 2
+        if not _is_accounts_file(Path(args.source)):  # checked read-only: opening it as Accounts would add tables
+            print(t("accounts.migrate_not_accounts", args.lang, path=args.source), file=sys.stderr)
+            return 2
     source = Accounts(args.source, conf.max_failures, conf.lockout_minutes)
     destination = Accounts(args.destination, conf.max_failures, conf.lockout_minutes)
     if source.location == destination.location:
@@ -89,6 +93,18 @@ def _migrate(args: argparse.Namespace, conf) -> int:
     _print(args, {"from": source.shown_location, "to": destination.shown_location, "copied": n},
            t("accounts.migrated", args.lang, n=n, source=source.shown_location, destination=destination.shown_location))
     return 0
+
+
+def _is_accounts_file(path) -> bool:
+    """An SQLite file with a users table, read without writing anything (a wrong file is left as it is)."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").fetchone() is not None
+    except sqlite3.DatabaseError:  # not an SQLite file at all
+        return False
 
 
 def _init(args: argparse.Namespace, accounts: Accounts) -> None:

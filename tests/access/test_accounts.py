@@ -508,3 +508,15 @@ def test_users_migrate_moves_accounts_to_postgresql_and_back_with_their_password
     missing = cli("--from", str(tmp_path / "none.sqlite"), "--to", str(tmp_path / "x.sqlite"))
     assert missing.returncode == 2 and t("accounts.migrate_missing", "en", path=str(tmp_path / "none.sqlite")) in missing.stderr
     assert not (tmp_path / "x.sqlite").exists() and not (tmp_path / "none.sqlite").exists()
+    for name, content in (("notes.sqlite", b"not a database at all"), ("other.sqlite", None)):
+        wrong = tmp_path / name
+        if content is None:  # an SQLite file of something else: no users table
+            import sqlite3
+            with sqlite3.connect(wrong) as con:
+                con.execute("CREATE TABLE things (x)")
+        else:
+            wrong.write_bytes(content)
+        before = wrong.read_bytes()
+        refused = cli("--from", str(wrong), "--to", str(tmp_path / "y.sqlite"))
+        assert refused.returncode == 2 and t("accounts.migrate_not_accounts", "en", path=str(wrong)) in refused.stderr
+        assert wrong.read_bytes() == before and not (tmp_path / "y.sqlite").exists()
