@@ -70,7 +70,7 @@ show = st.radio(t("pr.show_on_map", lang), shows, horizontal=True, key=slots.lab
                 format_func=lambda m: t(priorities.SHOW_KEYS[m], lang))
 highlight = {"selection": selected, "allocation": set(run.plan.chosen) if run else set(),
              "coverage": set(coverage.covered) if coverage else set()}[show]
-values, rank_texts = view.map_values(plist, shown, feature_ids)
+values, rank_texts = view.map_values(shown, feature_ids)
 fmap = maps.new_map(layer, "priorities")
 maps.draw_context(fmap, layer, ds, lang)
 communes = maps.changing_part(t("map.layers.communes", lang))

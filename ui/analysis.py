@@ -20,7 +20,7 @@ from risk.analysis.features import ModelError
 from risk.analysis.model import BacktestResult, Comparison, ModelConfig, compare_without, importance
 from risk.views.analyses import Run
 from ui import state
-from ui.results import analyses_of, kept, result
+from ui.results import analyses_of, kept, result, result_table
 from ui import session as slots
 
 ETHNIC = "ethnic_minority_share"
@@ -80,7 +80,7 @@ def backtest_result(config: ModelConfig) -> BacktestResult:
 
 def scores(year: int, config: ModelConfig) -> pd.DataFrame:
     """The model's scores for `year` (risk.analysis.model.ScoreResult.table); raises ModelError."""
-    return result(Run("score", (int(year), config))).table
+    return result_table(Run("score", (int(year), config)))
 
 
 def feature_importance(config: ModelConfig) -> pd.DataFrame:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Callable
 
 import folium
+import streamlit as st
 from streamlit_folium import st_folium
 
 from risk.i18n import t
-from risk.outputs.mapview import CANVAS_THRESHOLD, GATE_KIND_KEYS, DisplayLayer, add_context, base_map
+from risk.outputs.mapview import (CANVAS_THRESHOLD, GATE_KIND_KEYS, DisplayLayer, add_context, base_map,
+                                  border_geojson, display_tolerance)
 from ui import session as slots
 from ui import state
 
@@ -54,9 +56,16 @@ def show(fmap: folium.Map, part: folium.FeatureGroup, key: str, height: int,
 
 def draw_context(fmap: folium.Map, layer: DisplayLayer, ds, lang: str) -> None:
     """Outline, border and gates, named in the user's language (a gate's kind too)."""
-    add_context(fmap, layer, ds.border, ds.gates, {
+    add_context(fmap, layer, _border(state.dataset_key(), ds, layer), ds.gates, {
         "outline": t("map.layers.outline", lang), "border": t("map.layers.border", lang),
         "gates": t("map.layers.gates", lang)}, {kind: t(key, lang) for kind, key in GATE_KIND_KEYS.items()})
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _border(key: state.DatasetKey, _ds, _layer: DisplayLayer) -> dict | None:
+    """The open dataset's border as display GeoJSON, simplified like its communes; made once per
+    dataset (`_ds` and `_layer` are that dataset's, so Streamlit need not hash them)."""
+    return border_geojson(_ds.border, display_tolerance(_layer.bounds))
 
 
 def clicked_commune(result: dict | None, ids: list[str]) -> str | None:

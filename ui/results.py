@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from risk.store.results import results_location
 from risk.views.analyses import Analyses, Run, progress_text
 from ui import jobs, state
 
-__all__ = ["analyses_of", "background_status", "kept", "result", "start_defaults"]
+__all__ = ["analyses_of", "background_status", "kept", "result", "result_table", "start_defaults"]
 
 
 def _results_dir() -> str:
@@ -60,13 +61,32 @@ def result(run: Run, job_kind: str | None = None, lang: str | None = None) -> An
     worker pool while its progress is drawn in `lang` (default: the session's); raises what the run
     raises (ModelError, HotspotError). `job_kind` names what the run is for (ui.jobs.run: a newer run
     of the same kind by the same session supersedes it)."""
+    key, results_dir = _ensure_kept(run, job_kind, lang)
+    return _kept(key, results_dir, run)
+
+
+def result_table(run: Run, job_kind: str | None = None, lang: str | None = None) -> pd.DataFrame:
+    """`result(run).table`, read from one copy every session shares. st.cache_data unpickles a result
+    on each read: the 3,321-commune scores took 0.1 s of every Priorities rerun (issue 17). The caller
+    gets a shallow copy, and pandas' copy-on-write keeps any change to it from reaching the shared one."""
+    key, results_dir = _ensure_kept(run, job_kind, lang)
+    return _shared_table(key, results_dir, run).copy(deep=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _shared_table(key: state.DatasetKey, results_dir: str, run: Run) -> pd.DataFrame:
+    return _analyses(key, results_dir).run(run).table
+
+
+def _ensure_kept(run: Run, job_kind: str | None, lang: str | None) -> tuple[state.DatasetKey, str]:
+    """Compute the run in the worker pool, its progress drawn, unless the result store has it."""
     key, results_dir = state.dataset_key(), _results_dir()
     an = _analyses(key, results_dir)
     if not an.kept(run):
         words = lang or state.lang()
         job = jobs.run(job_kind or run.kind, (run, key, results_dir), lambda report: an.run(run, report))
         jobs.wait(job, lambda progress: progress_text(progress, words))
-    return _kept(key, results_dir, run)
+    return key, results_dir
 
 
 @st.cache_resource(show_spinner=False)

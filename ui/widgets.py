@@ -67,10 +67,25 @@ def streamlit_texts(lang: str, max_upload_mb: float) -> None:
 
 def localized(frame, lang: str, decimals: dict[str, int]):
     """A table whose numbers show in the user's language ("83,5", "63.594") while each column keeps
-    its numbers, so sorting still sorts numbers. `decimals`: column -> places."""
-    formats = {c: (lambda v, d=d: format_number(v, d, lang)) for c, d in decimals.items() if c in frame.columns}
+    its numbers, so sorting still sorts numbers. `decimals`: column -> places.
+
+    It is a pandas Styler that carries the display text of the number columns only. Streamlit draws
+    a Styler's display value over each cell and reads nothing else of it but its CSS
+    (streamlit.elements.lib.pandas_styler_utils; both libraries pinned in requirements.txt). pandas'
+    own `_translate` builds a dict of HTML attributes for every cell of the table: 0.2-0.3 s for the
+    priority list at 3,321 communes, a third of the page's rerun (issue 17). Streamlit knows a Styler
+    by its exact type, so the instance's `_translate` is replaced rather than subclassed.
+    tests/ui/test_widgets.py checks the text Streamlit sends: an upgrade that changes either side fails there."""
+    from pandas.io.formats.style import Styler
+
+    columns = list(frame.columns)
+    body = [[{"id": f"row{r}_col{columns.index(c)}", "display_value": format_number(v, d, lang)}
+             for r, v in enumerate(frame[c].tolist())]
+            for c, d in decimals.items() if c in columns]
     # A fixed id: pandas draws a random one per table, so identical tables would differ on the wire.
-    return frame.style.format(formats, na_rep="–").set_uuid("risk")
+    styler = Styler(frame, uuid="risk")
+    styler._translate = lambda *args, **kwargs: {"body": body, "cellstyle": [], "table_styles": []}
+    return styler
 
 
 def number_choice(container, label: str, options: list[float], lang: str, decimals: int, **kwargs) -> float:

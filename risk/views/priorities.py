@@ -329,12 +329,13 @@ def allocation_method(run: AllocationRun, lang: str) -> str:
              objective=t(OBJECTIVE_KEYS[s.objective], lang))
 
 
-def map_values(plist: PriorityList, shown: pd.DataFrame, feature_ids: list[str]) -> tuple[pd.Series, dict[str, str]]:
-    """Scores of the communes the filters keep (NaN elsewhere), in map order, and their rank labels."""
-    table = plist.table.set_index("commune_id")
-    kept = set(shown["commune_id"])
-    values = table["score"].where(table.index.isin(kept)).reindex(feature_ids)
-    ranks = {cid: f"#{table['rank'].get(cid)}" for cid in feature_ids if cid in kept}
+def map_values(shown: pd.DataFrame, feature_ids: list[str]) -> tuple[pd.Series, dict[str, str]]:
+    """Scores of the communes the filters keep (`shown`, rows of a priority table; NaN elsewhere), in
+    map order, and their rank labels."""
+    # Read from `shown` itself: Index.isin on string ids was 7 % of a Priorities rerun at 3,321 communes.
+    values = pd.Series(shown["score"].to_numpy(), index=shown["commune_id"].to_numpy()).reindex(feature_ids)
+    rank_of = dict(zip(shown["commune_id"].tolist(), shown["rank"].tolist()))
+    ranks = {cid: f"#{rank_of[cid]}" for cid in feature_ids if cid in rank_of}
     return values, ranks
 
 

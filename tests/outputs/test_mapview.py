@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point, box
 
 from risk.outputs.classify import NO_DATA_COLOUR, classify, palette
 from risk.outputs.mapview import (
-    add_border, add_choropleth, add_gates, add_outline, base_map, display_layer, leaflet_assets, map_scripts,
+    add_border, add_choropleth, border_geojson, add_gates, add_outline, base_map, display_layer, leaflet_assets, map_scripts,
     plugin_assets,
 )
 
@@ -63,6 +63,16 @@ def test_constant_and_empty_values_do_not_fail():
 def test_palette_is_reversed_when_higher_means_less_risk():
     assert palette(5, False) == palette(5, True)[::-1]
     assert palette(5, None) != palette(5, True)
+
+
+def test_the_border_is_simplified_and_rounded_like_the_communes():
+    wiggle = LineString([(104 + i / 1000, 19 + (i % 2) / 100000) for i in range(1001)])  # 1 m zig-zags
+    border = gpd.GeoDataFrame(geometry=[wiggle], crs="EPSG:4326")
+    full, simple = border_geojson(border), border_geojson(border, 0.001)
+    assert len(full["features"][0]["geometry"]["coordinates"]) == 1001
+    coords = simple["features"][0]["geometry"]["coordinates"]
+    assert len(coords) == 2 and coords[0] == [104.0, 19.0] and coords[-1] == [105.0, 19.0]
+    assert border_geojson(None) is None and border_geojson(border.iloc[:0]) is None
 
 
 def test_map_loads_only_local_scripts_and_has_no_tiles_by_default():

@@ -64,3 +64,28 @@ def test_the_defaults_are_computed_in_the_background_once_a_dataset_is_opened(mo
     at.run()  # a later run starts nothing new
     assert list(results._background().values()) == jobs
 
+
+
+def test_a_shared_table_is_read_once_and_no_session_can_change_it() -> None:
+    def script() -> None:
+        import streamlit as st
+
+        from risk.analysis.model import ModelConfig
+        from risk.views.analyses import Run
+        from ui import results, state
+
+        run = Run("score", (max(state.dataset().years), ModelConfig(n_bootstrap=0)))
+        first = results.result_table(run)
+        first.loc[first.index[0], "score"] = -1.0  # a caller that writes into what it got
+        first["extra"] = 1
+        second = results.result_table(run)
+        shared = results._shared_table(state.dataset_key(), results._results_dir(), run)
+        st.write(str(second["score"].iloc[0] >= 0 and "extra" not in second and second is not first))
+        st.write(str(shared is results._shared_table(state.dataset_key(), results._results_dir(), run)))
+
+    from streamlit.testing.v1 import AppTest
+
+    _restart()
+    at = AppTest.from_function(script, default_timeout=240).run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.markdown] == ["True", "True"]

@@ -14,12 +14,38 @@ def test_css_text_escapes_everything_but_letters_digits_and_spaces():
     assert "}" not in text and ";" not in text and "Tải lên" in text
 
 
+def _sent_table(lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What st.dataframe sends for a localized table: the values and the text drawn over them."""
+    import pyarrow as pa
+    from streamlit.testing.v1 import AppTest
+
+    def script(lang: str) -> None:
+        import pandas as pd
+        import streamlit as st
+
+        from ui import widgets
+
+        frame = pd.DataFrame({"score": [83.456, 7.0, float("nan")], "pop": [63593.9, 1200.0, 5.0],
+                              "name": ["a", "b", "c"]})
+        st.dataframe(widgets.localized(frame, lang, {"score": 1, "pop": 0, "absent": 2}))
+
+    at = AppTest.from_function(script, args=(lang,)).run()
+    assert not at.exception, at.exception
+    proto = at.dataframe[0].proto.arrow_data
+
+    def read(data: bytes) -> pd.DataFrame:
+        return pa.ipc.open_stream(data).read_all().to_pandas()
+
+    return read(proto.data), read(proto.styler.display_values)
+
+
 def test_tables_show_numbers_in_the_language_and_keep_them_numbers():
-    frame = pd.DataFrame({"score": [83.456, 7.0], "pop": [63593.9, 1200.0], "name": ["a", "b"]})
-    styled = widgets.localized(frame, "vi", {"score": 1, "pop": 0})
-    html = styled.to_html()
-    assert "83,5" in html and "63.594" in html and "1.200" in html
-    assert styled.data["score"].dtype.kind == "f"  # sorting still sorts numbers
+    values, shown = _sent_table("vi")
+    assert shown["score"].tolist() == ["83,5", "7,0", "–"] and shown["pop"].tolist() == ["63.594", "1.200", "5"]
+    assert shown["name"].tolist() == ["a", "b", "c"]
+    assert values["score"].dtype.kind == "f" and values["pop"].dtype.kind == "f"  # sorting still sorts numbers
+    _, english = _sent_table("en")
+    assert english["score"].tolist() == ["83.5", "7.0", "–"] and english["pop"].tolist() == ["63,594", "1,200", "5"]
 
 
 def test_charts_get_the_languages_number_locale():

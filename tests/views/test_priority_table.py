@@ -6,7 +6,7 @@ from risk.analysis.model import Driver
 import pandas as pd
 import pytest
 
-from risk.views.priorities import COLUMNS, PriorityFilters, apply_filters, drivers_text, priority_table
+from risk.views.priorities import COLUMNS, PriorityFilters, apply_filters, drivers_text, map_values, priority_table
 from risk.access.privacy import Role, case_totals
 
 
@@ -41,6 +41,16 @@ def test_filters_keep_original_ranks(parts):
     both = PriorityFilters(thresholds={"poverty_rate": 12.0}, max_border_km=20)
     assert apply_filters(table, indicators, both)["commune_id"].tolist() == ["3", "1", "4"]
     assert both.describe() == {"max_border_km": 20, "min_poverty_rate": 12.0}
+
+
+def test_map_values_follow_the_map_order_and_leave_filtered_out_communes_blank(parts):
+    boundaries, ranking, indicators, dist = parts
+    table = priority_table(boundaries, ranking, indicators, dist_border_km=dist)
+    shown = apply_filters(table, indicators, PriorityFilters(districts=("H2",)))
+    values, ranks = map_values(shown, ["1", "2", "3", "4", "9"])
+    assert values.index.tolist() == ["1", "2", "3", "4", "9"]
+    assert values.isna().tolist() == [True, True, False, False, True]  # "9" is on the map, not in the list
+    assert values["3"] == 0.9 and values["4"] == 0.3 and ranks == {"3": "#1", "4": "#3"}
 
 
 def test_drivers_text_marks_direction():
