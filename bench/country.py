@@ -12,7 +12,8 @@ real mouse (bench.probe). Measured, each as seconds and bytes the server sent:
   and on the risk map a return visit from the same browser (its cache warm);
 - click to redrawn: year and indicator change and a commune click (until its panel shows; at
   national scale the map is first zoomed in with the wheel, untimed, until communes are 10 px) on
-  the risk map, the layer choice on hotspots, year change and "allocate" on priorities;
+  the risk map, the layer choice on hotspots, year change and "allocate" on priorities, then on
+  priorities a return visit from the same browser (its cache warm, as for a person who used the app before);
 - server memory (the process and its children) with one session, and per extra session.
 Bytes come from a counting proxy between browser and server (bench.wire): what the wire carries,
 websocket and HTTP; "data" leaves out code files (scripts, styles, fonts, images).
@@ -308,6 +309,7 @@ def priority_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats:
                 continue
             run.add("priorities: year change", change_select(tab, proxy, run.n, t("map.year", LANG)))
             run.add("priorities: allocate", allocate(tab, proxy, run.n))
+            run.add("priorities: return visit", visit(tab, proxy, run.n, f"{base}/priorities"))
 
 
 def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:

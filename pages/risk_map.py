@@ -43,8 +43,8 @@ scheme = c3.selectbox(t("map.scheme", lang), SCHEMES, key=slots.labelled(slots.s
                       format_func=lambda s: t(SCHEME_KEYS[s], lang))
 # A select box, not a slider: a slider's script (and its number and date libraries, 125 KB) would
 # load before the map on every first view (issue 17).
-k = c4.selectbox(t("map.classes", lang), CLASS_COUNTS, index=CLASS_COUNTS.index(DEFAULT_CLASSES),
-                 key=slots.shown(slots.VIEW_CLASSES, "map_k", CLASS_COUNTS))
+k = c4.selectbox(t("map.classes", lang), CLASS_COUNTS,
+                 key=slots.preset(slots.shown(slots.VIEW_CLASSES, "map_k", CLASS_COUNTS), DEFAULT_CLASSES))
 for slot, value in ((slots.VIEW_INDICATOR, key), (slots.VIEW_YEAR, year), (slots.VIEW_SCHEME, scheme),
                     (slots.VIEW_CLASSES, k)):
     slot.set(value)

@@ -78,7 +78,7 @@ def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
         border_km = f2.slider(t("pr.max_border", lang), 0, top_km, step=1,
                               key=slots.preset("pr_border", int(min(top_km, round(saved.max_border_km or 0)))),
                               disabled=max_km == 0.0)
-        min_pop = f3.number_input(t("pr.min_population", lang), min_value=0, value=0, step=1000,
+        min_pop = f3.number_input(t("pr.min_population", lang), min_value=0, step=1000,  # value: the preset
                                   key=slots.preset("pr_min_pop", int(saved.min_population or 0)))
         threshold_options = [k for k in ds.indicator_keys if k != "population"]
         threshold_keys = st.multiselect(t("pr.thresholds", lang), threshold_options,

@@ -150,3 +150,24 @@ def test_the_map_keeps_its_place_whatever_is_shown_above_it():
     places["selected"] = map_place(at)
     assert not at.exception
     assert len(set(places.values())) == 1 and None not in places.values(), places
+
+
+# Not hotspots: its period is a range select slider, and Streamlit takes the range mode from the
+# `value` argument, so that widget needs both (Streamlit logs it once per process).
+@pytest.mark.parametrize("page", ["pages/risk_map.py", "pages/priorities.py", "pages/model.py"])
+def test_no_widget_is_given_a_default_and_a_preset_value(page, monkeypatch, caplog):
+    """Streamlit logs each widget that has both (once per process): noise in the server's log, and a
+    sign the two could disagree."""
+    from streamlit.elements.lib import policies
+
+    from risk.access.privacy import Role
+    from tests.apptest_helpers import open_page
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    at = open_page(page, Role.ADMIN, "u-admin")
+    at.run()
+    for there_and_back in ("pages/data.py", page):  # coming back presets the widgets from the view
+        at.switch_page(there_and_back)
+        at.run()
+    assert not at.exception, at.exception
+    assert "created with a default value" not in caplog.text

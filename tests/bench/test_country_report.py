@@ -1,0 +1,27 @@
+"""The country benchmark's Targets table (bench.country_report): each of issue 17's targets is a row
+that passes or fails on the figures given, with no browser and no timing."""
+from __future__ import annotations
+
+from bench.country import Figure, Run
+from bench.country_report import print_targets
+
+
+def _row(printed: str, what: str) -> str:
+    lines = [line for line in printed.splitlines() if what in line]
+    assert len(lines) == 1, f"{what!r}: {lines}"
+    return lines[0]
+
+
+def test_priorities_rows_judge_a_new_browser_a_warm_one_and_national_clicks(capsys):
+    app3321, app10600 = Run("app", 3321), Run("app", 10600)
+    app3321.figures.update({"priorities: first visit": [Figure(2.9)], "priorities: return visit": [Figure(1.4)],
+                            "priorities: allocate": [Figure(0.8)]})
+    app10600.figures.update({"priorities: year change": [Figure(1.6)], "priorities: allocate": [Figure(2.3)]})
+    print_targets({3321: (app3321, Run("naive", 3321)), 10600: (app10600, Run("naive", 10600))})
+    printed = capsys.readouterr().out
+    assert "FAIL" in _row(printed, "priorities page warm, from a new browser")
+    assert "pass" in _row(printed, "priorities page warm, browser cache warm")
+    assert "pass" in _row(printed, "priorities year change redrawn")
+    national_allocate = [line for line in printed.splitlines() if "allocate click" in line and "10,600" in line]
+    assert len(national_allocate) == 1 and "FAIL" in national_allocate[0]
+    assert "not measured" in _row(printed, "warm navigation to drawn")  # 130 was not in this run
