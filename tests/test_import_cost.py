@@ -83,6 +83,15 @@ def test_importing_accounts_makes_no_password_hash():
     assert out["dummy"] is None
 
 
+def test_quantiles_and_equal_intervals_need_no_analysis_library():
+    """The risk map's default scheme: a restarted server's first map does not wait for mapclassify."""
+    out = _loaded_after("""
+        from risk.outputs.classify import classify
+        out["bounds"] = [classify(list(range(20)), scheme, 4).upper_bounds for scheme in ("quantiles", "equal_interval")]
+    """)
+    assert out["loaded"] == [] and [len(b) for b in out["bounds"]] == [4, 4]
+
+
 def test_classify_still_uses_mapclassify_when_it_runs():
     out = _loaded_after("""
         from risk.outputs.classify import classify

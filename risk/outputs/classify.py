@@ -4,9 +4,10 @@ Red always means "more risk": for an indicator where higher values mean less
 risk (mobile coverage), the palette is reversed so readers never have to
 re-learn the map per indicator.
 
-mapclassify is imported when breaks are computed, not with this module: it pulls in
+mapclassify is imported only for natural breaks, not with this module: it pulls in
 scipy.stats and sklearn.cluster (seconds on a loaded machine), and the schemes, palettes
-and legends are needed by pages and links that classify nothing.
+and legends are needed by pages and links that classify nothing. Quantiles and equal
+intervals are computed here exactly as mapclassify computes them (tested equal).
 """
 from __future__ import annotations
 
@@ -74,14 +75,47 @@ def palette(k: int, higher_is_riskier: bool | None) -> list[str]:
     return colours if higher_is_riskier else colours[::-1]
 
 
-def _breaks(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
-    import mapclassify  # here, not at the top: see the module docstring
+def _quantile_bins(values: np.ndarray, k: int) -> np.ndarray:
+    """mapclassify.Quantiles' breaks, computed as it does (scipy's scoreatpercentile, "fraction"),
+    without importing it: mapclassify brings scipy.stats and sklearn.cluster, 0.5 s of a restarted
+    server's first map (issue 17). tests/outputs/test_classify.py holds them equal to mapclassify's."""
+    ordered = np.sort(values)
+    last = len(ordered) - 1
+    width = 100.0 / k
+    percents = np.arange(width, 100 + width, width)
+    if percents[-1] > 100.0:
+        percents[-1] = 100.0
+    scores = []
+    for percent in percents:
+        idx = percent / 100.0 * last
+        i = int(idx)
+        if i == idx:
+            scores.append(ordered[i])
+        else:
+            low, high = i + 1 - idx, idx - i
+            scores.append((ordered[i] * low + ordered[i + 1] * high) / (low + high))
+    return np.unique(np.array(scores, dtype=float))
 
+
+def _equal_interval_bins(values: np.ndarray, k: int) -> np.ndarray:
+    """mapclassify.EqualInterval's breaks, computed as it does (see _quantile_bins)."""
+    top, bottom = values.max(), values.min()
+    width = (top - bottom) * 1.0 / k
+    cuts = np.arange(bottom + width, top + width, width)
+    if len(cuts) > k:
+        cuts = cuts[0:k]
+    cuts[-1] = top
+    return cuts.copy()
+
+
+def _breaks(values: np.ndarray, scheme: str, k: int) -> np.ndarray:
     if scheme == "quantiles":
-        return mapclassify.Quantiles(values, k=k).bins
+        return _quantile_bins(values, k)
     if scheme == "equal_interval":
-        return mapclassify.EqualInterval(values, k=k).bins
+        return _equal_interval_bins(values, k)
     if scheme == "natural_breaks":
+        import mapclassify  # here, not at the top: see the module docstring
+
         sample = values
         if len(values) > _JENKS_EXACT_LIMIT:
             sample = np.random.default_rng(0).choice(values, size=_JENKS_EXACT_LIMIT, replace=False)
