@@ -6,7 +6,8 @@ ASGI mode), so the server gets two things a script cannot give it:
 * `lifespan`: at start, before any request, the accounts database is opened and a new one
   gets its first admin, whose password is printed once in Vietnamese and English (the same
   lines as `python -m risk users init`). Expired session rows are purged.
-  A download's file made on a click is kept for a grace period (ui/downloads.py).
+  A download's file made on a click is kept for a grace period (ui/downloads.py). A thread
+  opens the dataset and its prepared map (ui.state.warm_up), so the first visit finds them ready.
 * `routes`: the session route of risk/access/sessions.py. POST trades a one-time handoff code
   for an HttpOnly, SameSite=Strict cookie holding the session token; DELETE forgets this
   browser's session and clears the cookie. Both answer only a request from the app's own
@@ -83,6 +84,11 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
 
     keep_downloads()  # a file made on a click survives other sessions' runs (ui/downloads.py)
     announce_first_admin(out=lambda line: print(line, flush=True))
+    import threading
+
+    from ui.state import warm_up
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     yield
 
 

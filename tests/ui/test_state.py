@@ -111,3 +111,36 @@ def test_auto_demo_mode_ends_once_a_store_version_is_active() -> None:
     assert embedded_demo_open(resolve_source(conf), conf)
     import_files(Store(conf.store_path), DEFAULT_DATA_DIR, user="tester", label="stored demo")
     assert not embedded_demo_open(resolve_source(conf), conf)  # the old property said True here
+
+
+def test_a_server_start_opens_the_dataset_so_the_first_visit_reads_nothing(counted, tmp_path) -> None:
+    import streamlit as st
+
+    from ui import state
+
+    import_files(Store(os.environ["RISK_STORE"]), DEFAULT_DATA_DIR, user="tester", label="stored demo")
+    st.cache_resource.clear()  # a fresh server process
+    counted.update(active_version=0, load=0)
+    state.warm_up()
+    assert counted["load"] == 1
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["auth"] = signed_in_session(Role.PLANNER)
+    at.run()
+    assert not at.exception, at.exception
+    assert counted["load"] == 1  # the first visit found it in memory
+    assert any("st_folium" in str(c.proto) for c in at.get("component_instance"))
+
+
+def test_a_dataset_that_cannot_be_opened_is_left_for_the_page_to_explain(tmp_path, monkeypatch) -> None:
+    import streamlit as st
+
+    from ui import state
+
+    (tmp_path / "boundaries.geojson").write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("RISK_DATA_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    state.warm_up()  # says nothing and raises nothing: there is no one to tell yet
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["auth"] = signed_in_session(Role.PLANNER)
+    at.run()
+    assert any("boundaries.geojson" in e.value for e in [*at.error, *at.text])
