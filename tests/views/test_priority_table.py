@@ -6,7 +6,8 @@ from risk.analysis.model import Driver
 import pandas as pd
 import pytest
 
-from risk.views.priorities import COLUMNS, PriorityFilters, apply_filters, drivers_text, map_values, priority_table
+from risk.views.priorities import (COLUMNS, PriorityFilters, apply_filters, display_frame, drivers_text, map_values,
+                                   priority_table)
 from risk.access.privacy import Role, case_totals
 
 
@@ -51,6 +52,16 @@ def test_map_values_follow_the_map_order_and_leave_filtered_out_communes_blank(p
     assert values.index.tolist() == ["1", "2", "3", "4", "9"]
     assert values.isna().tolist() == [True, True, False, False, True]  # "9" is on the map, not in the list
     assert values["3"] == 0.9 and values["4"] == 0.3 and ranks == {"3": "#1", "4": "#3"}
+
+
+def test_the_shown_table_ticks_the_selection_and_keeps_the_scores_places(parts):
+    boundaries, ranking, indicators, dist = parts
+    table = priority_table(boundaries, ranking, indicators, dist_border_km=dist)
+    table["score"] = table["score"] * 100 + 0.0123  # 90.0123, 50.0123, ...
+    shown = display_frame(table, {"1"}, "en")
+    assert shown.iloc[:, 0].tolist() == [False, True, False, False]  # the tick column comes first
+    assert shown["Score"].tolist() == [90.0, 50.0, 30.0, 10.0] and shown["Score"].dtype.kind == "f"
+    assert shown.iloc[0]["90% rank interval"] == "1–2"
 
 
 def test_drivers_text_marks_direction():
