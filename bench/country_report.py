@@ -154,6 +154,10 @@ def print_targets(runs: dict[int, tuple["Run", "Run"]]) -> None:
     ]
     for n in scales:
         per = app[n].memory.per_extra_session if app[n].memory else None
+        if per is not None and per < 0:  # the process freed more than the sessions took: no figure
+            rows.append(_row(f"{n:,}", "memory per extra session", "≤ 60 MB", f"{size(per)} (memory fell; "
+                             "run again)", None))
+            continue
         rows.append(_row(f"{n:,}", "memory per extra session", "≤ 60 MB", size(per), _at_most(per, 60e6)))
     for n in scales:
         known = {name: r for name in COMPARED if (r := ratio(*pair[n], name)) is not None}

@@ -25,3 +25,13 @@ def test_priorities_rows_judge_a_new_browser_a_warm_one_and_national_clicks(caps
     national_allocate = [line for line in printed.splitlines() if "allocate click" in line and "10,600" in line]
     assert len(national_allocate) == 1 and "FAIL" in national_allocate[0]
     assert "not measured" in _row(printed, "warm navigation to drawn")  # 130 was not in this run
+
+
+def test_memory_that_fell_during_the_run_is_no_pass(capsys):
+    from bench.country import Memory
+
+    app = Run("app", 3321)
+    app.memory = Memory(600e6, -40e6)
+    print_targets({3321: (app, Run("naive", 3321))})
+    row = [line for line in capsys.readouterr().out.splitlines() if "memory per extra session" in line and "3,321" in line]
+    assert len(row) == 1 and "pass" not in row[0] and "memory fell" in row[0]
