@@ -139,13 +139,14 @@ def print_targets(runs: dict[int, tuple["Run", "Run"]]) -> None:
             rows.append(time_row(n, name.split(": ")[1] + " redrawn", name, CLICK_LIMIT_S.get(n, 2.0)))
     big = app[10600]
     first, back = data_bytes(big, "risk map: first visit"), data_bytes(big, "risk map: return visit")
-    each = [data_bytes(big, name) for name in INTERACTIONS]
+    each = [data_bytes(big, name) for name in (*INTERACTIONS, "hotspots: layer change", "priorities: year change",
+                                                 "priorities: allocate")]
     worst = None if None in each else max(each)
     rows += [
         time_row(10600, "first visit drawn", "risk map: first visit", 4),
         _row("10,600", "first visit data (geometry and all)", "≤ 1.5 MB", size(first), _at_most(first, 1.5e6)),
         _row("10,600", "geometry sent once: return visit data", "≤ 300 KB", size(back), _at_most(back, 300e3)),
-        _row("10,600", "each interaction, data (largest)", "≤ 300 KB", size(worst), _at_most(worst, 300e3)),
+        _row("10,600", "each interaction on every page, data (largest)", "≤ 300 KB", size(worst), _at_most(worst, 300e3)),
         time_row(3321, "priorities page warm, from a new browser", "priorities: first visit", 2),
         time_row(3321, "priorities page warm, browser cache warm", "priorities: return visit", 2),
         time_row(3321, "allocate click", "priorities: allocate", 5),

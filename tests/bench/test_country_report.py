@@ -35,3 +35,17 @@ def test_memory_that_fell_during_the_run_is_no_pass(capsys):
     print_targets({3321: (app, Run("naive", 3321))})
     row = [line for line in capsys.readouterr().out.splitlines() if "memory per extra session" in line and "3,321" in line]
     assert len(row) == 1 and "pass" not in row[0] and "memory fell" in row[0]
+
+
+def test_the_national_data_per_interaction_counts_every_pages_clicks(capsys):
+    from bench.wire import Received
+
+    app = Run("app", 10600)
+    small, table = Figure(1.0, Received(websocket=50_000)), Figure(1.5, Received(websocket=943_000))
+    for name in ("risk map: year change", "risk map: indicator change", "risk map: commune click",
+                 "hotspots: layer change", "priorities: allocate"):
+        app.figures[name] = [small]
+    app.figures["priorities: year change"] = [table]
+    print_targets({10600: (app, Run("naive", 10600))})
+    row = _row(capsys.readouterr().out, "each interaction on every page, data (largest)")
+    assert "FAIL" in row and "943" in row
