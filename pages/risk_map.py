@@ -2,7 +2,6 @@
 with the border and gates; clicking a commune opens its panel."""
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -61,10 +60,11 @@ scores: pd.DataFrame | None = None
 score_error: ModelError | None = None
 if len(ds.cases) and (key == SCORE or selected):  # scoring is cached, but only paid for when shown
     try:
-        # Colouring needs only the scores (0.1 s); the 100 bootstrap refits behind the rank
-        # intervals (3 s) are paid only once a commune's panel is open.
+        # Colouring needs only the scores; the 100 bootstrap refits behind the rank intervals are
+        # waited for only once a commune's panel is open (they are usually kept already).
         with above_map, st.spinner(t("map.scoring_intervals" if selected else "map.scoring", lang)):
-            scores = analysis.scores(year, config if selected else replace(config, n_bootstrap=0)).set_index("commune_id")
+            scoring = analysis.scores if selected else analysis.colouring_scores
+            scores = scoring(year, config).set_index("commune_id")
     except ModelError as err:
         score_error = err
 if key == SCORE and scores is None:

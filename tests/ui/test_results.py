@@ -89,3 +89,19 @@ def test_a_shared_table_is_read_once_and_no_session_can_change_it() -> None:
     at = AppTest.from_function(script, default_timeout=240).run()
     assert not at.exception, at.exception
     assert [m.value for m in at.markdown] == ["True", "True"]
+
+
+def test_the_risk_map_colours_with_the_kept_scores_and_computes_nothing(monkeypatch, tmp_path) -> None:
+    """Every year's scores with rank intervals are a default analysis; a map without an open panel
+    needs only their scores, so it must not compute a run without the refits beside them."""
+    from risk.analysis.model import ModelConfig
+    from risk.views.analyses import Run
+
+    monkeypatch.setenv("RISK_RESULTS_DIR", str(tmp_path / "results"))  # nothing kept but what this test keeps
+    _restart()
+    ds = load_dataset(load_settings().data_dir)
+    Analyses.for_dataset(ds, load_settings()).run(Run("score", (int(ds.years[-1]), ModelConfig())))
+    _engine_refuses(monkeypatch)
+    at = open_page("pages/risk_map.py", Role.PLANNER, "u-planner")
+    assert not at.exception, at.exception  # a refused computation would end the page here
+    assert not at.error, [e.value for e in at.error]
