@@ -62,6 +62,45 @@ def test_commune_counts_are_suppressed_for_planners_and_totals_do_not_reveal_the
     assert commune_case_counts(cases, ["A"], [2022], Role.ADMIN, form="forced_labour")["total"].tolist() == ["0"]
 
 
+def _cell_by_cell(cases, ids, years, role, k, form=None):
+    """The suppression rule written one cell at a time, as the docstring states it: the reference the
+    whole-table version must equal."""
+    from risk.access.privacy import can_see_case_points
+    from risk.analysis.cases import case_matrix
+
+    counts = case_matrix(cases, ids, years, form)
+    rows = []
+    for cid, values in counts.iterrows():
+        row, hidden_any, floor = {"commune_id": cid}, False, 0
+        for year, n in values.items():
+            hidden = not can_see_case_points(role) and 0 < n < k
+            hidden_any |= hidden
+            floor += 1 if hidden else int(n)
+            row[year] = f"<{k}" if hidden else str(int(n))
+        row["total"] = f"≥{floor}" if hidden_any else str(int(values.sum()))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["commune_id", *list(years), "total"])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_whole_table_rule_equals_the_cell_by_cell_rule(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ids = [f"C{i}" for i in range(40)]
+    n = int(rng.integers(0, 300))
+    cases = pd.DataFrame({
+        "commune_id": rng.choice(ids + [None], n).tolist(),  # some without a commune
+        "date": pd.to_datetime(rng.choice(pd.date_range("2019-01-01", "2025-12-31").to_numpy(), n)),
+        "form": rng.choice(["other", "forced_labour"], n).tolist()})
+    years = sorted(rng.choice(range(2019, 2026), int(rng.integers(0, 5)), replace=False).tolist())
+    for role in Role:
+        for k in (1, 2, 3, 5):
+            for form in (None, "forced_labour"):
+                pd.testing.assert_frame_equal(commune_case_counts(cases, ids, years, role, k, form),
+                                              _cell_by_cell(cases, ids, years, role, k, form))
+
+
 def test_case_points_only_for_commander_and_admin():
     cases = pd.DataFrame({"case_id": ["1", "2"], "date": pd.to_datetime(["2021-01-01"] * 2), "lon": [104.1, None],
                           "lat": [19.1, None], "commune_id": ["A", "A"], "form": ["other"] * 2, "victims": [1, 1]})
