@@ -20,7 +20,7 @@ from risk.analysis.features import ModelError
 from risk.analysis.model import BacktestResult, Comparison, ModelConfig, compare_without, importance
 from risk.views.analyses import Run
 from ui import state
-from ui.results import analyses_of, kept, result, result_table
+from ui.results import analyses_of, kept, kept_table, result, result_table
 from ui import session as slots
 
 ETHNIC = "ethnic_minority_share"
@@ -88,10 +88,8 @@ def colouring_scores(year: int, config: ModelConfig) -> pd.DataFrame:
     kept (every year's is a default analysis), else the run without the bootstrap refits. The refits
     change only rank_low and rank_high, so score, rank and drivers are the same fit's. At 10,600
     communes computing the run without refits took 2-80 s of a year change (issue 17)."""
-    with_intervals = Run("score", (int(year), config))
-    if analyses_of(state.dataset_key()).kept(with_intervals):
-        return result_table(with_intervals)
-    return result_table(Run("score", (int(year), replace(config, n_bootstrap=0))))
+    table = kept_table(Run("score", (int(year), config)))
+    return table if table is not None else result_table(Run("score", (int(year), replace(config, n_bootstrap=0))))
 
 
 def feature_importance(config: ModelConfig) -> pd.DataFrame:

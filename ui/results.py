@@ -27,7 +27,7 @@ from risk.store.results import results_location
 from risk.views.analyses import Analyses, Run, progress_text
 from ui import jobs, state
 
-__all__ = ["analyses_of", "background_status", "kept", "result", "result_table", "start_defaults"]
+__all__ = ["analyses_of", "background_status", "kept", "kept_table", "result", "result_table", "start_defaults"]
 
 
 def _results_dir() -> str:
@@ -70,6 +70,14 @@ def result_table(run: Run, job_kind: str | None = None, lang: str | None = None)
     on each read: the 3,321-commune scores took 0.1 s of every Priorities rerun (issue 17). The caller
     gets a shallow copy, and pandas' copy-on-write keeps any change to it from reaching the shared one."""
     key, results_dir = _ensure_kept(run, job_kind, lang)
+    return _shared_table(key, results_dir, run).copy(deep=False)
+
+
+def kept_table(run: Run) -> pd.DataFrame | None:
+    """`result_table(run)` when the result store has the run, else None: nothing is computed."""
+    key, results_dir = state.dataset_key(), _results_dir()
+    if not _analyses(key, results_dir).kept(run):
+        return None
     return _shared_table(key, results_dir, run).copy(deep=False)
 
 

@@ -15,6 +15,7 @@ ASGI mode), so the server gets two things a script cannot give it:
 """
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, AsyncIterator, Callable
@@ -84,8 +85,6 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
 
     keep_downloads()  # a file made on a click survives other sessions' runs (ui/downloads.py)
     announce_first_admin(out=lambda line: print(line, flush=True))
-    import threading
-
     from ui.state import warm_up
 
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()

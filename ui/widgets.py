@@ -78,10 +78,12 @@ def localized(frame, lang: str, decimals: dict[str, int]):
     tests/ui/test_widgets.py checks the text Streamlit sends: an upgrade that changes either side fails there."""
     from pandas.io.formats.style import Styler
 
-    columns = list(frame.columns)
-    body = [[{"id": f"row{r}_col{columns.index(c)}", "display_value": format_number(v, d, lang)}
-             for r, v in enumerate(frame[c].tolist())]
-            for c, d in decimals.items() if c in columns]
+    body = []
+    for j, column in enumerate(frame.columns):
+        if column in decimals:
+            places = decimals[column]
+            body.append([{"id": f"row{r}_col{j}", "display_value": format_number(v, places, lang)}
+                         for r, v in enumerate(frame[column].tolist())])
     # A fixed id: pandas draws a random one per table, so identical tables would differ on the wire.
     styler = Styler(frame, uuid="risk")
     styler._translate = lambda *args, **kwargs: {"body": body, "cellstyle": [], "table_styles": []}

@@ -301,13 +301,12 @@ def border_geojson(border: gpd.GeoDataFrame | None, tolerance_deg: float | None 
     return json.loads(line.to_json(drop_id=True))
 
 
-def add_border(fmap: folium.Map, border: gpd.GeoDataFrame | dict | None, name: str) -> None:
-    """The international border, dashed; `border` as a GeoDataFrame or as `border_geojson` made it."""
-    geo = border if isinstance(border, dict) else border_geojson(border)
-    if geo is None:
+def add_border(fmap: folium.Map, border: dict | None, name: str) -> None:
+    """The international border, dashed; `border` as `border_geojson` made it (None: no border)."""
+    if border is None:
         return
     folium.GeoJson(
-        geo, name=safe_html(name),
+        border, name=safe_html(name),
         style_function=lambda _f: {"color": "#7a0177", "weight": 3.5, "dashArray": "8 5"},
         interactive=False,
     ).add_to(fmap)
@@ -340,12 +339,13 @@ def add_gates(fmap: folium.Map, gates: gpd.GeoDataFrame | None, name: str,
     group.add_to(fmap)
 
 
-def add_context(fmap: folium.Map, layer: DisplayLayer, border: gpd.GeoDataFrame | dict | None,
+def add_context(fmap: folium.Map, layer: DisplayLayer, border: dict | None,
                 gates: gpd.GeoDataFrame | None, names: Mapping[str, str],
                 gate_kinds: Mapping[str, str] | None = None) -> None:
     """The province outline, the border line and the gates every page draws over its communes.
 
-    `names`: layer-control names for keys outline, border, gates.
+    `border`: the display GeoJSON `border_geojson` made (None: no border). `names`: layer-control
+    names for keys outline, border, gates.
     """
     add_outline(fmap, layer.outline, names["outline"])
     add_border(fmap, border, names["border"])

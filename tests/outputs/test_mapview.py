@@ -82,7 +82,8 @@ def test_map_loads_only_local_scripts_and_has_no_tiles_by_default():
     c = classify(np.arange(16, dtype=float), "quantiles", 4)
     add_choropleth(communes_on(fmap), GEOMETRY, layer, {}, c, {}, {"name": "n", "former_district": "d", "value": "v"})
     add_outline(fmap, layer.outline, "outline")
-    add_border(fmap, gpd.GeoDataFrame(geometry=[LineString([(104, 19), (104.4, 19.4)])], crs="EPSG:4326"), "border")
+    add_border(fmap, border_geojson(gpd.GeoDataFrame(geometry=[LineString([(104, 19), (104.4, 19.4)])], crs="EPSG:4326")),
+               "border")
     add_gates(fmap, gpd.GeoDataFrame({"name": ["G"]}, geometry=[Point(104.2, 19.2)], crs="EPSG:4326"), "gates")
     scripts = map_scripts(fmap)
     assert scripts and not any(URL.match(u) for u in scripts)
