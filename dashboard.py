@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from risk.i18n import DEFAULT_LANGUAGE, t
+from risk.i18n import DEFAULT_LANGUAGE, format_number, t
 from risk.access.settings import PROJECT_ROOT
 from ui import session as slots
 
@@ -39,9 +39,9 @@ def main() -> None:
         st.caption(f"{t('app.dataset', lang)}: **{widgets.md(ds.name)}**")
         years = ds.years
         st.caption(t(
-            "app.dataset_summary", lang, communes=len(ds.boundaries),
+            "app.dataset_summary", lang, communes=format_number(len(ds.boundaries), 0, lang),
             year_min=min(years) if years else "–", year_max=max(years) if years else "–",
-            cases=dataset_case_total(ds.cases, state.role(), conf.small_cell_k),
+            cases=dataset_case_total(ds.cases, state.role(), conf.small_cell_k, lang),
         ))
         preparing = results.background_status(lang)  # the dataset's default analyses, computed once
         if preparing:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from risk.analysis.hotspots import SLICES, HotspotError, HotspotOptions
-from risk.i18n import t
+from risk.i18n import format_number, t
 from risk.ingest.folder import FORMS
 from risk.outputs.export import to_csv_bytes
 from risk.outputs.mapview import add_case_points, add_class_layer
@@ -105,7 +105,7 @@ with side_col:
                             period=hv.period_text), list(hv.legend))
     st.caption(hv.summary)
     if hv.points is not None:
-        st.caption(t("hotspots.points_shown", lang, n=len(hv.points)))
+        st.caption(t("hotspots.points_shown", lang, n=format_number(len(hv.points), 0, lang)))
     else:
         st.info(t("hotspots.points_hidden", lang, k=conf.small_cell_k))
 

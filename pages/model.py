@@ -49,8 +49,8 @@ except ModelError as err:
 # --- data used -------------------------------------------------------------------------
 st.header(t("mp.data_used", lang))
 years = ds.years
-st.write(widgets.tm("mp.data_summary", lang, dataset=ds.name, communes=len(ds.boundaries),
-           years=f"{min(years)}–{max(years)}", cases=dataset_case_total(ds.cases, state.role(), state.settings().small_cell_k)))
+st.write(widgets.tm("mp.data_summary", lang, dataset=ds.name, communes=format_number(len(ds.boundaries), 0, lang),
+           years=f"{min(years)}–{max(years)}", cases=dataset_case_total(ds.cases, state.role(), state.settings().small_cell_k, lang)))
 st.caption(f"{t('mp.features', lang)}: " + ", ".join(widgets.md(feature_label(f, lang)) for f in result.features))
 for line in vintage.dataset_lines(ds, lang):  # years converted from pre-2025 communes
     st.caption(widgets.md(line))

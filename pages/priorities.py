@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from risk.i18n import t
+from risk.i18n import format_number, t
 from risk.outputs.classify import classify
 from risk.outputs.mapview import add_choropleth, add_coverage
 from risk.views import priorities as view
@@ -37,25 +37,30 @@ with st.container(), st.spinner(t("pr.building", lang)):
 st.caption(ranked_text(plist, lang))  # the year the list is for, as the brief's title names it
 filters = priorities.filters(ds, plist, lang)
 shown = view.apply_filters(plist.table, ds.indicators[ds.indicators["year"] == year], filters)
-st.caption(t("pr.count", lang, shown=len(shown), total=len(plist.table)))
+st.caption(t("pr.count", lang, shown=format_number(len(shown), 0, lang), total=format_number(len(plist.table), 0, lang)))
 
 # --- table and map, one selection ---------------------------------------------------------
 feature_ids = [str(f["properties"]["commune_id"]) for f in layer.features]
 map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([])) & set(feature_ids)  # a link may name others
-display = view.display_frame(shown, map_selected, lang)
+rows = priorities.table_page(shown)
+on_page = shown.iloc[rows.start:rows.stop]
+display = view.display_frame(on_page, map_selected, lang)
 st.caption(t("pr.selection_hint", lang))
 event = st.dataframe(
     widgets.localized(display, lang, {t("pr.col.score", lang): view.DECIMALS["score"],
                                       t("pr.col.dist_border", lang): view.DECIMALS["dist_border_km"],
                                       t("pr.col.population", lang): 0}),
-    hide_index=True, width="stretch", key="pr_table", on_select="rerun", selection_mode="multi-row",
+    hide_index=True, width="stretch", key=slots.pr_table(rows.number).name, on_select="rerun",
+    selection_mode="multi-row",
 )
-table_selected = {shown["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
+table_selected = {on_page["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
+with st.container():  # there or not, the map keeps its place
+    priorities.pager(rows, on_page["commune_id"].tolist(), lang)
 selected = map_selected | table_selected
 clear_box = st.container()
 if selected and clear_box.button(t("pr.clear_selection", lang), key="pr_clear"):
     slots.PR_MAP_SELECTED.set([])
-    slots.PR_TABLE.pop()
+    slots.pr_table(rows.number).pop()
     st.rerun()
 with st.container():
     run = priorities.allocation(ds, plist, shown, lang)

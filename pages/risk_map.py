@@ -118,7 +118,7 @@ with side_col:
         st.info(t("map.vulnerability_note", lang))
     present = values.dropna()
     if len(present):
-        st.caption(t("map.summary", lang, n=len(present), year=year,
+        st.caption(t("map.summary", lang, n=format_number(len(present), 0, lang), year=year,
                      median=format_value(present.median(), ind.unit, lang)))
 
 if selected and selected in ids:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from risk.i18n import t
+from risk.i18n import format_number, t
 from risk.outputs.export import FORMATS, MIME_TYPES
 from risk.views import priorities as view
 from risk.views import priority_export as files
@@ -45,7 +45,7 @@ def export(ds, plist: view.PriorityList, shown: pd.DataFrame, filters: view.Prio
     name = files.export_name(plist, fmt, lang, what)
     e3.download_button(t("pr.export_download", lang, fmt=fmt.upper()), make_file, file_name=name,
                        mime=MIME_TYPES[fmt], key="pr_export_download", on_click="ignore", type="primary")
-    st.caption(t("pr.export_logged", lang, name=name, rows=len(rows)))
+    st.caption(t("pr.export_logged", lang, name=name, rows=format_number(len(rows), 0, lang)))
     if fmt == "pdf":
         issuer, place = files.issuer_and_place(ds, conf, lang)
         st.caption(t("pr.export_issuer", lang, issuer=issuer, place=place or "–"))

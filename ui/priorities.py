@@ -11,7 +11,7 @@ from risk.analysis.allocate import AllocationError
 from risk.analysis.coverage import cover, patrol_sites
 from risk.analysis.features import ModelError
 from risk.contracts.indicators import indicator_for
-from risk.i18n import format_percent, format_value, t
+from risk.i18n import format_number, format_percent, format_value, t
 from risk.ingest.folder import DataError, load_sites_upload
 from risk.views import priorities as view
 from risk.views.priority_export import allocation_figures
@@ -59,6 +59,33 @@ def _built(key, year: int, ranking_kind: str, role, small_cell_k: int, lang: str
     the composite weights), the hotspot classes from the dataset, year and language."""
     return view.build_priority_list(_ds, year, ranking_kind, _ranking, role, small_cell_k, lang, _hot, _dist,
                                     composite=config if ranking_kind == "composite" else None)
+
+
+def table_page(shown: pd.DataFrame) -> view.TablePage:
+    """The rows the table shows: the page the pager holds, clamped to the list the filters left."""
+    page = view.table_page(len(shown), slots.PR_TABLE_PAGE.get(0) or 0)
+    if slots.PR_TABLE_PAGE.present() and slots.PR_TABLE_PAGE.get() != page.number:
+        slots.PR_TABLE_PAGE.set(page.number)  # before the pager is drawn, so it shows the same page
+    return page
+
+
+def pager(page: view.TablePage, page_ids: list[str], lang: str) -> None:
+    """Other rows of a list longer than a page. Rows picked on the page being left join the kept
+    selection (the one the map's clicks make), so moving through the list never drops a choice."""
+    if page.count == 1:
+        return
+    st.selectbox(t("pr.page", lang), range(page.count), key=slots.PR_TABLE_PAGE.name,
+                 format_func=lambda n: view.page_label(n, page.total, lang),
+                 on_change=_keep_table_selection, args=(page.number, page_ids))
+    st.caption(t("pr.page_help", lang, rows=format_number(view.TABLE_ROWS, 0, lang)))
+
+
+def _keep_table_selection(number: int, page_ids: list[str]) -> None:
+    table = slots.pr_table(number).get()
+    rows = table["selection"]["rows"] if table else []
+    picked = {page_ids[i] for i in rows if 0 <= i < len(page_ids)}
+    if picked:
+        slots.PR_MAP_SELECTED.set(sorted(set(slots.PR_MAP_SELECTED.get([])) | picked))
 
 
 def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:
@@ -125,9 +152,12 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
     min_per_district = b1.number_input(t("pr.min_per_district", lang), min_value=0, value=0, step=1,
                                        key="pr_min_district")
     names = dict(zip(shown["commune_id"], shown["name"]))
-    include = b2.multiselect(t("pr.include", lang), list(names), key="pr_include", format_func=lambda c: names[c],
+    # By name, not rank: the choices then stay the same through a year change, so Streamlit neither
+    # resends them (about 0.2 MB each at 10,600 communes) nor drops what a person picked.
+    by_name = sorted(names, key=lambda c: (str(names[c]), c))
+    include = b2.multiselect(t("pr.include", lang), by_name, key="pr_include", format_func=lambda c: names[c],
                              placeholder=t("common.choose", lang), select_all=False)
-    exclude = b3.multiselect(t("pr.exclude", lang), list(names), key="pr_exclude", format_func=lambda c: names[c],
+    exclude = b3.multiselect(t("pr.exclude", lang), by_name, key="pr_exclude", format_func=lambda c: names[c],
                              placeholder=t("common.choose", lang), select_all=False)
     if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
         settings = view.AllocationSettings(float(budget), float(cost) if cost_mode == "flat" else cost, objective,

@@ -148,22 +148,24 @@ def drivers_column(role: Role) -> str:
     return "drivers" if can_see_case_statistics(role) else "drivers_without_cases"
 
 
-def dataset_case_total(cases: pd.DataFrame, role: Role, k: int = DEFAULT_SMALL_CELL_K) -> str:
-    """How many cases the dataset holds, as text the role may see.
+def dataset_case_total(cases: pd.DataFrame, role: Role, k: int = DEFAULT_SMALL_CELL_K, lang: str = "en") -> str:
+    """How many cases the dataset holds, as text the role may see, in `lang`'s digits.
 
     For roles that may not see case rows the total of every commune-year is
     shown as "≥m" (visible cells plus 1 per hidden cell) whenever a cell is
     hidden; otherwise the exact total would give back the sum of hidden cells.
     """
+    from risk.i18n import format_number
+
     if can_see_case_points(role):
-        return str(len(cases))
+        return format_number(len(cases), 0, lang)
     located = cases[cases["commune_id"].notna() & cases["date"].notna()]
     cells = located.groupby([located["commune_id"].astype(str), located["date"].dt.year]).size().tolist()
     cells.append(len(cases) - len(located))  # cases without a commune or date count as one more cell
     hidden = [n for n in cells if 0 < n < k]
     if not hidden:
-        return str(len(cases))
-    return f"≥{sum(n for n in cells if not 0 < n < k) + len(hidden)}"
+        return format_number(len(cases), 0, lang)
+    return "≥" + format_number(sum(n for n in cells if not 0 < n < k) + len(hidden), 0, lang)
 
 
 def crosswalk_case_counts(vintage: pd.DataFrame | None, commune_id: str, role: Role) -> dict[int, int] | None:

@@ -339,6 +339,44 @@ def map_values(shown: pd.DataFrame, feature_ids: list[str]) -> tuple[pd.Series, 
     return values, ranks
 
 
+# --- the table a page at a time ----------------------------------------------------------------
+
+# Rows the table shows at once: the whole list of a province (Nghệ An has 130 communes), a page of a
+# country's. The table is resent whenever it changes, and at 10,600 communes the whole list was
+# 0.9 MB of every year change (issue 17); an official reads the top of the list, and the export
+# holds every row.
+TABLE_ROWS = 250
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """Which rows of the filtered list the table shows: `start` to `stop` (0-based, stop excluded)
+    of `total`, page `number` (0-based) of `count`."""
+
+    number: int
+    count: int
+    start: int
+    stop: int
+    total: int
+
+
+def table_page(total: int, number: int, rows: int | None = None) -> TablePage:
+    """Page `number` of a list of `total` rows, `rows` a page (default TABLE_ROWS), clamped to the
+    pages there are (filters can shorten the list under a page a person chose)."""
+    rows = rows or TABLE_ROWS
+    count = max(1, -(-total // rows))
+    number = min(max(0, int(number)), count - 1)
+    start = number * rows
+    return TablePage(number, count, start, min(total, start + rows), total)
+
+
+def page_label(number: int, total: int, lang: str, rows: int | None = None) -> str:
+    """The rows page `number` of a list of `total` holds, as a person reads them: "rows 251–500"."""
+    rows = rows or TABLE_ROWS
+    first, last = number * rows + 1, min(total, (number + 1) * rows)
+    return t("pr.page_rows", lang, first=format_number(first, 0, lang), last=format_number(last, 0, lang))
+
+
 def display_frame(shown: pd.DataFrame, selected: set[str], lang: str) -> pd.DataFrame:
     """The rows as the page's table shows them: a selection tick first, labels in `lang`."""
     return pd.DataFrame({

@@ -156,3 +156,14 @@ def test_cases_placed_through_the_crosswalk_are_counted_only_for_roles_that_see_
     counts = crosswalk_case_counts(vintage, "A", role)
     assert counts == ({2020: 1, 2021: 2} if allowed else None)
     assert crosswalk_case_counts(None, "A", role) is None
+
+
+def test_the_dataset_case_total_is_written_in_the_language_and_bounded_for_roles_that_see_counts_only():
+    from risk.access.privacy import dataset_case_total
+
+    # 1,200 cases in one commune-year, and 2 in another: a hidden small cell for a planner.
+    dates = pd.to_datetime(["2024-05-01"] * 1200 + ["2023-01-01"] * 2)
+    cases = pd.DataFrame({"commune_id": ["1"] * 1200 + ["2"] * 2, "date": dates})
+    assert dataset_case_total(cases, Role.COMMANDER, 3, "vi") == "1.202"
+    assert dataset_case_total(cases, Role.COMMANDER, 3, "en") == "1,202"
+    assert dataset_case_total(cases, Role.PLANNER, 3, "vi") == "≥1.201"  # 1,200 + 1 for the hidden cell

@@ -6,8 +6,9 @@ from risk.analysis.model import Driver
 import pandas as pd
 import pytest
 
+from risk.i18n import t
 from risk.views.priorities import (COLUMNS, PriorityFilters, apply_filters, display_frame, drivers_text, map_values,
-                                   priority_table)
+                                   page_label, priority_table, table_page)
 from risk.access.privacy import Role, case_totals
 
 
@@ -85,3 +86,22 @@ def test_a_three_year_total_cannot_give_a_hidden_year_back_by_subtraction():
     assert case_totals(cases, ["1"], [2023, 2024, 2025], Role.PLANNER).tolist() == ["≥6"]
     assert case_totals(cases, ["1"], [2023, 2024, 2025], Role.OFFICIAL).tolist() == ["≥6"]
     assert case_totals(cases, ["1"], [2023, 2024, 2025], Role.COMMANDER).tolist() == ["6"]
+
+
+@pytest.mark.parametrize("total, number, rows, want", [
+    (130, 0, 250, (0, 1, 0, 130)),      # a province: one page, the whole list
+    (10_600, 0, 250, (0, 43, 0, 250)),
+    (10_600, 42, 250, (42, 43, 10_500, 10_600)),  # the last page holds the rest
+    (10_600, 99, 250, (42, 43, 10_500, 10_600)),  # a page the filters took away: the last there is
+    (500, 2, 250, (1, 2, 250, 500)),    # exactly two pages
+    (0, 3, 250, (0, 1, 0, 0)),          # nothing left after the filters
+    (7, -1, 3, (0, 3, 0, 3)),
+])
+def test_the_table_shows_a_page_of_the_list_clamped_to_the_pages_there_are(total, number, rows, want):
+    page = table_page(total, number, rows)
+    assert (page.number, page.count, page.start, page.stop) == want and page.total == total
+
+
+def test_a_page_names_its_rows_in_the_language():
+    assert page_label(4, 10_600, "vi", rows=250) == t("pr.page_rows", "vi", first="1.001", last="1.250")
+    assert page_label(42, 10_600, "en", rows=250) == t("pr.page_rows", "en", first="10,501", last="10,600")
