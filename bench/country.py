@@ -151,9 +151,11 @@ def did_not_hold(page, shows: Callable[[], bool], what: str, quiet_s: float = 3.
     return failed
 
 
-def visit(tab: probe.Tab, proxy: CountingProxy, n: int, url: str) -> Figure:
+def visit(tab: probe.Tab, proxy: CountingProxy, n: int, url: str, table: bool = False) -> Figure:
+    """Navigation to the map drawn, and with `table` the page's table too: a page that drew its map
+    before its table is not drawn until both are."""
     return measure(tab, proxy, n, lambda: tab.page.goto(url, wait_until="commit"),
-                   lambda: bool(probe.drawn(tab.page, n)))
+                   lambda: bool(probe.drawn(tab.page, n)) and (not table or probe.table_drawn(tab.page)))
 
 
 def change_select(tab: probe.Tab, proxy: CountingProxy, n: int, label: str) -> Figure:
@@ -305,11 +307,12 @@ def hotspot_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: 
 def priority_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: int) -> None:
     for _ in range(repeats):
         with session(browser, run, base, "priorities round") as tab:
-            if run.add("priorities: first visit", visit(tab, proxy, run.n, f"{base}/priorities")).seconds is None:
+            first = visit(tab, proxy, run.n, f"{base}/priorities", table=True)
+            if run.add("priorities: first visit", first).seconds is None:
                 continue
             run.add("priorities: year change", change_select(tab, proxy, run.n, t("map.year", LANG)))
             run.add("priorities: allocate", allocate(tab, proxy, run.n))
-            run.add("priorities: return visit", visit(tab, proxy, run.n, f"{base}/priorities"))
+            run.add("priorities: return visit", visit(tab, proxy, run.n, f"{base}/priorities", table=True))
 
 
 def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:

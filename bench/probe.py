@@ -191,6 +191,15 @@ def drawn(page, n: int) -> list[MapState]:
     return [s for s in map_states(page) if s.features >= n]
 
 
+def table_drawn(page) -> bool:
+    """A data grid on the page shows its rows: the grid writes them, for screen readers, as cells
+    once it has drawn them."""
+    try:
+        return page.locator('[data-testid="stDataFrame"] [role="gridcell"]').count() > 0
+    except Exception:  # the page is navigating
+        return False
+
+
 def styles(page, n: int) -> set[int]:
     return {s.style for s in drawn(page, n)}
 

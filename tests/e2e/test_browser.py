@@ -17,6 +17,7 @@ from risk.outputs.classify import SCHEME_KEYS
 from risk.views.risk_map import COMPOSITE, SCORE, layer_indicator
 from risk.ingest.folder import load_dataset
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
+from bench.probe import table_drawn
 from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
 
 pytestmark = pytest.mark.skipif(
@@ -98,10 +99,13 @@ def test_the_value_table_loads_when_opened(server):
         page.goto(server, wait_until="domcontentloaded")
         assert wait_for_paths(page, n_communes) >= n_communes
         page.wait_for_timeout(500)
-        assert page.get_by_test_id("stDataFrame").count() == 0
+        assert page.get_by_test_id("stDataFrame").count() == 0 and not table_drawn(page)
         _mouse_click(page, page.get_by_test_id("stExpander").filter(has_text=t("map.table", "vi")).locator("summary"))
         page.get_by_test_id("stDataFrame").first.wait_for(timeout=60000)
         assert page.get_by_test_id("stDataFrame").count() == 1
+        # What bench.country waits for on a page with a table: the grid's rows, drawn.
+        page.locator('[data-testid="stDataFrame"] [role="gridcell"]').first.wait_for(state="attached", timeout=60000)
+        assert table_drawn(page)
         assert blocked == []
 
 
