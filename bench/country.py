@@ -19,8 +19,11 @@ Bytes come from a counting proxy between browser and server (bench.wire): what t
 websocket and HTTP; "data" leaves out code files (scripts, styles, fonts, images).
 
 The naive page (bench/naive_page.py) gets the same risk-map measurements in the same run.
+With --nginx both are served behind the shipped nginx site (deploy/nginx-risk-dashboard.conf, one
+process; bench.load starts it), which compresses Streamlit's scripts and reads them from disk itself,
+as a deployment does; without it, by Streamlit directly.
 Times are printed, never asserted. Usage:
-    python -m bench.country [--scales 130,3321,10600] [--quick] [--repeats N] [--cache DIR] [--json FILE]
+    python -m bench.country [--scales 130,3321,10600] [--quick] [--repeats N] [--nginx] [--cache DIR] [--json FILE]
 (10,600 communes takes about an hour on 2 cores; the folders are generated once into var/bench/.)
 """
 from __future__ import annotations
@@ -32,7 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
@@ -234,13 +237,20 @@ def allocate(tab: probe.Tab, proxy: CountingProxy, n: int) -> Figure:
 
 
 @contextmanager
-def served(env: dict[str, str], launcher: Path | None = None) -> Iterator[tuple[str, CountingProxy, int, float]]:
-    """A server, the counting proxy in front of it, its pid and how long it took to answer."""
+def served(env: dict[str, str], launcher: Path | None = None,
+           nginx_dir: Path | None = None) -> Iterator[tuple[str, CountingProxy, int, float]]:
+    """A server, the counting proxy in front of it (and of the shipped nginx site, with `nginx_dir`),
+    its pid and how long it took to answer."""
     t0 = time.perf_counter()
-    with streamlit_server(env, timeout=600, launcher=launcher) as url:
+    with streamlit_server(env, timeout=600, launcher=launcher) as url, ExitStack() as stack:
         up = time.perf_counter() - t0
         port = int(url.rsplit(":", 1)[1])
-        proxy = CountingProxy(port)
+        front = port
+        if nginx_dir is not None:
+            from bench.load import nginx
+
+            front = int(stack.enter_context(nginx([port], nginx_dir)).rsplit(":", 1)[1])
+        proxy = CountingProxy(front)
         try:
             yield f"http://127.0.0.1:{proxy.port}", proxy, server_pid(port), up
         finally:
@@ -340,7 +350,7 @@ def memory(browser, run: Run, base: str, pid: int, extra: int) -> None:
             tab.close()
 
 
-def measure_app(pw, folder: Path, n: int, repeats: int, extra: int, var: Path) -> Run:
+def measure_app(pw, folder: Path, n: int, repeats: int, extra: int, var: Path, nginx: bool = False) -> Run:
     run = Run("app", n)
     # As deployed: the dataset's default analyses are computed in the background when it is first
     # opened and kept, with the prepared map, in folders a restart keeps. The warm rounds start once
@@ -350,7 +360,7 @@ def measure_app(pw, folder: Path, n: int, repeats: int, extra: int, var: Path) -
            "RISK_RESULTS_DIR": str(var / "results"), "RISK_MAP_CACHE": str(var / "maps")}
     browser = probe.launch(pw)
     try:
-        with served(env) as (base, proxy, pid, up):
+        with served(env, nginx_dir=var / "nginx" if nginx else None) as (base, proxy, pid, up):
             run.server_start_s = up
             first_map(browser, run, "fresh server: first map (first open)", base, proxy)
             from bench.load import wait_for_defaults
@@ -360,19 +370,21 @@ def measure_app(pw, folder: Path, n: int, repeats: int, extra: int, var: Path) -
             hotspot_rounds(browser, run, base, proxy, repeats)
             priority_rounds(browser, run, base, proxy, repeats)
             memory(browser, run, base, pid, extra)
-        with served(env) as (base, proxy, pid, up):  # a restart: the store (and what it keeps) stays
+        # A restart: the store, and what it keeps, stays.
+        with served(env, nginx_dir=var / "nginx" if nginx else None) as (base, proxy, pid, up):
             first_map(browser, run, "fresh server: first map (restart)", base, proxy)
     finally:
         browser.close()
     return run
 
 
-def measure_naive(pw, folder: Path, n: int, repeats: int, extra: int, var: Path) -> Run:
+def measure_naive(pw, folder: Path, n: int, repeats: int, extra: int, var: Path, nginx: bool = False) -> Run:
     run = Run("naive", n)
     launcher = naive_launcher(var)
+    front = var / "nginx" if nginx else None
     browser = probe.launch(pw)
     try:
-        with served({"RISK_DATA_DIR": str(folder)}, launcher) as (base, proxy, pid, up):
+        with served({"RISK_DATA_DIR": str(folder)}, launcher, front) as (base, proxy, pid, up):
             run.server_start_s = up
             first_map(browser, run, "fresh server: first map (first open)", base, proxy)
             risk_map_rounds(browser, run, base, proxy, repeats)
@@ -401,6 +413,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="communes per run, comma-separated (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="one round per figure, two extra sessions")
     parser.add_argument("--repeats", type=int, default=None, help=f"rounds per figure (default {REPEATS})")
+    parser.add_argument("--nginx", action="store_true",
+                        help="serve both pages behind the shipped nginx site, as deployed (needs Debian's nginx)")
     parser.add_argument("--cache", type=Path, default=CACHE_DIR, help="where generated folders are kept")
     parser.add_argument("--json", type=Path, default=None, help="also write every round's figures to this file")
     args = parser.parse_args([] if argv is None else argv)
@@ -416,6 +430,8 @@ def main(argv: list[str] | None = None) -> None:
     repeats = args.repeats or (1 if args.quick else REPEATS)
     extra = 2 if args.quick else EXTRA_SESSIONS
     runs: dict[int, tuple[Run, Run]] = {}
+    print("both pages served " + ("behind the shipped nginx site (deploy/nginx-risk-dashboard.conf)" if args.nginx
+                                  else "by Streamlit directly (--nginx: behind the shipped nginx site)"))
     for n in scales:
         t0 = time.perf_counter()
         folder = country_folder(n, args.cache)
@@ -423,8 +439,8 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-country-") as tmp, sync_playwright() as pw:
             (Path(tmp) / "app").mkdir()
             (Path(tmp) / "naive").mkdir()
-            app = measure_app(pw, folder, n, repeats, extra, Path(tmp) / "app")
-            naive = measure_naive(pw, folder, n, repeats, extra, Path(tmp) / "naive")
+            app = measure_app(pw, folder, n, repeats, extra, Path(tmp) / "app", args.nginx)
+            naive = measure_naive(pw, folder, n, repeats, extra, Path(tmp) / "naive", args.nginx)
         runs[n] = (app, naive)
         print_side_by_side(app, naive, repeats)
         if args.json:

@@ -90,8 +90,9 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def nginx_site(ports: list[int], listen: int) -> str:
-    """The shipped site file with the upstream servers and the listening port replaced: the load
-    test runs the configuration a deployment uses, not a copy of it."""
+    """The shipped site file with the upstream servers, the listening port and the folder of
+    Streamlit's static files replaced: the load test runs the configuration a deployment uses, not a
+    copy of it."""
     lines, upstream_done = [], False
     for line in NGINX_SITE.read_text(encoding="utf-8").splitlines():
         if line.rstrip().endswith("# RISK-UPSTREAM"):
@@ -103,10 +104,20 @@ def nginx_site(ports: list[int], listen: int) -> str:
         if line.rstrip().endswith("# RISK-LISTEN"):
             indent = line[: len(line) - len(line.lstrip())]
             line = f"{indent}listen 127.0.0.1:{listen};"
+        if line.rstrip().endswith("# RISK-STATIC"):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = f"{indent}root {streamlit_static()};"
         lines.append(line)
     if not upstream_done:
         raise ValueError(f"{NGINX_SITE} has no '# RISK-UPSTREAM' server line")
     return "\n".join(lines) + "\n"
+
+
+def streamlit_static() -> Path:
+    """The installed Streamlit's folder that holds its /static/ files (the shipped site's root)."""
+    import streamlit
+
+    return Path(streamlit.__file__).parent / "static"
 
 
 def nginx_binary() -> str:
@@ -114,6 +125,13 @@ def nginx_binary() -> str:
     if not found:
         raise SystemExit("nginx is not installed: `make install-test` installs Debian's nginx")
     return found
+
+
+# What Debian's nginx.conf includes: nginx then serves Streamlit's scripts as JavaScript (a browser
+# refuses a module script of another type) and knows which ones to compress.
+MIME_TYPES = ("include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else
+              "types { text/html html; text/css css; application/javascript js; application/json json map; "
+              "image/svg+xml svg; image/png png; font/woff2 woff2; font/woff woff; font/ttf ttf; }")
 
 
 @contextmanager
@@ -126,7 +144,8 @@ def nginx(ports: list[int], folder: Path) -> Iterator[str]:
     (folder / "nginx.conf").write_text(
         f"{user}worker_processes 1;\ndaemon off;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log warn;\n"
         "events { worker_connections 1024; }\n"
-        f"http {{\n  access_log off;\n  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
+        f"http {{\n  access_log off;\n  {MIME_TYPES}\n"
+        f"  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
         f"  fastcgi_temp_path {folder}/fastcgi;\n  uwsgi_temp_path {folder}/uwsgi;\n  scgi_temp_path {folder}/scgi;\n"
         f"  include {folder}/site.conf;\n}}\n", encoding="utf-8")
     proc = subprocess.Popen([nginx_binary(), "-p", str(folder), "-c", str(folder / "nginx.conf")],

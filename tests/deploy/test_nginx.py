@@ -3,15 +3,17 @@ two stand-in processes: a browser sticks to one process, browsers spread over bo
 upgrade headers pass, and scripts leave compressed."""
 from __future__ import annotations
 
+import gzip
 import http.cookiejar
 import http.server
 import threading
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
-from bench.load import nginx, nginx_site
+from bench.load import nginx, nginx_site, streamlit_static
 from tests.browser import free_port
 
 
@@ -92,11 +94,44 @@ def test_the_websocket_upgrade_reaches_the_process(proxy):
     assert (upgrade, connection) == ("websocket", "upgrade")
 
 
+def _get(url: str) -> tuple[bytes, dict]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        body, headers = resp.read(), dict(resp.headers)
+    return (gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body), headers
+
+
+def _streamlit_script() -> Path:
+    return max((streamlit_static() / "static" / "js").glob("*.js"), key=lambda p: p.stat().st_size)
+
+
 def test_scripts_leave_compressed(proxy):
     url, _ = proxy
-    request = urllib.request.Request(url + "/static/js/app.js", headers={"Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        assert resp.headers.get("Content-Encoding") == "gzip"
+    for path in ("/static/js/app.js", "/static/js/" + _streamlit_script().name):  # the app's, nginx's own
+        _, headers = _get(url + path)
+        assert headers.get("Content-Encoding") == "gzip", path
+
+
+def test_streamlits_own_files_come_from_nginx_not_the_app(proxy):
+    """A new browser asks for about 60 of Streamlit's scripts at once; nginx reads them from the
+    installed Streamlit, as JavaScript, to be kept by the browser, and the app never sees them."""
+    url, _ = proxy
+    script = _streamlit_script()
+    body, headers = _get(f"{url}/static/js/{script.name}")
+    assert body == script.read_bytes()  # the backends answer every .js with a script of their own
+    assert headers["Content-Type"].startswith("application/javascript")
+    assert "immutable" in headers["Cache-Control"]
+    css = next((streamlit_static() / "static" / "css").glob("*.css"))
+    body, headers = _get(f"{url}/static/css/{css.name}")
+    assert body == css.read_bytes() and headers["Content-Type"].startswith("text/css")
+
+
+def test_a_file_streamlit_does_not_have_is_asked_of_the_app(proxy):
+    """Another Streamlit version's file names, say, after an upgrade with the site file unchanged."""
+    url, ports = proxy
+    body, headers = _get(url + "/static/js/app.js")
+    assert body.startswith(b"var x = 'a script") and "Set-Cookie" in headers
+    assert _port(_browser()[0], url + "/static/media/not-there.png") in ports
 
 
 def test_the_site_file_is_rendered_with_only_ports_replaced():
@@ -104,3 +139,4 @@ def test_the_site_file_is_rendered_with_only_ports_replaced():
     assert "server 127.0.0.1:9001;" in site and "server 127.0.0.1:9003;" in site
     assert "8501" not in site and "listen 127.0.0.1:8080;" in site
     assert "hash $risk_route consistent;" in site and "proxy_read_timeout 1d;" in site
+    assert f"root {streamlit_static()};" in site and "/opt/risk-dashboard" not in site
