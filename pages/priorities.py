@@ -41,26 +41,27 @@ st.caption(t("pr.count", lang, shown=format_number(len(shown), 0, lang), total=f
 
 # --- table and map, one selection ---------------------------------------------------------
 feature_ids = [str(f["properties"]["commune_id"]) for f in layer.features]
-map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([])) & set(feature_ids)  # a link may name others
 rows = priorities.table_page(shown)
 on_page = shown.iloc[rows.start:rows.stop]
+generation = priorities.table_generation(on_page)  # rows picked in a table no longer shown are kept
+map_selected: set[str] = set(slots.PR_MAP_SELECTED.get([])) & set(feature_ids)  # a link may name others
 display = view.display_frame(on_page, map_selected, lang)
 st.caption(t("pr.selection_hint", lang))
 event = st.dataframe(
     widgets.localized(display, lang, {t("pr.col.score", lang): view.DECIMALS["score"],
                                       t("pr.col.dist_border", lang): view.DECIMALS["dist_border_km"],
                                       t("pr.col.population", lang): 0}),
-    hide_index=True, width="stretch", key=slots.pr_table(rows.number).name, on_select="rerun",
+    hide_index=True, width="stretch", key=slots.pr_table(generation).name, on_select="rerun",
     selection_mode="multi-row",
 )
 table_selected = {on_page["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}
 with st.container():  # there or not, the map keeps its place
-    priorities.pager(rows, on_page["commune_id"].tolist(), lang)
+    priorities.pager(rows, lang)
 selected = map_selected | table_selected
 clear_box = st.container()
 if selected and clear_box.button(t("pr.clear_selection", lang), key="pr_clear"):
     slots.PR_MAP_SELECTED.set([])
-    slots.pr_table(rows.number).pop()
+    slots.pr_table(generation).pop()
     st.rerun()
 with st.container():
     run = priorities.allocation(ds, plist, shown, lang)

@@ -69,23 +69,31 @@ def table_page(shown: pd.DataFrame) -> view.TablePage:
     return page
 
 
-def pager(page: view.TablePage, page_ids: list[str], lang: str) -> None:
-    """Other rows of a list longer than a page. Rows picked on the page being left join the kept
-    selection (the one the map's clicks make), so moving through the list never drops a choice."""
+def pager(page: view.TablePage, lang: str) -> None:
+    """Other rows of a list longer than a page (picks on the page left are kept: `table_generation`)."""
     if page.count == 1:
         return
     st.selectbox(t("pr.page", lang), range(page.count), key=slots.PR_TABLE_PAGE.name,
-                 format_func=lambda n: view.page_label(n, page.total, lang),
-                 on_change=_keep_table_selection, args=(page.number, page_ids))
+                 format_func=lambda n: view.page_label(n, page.total, lang))
     st.caption(t("pr.page_help", lang, rows=format_number(view.TABLE_ROWS, 0, lang)))
 
 
-def _keep_table_selection(number: int, page_ids: list[str]) -> None:
-    table = slots.pr_table(number).get()
-    rows = table["selection"]["rows"] if table else []
-    picked = {page_ids[i] for i in rows if 0 <= i < len(page_ids)}
-    if picked:
-        slots.PR_MAP_SELECTED.set(sorted(set(slots.PR_MAP_SELECTED.get([])) | picked))
+def table_generation(on_page: pd.DataFrame) -> int:
+    """Which table to draw for the rows `on_page`. Streamlit gives a table's picks as positions in
+    the rows the browser showed. When the rows change (another page, year, ranking or filter), the
+    picks are read against the rows the person saw and join the kept selection (the one map clicks
+    make), and a new table starts with none: a pick never moves to another commune, nor is lost."""
+    ids = on_page["commune_id"].astype(str).tolist()
+    generation, drawn = slots.PR_TABLE_DRAWN.get() or (0, ids)
+    if drawn != ids:
+        table = slots.pr_table(generation).pop()
+        rows = table["selection"]["rows"] if table else []
+        picked = {drawn[i] for i in rows if 0 <= i < len(drawn)}
+        if picked:
+            slots.PR_MAP_SELECTED.set(sorted(set(slots.PR_MAP_SELECTED.get([])) | picked))
+        generation += 1
+    slots.PR_TABLE_DRAWN.set((generation, ids))
+    return generation
 
 
 def filters(ds, plist: view.PriorityList, lang: str) -> view.PriorityFilters:

@@ -138,12 +138,13 @@ SELECTED_COMMUNE: Slot[str] = Slot("selected_commune", "commune id whose panel i
 PR_MAP_SELECTED: Slot[list] = Slot("pr_map_selected", "commune ids toggled on the priorities map")
 PR_TABLE: Slot[Any] = Slot("pr_table", "the priority table editor's state")
 PR_TABLE_PAGE: Slot[int] = Slot("pr_table_page", "which page of the priority table is shown (0-based)")
+PR_TABLE_DRAWN: Slot[tuple] = Slot("pr_table_drawn", "the priority table last drawn: its generation and its rows' commune ids")
 
 
-def pr_table(page: int) -> Slot[Any]:
-    """The priority table's state on page `page` (0-based). Each page is its own table, so the rows
-    picked on one are never read as rows of another."""
-    return PR_TABLE if page == 0 else Slot(f"{PR_TABLE.name}_{page}", PR_TABLE.doc)
+def pr_table(generation: int) -> Slot[Any]:
+    """The state of the priority table of `generation`: a new one each time the rows shown change,
+    so the rows picked in one are never read as rows of another (ui.priorities.table_generation)."""
+    return PR_TABLE if generation == 0 else Slot(f"{PR_TABLE.name}_{generation}", PR_TABLE.doc)
 PR_ALLOCATION: Slot[Any] = Slot("pr_allocation", "the last budget allocation run")
 PR_COVERAGE: Slot[Any] = Slot("pr_coverage", "the last patrol-base coverage run")
 PR_SHOW: Slot[str] = Slot("pr_show", "which result the priorities map shows: selection, allocation or coverage")

@@ -67,8 +67,11 @@ def priority_table(
     rank = ranking.assign(commune_id=ranking["commune_id"].astype(str)).set_index("commune_id")
     table = pd.DataFrame(index=rank.index)
     table["rank"] = rank["rank"].astype("Int64")
-    table["rank_low"] = rank["rank_low"].astype("Int64") if "rank_low" in rank else table["rank"]
-    table["rank_high"] = rank["rank_high"].astype("Int64") if "rank_high" in rank else table["rank"]
+    # A ranking without intervals (the composite index, a fixed formula) has none to show: blank,
+    # not an interval of one rank, which would claim a certainty nothing measured.
+    none = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    table["rank_low"] = rank["rank_low"].astype("Int64") if "rank_low" in rank else none
+    table["rank_high"] = rank["rank_high"].astype("Int64") if "rank_high" in rank else none
     table["name"] = base["name"].reindex(table.index)
     table["former_district"] = base["former_district"].reindex(table.index) if "former_district" in base else ""
     table["score"] = rank["score"].astype(float)
@@ -382,7 +385,8 @@ def display_frame(shown: pd.DataFrame, selected: set[str], lang: str) -> pd.Data
     return pd.DataFrame({
         t("pr.selected", lang): shown["commune_id"].isin(selected),
         t("pr.col.rank", lang): shown["rank"],
-        t("pr.col.interval", lang): [f"{lo}–{hi}" for lo, hi in zip(shown["rank_low"], shown["rank_high"])],
+        t("pr.col.interval", lang): [f"{lo}–{hi}" if pd.notna(lo) and pd.notna(hi) else "–"
+                                     for lo, hi in zip(shown["rank_low"], shown["rank_high"])],
         t("col.name", lang): shown["name"],
         t("col.former_district", lang): shown["former_district"],
         # At the places shown: the grid sorts the same, and the digits nobody sees cost 60 KB of

@@ -97,10 +97,16 @@ def test_the_map_keeps_its_place_whatever_is_shown_above_it():
 
 def test_composite_ranking_without_the_model():
     at = open_priorities()
+    assert all(listing(at)[t("pr.col.interval", "en")] != "–")  # the model's ranks carry intervals
     at.radio(key="pr_ranking").set_value("composite")
     at.run()
     assert not at.exception
     assert len(listing(at)) == 130
+    # A fixed formula has no interval to show: a dash and a sentence, not "1–1", which would claim
+    # a certainty nothing measured.
+    assert set(listing(at)[t("pr.col.interval", "en")]) == {"–"}
+    assert any(c.value.startswith(t("pr.ranked.composite", "en", year=2025)[:40]) and "(–)" in c.value
+               for c in at.caption)
 
 
 def test_allocation_beats_the_ranking_and_shows_on_the_map():
@@ -322,3 +328,23 @@ def test_communes_picked_for_the_allocation_stay_picked_through_a_year_change():
     assert not at.exception, at.exception
     assert list(at.multiselect(key="pr_include").options) == options
     assert at.session_state["pr_include"] == picked and at.session_state["pr_year"] == int(first_year)
+
+
+def test_rows_picked_in_the_table_stay_on_their_communes_when_the_ranking_changes():
+    """Streamlit gives a table's picks as row positions: after a year change re-ranks the list, the
+    same positions are other communes. The picks are read against the rows the person saw, kept as
+    the selection, and the new table starts with none."""
+    at = open_priorities()
+    before = listing(at)[t("col.commune_id", "en")].tolist()
+    at.session_state["pr_table"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    first_year = min(at.selectbox(key="pr_year").options)
+    at.selectbox(key="pr_year").set_value(int(first_year))
+    at.run()
+    assert not at.exception, at.exception
+    after = listing(at)
+    assert after[t("col.commune_id", "en")].tolist()[:2] != before[:2]  # the year re-ranked the list
+    assert sorted(at.session_state["pr_map_selected"]) == sorted(before[:2])
+    ticked = after[after[t("pr.selected", "en")]][t("col.commune_id", "en")]
+    assert sorted(ticked) == sorted(before[:2])
+    assert "pr_table" not in at.session_state  # the old table's positions are gone with it
