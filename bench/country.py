@@ -315,10 +315,12 @@ def hotspot_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: 
 
 
 def priority_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats: int) -> None:
-    for _ in range(repeats):
+    """As hotspot_rounds: the first visit on this server (which builds the list the server then keeps
+    for every session) is named apart from the warm ones, and there is always a warm round."""
+    for i in range(max(repeats, 2)):
         with session(browser, run, base, "priorities round") as tab:
-            first = visit(tab, proxy, run.n, f"{base}/priorities", table=True)
-            if run.add("priorities: first visit", first).seconds is None:
+            name = "priorities: first visit" + (" (first on this server)" if i == 0 else "")
+            if run.add(name, visit(tab, proxy, run.n, f"{base}/priorities", table=True)).seconds is None:
                 continue
             run.add("priorities: year change", change_select(tab, proxy, run.n, t("map.year", LANG)))
             run.add("priorities: allocate", allocate(tab, proxy, run.n))

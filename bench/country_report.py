@@ -21,7 +21,8 @@ ROWS = (
     "fresh server: first map (first open)", "fresh server: first map (restart)",
     "risk map: first visit", "risk map: return visit", "risk map: year change", "risk map: indicator change",
     "risk map: commune click", "hotspots: first visit (first on this server)", "hotspots: first visit",
-    "hotspots: layer change", "priorities: first visit", "priorities: year change", "priorities: allocate",
+    "hotspots: layer change", "priorities: first visit (first on this server)", "priorities: first visit",
+    "priorities: year change", "priorities: allocate",
     "priorities: return visit",
 )
 # The naive page keeps nothing across a restart: its first open stands for both app rows.

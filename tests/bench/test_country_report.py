@@ -49,3 +49,18 @@ def test_the_national_data_per_interaction_counts_every_pages_clicks(capsys):
     print_targets({10600: (app, Run("naive", 10600))})
     row = _row(capsys.readouterr().out, "each interaction on every page, data (largest)")
     assert "FAIL" in row and "943" in row
+
+
+def test_the_priorities_target_is_judged_on_a_warm_server_and_its_first_visit_is_printed_apart(capsys):
+    """The first Priorities visit on a server builds the list the server then keeps for everyone: it
+    is printed as its own row (as the hotspots' is), and 'priorities page warm' judges the others."""
+    from bench.country_report import print_side_by_side
+
+    app = Run("app", 3321)
+    app.figures.update({"priorities: first visit (first on this server)": [Figure(3.4)],
+                        "priorities: first visit": [Figure(1.9)]})
+    print_side_by_side(app, Run("naive", 3321), 1)
+    print_targets({3321: (app, Run("naive", 3321))})
+    printed = capsys.readouterr().out
+    assert "3.40 s" in _row(printed, "priorities: first visit (first on this server)")
+    assert "pass" in _row(printed, "priorities page warm, from a new browser")
