@@ -63,7 +63,7 @@ def _built(key, year: int, ranking_kind: str, role, small_cell_k: int, lang: str
 
 def table_page(shown: pd.DataFrame) -> view.TablePage:
     """The rows the table shows: the page the pager holds, clamped to the list the filters left."""
-    page = view.table_page(len(shown), slots.PR_TABLE_PAGE.get(0) or 0)
+    page = view.table_page(len(shown), slots.PR_TABLE_PAGE.get(0))
     if slots.PR_TABLE_PAGE.present() and slots.PR_TABLE_PAGE.get() != page.number:
         slots.PR_TABLE_PAGE.set(page.number)  # before the pager is drawn, so it shows the same page
     return page

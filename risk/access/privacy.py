@@ -148,7 +148,7 @@ def drivers_column(role: Role) -> str:
     return "drivers" if can_see_case_statistics(role) else "drivers_without_cases"
 
 
-def dataset_case_total(cases: pd.DataFrame, role: Role, k: int = DEFAULT_SMALL_CELL_K, lang: str = "en") -> str:
+def dataset_case_total(cases: pd.DataFrame, role: Role, k: int, lang: str) -> str:
     """How many cases the dataset holds, as text the role may see, in `lang`'s digits.
 
     For roles that may not see case rows the total of every commune-year is

@@ -206,6 +206,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from risk.analysis.features import feature_label
     from risk.i18n import t
     from risk.analysis.model import MODEL_KIND_KEYS
+    from risk.views.priorities import interval_text
 
     def work(ds) -> int:
         result = _analyses(args, ds).score(args.year, _model_config(args))
@@ -225,7 +226,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         print(f"{heads[0]:>6}  {heads[1]:>13}  {heads[2]:>6}  {heads[3].ljust(width)}{heads[4]}")
         for row in table.itertuples():
             drivers = "; ".join(f"{feature_label(d.feature, lang)} {d.contribution:+.2f}" for d in row.drivers)
-            interval = f"{row.rank_low}–{row.rank_high}"
+            interval = interval_text(row.rank_low, row.rank_high, lang)
             print(f"{row.rank:>6}  {interval:>13}  {row.score:6.3f}  {row.name.ljust(width)}{drivers}")
         return 0
 

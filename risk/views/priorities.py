@@ -342,6 +342,14 @@ def map_values(shown: pd.DataFrame, feature_ids: list[str]) -> tuple[pd.Series, 
     return values, ranks
 
 
+def interval_text(low, high, lang: str, missing: str = "–") -> str:
+    """A 90 % rank interval as the page, the brief and the command line write it ("3–29"), in the
+    language's digits; `missing` where the ranking has none (the composite index)."""
+    if pd.isna(low) or pd.isna(high):
+        return missing
+    return f"{format_number(low, 0, lang)}–{format_number(high, 0, lang)}"
+
+
 # --- the table a page at a time ----------------------------------------------------------------
 
 # Rows the table shows at once: the whole list of a province (Nghệ An has 130 communes), a page of a
@@ -375,9 +383,8 @@ def table_page(total: int, number: int, rows: int | None = None) -> TablePage:
 
 def page_label(number: int, total: int, lang: str, rows: int | None = None) -> str:
     """The rows page `number` of a list of `total` holds, as a person reads them: "rows 251–500"."""
-    rows = rows or TABLE_ROWS
-    first, last = number * rows + 1, min(total, (number + 1) * rows)
-    return t("pr.page_rows", lang, first=format_number(first, 0, lang), last=format_number(last, 0, lang))
+    page = table_page(total, number, rows)
+    return t("pr.page_rows", lang, first=format_number(page.start + 1, 0, lang), last=format_number(page.stop, 0, lang))
 
 
 def display_frame(shown: pd.DataFrame, selected: set[str], lang: str) -> pd.DataFrame:
@@ -385,7 +392,7 @@ def display_frame(shown: pd.DataFrame, selected: set[str], lang: str) -> pd.Data
     return pd.DataFrame({
         t("pr.selected", lang): shown["commune_id"].isin(selected),
         t("pr.col.rank", lang): shown["rank"],
-        t("pr.col.interval", lang): [f"{lo}–{hi}" if pd.notna(lo) and pd.notna(hi) else "–"
+        t("pr.col.interval", lang): [interval_text(lo, hi, lang)
                                      for lo, hi in zip(shown["rank_low"], shown["rank_high"])],
         t("col.name", lang): shown["name"],
         t("col.former_district", lang): shown["former_district"],

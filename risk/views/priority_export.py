@@ -19,7 +19,7 @@ import pandas as pd
 from risk.i18n import format_number, format_percent, t
 from risk.views.priorities import (
     DECIMALS, EXPORT_LABEL_KEYS, OBJECTIVE_KEYS, RANKING_LABEL_KEYS, AllocationRun, PriorityFilters, PriorityList,
-    allocation_notes,
+    allocation_notes, interval_text,
 )
 
 TITLE_KEYS = {("list", "model"): "pr.export_title.list", ("list", "composite"): "pr.export_title.list_composite",
@@ -200,8 +200,7 @@ def brief_map(plist: PriorityList, shown: pd.DataFrame, rows: pd.DataFrame, what
 
 def _pdf_rows(out: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """The brief's columns: the rank interval in one column as on the page ("3–29"), code last."""
-    interval = [f"{format_number(lo, 0, lang)}–{format_number(hi, 0, lang)}" if pd.notna(lo) and pd.notna(hi) else ""
-                for lo, hi in zip(out["rank_low"], out["rank_high"])]
+    interval = [interval_text(lo, hi, lang, missing="") for lo, hi in zip(out["rank_low"], out["rank_high"])]
     table = out.drop(columns=["rank_low", "rank_high"]).assign(interval=interval)
     order = ["rank", "interval", "name", "former_district", "score", "drivers", "cases_3y", "hotspot",
              "dist_border_km", "commune_id"]

@@ -105,3 +105,10 @@ def test_the_table_shows_a_page_of_the_list_clamped_to_the_pages_there_are(total
 def test_a_page_names_its_rows_in_the_language():
     assert page_label(4, 10_600, "vi", rows=250) == t("pr.page_rows", "vi", first="1.001", last="1.250")
     assert page_label(42, 10_600, "en", rows=250) == t("pr.page_rows", "en", first="10,501", last="10,600")
+
+
+def test_a_rank_interval_is_written_once_for_page_brief_and_command_line():
+    from risk.views.priorities import interval_text
+
+    assert interval_text(1001, 1250, "vi") == "1.001–1.250" and interval_text(1001, 1250, "en") == "1,001–1,250"
+    assert interval_text(pd.NA, pd.NA, "en") == "–" and interval_text(pd.NA, 3, "vi", missing="") == ""
