@@ -76,7 +76,7 @@ composite_config = None
 if key == COMPOSITE or selected:
     with above_map:
         composite_config = widgets.composite_weights_editor(ds, lang, expanded=key == COMPOSITE)
-    composite = analysis.composite(year, composite_config).set_index("commune_id")
+    composite = analysis.composite(year, composite_config).table.set_index("commune_id")
 
 ind = describe(key)
 values = view.layer_values(ds, key, year, ids, scores, composite)

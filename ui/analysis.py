@@ -112,10 +112,10 @@ def capture_curve_table(result: BacktestResult) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _composite(key: state.DatasetKey, year: int, config) -> pd.DataFrame:
+def _composite(key: state.DatasetKey, year: int, config):
     from risk.analysis.composite import composite_index
 
-    return composite_index(state.load_by_key(key).indicators, year, config).table
+    return composite_index(state.load_by_key(key).indicators, year, config)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -125,7 +125,8 @@ def _composite_sensitivity(key: state.DatasetKey, year: int, config):
     return weight_sensitivity(state.load_by_key(key).indicators, year, config)
 
 
-def composite(year: int, config) -> pd.DataFrame:
+def composite(year: int, config):
+    """The CompositeResult of `year` under `config` (risk.analysis.composite)."""
     return _composite(state.dataset_key(), int(year), config)
 
 

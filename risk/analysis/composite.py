@@ -21,13 +21,14 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from risk.analysis.drivers import TOP, Driver, top_drivers
 from risk.i18n import LocalisedError
 from risk.contracts.indicators import indicator_for
 
 __all__ = [
     "CONSTANT_VALUE", "GEOMETRIC_FLOOR", "INDEX_SCALE", "METHODS", "METHOD_KEYS", "RESULT_COLUMNS",
     "CompositeConfig", "CompositeError", "Sensitivity", "composite_index", "constant_indicators",
-    "default_config", "normalise", "resolve_directions", "weight_sensitivity",
+    "default_config", "index_drivers", "normalise", "resolve_directions", "weight_sensitivity",
 ]
 
 INDEX_SCALE = 100.0
@@ -317,6 +318,25 @@ def composite_index(indicators: pd.DataFrame, year: int, config: CompositeConfig
     result = result.iloc[_order(index, prepared.commune_ids)].reset_index(drop=True)
     weights = dict(zip(prepared.keys, (prepared.weights / prepared.weights.sum()).tolist()))
     return CompositeResult(result, prepared.constant, weights, prepared.method, int(year))
+
+
+def index_drivers(result: CompositeResult, top: int = TOP) -> list[tuple[Driver, ...]]:
+    """Per row of `result.table`, the indicators that move its index furthest from the average commune's.
+
+    A contribution is the indicator's weight times how far the commune's normalised value lies
+    from that year's mean: in index points for the arithmetic mean, in log-index for the geometric
+    one (where the index is a product). Positive raises the index. A missing value moves nothing.
+    """
+    keys = list(result.weights)
+    values = result.table[keys].to_numpy(dtype=float)
+    if result.method == "geometric":
+        values = np.log(np.maximum(values, GEOMETRIC_FLOOR))
+    weights = np.array([result.weights[k] for k in keys], dtype=float)
+    scale = 1.0 if result.method == "geometric" else INDEX_SCALE
+    known = ~np.isnan(values)
+    mean = np.where(known, values, 0.0).sum(axis=0) / np.maximum(known.sum(axis=0), 1)
+    contrib = np.where(known, values - mean, 0.0) * weights * scale
+    return top_drivers(contrib, keys, top)
 
 
 # --- sensitivity to the weights ---------------------------------------------------------------------

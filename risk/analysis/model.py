@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from risk.analysis.drivers import Driver, top_drivers
 from risk.analysis.calibration import CalibrationCheck, Recalibration, calibration_check, fit_recalibration, \
     reliability_table
 from risk.analysis.features import CASE_FEATURES, EFFORT_FEATURES, ModelError, at_reference_effort, feature_keys, feature_table
@@ -108,14 +109,6 @@ class ModelConfig:
 
 
 Note = Message  # something the user should know about a result: one message model (risk.i18n)
-
-
-@dataclass(frozen=True)
-class Driver:
-    """One reason behind a commune's score: a feature and its signed contribution to the log-odds."""
-
-    feature: str
-    contribution: float
 
 
 @dataclass(frozen=True)
@@ -645,18 +638,6 @@ def _contributions(pipe: Pipeline, kind: str, train: pd.DataFrame, rows: pd.Data
     return out
 
 
-def _drivers(contrib: np.ndarray, features: list[str], top: int = 3,
-             leave_out: frozenset[str] = frozenset()) -> list[tuple[Driver, ...]]:
-    """Per row, the `top` features with the largest absolute contribution (ties by feature order),
-    choosing only among features not in `leave_out`."""
-    out = []
-    pool = [j for j, f in enumerate(features) if f not in leave_out]
-    for row in contrib:
-        order = sorted(pool, key=lambda j: (-abs(row[j]), j))[:top]
-        out.append(tuple(Driver(features[j], float(row[j])) for j in order))
-    return out
-
-
 def _bootstrap_probs(config: ModelConfig, train: pd.DataFrame, rows: pd.DataFrame,
                      features: list[str], report: Report = silent) -> np.ndarray:
     """(n_bootstrap, rows) probabilities from refits on communes resampled with replacement.
@@ -719,10 +700,10 @@ def _score(prep: _Prepared, ds: Dataset, year: int, config: ModelConfig,
     contrib = _contributions(pipe, config.kind, train, rows, features)
     out = pd.DataFrame({
         "commune_id": rows["commune_id"].to_numpy(), "name": rows["name"].to_numpy(), "score": prob,
-        "rank": rank, "rank_low": low, "rank_high": high, "drivers": _drivers(contrib, features, leave_out=NOT_DRIVERS),
+        "rank": rank, "rank_low": low, "rank_high": high, "drivers": top_drivers(contrib, features, leave_out=NOT_DRIVERS),
         # Chosen among indicator and distance features only: what roles that may not see case
         # rows are shown (the choice itself must not depend on case counts).
-        "drivers_without_cases": _drivers(contrib, features, leave_out=CASE_FEATURES | NOT_DRIVERS),
+        "drivers_without_cases": top_drivers(contrib, features, leave_out=CASE_FEATURES | NOT_DRIVERS),
     })
     out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
     return ScoreResult(int(year), out, tuple(features), tuple(notes.items), phi)

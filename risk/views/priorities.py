@@ -141,9 +141,16 @@ def case_years(year: int) -> tuple[int, ...]:
     return tuple(range(year - CASE_YEARS + 1, year + 1))
 
 
-def composite_ranking(composite: pd.DataFrame) -> pd.DataFrame:
-    """A composite-index table (risk.analysis.composite) as a ranking: commune_id, score, rank."""
-    return composite.rename(columns={"index": "score"})[["commune_id", "score", "rank"]].dropna(subset=["rank"])
+def composite_ranking(composite) -> pd.DataFrame:
+    """A CompositeResult (risk.analysis.composite) as a ranking: commune_id, score, rank and the
+    indicators that put each commune above or below the average one. No indicator of the index is
+    a case count, so every role sees the same reasons."""
+    from risk.analysis.composite import index_drivers
+
+    table = composite.table.rename(columns={"index": "score"})[["commune_id", "score", "rank"]]
+    table["drivers"] = index_drivers(composite)
+    table["drivers_without_cases"] = table["drivers"]
+    return table.dropna(subset=["rank"])
 
 
 def hotspot_class_column(result) -> pd.Series:

@@ -283,3 +283,31 @@ def test_demo_composite_follows_poverty() -> None:
     correlation = composite_rank.corr(poverty_rank.reindex(composite_rank.index), method="spearman")
     assert correlation > 0.5, correlation
     assert len(sensitivity.per_perturbation) == 16 and len(sensitivity.per_commune) == 130
+
+
+# --- the reasons behind a commune's index ---------------------------------------------------------
+
+
+def test_index_drivers_are_weighted_distances_from_the_average_commune() -> None:
+    from risk.analysis.composite import index_drivers
+
+    data = table(poverty_rate=[10.0, 20.0, 30.0], mobile_coverage=[90.0, 60.0, 30.0])
+    result = composite_index(data, 2025, CompositeConfig(weights={"poverty_rate": 3, "mobile_coverage": 1}))
+    reasons = dict(zip(result.table["commune_id"], index_drivers(result)))
+    # c2 is the poorest and least covered: both raise its index, poverty three times as much
+    # (weights 0.75 and 0.25, normalised values 1 against a mean of 0.5, in index points).
+    assert [(d.feature, d.contribution) for d in reasons["c2"]] == [("poverty_rate", 37.5), ("mobile_coverage", 12.5)]
+    assert [(d.feature, d.contribution) for d in reasons["c0"]] == [("poverty_rate", -37.5), ("mobile_coverage", -12.5)]
+    assert reasons["c1"] == ()  # the average commune on both
+
+
+def test_index_drivers_skip_missing_values_and_follow_a_geometric_index() -> None:
+    from risk.analysis.composite import index_drivers
+
+    data = table(poverty_rate=[10.0, 20.0, np.nan, 40.0], mobile_coverage=[90.0, 60.0, 30.0, 60.0])
+    for method in ("arithmetic", "geometric"):
+        result = composite_index(data, 2025, CompositeConfig(method=method))
+        reasons = dict(zip(result.table["commune_id"], index_drivers(result)))
+        assert [d.feature for d in reasons["c2"]] == ["mobile_coverage"], method  # no poverty figure, no poverty reason
+        assert all(d.contribution > 0 for d in reasons["c2"])
+        assert reasons["c0"][0].contribution < 0

@@ -107,6 +107,11 @@ def test_composite_ranking_without_the_model():
     assert set(listing(at)[t("pr.col.interval", "en")]) == {"–"}
     assert any(c.value.startswith(t("pr.ranked.composite", "en", year=2025)[:40]) and "(–)" in c.value
                for c in at.caption)
+    # Every commune that differs from the average on some indicator says which, in the indicators' names.
+    reasons = listing(at)[t("pr.col.drivers", "en")]
+    assert (reasons != "").all()
+    assert reasons.str.contains("▲").any() and reasons.str.contains("▼").any()
+    assert reasons.str.contains(t("indicator.poverty_rate.label", "en"), regex=False).any()
 
 
 def test_allocation_beats_the_ranking_and_shows_on_the_map():
