@@ -161,8 +161,11 @@ def visit(tab: probe.Tab, proxy: CountingProxy, n: int, url: str, table: bool = 
                    lambda: bool(probe.drawn(tab.page, n)) and (not table or probe.table_drawn(tab.page)))
 
 
-def change_select(tab: probe.Tab, proxy: CountingProxy, n: int, label: str) -> Figure:
+def change_select(tab: probe.Tab, proxy: CountingProxy, n: int, label: str, table: bool = False) -> Figure:
+    """A choice in a select box to the map restyled, and with `table` the page's table showing other
+    rows too (the Priorities list of another year)."""
     page = tab.page
+    rows = probe.table_text(page) if table else ""
     option = probe.open_select(page, label)[0]  # opening the list is the user's time, not the app's
     chosen = option.inner_text().strip()
     box = page.get_by_role("combobox", name=label, exact=True).first
@@ -174,7 +177,8 @@ def change_select(tab: probe.Tab, proxy: CountingProxy, n: int, label: str) -> F
         except Exception:  # the widget is being redrawn
             return True
 
-    return measure(tab, proxy, n, lambda: probe.mouse_click(page, option), redrawn(page, n, before),
+    table_changed = (lambda: probe.table_text(page) not in ("", rows)) if table else (lambda: True)
+    return measure(tab, proxy, n, lambda: probe.mouse_click(page, option), redrawn(page, n, before, table_changed),
                    did_not_hold(page, holds, f"{label} = {chosen} did not hold: the select went back"))
 
 
@@ -322,7 +326,7 @@ def priority_rounds(browser, run: Run, base: str, proxy: CountingProxy, repeats:
             name = "priorities: first visit" + (" (first on this server)" if i == 0 else "")
             if run.add(name, visit(tab, proxy, run.n, f"{base}/priorities", table=True)).seconds is None:
                 continue
-            run.add("priorities: year change", change_select(tab, proxy, run.n, t("map.year", LANG)))
+            run.add("priorities: year change", change_select(tab, proxy, run.n, t("map.year", LANG), table=True))
             run.add("priorities: allocate", allocate(tab, proxy, run.n))
             run.add("priorities: return visit", visit(tab, proxy, run.n, f"{base}/priorities", table=True))
 

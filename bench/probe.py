@@ -200,6 +200,15 @@ def table_drawn(page) -> bool:
         return False
 
 
+def table_text(page, cells: int = 40) -> str:
+    """The text of the first `cells` cells the data grid shows ("" while it shows none), to tell
+    when its rows have changed."""
+    try:
+        return "\x1f".join(page.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()[:cells])
+    except Exception:  # the page is navigating or the grid is being redrawn
+        return ""
+
+
 def styles(page, n: int) -> set[int]:
     return {s.style for s in drawn(page, n)}
 

@@ -17,7 +17,7 @@ from risk.outputs.classify import SCHEME_KEYS
 from risk.views.risk_map import COMPOSITE, SCORE, layer_indicator
 from risk.ingest.folder import load_dataset
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
-from bench.probe import table_drawn
+from bench.probe import table_drawn, table_text
 from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
 
 pytestmark = pytest.mark.skipif(
@@ -94,18 +94,21 @@ def test_english_switch_in_browser_relabels_the_chosen_options(server):
 def test_the_value_table_loads_when_opened(server):
     """The table under the map is drawn only when opened: its grid code (1.4 MB) stays off the first
     visit (issue 17), and opening it with the mouse shows every commune."""
-    n_communes = len(load_dataset(DEFAULT_DATA_DIR).boundaries)
+    names = set(load_dataset(DEFAULT_DATA_DIR).boundaries["name"])
+    n_communes = len(names)
     with browser_page(server) as (page, blocked):
         page.goto(server, wait_until="domcontentloaded")
         assert wait_for_paths(page, n_communes) >= n_communes
         page.wait_for_timeout(500)
-        assert page.get_by_test_id("stDataFrame").count() == 0 and not table_drawn(page)
+        assert page.get_by_test_id("stDataFrame").count() == 0 and not table_drawn(page) and table_text(page) == ""
         _mouse_click(page, page.get_by_test_id("stExpander").filter(has_text=t("map.table", "vi")).locator("summary"))
         page.get_by_test_id("stDataFrame").first.wait_for(timeout=60000)
         assert page.get_by_test_id("stDataFrame").count() == 1
         # What bench.country waits for on a page with a table: the grid's rows, drawn.
         page.locator('[data-testid="stDataFrame"] [role="gridcell"]').first.wait_for(state="attached", timeout=60000)
         assert table_drawn(page)
+        # What it reads to tell that a year change has shown other rows: the cells' text.
+        assert names & set(table_text(page, 400).split("\x1f")), table_text(page)[:200]
         assert blocked == []
 
 
