@@ -156,17 +156,10 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
                             format_func=lambda k: indicator_for(k).label(lang))
     objective = a4.radio(t("pr.objective", lang), view.allocation_objectives(plist.ranking), key=slots.labelled("pr_objective"),
                          format_func=lambda o: t(view.OBJECTIVE_KEYS[o], lang))
-    b1, b2, b3 = st.columns([1, 2, 2])
+    b1, b2 = st.columns([1, 4])
     min_per_district = b1.number_input(t("pr.min_per_district", lang), min_value=0, value=0, step=1,
                                        key="pr_min_district")
-    names = dict(zip(shown["commune_id"], shown["name"]))
-    # By name, not rank: the choices then stay the same through a year change, so Streamlit neither
-    # resends them (about 0.2 MB each at 10,600 communes) nor drops what a person picked.
-    by_name = sorted(names, key=lambda c: (str(names[c]), c))
-    include = b2.multiselect(t("pr.include", lang), by_name, key="pr_include", format_func=lambda c: names[c],
-                             placeholder=t("common.choose", lang), select_all=False)
-    exclude = b3.multiselect(t("pr.exclude", lang), by_name, key="pr_exclude", format_func=lambda c: names[c],
-                             placeholder=t("common.choose", lang), select_all=False)
+    include, exclude = forced_communes(b2, shown, lang)
     if st.button(t("pr.run_alloc", lang), type="primary", key="pr_run_alloc"):
         settings = view.AllocationSettings(float(budget), float(cost) if cost_mode == "flat" else cost, objective,
                                            int(min_per_district), tuple(include),
@@ -189,6 +182,32 @@ def allocation(ds, plist: view.PriorityList, shown: pd.DataFrame, lang: str) -> 
         chosen = plist.table.set_index("commune_id").loc[list(plan.chosen), "name"].astype(str).map(widgets.md)
         st.caption(t("pr.alloc_chosen", lang, n=len(plan.chosen)) + ": " + ", ".join(chosen))
     return run
+
+
+def forced_communes(box, shown: pd.DataFrame, lang: str) -> tuple[list[str], list[str]]:
+    """The communes a person forces into and out of the allocation, chosen only once they ask to.
+    Each chooser lists every commune of the list: at 3,321 communes the browser spent about 0.3 s of
+    a first Priorities visit building such lists (issue 17), for an option few plans use."""
+    if not box.toggle(t("pr.force", lang), key="pr_force", help=t("pr.force_help", lang)):
+        return [], []
+    names = dict(zip(shown["commune_id"], shown["name"]))
+    # By name, not rank: the choices then stay the same through a year change, so Streamlit neither
+    # resends them (about 0.2 MB each at 10,600 communes) nor drops what a person picked.
+    by_name = sorted(names, key=lambda c: (str(names[c]), c))
+    c1, c2 = box.columns(2)
+    include = c1.multiselect(t("pr.include", lang), by_name, key="pr_include", format_func=lambda c: names[c],
+                             placeholder=t("common.choose", lang), select_all=False)
+    exclude = c2.multiselect(t("pr.exclude", lang), by_name, key="pr_exclude", format_func=lambda c: names[c],
+                             placeholder=t("common.choose", lang), select_all=False)
+    return include, exclude
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _dataset_sites(key, site_kind: str, _ds) -> pd.DataFrame:
+    """The dataset's candidate bases of one kind, found once per dataset: a point inside every
+    commune took 20 ms of each Priorities rerun at 3,321 communes (issue 17). Read only."""
+    return patrol_sites(boundaries=_ds.boundaries if site_kind == "communes" else None,
+                        gates=_ds.gates if site_kind == "gates" else None)
 
 
 def coverage(ds, plist: view.PriorityList, lang: str):
@@ -216,12 +235,14 @@ def coverage(ds, plist: view.PriorityList, lang: str):
                 st.error(t("pr.sites_bad", lang))
                 for message in err.messages(lang):
                     st.text(f"• {message}")
-    sites = patrol_sites(boundaries=ds.boundaries if site_kind == "communes" else None,
-                         gates=ds.gates if site_kind == "gates" else None,
-                         points=uploaded_sites if site_kind == "upload" else None)
-    names = sites["name"].astype(str).tolist()
-    fixed = st.multiselect(t("pr.fixed_posts", lang), list(range(len(names))), key=f"pr_fixed_{site_kind}",
-                           format_func=lambda j: names[j], placeholder=t("common.choose", lang), select_all=False)
+    sites = (patrol_sites(points=uploaded_sites) if site_kind == "upload"
+             else _dataset_sites(state.dataset_key(), site_kind, _ds=ds))
+    fixed = []
+    # Asked for first, as the allocation's forced communes are: the commune sites are every commune.
+    if st.toggle(t("pr.fixed_toggle", lang), key="pr_fixed_on", help=t("pr.fixed_toggle_help", lang)):
+        names = sites["name"].astype(str).tolist()
+        fixed = st.multiselect(t("pr.fixed_posts", lang), list(range(len(names))), key=f"pr_fixed_{site_kind}",
+                               format_func=lambda j: names[j], placeholder=t("common.choose", lang), select_all=False)
     if st.button(t("pr.run_cover", lang), key="pr_run_cover"):
         try:
             communes = view.coverage_communes(ds, plist, state.role(), objective)

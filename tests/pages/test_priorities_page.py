@@ -140,6 +140,8 @@ def test_allocation_error_is_explained():
     at = open_priorities()
     at.number_input(key="pr_budget").set_value(50)
     at.number_input(key="pr_cost").set_value(100)
+    at.toggle(key="pr_force").set_value(True)
+    at.run()
     at.multiselect(key="pr_include").set_value(["16819"])
     at.button(key="pr_run_alloc").click()
     at.run()
@@ -160,6 +162,8 @@ def test_patrol_coverage_at_gates():
     assert coverage.covered_share >= coverage.greedy_share - 1e-9
     assert coverage.objective_kind == "expected_cases" and coverage.fixed == ()
     # An existing post kept open: it is among the bases, and two new ones are added to it.
+    at.toggle(key="pr_fixed_on").set_value(True)
+    at.run()
     at.multiselect(key="pr_fixed_gates").set_value([0])
     at.button(key="pr_run_cover").click()
     at.run()
@@ -319,7 +323,7 @@ def test_a_province_list_is_one_table_without_a_pager():
 def test_communes_picked_for_the_allocation_stay_picked_through_a_year_change():
     """Its choices are listed by name, not by rank, so a year change neither resends them (0.4 MB
     at 10,600 communes, issue 17) nor drops what a person picked."""
-    at = open_priorities()
+    at = open_priorities(pr_force=True)
     include = at.multiselect(key="pr_include")
     options = list(include.options)
     assert options == sorted(options)
@@ -353,3 +357,28 @@ def test_rows_picked_in_the_table_stay_on_their_communes_when_the_ranking_change
     ticked = after[after[t("pr.selected", "en")]][t("col.commune_id", "en")]
     assert sorted(ticked) == sorted(before[:2])
     assert "pr_table" not in at.session_state  # the old table's positions are gone with it
+
+
+def test_communes_are_forced_or_posts_kept_only_once_asked_for():
+    """Each chooser lists every commune: at country scale the browser spent about 0.3 s of a first
+    visit building them (issue 17). They are drawn when a person asks, and off means none applies."""
+    at = open_priorities()
+    keys = {m.key for m in at.multiselect}
+    assert not keys & {"pr_include", "pr_exclude", "pr_fixed_communes", "pr_fixed_gates"}, keys
+    at.toggle(key="pr_force").set_value(True)
+    at.toggle(key="pr_fixed_on").set_value(True)
+    at.run()
+    assert not at.exception
+    assert len(at.multiselect(key="pr_include").options) == 130 == len(at.multiselect(key="pr_exclude").options)
+    assert at.multiselect(key="pr_fixed_communes").options
+    exclude = at.multiselect(key="pr_exclude")
+    exclude.select(exclude.options[0])
+    at.run()
+    assert len(at.session_state["pr_exclude"]) == 1
+    at.toggle(key="pr_force").set_value(False)  # off: the picks are cleared, none is forced
+    at.button(key="pr_run_alloc").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert "pr_exclude" not in at.session_state
+    run = at.session_state["pr_allocation"]
+    assert run.settings.include == () and run.settings.exclude == ()
