@@ -26,7 +26,6 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from scipy import optimize, stats
 
 __all__ = ["LOWER_QUANTILE", "MAX_DISPERSION", "estimate_dispersion", "estimate_ratios", "lower_tail_share"]
 
@@ -35,6 +34,8 @@ MAX_DISPERSION = 10.0  # a relative risk whose sd is about 3: beyond it the coun
 
 
 def _cdf(y: np.ndarray, mu: np.ndarray, phi: float) -> np.ndarray:
+    from scipy import stats  # on first use: reading a kept hotspot result needs none of scipy.stats
+
     if phi <= 0:
         return stats.poisson.cdf(y, mu)
     size = 1.0 / phi
@@ -63,6 +64,8 @@ def estimate_dispersion(observed: np.ndarray, expected: np.ndarray) -> float:
 
     def excess(phi: float) -> float:
         return lower_tail_share(y, mu, phi) - LOWER_QUANTILE
+
+    from scipy import optimize
 
     if excess(0.0) <= 0:
         return 0.0

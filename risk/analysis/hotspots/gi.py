@@ -19,16 +19,16 @@ would silently return alpha/n there).
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import esda
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
-from scipy import stats
 
 from risk.analysis.geography import SpatialWeights
 from risk.analysis.hotspots.vocabulary import GI_CLASSES, NOT_SIGNIFICANT
+
+if TYPE_CHECKING:  # esda, libpysal and scipy.stats load when a Gi* is computed, not to read a kept result
+    from libpysal.graph import Graph
 
 CONFIDENCE_LEVELS: tuple[tuple[str, float], ...] = (("90", 0.10), ("95", 0.05), ("99", 0.01))
 DEFAULT_SEED = 20250701
@@ -80,6 +80,8 @@ def gi_star(
 
     `values` are aligned with the weights' ids. Columns and thresholds: module docstring.
     """
+    import esda
+    from scipy import stats
     graph, ids = _graph_and_ids(weights)
     y = np.asarray(values, dtype=float)
     if len(y) != len(ids):

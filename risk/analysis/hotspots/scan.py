@@ -74,7 +74,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from risk.analysis.hotspots.dispersion import MAX_DISPERSION, estimate_dispersion, estimate_ratios
 from risk.analysis.progress import Progress, Report, silent
@@ -170,6 +169,7 @@ class ScanResult:
 
 def _zones(coords: np.ndarray, expected: np.ndarray, options: ScanOptions) -> tuple[np.ndarray, np.ndarray]:
     """Neighbour indices (n × K, nearest first, the commune itself first) and which prefixes are allowed."""
+    from scipy.spatial import cKDTree
     n = len(coords)
     k = int(min(max(1, options.max_members), n))
     _, idx = cKDTree(coords).query(coords, k=k)

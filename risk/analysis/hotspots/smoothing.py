@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from risk.analysis.hotspots.vocabulary import EXCEEDANCE_BANDS
 
@@ -53,6 +52,7 @@ def smooth_relative_risk(
 ) -> SmoothedRisk:
     """Empirical-Bayes relative risk and P(RR > threshold) (module docstring). Communes with
     expected ≤ 0 (no population) get NaN."""
+    from scipy import stats
     y = np.asarray(observed, dtype=float)
     e = np.asarray(expected, dtype=float)
     ok = e > 0

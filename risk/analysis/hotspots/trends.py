@@ -84,17 +84,19 @@ analysis.py until it moves to the cube (MIN_TREND_YEARS belongs to it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from libpysal.graph import Graph
-from scipy import sparse, stats
 
 from risk.analysis.geography import SpatialWeights
 from risk.analysis.hotspots.cube import SpaceTimeCube
 from risk.analysis.hotspots.gi import DEFAULT_SEED, _graph_and_ids, classify_gi, gi_star
 from risk.analysis.hotspots.vocabulary import GATED, NO_PATTERN, PATTERNS, TOO_FEW_CASES, TOO_FEW_SLICES, TRENDS
+
+if TYPE_CHECKING:  # libpysal and scipy load when trends are computed, not to read a kept result
+    from libpysal.graph import Graph
+    from scipy import sparse
 
 MIN_TREND_YEARS = 3
 PERSISTENT_SHARE = 0.9  # "90 percent of the time-step intervals"
@@ -133,6 +135,7 @@ def mann_kendall_rows(series: np.ndarray) -> dict[str, np.ndarray]:
     cells are skipped; values equal to 10 decimals are ties. Vectorised
     because a national run has 10,600 rows (a Python loop took ~5 s).
     """
+    from scipy import stats
     x = np.round(np.atleast_2d(np.asarray(series, dtype=float)), 10)
     valid = np.isfinite(x)
     n = valid.sum(axis=1)
@@ -215,6 +218,7 @@ def emerging_category(
 
 def min_trend_slices(alpha: float = 0.05) -> int:
     """The fewest values at which Mann-Kendall can give p < `alpha` at all (module docstring)."""
+    from scipy import stats
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, not {alpha}")
     n = 3  # mann_kendall_rows gives no trend below 3 values
@@ -262,6 +266,7 @@ def emerging_hotspots(
     min_expected: float = DEFAULT_MIN_EXPECTED,
 ) -> TrendResult:
     """Gi* per bin of the cube, hot and cold slices, Mann-Kendall, the category and the gate (module docstring)."""
+    from scipy import stats
     if int(time_window) != time_window or time_window < 0:
         raise ValueError(f"time_window must be a whole number of slices ≥ 0, not {time_window}")
     if not min_expected >= 0:
@@ -347,6 +352,7 @@ def _window_sum(a: np.ndarray, time_window: int) -> np.ndarray:
 
 def _adjacency(weights: SpatialWeights | Graph, ids: Sequence[str]) -> sparse.csr_matrix:
     """Binary neighbours (no self-links) among `ids`, rows and columns in that order."""
+    from scipy import sparse
     graph, known = _graph_and_ids(weights)
     missing = sorted(set(ids) - set(known))
     if missing:
