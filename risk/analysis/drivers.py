@@ -2,7 +2,7 @@
 
 One owner for the model's drivers (contributions to the log-odds) and the composite
 index's (contributions to the index, relative to the average commune), so the
-priority list, its exports and the map panel read both the same way.
+priority list and its exports read both the same way.
 """
 from __future__ import annotations
 

@@ -10,12 +10,15 @@ classes and distances, so the page can pass its cached copies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 import pandas as pd
 
 from risk.i18n import format_number, format_percent, t
+
+if TYPE_CHECKING:
+    from risk.analysis.composite import CompositeResult
 
 COLUMNS = ("rank", "rank_low", "rank_high", "commune_id", "name", "former_district", "score", "drivers",
            "cases_3y", "hotspot", "dist_border_km", "population")
@@ -141,7 +144,7 @@ def case_years(year: int) -> tuple[int, ...]:
     return tuple(range(year - CASE_YEARS + 1, year + 1))
 
 
-def composite_ranking(composite) -> pd.DataFrame:
+def composite_ranking(composite: CompositeResult) -> pd.DataFrame:
     """A CompositeResult (risk.analysis.composite) as a ranking: commune_id, score, rank and the
     indicators that put each commune above or below the average one. No indicator of the index is
     a case count, so every role sees the same reasons."""
