@@ -191,11 +191,15 @@ def drawn(page, n: int) -> list[MapState]:
     return [s for s in map_states(page) if s.features >= n]
 
 
+GRID_CELLS = '[data-testid="stDataFrame"] [role="gridcell"]'
+"""The cells Streamlit's data grid writes, for screen readers, once it has drawn its rows."""
+
+
 def table_drawn(page) -> bool:
     """A data grid on the page shows its rows: the grid writes them, for screen readers, as cells
     once it has drawn them."""
     try:
-        return page.locator('[data-testid="stDataFrame"] [role="gridcell"]').count() > 0
+        return page.locator(GRID_CELLS).count() > 0
     except Exception:  # the page is navigating
         return False
 
@@ -204,7 +208,7 @@ def table_text(page, cells: int = 40) -> str:
     """The text of the first `cells` cells the data grid shows ("" while it shows none), to tell
     when its rows have changed."""
     try:
-        return "\x1f".join(page.locator('[data-testid="stDataFrame"] [role="gridcell"]').all_inner_texts()[:cells])
+        return "\x1f".join(page.locator(GRID_CELLS).all_inner_texts()[:cells])
     except Exception:  # the page is navigating or the grid is being redrawn
         return ""
 

@@ -40,7 +40,7 @@ def priority_list(ds, year: int, ranking_kind: str, lang: str) -> view.PriorityL
     if ranking is None:
         ranking_kind = "composite"
         config = widgets.composite_weights_editor(ds, lang)
-        ranking = view.composite_ranking(analysis.composite(year, config))
+        ranking = analysis.composite_ranking(year, config)
     years = view.case_years(year)
     hot = analysis.hotspot_classes(years[0], year, lang) if len(ds.cases) else None
     shared = _built(state.dataset_key(), int(year), ranking_kind, state.role(), state.settings().small_cell_k, lang,

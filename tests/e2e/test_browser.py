@@ -17,7 +17,7 @@ from risk.outputs.classify import SCHEME_KEYS
 from risk.views.risk_map import COMPOSITE, SCORE, layer_indicator
 from risk.ingest.folder import load_dataset
 from risk.access.settings import DEFAULT_DATA_DIR, PROJECT_ROOT
-from bench.probe import table_drawn, table_text
+from bench.probe import GRID_CELLS, table_drawn, table_text
 from tests.browser import browser_page, chromium_available, map_frame, streamlit_server, wait_for_paths, wait_for_text
 
 pytestmark = pytest.mark.skipif(
@@ -105,7 +105,7 @@ def test_the_value_table_loads_when_opened(server):
         page.get_by_test_id("stDataFrame").first.wait_for(timeout=60000)
         assert page.get_by_test_id("stDataFrame").count() == 1
         # What bench.country waits for on a page with a table: the grid's rows, drawn.
-        page.locator('[data-testid="stDataFrame"] [role="gridcell"]').first.wait_for(state="attached", timeout=60000)
+        page.locator(GRID_CELLS).first.wait_for(state="attached", timeout=60000)
         assert table_drawn(page)
         # What it reads to tell that a year change has shown other rows: the cells' text.
         assert names & set(table_text(page, 400).split("\x1f")), table_text(page)[:200]
