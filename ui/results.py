@@ -23,11 +23,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from risk.i18n import LocalisedError
 from risk.store.results import results_location
 from risk.views.analyses import Analyses, Run, progress_text
 from ui import jobs, state
 
-__all__ = ["analyses_of", "background_status", "kept", "kept_table", "result", "result_table", "start_defaults"]
+__all__ = ["analyses_of", "background_status", "kept", "kept_table", "result", "result_table", "start_defaults",
+           "warm_kept"]
 
 
 def _results_dir() -> str:
@@ -95,6 +97,26 @@ def _ensure_kept(run: Run, job_kind: str | None, lang: str | None) -> tuple[stat
         job = jobs.run(job_kind or run.kind, (run, key, results_dir), lambda report: an.run(run, report))
         jobs.wait(job, lambda progress: progress_text(progress, words))
     return key, results_dir
+
+
+def warm_kept(key: state.DatasetKey) -> None:
+    """Read into memory the kept results a first visit shows (risk.views.analyses.first_visit_runs),
+    as a page would: a server's start runs this after opening the dataset (ui.state.warm_up), so the
+    first visit after a restart does not read and unpickle them itself. Nothing is computed."""
+    from risk.views.analyses import first_visit_runs
+
+    results_dir = _results_dir()
+    an = _analyses(key, results_dir)
+    for run in first_visit_runs(an.ds):
+        if not an.kept(run):
+            continue
+        try:
+            if run.kind == "score":
+                _shared_table(key, results_dir, run)
+            else:
+                _kept(key, results_dir, run)
+        except LocalisedError:  # kept as refused (too few communes...): the page says why when asked
+            continue
 
 
 @st.cache_resource(show_spinner=False)

@@ -96,15 +96,19 @@ def _display(key: DatasetKey) -> PreparedDisplay:
 
 
 def warm_up() -> None:
-    """Open the dataset a visitor would see, with its prepared map, before anyone asks: a server's
-    start (ui.server.lifespan) runs this in a thread, so the first visit after a restart finds them
-    in memory instead of reading the files in its own run (0.8 s of a 3,321-commune restart's first
-    map; issue 17). A dataset that cannot be opened is left for the page, which says why."""
+    """Open the dataset a visitor would see, with its prepared map and the kept results a first visit
+    shows, before anyone asks: a server's start (ui.server.lifespan) runs this in a thread, so the
+    first visit after a restart finds them in memory instead of reading the files in its own run
+    (0.8 s of a 3,321-commune restart's first map; issue 17). A dataset that cannot be opened is left
+    for the page, which says why."""
     # Not streamlit-folium: a component declared before the server's runtime exists is not served (404).
     try:
         key = resolve_source(settings())
         load_by_key(key)
         _display(key)
+        from ui.results import warm_kept  # it imports this module
+
+        warm_kept(key)
     except Exception:  # noqa: BLE001 - the first visit opens it again and shows the error in words
         pass
 

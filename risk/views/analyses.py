@@ -30,7 +30,7 @@ from risk.contracts.dataset import Dataset, dataset_checksum
 from risk.i18n import LocalisedError, format_number, format_percent, t
 from risk.store.results import ResultKey, ResultStore, canonical_settings, open_results
 
-__all__ = ["Analyses", "KINDS", "Run", "default_hotspot_options", "default_runs", "progress_text"]
+__all__ = ["Analyses", "KINDS", "Run", "default_hotspot_options", "default_runs", "first_visit_runs", "progress_text"]
 
 KINDS = ("distances", "score", "backtest", "hotspots")
 RECORDED = ("score", "backtest", "hotspots")  # model runs; distances are not one
@@ -58,8 +58,10 @@ def default_hotspot_options(ds: Dataset):
     return HotspotOptions(int(years[0]), int(years[-1])) if years else None
 
 
-def default_runs(ds: Dataset) -> tuple[Run, ...]:
-    """What a page asks for first on this dataset, in the order the pages need it (module docstring)."""
+def first_visit_runs(ds: Dataset) -> tuple[Run, ...]:
+    """The default runs a page's first visit reads: the distances, the latest year's scores (the risk
+    map's colours, the priority list), the priority list's hotspot column, and the Hotspots page's
+    default period. A server's start reads the kept ones into memory (ui.results.warm_kept)."""
     from risk.analysis.hotspots import HotspotOptions
     from risk.analysis.model import ModelConfig
     from risk.views.priorities import case_years
@@ -67,14 +69,27 @@ def default_runs(ds: Dataset) -> tuple[Run, ...]:
     runs = [Run("distances")]
     years = list(ds.years)
     if len(ds.cases) and years:
-        config, latest = ModelConfig(), int(years[-1])
-        runs.append(Run("score", (latest, config)))
+        latest = int(years[-1])
+        runs.append(Run("score", (latest, ModelConfig())))
         runs.append(Run("hotspots", (HotspotOptions(case_years(latest)[0], latest),)))  # the priority list's column
-        runs.append(Run("backtest", (config,)))
         page = default_hotspot_options(ds)
         if page is not None:
             runs.append(Run("hotspots", (page,)))
-        for year in reversed(years[:-1]):  # the Priorities page's year choice: its scores and its hotspot column
+    return tuple(dict.fromkeys(runs))
+
+
+def default_runs(ds: Dataset) -> tuple[Run, ...]:
+    """What a page asks for first on this dataset, in the order the pages need it (module docstring):
+    what a first visit reads, the backtest after the latest year's list, then every earlier year."""
+    from risk.analysis.hotspots import HotspotOptions
+    from risk.analysis.model import ModelConfig
+    from risk.views.priorities import case_years
+
+    first, config = first_visit_runs(ds), ModelConfig()
+    runs = list(first)
+    if len(first) > 1:  # scores and hotspots can run: the backtest after the latest year's list
+        runs.insert(3, Run("backtest", (config,)))
+        for year in reversed(list(ds.years)[:-1]):  # the Priorities page's year choice: its scores and its hotspot column
             runs += [Run("score", (int(year), config)), Run("hotspots", (HotspotOptions(case_years(year)[0], year),))]
     return tuple(dict.fromkeys(runs))
 

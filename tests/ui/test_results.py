@@ -105,3 +105,36 @@ def test_the_risk_map_colours_with_the_kept_scores_and_computes_nothing(monkeypa
     at = open_page("pages/risk_map.py", Role.PLANNER, "u-planner")
     assert not at.exception, at.exception  # a refused computation would end the page here
     assert not at.error, [e.value for e in at.error]
+
+
+def test_a_server_start_reads_what_the_first_visits_show_so_they_read_nothing(monkeypatch) -> None:
+    """ui.state.warm_up, run by a server's start, reads the kept first-visit results into memory:
+    the risk map and the Priorities page then read nothing from the result store (issue 17)."""
+    from risk.store.results import ResultStore
+    from risk.views.analyses import first_visit_runs
+    from ui import state
+
+    ds = load_dataset(load_settings().data_dir)
+    analyses = Analyses.for_dataset(ds, load_settings())
+    runs = first_visit_runs(ds)
+    assert [r.kind for r in runs] == ["distances", "score", "hotspots", "hotspots"]
+    for run in runs:
+        analyses.run(run)
+    _restart()
+    reads: list = []
+    real = ResultStore.get_or_compute
+
+    def counted(self, key, *args, **kwargs):
+        reads.append(key)
+        return real(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(ResultStore, "get_or_compute", counted)
+    state.warm_up()
+    assert len(reads) == len(runs)
+    reads.clear()
+    _engine_refuses(monkeypatch)
+    for page in ("pages/risk_map.py", "pages/priorities.py"):
+        at = open_page(page, Role.PLANNER, "u-planner")
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+    assert reads == []  # every kept result the two first visits showed was already in memory
