@@ -151,6 +151,7 @@ def print_targets(runs: dict[int, tuple["Run", "Run"]]) -> None:
         time_row(3321, "priorities page warm, from a new browser", "priorities: first visit", 2),
         time_row(3321, "priorities page warm, browser cache warm", "priorities: return visit", 2),
         time_row(3321, "allocate click", "priorities: allocate", 5),
+        time_row(10600, "hotspot layer change redrawn", "hotspots: layer change", 2),
         time_row(10600, "priorities year change redrawn", "priorities: year change", 2),
         time_row(10600, "allocate click", "priorities: allocate", 2),
     ]

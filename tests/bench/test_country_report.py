@@ -27,6 +27,17 @@ def test_priorities_rows_judge_a_new_browser_a_warm_one_and_national_clicks(caps
     assert "not measured" in _row(printed, "warm navigation to drawn")  # 130 was not in this run
 
 
+def test_a_national_hotspot_layer_change_is_judged_like_every_other_click(capsys):
+    """Issue 17: at 10,600 communes each interaction is redrawn in at most 2 s, the Hotspots page's too."""
+    slow, quick = Run("app", 10600), Run("app", 10600)
+    slow.figures["hotspots: layer change"] = [Figure(2.18)]
+    quick.figures["hotspots: layer change"] = [Figure(1.2)]
+    print_targets({10600: (slow, Run("naive", 10600))})
+    assert "FAIL" in _row(capsys.readouterr().out, "hotspot layer change redrawn")
+    print_targets({10600: (quick, Run("naive", 10600))})
+    assert "pass" in _row(capsys.readouterr().out, "hotspot layer change redrawn")
+
+
 def test_memory_that_fell_during_the_run_is_no_pass(capsys):
     from bench.country import Memory
 
