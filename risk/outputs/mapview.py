@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 import geopandas as gpd
 import numpy as np
@@ -374,8 +374,24 @@ def add_class_layer(
     ids = [str(feat["properties"].get("commune_id")) for feat in layer.features]
     styles = [{"fillColor": colours.get(cid, MISSING), "color": "#aaaaaa" if cid in faded else "#555555",
                "weight": 0.6, "fillOpacity": 0.3 if cid in faded else 0.85} for cid in ids]
-    cells = {f: [safe_html(column.get(cid, "")) for cid in ids] for f, column in texts.items()}
+    cells = {f: _escaped(column, ids) for f, column in texts.items()}
     return CommuneLayer(geometry_url, styles, cells, {k: safe_html(v) for k, v in aliases.items()}).add_to(group)
+
+
+def _escaped(texts: Mapping[str, Any], ids: list[str]) -> list[str]:
+    """`texts[commune_id]` for each of `ids`, escaped ("" where missing). Each distinct text is
+    escaped once: a column of class names holds a handful (issue 17: 53,000 cells at 10,600)."""
+    escaped: dict[Any, str] = {}
+    out = []
+    for cid in ids:
+        text = texts.get(cid, "")
+        try:
+            out.append(escaped[text])
+        except KeyError:
+            out.append(escaped.setdefault(text, safe_html(text)))
+        except TypeError:  # unhashable: escaped on its own
+            out.append(safe_html(text))
+    return out
 
 
 class CommuneLayer(MacroElement):
@@ -386,10 +402,14 @@ class CommuneLayer(MacroElement):
     colours and tooltip cells (a few bytes per commune). st_folium swaps this element's feature
     group without re-mounting the map, so zoom and centre stay and nothing large is resent.
 
-    Styles go as a short palette plus one index per commune, and tooltip cells as lists, both in the
-    order of the layer's features, which is the order of the geometry file. Every text is already escaped
-    (safe_html); the tooltip is built from those cells, never from raw data. Hover thickens the
-    outline and restores the commune's own style on leave (resetStyle reads `options.style`).
+    Styles go as a short palette plus one index per commune, and each tooltip column likewise as its
+    distinct texts plus one index per commune, all in the order of the layer's features, which is the
+    order of the geometry file: a hotspot column holds a handful of class names, and sending each
+    commune's own copy made a 10,600-commune rerun 3 MB of script (tojson writes each Vietnamese
+    letter as six bytes).
+    Every text is already escaped (safe_html); the tooltip is built from those cells, never from raw
+    data. Hover thickens the outline and restores the commune's own style on leave (resetStyle reads
+    `options.style`).
     """
 
     _template = Template("""
@@ -398,7 +418,7 @@ class CommuneLayer(MacroElement):
             var group = {{ this._parent.get_name() }};
             var url = {{ this.url|tojson }};
             var view = {palette: {{ this.palette|tojson }}, style: {{ this.style_index|tojson }},
-                        cells: {{ this.cells|tojson }}, fields: {{ this.fields|tojson }},
+                        cells: {{ this.columns|tojson }}, fields: {{ this.fields|tojson }},
                         aliases: {{ this.aliases|tojson }}};
             var kept = window.__riskCommunes = window.__riskCommunes || {};
             var entry = kept[url];
@@ -416,8 +436,8 @@ class CommuneLayer(MacroElement):
                         };
                         rows += cell(v.aliases.name, p.name) + cell(v.aliases.former_district, p.former_district);
                         for (var k = 0; k < v.fields.length; k++) {
-                            var column = v.cells[v.fields[k]] || [];
-                            rows += cell(v.aliases[v.fields[k]], column[p._i]);
+                            var column = v.cells[v.fields[k]] || {texts: [], index: []};
+                            rows += cell(v.aliases[v.fields[k]], column.texts[column.index[p._i]]);
                         }
                         return '<div style="{{ this.tooltip_style }}"><table>' + rows + '</table></div>';
                     }, {sticky: true, direction: 'auto', className: 'foliumtooltip'});
@@ -466,15 +486,45 @@ class CommuneLayer(MacroElement):
         seen: dict[str, int] = {}
         self.style_index: list[int] = []
         for style in styles:
-            key = json.dumps(style, sort_keys=True)
+            key = tuple(sorted(style.items()))
             self.style_index.append(seen.setdefault(key, len(palette)))
             if self.style_index[-1] == len(palette):
                 palette.append(dict(style))
         self.palette = palette or [{"fillColor": MISSING, "color": "#555555", "weight": 0.6, "fillOpacity": 0.8}]
         self.cells = {f: list(column) for f, column in cells.items()}
+        self.columns = {f: _distinct(column) for f, column in self.cells.items()}
         self.fields = list(cells)
         self.aliases = dict(aliases)
         self.tooltip_style = TOOLTIP_STYLE.replace('"', "")
+
+    def render(self, **kwargs: Any) -> None:
+        """As branca's MacroElement.render, but the rendered script goes into the page as text.
+        branca wraps each element's output in a new Element, which compiles it as a jinja template
+        only to render it unchanged: for this layer's script, tokenising hundreds of kilobytes on
+        every rerun (issue 17). Its texts are escaped by safe_html, braces included, so no template
+        syntax could have been in them anyway."""
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(_Text(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _Text(Element):
+    """Text put into a map's page as it is: no template to compile."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def _distinct(texts: list[str]) -> dict[str, list]:
+    """A column as its distinct texts (in order of first use) and each row's index into them."""
+    seen: dict[str, int] = {}
+    index = [seen.setdefault(text, len(seen)) for text in texts]
+    return {"texts": list(seen), "index": index}
 
 
 def add_case_points(fmap: folium.Map, points, tooltips: list[str], static_url: str, names: Mapping[str, str]) -> None:

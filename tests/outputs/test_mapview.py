@@ -10,8 +10,8 @@ from shapely.geometry import LineString, Point, box
 
 from risk.outputs.classify import NO_DATA_COLOUR, classify, palette
 from risk.outputs.mapview import (
-    add_border, add_choropleth, border_geojson, add_gates, add_outline, base_map, display_layer, leaflet_assets, map_scripts,
-    plugin_assets,
+    add_border, add_choropleth, add_class_layer, border_geojson, add_gates, add_outline, base_map, display_layer, leaflet_assets, map_scripts,
+    plugin_assets, safe_html,
 )
 
 URL = re.compile(r"https?://", re.I)
@@ -262,3 +262,21 @@ def test_a_gates_kind_reads_in_the_users_language_and_an_unknown_kind_as_written
     html = render(fmap)
     assert "cửa khẩu chính" in html and "Main border gate" not in html
     assert "&lt;b&gt;trạm&lt;/b&gt;" in html  # data text stays escaped
+
+
+def test_a_tooltip_column_is_sent_as_its_distinct_texts_and_an_index_per_commune():
+    """A hotspot column holds a handful of class names: each is sent once, not once per commune."""
+    layer = display_layer(grid())
+    ids = [str(f["properties"]["commune_id"]) for f in layer.features]
+    fmap = base_map(layer.bounds)
+    words = {cid: ("Cụm <99%>" if i % 3 else "Không thuộc cụm") for i, cid in enumerate(ids)}
+    obj = add_class_layer(communes_on(fmap), GEOMETRY, layer, {}, {"class": words, "cases": {ids[0]: "{{7*7}}"}},
+                          {"class": "Lớp", "cases": "Ca"})
+    column = obj.columns["class"]
+    assert column["texts"] == ["Không thuộc cụm", "Cụm &lt;99%&gt;"]
+    assert [column["texts"][i] for i in column["index"]] == obj.cells["class"] == [
+        safe_html(words[cid]) for cid in ids]
+    cases = obj.columns["cases"]
+    assert [cases["texts"][i] for i in cases["index"]] == ["&#123;&#123;7*7&#125;&#125;"] + [""] * (len(ids) - 1)
+    html = render(fmap)
+    assert html.count("Kh\\u00f4ng thu\\u1ed9c c\\u1ee5m") == 1  # once, however many communes it names
