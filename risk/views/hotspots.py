@@ -266,7 +266,7 @@ def _trend_groups(ds, result: HotspotResult, in_belt: frozenset[str], shown: pd.
         members = table.loc[table["trend"] == code, "commune_id"].astype(str)
         if members.empty or code == "no_pattern":
             continue
-        rows = names[names["commune_id"].isin(set(members))].merge(shown[["commune_id", "total"]], on="commune_id",
+        rows = names[_member(names["commune_id"], frozenset(members))].merge(shown[["commune_id", "total"]], on="commune_id",
                                                                     how="left")
         rows = rows.assign(trend=t(TREND_KEYS[code], lang)).rename(columns={
             "name": t("col.name", lang), "former_district": t("col.former_district", lang),
@@ -281,26 +281,31 @@ def _codes(column: pd.Series, missing: str) -> pd.Series:
     return column.astype(object).where(column.notna(), missing)
 
 
+def _per_commune(values: pd.Series) -> dict:
+    """{commune id: value}. Not Series.to_dict, which walks a text index one pyarrow value at a time."""
+    return dict(zip(values.index.tolist(), values.tolist()))
+
+
 def _labels(column: pd.Series, missing: str, keys: dict, lang: str) -> dict[str, str]:
     """Each commune's class of `column` in words, by commune id. Per class, not per commune: a
     lookup per commune took 0.3 s a column at 10,600 communes, on every rerun (issue 17)."""
     words = {code: t(key, lang) for code, key in keys.items()}
-    return _codes(column, missing).map(words).to_dict()
+    return _per_commune(_codes(column, missing).map(words))
 
 
 def _layer(table: pd.DataFrame, analysed: pd.Series, layer: str, lang: str):
     """Colour per commune and legend of `layer`; `table` has one row per commune of the map."""
     if layer == "exceedance":
         band = _codes(table["band"].where(analysed, "unlikely"), "unlikely")
-        colours = band.map(BAND_COLOURS).to_dict()
+        colours = _per_commune(band.map(BAND_COLOURS))
         legend = [(BAND_COLOURS[b], t(BAND_KEYS[b], lang), int((band == b).sum()), 1.0) for b, _ in EXCEEDANCE_BANDS]
     elif layer == "gi":
         gi = _codes(table["gi_class"], "not_significant")
-        colours = gi.map(GI_COLOURS).to_dict()
+        colours = _per_commune(gi.map(GI_COLOURS))
         legend = [(GI_COLOURS[c], t(GI_KEYS[c], lang), int((gi == c).sum()), 1.0) for c in GI_CLASSES]
     else:
         cls = _codes(table["class"], "not_analysed")
-        colours = cls.map(CLASS_COLOURS).to_dict()
+        colours = _per_commune(cls.map(CLASS_COLOURS))
         legend = [(CLASS_COLOURS[c], t(CLASS_KEYS[c], lang), int((cls == c).sum()), 1.0)
                   for c in CLASSES if c != "not_analysed" or (cls == c).any()]
     return colours, legend
