@@ -403,13 +403,12 @@ class CommuneLayer(MacroElement):
     group without re-mounting the map, so zoom and centre stay and nothing large is resent.
 
     Styles go as a short palette plus one index per commune, and each tooltip column likewise as its
-    distinct texts plus one index per commune, all in the order of the layer's features, which is the
-    order of the geometry file: a hotspot column holds a handful of class names, and sending each
-    commune's own copy made a 10,600-commune rerun 3 MB of script (tojson writes each Vietnamese
-    letter as six bytes).
-    Every text is already escaped (safe_html); the tooltip is built from those cells, never from raw
-    data. Hover thickens the outline and restores the commune's own style on leave (resetStyle reads
-    `options.style`).
+    distinct texts plus one index per commune (or, when most texts differ, one text per commune), all
+    in the order of the layer's features, which is the order of the geometry file. A hotspot column
+    holds a handful of class names: sending each commune its own copy made a 10,600-commune rerun
+    3 MB of script (tojson writes each Vietnamese letter as six bytes). Every text is already
+    escaped (safe_html); the tooltip is built from those cells, never from raw data. Hover thickens
+    the outline and restores the commune's own style on leave (resetStyle reads `options.style`).
     """
 
     _template = Template("""
@@ -436,8 +435,9 @@ class CommuneLayer(MacroElement):
                         };
                         rows += cell(v.aliases.name, p.name) + cell(v.aliases.former_district, p.former_district);
                         for (var k = 0; k < v.fields.length; k++) {
-                            var column = v.cells[v.fields[k]] || {texts: [], index: []};
-                            rows += cell(v.aliases[v.fields[k]], column.texts[column.index[p._i]]);
+                            var column = v.cells[v.fields[k]] || {texts: []};
+                            rows += cell(v.aliases[v.fields[k]],
+                                         column.texts[column.index ? column.index[p._i] : p._i]);
                         }
                         return '<div style="{{ this.tooltip_style }}"><table>' + rows + '</table></div>';
                     }, {sticky: true, direction: 'auto', className: 'foliumtooltip'});
@@ -521,9 +521,12 @@ class _Text(Element):
 
 
 def _distinct(texts: list[str]) -> dict[str, list]:
-    """A column as its distinct texts (in order of first use) and each row's index into them."""
+    """A column as its distinct texts (in order of first use) and each row's index into them; as
+    its rows alone when most are distinct (a value or a rank per commune), where an index only adds."""
     seen: dict[str, int] = {}
     index = [seen.setdefault(text, len(seen)) for text in texts]
+    if 2 * len(seen) > len(texts):
+        return {"texts": list(texts)}
     return {"texts": list(seen), "index": index}
 
 

@@ -278,5 +278,8 @@ def test_a_tooltip_column_is_sent_as_its_distinct_texts_and_an_index_per_commune
         safe_html(words[cid]) for cid in ids]
     cases = obj.columns["cases"]
     assert [cases["texts"][i] for i in cases["index"]] == ["&#123;&#123;7*7&#125;&#125;"] + [""] * (len(ids) - 1)
+    ranks = add_class_layer(communes_on(base_map(layer.bounds)), GEOMETRY, layer, {},
+                            {"rank": {cid: str(i + 1) for i, cid in enumerate(ids)}}, {"rank": "Hạng"})
+    assert ranks.columns["rank"] == {"texts": [str(i + 1) for i in range(len(ids))]}  # all differ: no index
     html = render(fmap)
     assert html.count("Kh\\u00f4ng thu\\u1ed9c c\\u1ee5m") == 1  # once, however many communes it names
