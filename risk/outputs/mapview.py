@@ -502,7 +502,7 @@ class CommuneLayer(MacroElement):
         branca wraps each element's output in a new Element, which compiles it as a jinja template
         only to render it unchanged: for this layer's script, tokenising hundreds of kilobytes on
         every rerun (issue 17). Its texts are escaped by safe_html, braces included, so no template
-        syntax could have been in them anyway."""
+        syntax could have been in them anyway. The layer's template has a script and nothing else."""
         script = self._template.module.__dict__["script"]
         self.get_root().script.add_child(_Text(script(self, kwargs)), name=self.get_name())
         for child in self._children.values():

@@ -87,9 +87,11 @@ def default_runs(ds: Dataset) -> tuple[Run, ...]:
 
     first, config = first_visit_runs(ds), ModelConfig()
     runs = list(first)
-    if len(first) > 1:  # scores and hotspots can run: the backtest after the latest year's list
+    if len(first) > 1:  # there are cases to score
+        # After the latest year's list (distances, scores, hotspot column): the Model page's backtest.
         runs.insert(3, Run("backtest", (config,)))
-        for year in reversed(list(ds.years)[:-1]):  # the Priorities page's year choice: its scores and its hotspot column
+        # The Priorities page's year choice: each earlier year's scores and hotspot column.
+        for year in reversed(list(ds.years)[:-1]):
             runs += [Run("score", (int(year), config)), Run("hotspots", (HotspotOptions(case_years(year)[0], year),))]
     return tuple(dict.fromkeys(runs))
 

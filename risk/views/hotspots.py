@@ -266,8 +266,8 @@ def _trend_groups(ds, result: HotspotResult, in_belt: frozenset[str], shown: pd.
         members = table.loc[table["trend"] == code, "commune_id"].astype(str)
         if members.empty or code == "no_pattern":
             continue
-        rows = names[_member(names["commune_id"], frozenset(members))].merge(shown[["commune_id", "total"]], on="commune_id",
-                                                                    how="left")
+        rows = names[_member(names["commune_id"], frozenset(members))].merge(
+            shown[["commune_id", "total"]], on="commune_id", how="left")
         rows = rows.assign(trend=t(TREND_KEYS[code], lang)).rename(columns={
             "name": t("col.name", lang), "former_district": t("col.former_district", lang),
             "commune_id": t("col.commune_id", lang), "trend": t("hotspots.col.trend", lang),
