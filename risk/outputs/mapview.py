@@ -275,7 +275,7 @@ def add_choropleth(
             "weight": 3 if cid in highlighted else 0.6,
             "fillOpacity": 0.8,
         })
-    return CommuneLayer(geometry_url, styles, {"value": [safe_html(value_texts.get(c, "")) for c in ids]},
+    return CommuneLayer(geometry_url, styles, {"value": _escaped(value_texts, ids)},
                         {k: safe_html(v) for k, v in labels.items()}).add_to(group)
 
 

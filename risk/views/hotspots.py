@@ -276,7 +276,7 @@ def _trend_groups(ds, result: HotspotResult, in_belt: frozenset[str], shown: pd.
     return tuple(groups)
 
 
-def _codes(column: pd.Series, missing: str) -> pd.Series:
+def _codes(column: pd.Series, missing: str | bool) -> pd.Series:
     """A column of codes, `missing` where the analysis has no row for a commune."""
     return column.astype(object).where(column.notna(), missing)
 
@@ -321,7 +321,7 @@ def hotspot_view(ds, result: HotspotResult, options: HotspotOptions, ids: list[s
     shown = commune_case_counts(ds.cases, ids, list(options.years), role, small_cell_k, options.form)
     # One row per commune of the map, in its order; a commune the analysis left out has none.
     table = result.table.set_index(result.table["commune_id"].astype(str)).reindex(ids)
-    analysed = table["analysed"].astype(object).where(table["analysed"].notna(), False).astype(bool)
+    analysed = _codes(table["analysed"], False).astype(bool)
     totals = dict(zip(shown["commune_id"], shown["total"]))
     tooltips = {
         "class": _labels(table["class"], "not_analysed", CLASS_KEYS, lang),
