@@ -56,7 +56,7 @@ class CountingProxy:
 
     def close(self) -> None:
         self._closed = True
-        self._listener.close()
+        _shut(self._listener)  # close() alone leaves a thread blocked in accept() listening
 
     def _accept(self) -> None:
         while not self._closed:
