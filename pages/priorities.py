@@ -51,7 +51,8 @@ event = st.dataframe(
     widgets.localized(display, lang, {t("pr.col.score", lang): view.DECIMALS["score"],
                                       t("pr.col.dist_border", lang): view.DECIMALS["dist_border_km"],
                                       t("pr.col.population", lang): 0}),
-    hide_index=True, width="stretch", key=slots.pr_table(generation).name, on_select="rerun",
+    hide_index=True, width="stretch", column_config=priorities.table_columns(lang),
+    key=slots.pr_table(generation).name, on_select="rerun",
     selection_mode="multi-row",
 )
 table_selected = {on_page["commune_id"].iloc[i] for i in (event.selection.rows if event else [])}

@@ -78,6 +78,20 @@ def pager(page: view.TablePage, lang: str) -> None:
     st.caption(t("pr.page_help", lang, rows=format_number(view.TABLE_ROWS, 0, lang)))
 
 
+def table_columns(lang: str) -> dict:
+    """How the list's columns are drawn. The selection tick, rank and name stay in view when the
+    table is scrolled sideways, so every figure to their right is read against its commune. The
+    reasons are long (an indicator's label says what it describes, and the ethnic-minority share's
+    says it describes a place), so that column is wide, and its header says how to read a cell that
+    the grid has cut."""
+    return {
+        t("pr.selected", lang): st.column_config.CheckboxColumn(pinned=True),
+        t("pr.col.rank", lang): st.column_config.NumberColumn(pinned=True),
+        t("col.name", lang): st.column_config.TextColumn(pinned=True),
+        t("pr.col.drivers", lang): st.column_config.TextColumn(width="large", help=t("pr.col.drivers_help", lang)),
+    }
+
+
 def table_generation(on_page: pd.DataFrame) -> int:
     """Which table to draw for the rows `on_page`. Streamlit gives a table's picks as positions in
     the rows the browser showed. When the rows change (another page, year, ranking or filter), the

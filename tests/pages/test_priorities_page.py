@@ -1,6 +1,7 @@
 """Priorities page in AppTest: the list, its filters, the selection shared with the map."""
 from __future__ import annotations
 
+import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -382,3 +383,18 @@ def test_communes_are_forced_or_posts_kept_only_once_asked_for():
     assert "pr_exclude" not in at.session_state
     run = at.session_state["pr_allocation"]
     assert run.settings.include == () and run.settings.exclude == ()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_commune_stays_in_view_and_the_reasons_column_says_how_to_read_a_cut_cell(lang):
+    """Scrolled sideways, every figure is still read against its commune; a reason the grid cuts
+    can be read whole, and the column's header says how. Each setting names a column the table
+    has, so a renamed column cannot leave it applying to nothing."""
+    at = open_priorities(lang=lang)
+    config = json.loads(at.dataframe[0].proto.columns)
+    table = listing(at)
+    for key in ("pr.selected", "pr.col.rank", "col.name"):
+        assert config[t(key, lang)]["pinned"] is True and t(key, lang) in table.columns
+    reasons = config[t("pr.col.drivers", lang)]
+    assert t("pr.col.drivers", lang) in table.columns
+    assert reasons["width"] == "large" and reasons["help"] == t("pr.col.drivers_help", lang)
