@@ -491,11 +491,16 @@ class CommuneLayer(MacroElement):
             if self.style_index[-1] == len(palette):
                 palette.append(dict(style))
         self.palette = palette or [{"fillColor": MISSING, "color": "#555555", "weight": 0.6, "fillOpacity": 0.8}]
-        self.cells = {f: list(column) for f, column in cells.items()}
-        self.columns = {f: _distinct(column) for f, column in self.cells.items()}
+        self.columns = {f: _distinct(list(column)) for f, column in cells.items()}
         self.fields = list(cells)
         self.aliases = dict(aliases)
         self.tooltip_style = TOOLTIP_STYLE.replace('"', "")
+
+    @property
+    def cells(self) -> dict[str, list[str]]:
+        """Each tooltip column as one escaped text per commune, decoded from what is sent (`columns`)."""
+        return {f: [column["texts"][i] for i in column["index"]] if "index" in column else list(column["texts"])
+                for f, column in self.columns.items()}
 
     def render(self, **kwargs: Any) -> None:
         """As branca's MacroElement.render, but the rendered script goes into the page as text.

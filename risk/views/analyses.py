@@ -85,9 +85,9 @@ def default_runs(ds: Dataset) -> tuple[Run, ...]:
     from risk.analysis.model import ModelConfig
     from risk.views.priorities import case_years
 
-    first, config = first_visit_runs(ds), ModelConfig()
-    runs = list(first)
-    if len(first) > 1:  # there are cases to score
+    config = ModelConfig()
+    runs = list(first_visit_runs(ds))
+    if len(ds.cases) and len(ds.years):  # there are cases to score
         # After the latest year's list (distances, scores, hotspot column): the Model page's backtest.
         runs.insert(3, Run("backtest", (config,)))
         # The Priorities page's year choice: each earlier year's scores and hotspot column.
